@@ -1,6 +1,6 @@
 /**
- * The one definition of the trace text format (Qwen/Hermes tool format plus <answer>). Prompts, the
- * parser, the renderer and the rewards all import these: nothing depends on an example inside a prompt.
+ * The one definition of the trace text formats. Prompts, the parser, the renderer and the rewards all
+ * import these: nothing depends on an example inside a prompt.
  */
 export const TAGS = {
   think: 'think',
@@ -9,7 +9,24 @@ export const TAGS = {
   answer: 'answer',
   tools: 'tools',
 } as const;
-export type TagName = (typeof TAGS)[keyof typeof TAGS];
+
+/**
+ * Search-R1's dialect (search_r1/llm_agent/generation.py, verl/utils/reward_score/qa_em_format.py):
+ * the agent writes `<search>query</search>`, the environment answers `<information>Doc 1(Title: t) text…</information>`.
+ */
+export const SEARCH_R1_TAGS = {
+  think: 'think',
+  search: 'search',
+  information: 'information',
+  answer: 'answer',
+} as const;
+
+export type TagName = (typeof TAGS)[keyof typeof TAGS] | (typeof SEARCH_R1_TAGS)[keyof typeof SEARCH_R1_TAGS];
+
+/** How an agent's text is written: Qwen/Hermes tool tags (mtr's default) or Search-R1's search/information tags. */
+export const DIALECTS = ['hermes', 'search-r1'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+export const DEFAULT_DIALECT: Dialect = 'hermes';
 
 export const open = (tag: TagName): string => `<${tag}>`;
 export const close = (tag: TagName): string => `</${tag}>`;
