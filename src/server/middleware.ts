@@ -3,17 +3,43 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MtrError } from '../schema/errors.js';
 
-/** Optional bearer token; compared in constant time (hashes make the lengths equal). */
-export function bearerToken(token: string | undefined): MiddlewareHandler {
+export interface TokenOptions {
+  /** headers that may carry the bare token too (StableToolBench sends `toolbench_key`) */
+  headers?: readonly string[];
+}
+
+/**
+ * The token a request presents: `Authorization: Bearer T`; `Authorization: Basic` with T as the password
+ * (what python `requests` sends for a URL `http://user:T@host/…`, the only way OpenRLHF's remote reward
+ * client, which sets no headers, can authenticate); or one of `options.headers`.
+ */
+function presentedToken(c: Context, options: TokenOptions): string {
+  const header = c.req.header('authorization') ?? '';
+  const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+  if (bearer) return bearer;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    return decoded.slice(decoded.indexOf(':') + 1);
+  }
+  for (const name of options.headers ?? []) {
+    const v = c.req.header(name);
+    if (v) return v;
+  }
+  return '';
+}
+
+/** Optional token (see presentedToken); compared in constant time (hashes make the lengths equal). */
+export function bearerToken(token: string | undefined, options: TokenOptions = {}): MiddlewareHandler {
   const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
   const expected = token ? digest(token) : undefined;
   return async (c, next) => {
     if (expected) {
-      const header = c.req.header('authorization') ?? '';
-      const given = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? '';
+      const given = presentedToken(c, options);
       if (!given || !timingSafeEqual(digest(given), expected)) {
         c.header('WWW-Authenticate', 'Bearer');
-        return c.json({ error: `expected header "Authorization: Bearer <token>", got ${header ? 'a wrong token' : 'none'}` }, 401);
+        const ways = ['"Authorization: Bearer <token>"', 'Basic auth with the token as password', ...(options.headers ?? []).map((h) => `a "${h}" header`)];
+        return c.json({ error: `expected the token as ${ways.join(', or ')}, got ${given ? 'a wrong token' : 'none'}` }, 401);
       }
     }
     await next();

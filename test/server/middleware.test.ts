@@ -1,0 +1,36 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { bearerToken } from '../../src/server/middleware.js';
+
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('token middleware', () => {
+  const app = new Hono().use(bearerToken('s3cret', { headers: ['toolbench_key'] })).get('/', (c) => c.text('ok'));
+  const status = async (headers: Record<string, string>) => (await app.request('/', { headers })).status;
+
+  it('accepts the token as Bearer, as a Basic-auth password (URL userinfo) or in a named header', async () => {
+    expect(await status({ authorization: 'Bearer s3cret' })).toBe(200);
+    expect(await status({ authorization: basic('mtr', 's3cret') })).toBe(200);
+    expect(await status({ authorization: basic('', 's3cret') })).toBe(200);
+    expect(await status({ toolbench_key: 's3cret' })).toBe(200);
+  });
+
+  it('refuses a missing or wrong token in every form, naming the ways in', async () => {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: basic('s3cret', 'x') }, { toolbench_key: 'nope' }, { authorization: 'Basic !!' }]) {
+      const res = await app.request('/', { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toMatch(/Bearer <token>.*Basic auth.*toolbench_key/);
+    }
+  });
+
+  it('accepts only Bearer and Basic when no extra header is named', async () => {
+    const strict = new Hono().use(bearerToken('s3cret')).get('/', (c) => c.text('ok'));
+    expect((await strict.request('/', { headers: { toolbench_key: 's3cret' } })).status).toBe(401);
+    expect((await strict.request('/', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+  });
+
+  it('lets everything through without a token', async () => {
+    const open = new Hono().use(bearerToken(undefined)).get('/', (c) => c.text('ok'));
+    expect((await open.request('/')).status).toBe(200);
+  });
+});
