@@ -7,3 +7,4 @@ export * from './render.js';
 export * from './parse.js';
 export * from './messages.js';
 export { jsonErrorOffset } from './json-offset.js';
+export * from './search-r1.js';

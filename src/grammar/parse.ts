@@ -3,6 +3,7 @@ import { type GrammarError, grammarError } from './errors.js';
 import { runFormatMachine } from './format-machine.js';
 import { scanSegments, type Segment } from './segments.js';
 import { buildSteps, checkBodies, sortErrors } from './steps.js';
+import { DEFAULT_DIALECT, type Dialect } from './tags.js';
 
 /** A completion (text form) or an OpenAI conversation, read into one shape. */
 export interface ParsedTrace {
@@ -18,6 +19,8 @@ export interface ParsedTrace {
 export interface ParseOptions {
   /** what produced the tool responses (the text form does not say); default 'real' */
   observationSource?: Observation['source'];
+  /** which tags the text is written with; default hermes */
+  dialect?: Dialect;
 }
 
 /** Assemble a ParsedTrace from segments and the errors found so far (shared with the messages parser). */
@@ -29,9 +32,12 @@ export function finishTrace(segments: Segment[], errors: GrammarError[], options
   return trace;
 }
 
-/** Parse a whole completion: `<think>`, `<tool_call>{json}</tool_call>`, `<tool_response>`, `<answer>`. Never throws. */
+/**
+ * Parse a whole completion: `<think>`, `<tool_call>{json}</tool_call>`, `<tool_response>`, `<answer>` (hermes), or
+ * `<think>`, `<search>q</search>`, `<information>`, `<answer>` (search-r1; a search is a wiki_search call). Never throws.
+ */
 export function parseTrace(text: string, options: ParseOptions = {}): ParsedTrace {
-  const { segments, errors } = scanSegments(text);
+  const { segments, errors } = scanSegments(text, undefined, options.dialect ?? DEFAULT_DIALECT);
   return finishTrace(segments, errors, options, text.length);
 }
 
@@ -46,8 +52,8 @@ export interface AgentTurn {
  * One agent turn: optional think(s), then exactly one tool call or one answer. The first action wins;
  * everything else is reported, so the caller decides whether to retry.
  */
-export function parseAgentTurn(text: string): AgentTurn {
-  const { segments, errors } = scanSegments(text);
+export function parseAgentTurn(text: string, dialect: Dialect = DEFAULT_DIALECT): AgentTurn {
+  const { segments, errors } = scanSegments(text, undefined, dialect);
   errors.push(...checkBodies(segments));
   const actions = segments.filter((s) => s.kind === 'tool_call' || s.kind === 'answer');
   for (const s of segments) {

@@ -1,5 +1,5 @@
 import type { ToolCall } from '../schema/trace.js';
-import { close, open, TAGS } from './tags.js';
+import { close, DEFAULT_DIALECT, type Dialect, DIALECT_TAGS, open, TAGS, type TagName } from './tags.js';
 import { type GrammarError, grammarError } from './errors.js';
 
 /** The four tags a trace is made of (`<tools>` belongs to the system prompt, not to a trace). */
@@ -30,13 +30,39 @@ export interface Segment {
   callId?: string;
   /** built from OpenAI message fields rather than from tags in a text */
   synthetic?: boolean;
+  /** the literal tag when the dialect writes this kind with another name (search-r1: `search`, `information`) */
+  tag?: TagName;
 }
 
-const tagAlternation = TRACE_TAGS.join('|');
-const TOKEN_RE = new RegExp(`<(/?)(${tagAlternation})>|<\\|[A-Za-z0-9_]{1,40}\\|>`, 'g');
-const OPEN_OR_SPECIAL_RE = new RegExp(`<(${tagAlternation})>|<\\|[A-Za-z0-9_]{1,40}\\|>`, 'g');
-const ANY_TAG_RE = new RegExp(`</?(${tagAlternation})>`, 'g');
+/** The literal tag of a tagged segment. */
+export const segmentTag = (s: Segment & { kind: TraceTag }): TagName => s.tag ?? s.kind;
+
 const ROLE_LINE_RE = /^(system|user|assistant|tool)\n?/;
+
+interface DialectScanner {
+  token: RegExp;
+  openOrSpecial: RegExp;
+  anyTag: RegExp;
+  /** literal tag → segment kind */
+  kindOf: Map<string, TraceTag>;
+}
+
+const scanners = new Map<Dialect, DialectScanner>();
+function scannerFor(dialect: Dialect): DialectScanner {
+  let sc = scanners.get(dialect);
+  if (!sc) {
+    const tags = DIALECT_TAGS[dialect];
+    const alt = TRACE_TAGS.map((k) => tags[k]).join('|');
+    sc = {
+      token: new RegExp(`<(/?)(${alt})>|<\\|[A-Za-z0-9_]{1,40}\\|>`, 'g'),
+      openOrSpecial: new RegExp(`<(${alt})>|<\\|[A-Za-z0-9_]{1,40}\\|>`, 'g'),
+      anyTag: new RegExp(`</?(${alt})>`, 'g'),
+      kindOf: new Map(TRACE_TAGS.map((k) => [tags[k], k])),
+    };
+    scanners.set(dialect, sc);
+  }
+  return sc;
+}
 
 function search(re: RegExp, text: string, from: number, to = text.length): RegExpExecArray | undefined {
   re.lastIndex = from;
@@ -45,7 +71,8 @@ function search(re: RegExp, text: string, from: number, to = text.length): RegEx
 }
 
 /** Split a text into segments; report unbalanced and nested tags. Never throws. */
-export function scanSegments(text: string, messageIndex?: number): { segments: Segment[]; errors: GrammarError[] } {
+export function scanSegments(text: string, messageIndex?: number, dialect: Dialect = DEFAULT_DIALECT): { segments: Segment[]; errors: GrammarError[] } {
+  const sc = scannerFor(dialect);
   const segments: Segment[] = [];
   const errors: GrammarError[] = [];
   const at = (s: Omit<Segment, 'messageIndex'>): void => {
@@ -56,14 +83,14 @@ export function scanSegments(text: string, messageIndex?: number): { segments: S
 
   let pos = 0;
   while (pos < text.length) {
-    const m = search(TOKEN_RE, text, pos);
+    const m = search(sc.token, text, pos);
     if (!m) {
       plain('text', pos, text.length);
       break;
     }
     if (m.index > pos) plain('text', pos, m.index);
     const tokenEnd = m.index + m[0].length;
-    const name = m[2] as TraceTag | undefined;
+    const name = m[2] as TagName | undefined;
     if (!name) {
       const role = m[0] === '<|im_start|>' ? ROLE_LINE_RE.exec(text.slice(tokenEnd, tokenEnd + 12)) : null;
       plain('special', m.index, tokenEnd + (role ? role[0].length : 0));
@@ -76,27 +103,29 @@ export function scanSegments(text: string, messageIndex?: number): { segments: S
       pos = tokenEnd;
       continue;
     }
+    const kind = sc.kindOf.get(name)!;
+    const tagged = (seg: Omit<Segment, 'messageIndex' | 'kind' | 'tag'>): void => at(name === kind ? { kind, ...seg } : { kind, tag: name, ...seg });
     const closeAt = text.indexOf(close(name), tokenEnd);
     if (closeAt === -1) {
       // Unclosed: the body runs to the next opening tag or chat token, so what follows still parses.
-      const next = search(OPEN_OR_SPECIAL_RE, text, tokenEnd);
+      const next = search(sc.openOrSpecial, text, tokenEnd);
       const bodyEnd = next ? next.index : text.length;
       errors.push(grammarError('unbalanced_tag', m.index, `expected ${close(name)} to close ${m[0]}, got ${next ? next[0] : 'end of text'}`, messageIndex));
-      at({ kind: name, start: m.index, end: bodyEnd, body: text.slice(tokenEnd, bodyEnd), closed: false });
+      tagged({ start: m.index, end: bodyEnd, body: text.slice(tokenEnd, bodyEnd), closed: false });
       pos = bodyEnd;
       continue;
     }
     // A tool response is the environment's text and may quote anything; the agent's own tags may not nest.
-    if (name !== TAGS.toolResponse) {
-      const inner = search(ANY_TAG_RE, text, tokenEnd, closeAt);
+    if (kind !== 'tool_response') {
+      const inner = search(sc.anyTag, text, tokenEnd, closeAt);
       if (inner) errors.push(grammarError('nested_tag', inner.index, `expected ${close(name)} before ${inner[0]}`, messageIndex));
     }
     const end = closeAt + close(name).length;
-    at({ kind: name, start: m.index, end, body: text.slice(tokenEnd, closeAt), closed: true });
+    tagged({ start: m.index, end, body: text.slice(tokenEnd, closeAt), closed: true });
     pos = end;
   }
   return { segments, errors };
 }
 
 /** Offset of a segment's body (after the opening tag). */
-export const bodyOffset = (s: Segment): number => (s.synthetic || !isTraceTag(s.kind) ? s.start : s.start + open(s.kind).length);
+export const bodyOffset = (s: Segment): number => (s.synthetic || !isTraceTag(s.kind) ? s.start : s.start + open(s.tag ?? s.kind).length);

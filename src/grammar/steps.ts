@@ -3,12 +3,15 @@ import { parseCallBody, parseObservation } from './call.js';
 import { type GrammarError, grammarError } from './errors.js';
 import { renderSegments } from './render.js';
 import { bodyOffset, type Segment } from './segments.js';
+import { parseSearchR1Observation, searchR1Call } from './search-r1.js';
+import { SEARCH_R1_TAGS } from './tags.js';
 
 /** Parse tool-call bodies into `segment.call`; report bad JSON, bad calls and empty answers. */
 export function checkBodies(segments: Segment[]): GrammarError[] {
   const errors: GrammarError[] = [];
   for (const s of segments) {
-    if (s.kind === 'tool_call' && !s.synthetic) {
+    if (s.kind === 'tool_call' && s.tag === SEARCH_R1_TAGS.search) s.call = searchR1Call(s.body);
+    else if (s.kind === 'tool_call' && !s.synthetic) {
       const parsed = parseCallBody(s.body, bodyOffset(s), s.messageIndex);
       if (parsed.ok) s.call = parsed.value;
       else errors.push(parsed.error);
@@ -50,7 +53,7 @@ export function buildSteps(segments: readonly Segment[], source: Observation['so
       const target =
         (s.callId !== undefined ? callSteps.find((c) => c.call?.id === s.callId && !c.observation) : undefined) ??
         [...callSteps].reverse().find((c) => !c.observation);
-      if (target) target.observation = parseObservation(s.body, source);
+      if (target) target.observation = s.tag === SEARCH_R1_TAGS.information ? parseSearchR1Observation(s.body, source) : parseObservation(s.body, source);
     } else if (pending.length > 0) {
       pending.push(s); // text between a think and its action belongs to the step's raw text
     }

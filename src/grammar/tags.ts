@@ -31,3 +31,9 @@ export const DEFAULT_DIALECT: Dialect = 'hermes';
 export const open = (tag: TagName): string => `<${tag}>`;
 export const close = (tag: TagName): string => `</${tag}>`;
 export const wrap = (tag: TagName, body: string): string => `${open(tag)}${body}${close(tag)}`;
+
+/** The literal tag each trace part is written with, per dialect (segment kinds stay the hermes names). */
+export const DIALECT_TAGS = {
+  hermes: { think: TAGS.think, tool_call: TAGS.toolCall, tool_response: TAGS.toolResponse, answer: TAGS.answer },
+  'search-r1': { think: SEARCH_R1_TAGS.think, tool_call: SEARCH_R1_TAGS.search, tool_response: SEARCH_R1_TAGS.information, answer: SEARCH_R1_TAGS.answer },
+} as const satisfies Record<Dialect, Record<'think' | 'tool_call' | 'tool_response' | 'answer', TagName>>;
