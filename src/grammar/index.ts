@@ -8,3 +8,5 @@ export * from './parse.js';
 export * from './messages.js';
 export { jsonErrorOffset } from './json-offset.js';
 export * from './search-r1.js';
+export * from './answer.js';
+export * from './search-r1-format.js';

@@ -56,7 +56,7 @@ export function parseMessages(messages: readonly unknown[], options: MessagesPar
       segments.push(s);
       return;
     }
-    const scanned = scanSegments(contentText(m), i);
+    const scanned = scanSegments(contentText(m), i, options.dialect);
     errors.push(...scanned.errors);
     let own = scanned.segments;
     if (m.role === 'assistant' && m.reasoning_content) own.unshift({ kind: 'think', start: 0, end: 0, body: m.reasoning_content, closed: true, messageIndex: i, synthetic: true });

@@ -4,6 +4,7 @@ import { runFormatMachine } from './format-machine.js';
 import { scanSegments, type Segment } from './segments.js';
 import { buildSteps, checkBodies, sortErrors } from './steps.js';
 import { DEFAULT_DIALECT, type Dialect } from './tags.js';
+import { lastClosedAnswer, pyStrip } from './answer.js';
 
 /** A completion (text form) or an OpenAI conversation, read into one shape. */
 export interface ParsedTrace {
@@ -12,8 +13,10 @@ export interface ParsedTrace {
   steps: Step[];
   /** every grammar violation, in order of position */
   errors: GrammarError[];
-  /** the first answer, trimmed (the one that ends the trace) */
+  /** the answer that counts: the last closed `<answer>…</answer>`, stripped (lastClosedAnswer); unclosed = none */
   answer?: string;
+  /** set when the text was read in a dialect other than hermes */
+  dialect?: Dialect;
 }
 
 export interface ParseOptions {
@@ -26,9 +29,10 @@ export interface ParseOptions {
 /** Assemble a ParsedTrace from segments and the errors found so far (shared with the messages parser). */
 export function finishTrace(segments: Segment[], errors: GrammarError[], options: ParseOptions, endOffset: number): ParsedTrace {
   const all = [...errors, ...checkBodies(segments), ...runFormatMachine(segments, {}, endOffset).violations];
-  const answerSegment = segments.find((s) => s.kind === 'answer');
+  const answerSegment = segments.findLast((s) => s.kind === 'answer' && s.closed);
   const trace: ParsedTrace = { segments, steps: buildSteps(segments, options.observationSource ?? 'real'), errors: sortErrors(all) };
-  if (answerSegment) trace.answer = answerSegment.body.trim();
+  if (answerSegment) trace.answer = pyStrip(answerSegment.body);
+  if (options.dialect && options.dialect !== DEFAULT_DIALECT) trace.dialect = options.dialect;
   return trace;
 }
 
@@ -38,7 +42,12 @@ export function finishTrace(segments: Segment[], errors: GrammarError[], options
  */
 export function parseTrace(text: string, options: ParseOptions = {}): ParsedTrace {
   const { segments, errors } = scanSegments(text, undefined, options.dialect ?? DEFAULT_DIALECT);
-  return finishTrace(segments, errors, options, text.length);
+  const trace = finishTrace(segments, errors, options, text.length);
+  // The text form takes the answer as the peers' regex does, even from inside another tag's body.
+  const answer = lastClosedAnswer(text);
+  if (answer === undefined) delete trace.answer;
+  else trace.answer = answer;
+  return trace;
 }
 
 export interface AgentTurn {
@@ -49,13 +58,14 @@ export interface AgentTurn {
 }
 
 /**
- * One agent turn: optional think(s), then exactly one tool call or one answer. The first action wins;
- * everything else is reported, so the caller decides whether to retry.
+ * One agent turn: optional think(s), then exactly one tool call or one closed answer (an unclosed `<answer>x`
+ * is no answer, as for rewards). The first action wins; everything else is reported, so the caller decides
+ * whether to retry.
  */
 export function parseAgentTurn(text: string, dialect: Dialect = DEFAULT_DIALECT): AgentTurn {
   const { segments, errors } = scanSegments(text, undefined, dialect);
   errors.push(...checkBodies(segments));
-  const actions = segments.filter((s) => s.kind === 'tool_call' || s.kind === 'answer');
+  const actions = segments.filter((s) => s.kind === 'tool_call' || (s.kind === 'answer' && s.closed));
   for (const s of segments) {
     if (s.kind === 'text' && /\S/.test(s.body)) errors.push(grammarError('text_outside_tags', s.start + s.body.search(/\S/), 'expected only <think> and one action, got text outside tags'));
     if (s.kind === 'tool_response') errors.push(grammarError('unexpected_response', s.start, 'expected the turn to stop after the call, got a <tool_response> written by the agent'));

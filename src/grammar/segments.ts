@@ -9,7 +9,8 @@ export const isTraceTag = (kind: string): kind is TraceTag => (TRACE_TAGS as rea
 
 /**
  * A slice of a completion. Segments partition the text exactly, so rendering them gives the text back.
- * `special` = chat-template tokens (`<|im_end|>`, `<|im_start|>user\n`) that multi-turn rollouts carry;
+ * `special` = chat-template tokens (`<|im_end|>`, `<|im_start|>user\n`) that multi-turn rollouts carry, and the role
+ * lines they leave when decoded with skip_special_tokens;
  * `stray` = a closing tag with no opening one.
  */
 export type SegmentKind = TraceTag | 'text' | 'special' | 'stray';
@@ -38,6 +39,12 @@ export interface Segment {
 export const segmentTag = (s: Segment & { kind: TraceTag }): TagName => s.tag ?? s.kind;
 
 const ROLE_LINE_RE = /^(system|user|assistant|tool)\n?/;
+/**
+ * What decoding with skip_special_tokens leaves of the chat tokens between turns (verl decodes multi-turn
+ * responses so: `</tool_call>\nuser\n<tool_response>`, `</tool_response>\nassistant\n<think>`): role names each on
+ * their own line and nothing else. Such text is chat template, not the model's words.
+ */
+const ROLE_LINES_RE = /^\s*(?:(?:system|user|assistant|tool)[ \t]*\n\s*)+$/;
 
 interface DialectScanner {
   token: RegExp;
@@ -78,8 +85,10 @@ export function scanSegments(text: string, messageIndex?: number, dialect: Diale
   const at = (s: Omit<Segment, 'messageIndex'>): void => {
     segments.push(messageIndex === undefined ? s : { ...s, messageIndex });
   };
-  const plain = (kind: 'text' | 'special' | 'stray', start: number, end: number): void =>
-    at({ kind, start, end, body: text.slice(start, end), closed: true });
+  const plain = (kind: 'text' | 'special' | 'stray', start: number, end: number): void => {
+    const body = text.slice(start, end);
+    at({ kind: kind === 'text' && ROLE_LINES_RE.test(body) ? 'special' : kind, start, end, body, closed: true });
+  };
 
   let pos = 0;
   while (pos < text.length) {
