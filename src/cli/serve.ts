@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { GroundingConfigSchema } from '../actor/grounding.js';
 import { parseToolRouting, resolveRouting } from '../actor/routing.js';
-import { createChatModel, type ModelConfig, parseModelConfig } from '../llm/index.js';
+import { type ChatModel, createChatModel, type ModelConfig, parseModelConfig } from '../llm/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../server/middleware.js';
@@ -13,6 +13,7 @@ import { ActorCache } from '../store/actor-cache.js';
 import { type Db, openDb } from '../store/db.js';
 import { openRealTools, type RealTool } from '../tools/real.js';
 import { loadToolsetFile, loadToolsetFromRun, type Toolset } from '../tools/toolset.js';
+import { UTILITY_TOOLS } from '../tools/utility.js';
 import { defineCommand, type ParsedOptions } from './command.js';
 import generateCommand from './generate.js';
 import { MODEL_OPTIONS, modelConfigInput } from './model-options.js';
@@ -28,7 +29,7 @@ const options = {
   token: { type: 'string', env: 'MTR_SERVE_TOKEN', placeholder: 'T', description: 'require "Authorization: Bearer T" (reward: POST routes; tools: every route but /health)' },
   maxBodyBytes: { type: 'number', integer: true, min: 1, default: DEFAULT_MAX_BODY_BYTES, placeholder: 'N', description: 'largest request body accepted (413 above)' },
   ...WEIGHT_OPTIONS,
-  toolset: { type: 'string', placeholder: 'FILE', description: 'tools: tool file — unified templates (JSON list or JSONL), OpenAI function lists, or ToolEyes-style {tools: [{functions}]}' },
+  toolset: { type: 'string', placeholder: 'FILE', description: 'tools: tool file — unified templates (JSON list or JSONL), OpenAI function lists, or ToolEyes-style {tools: [{functions}]}; with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)' },
   fromRun: { type: 'string', placeholder: 'DB[:RUN]', description: "tools: serve the tools a run's ToolMaker made (RUN: key or id; optional with one run)" },
   mcp: { type: 'string', default: 'http', placeholder: 'MODE', choices: ['http', 'stdio'], description: 'tools: MCP at /mcp beside the HTTP routes, or MCP alone over stdin/stdout' },
   maxConcurrencyPerClient: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: 'tools: calls in flight per client (remote address); more wait in a FIFO' },
@@ -51,14 +52,26 @@ type Opts = ParsedOptions<typeof options>;
 /** The actor's model settings: the shared model flags, overridden by --actor-model / --actor-base-url. */
 const actorModelConfig = (o: Opts): ModelConfig => parseModelConfig(modelConfigInput(o, 'actor'), 'serve: model flags');
 
+/** With no tool set, the utility wiki_search alone: a Search-R1 retrieval server (POST /retrieve) and nothing else. */
+const RETRIEVAL_ONLY: Toolset = { source: 'the utility tools (retrieval only)', tools: [UTILITY_TOOLS.wiki_search!], skipped: [] };
+
 function loadToolset(o: Opts): Toolset {
-  if (!o.toolset === !o.fromRun) throw new MtrError('E_USAGE', `serve tools: expected exactly one of --toolset FILE or --from-run DB[:RUN], got ${o.toolset ? 'both' : 'neither'}`);
+  if (o.toolset && o.fromRun) throw new MtrError('E_USAGE', 'serve tools: expected at most one of --toolset FILE or --from-run DB[:RUN], got both');
+  if (!o.toolset && !o.fromRun) return RETRIEVAL_ONLY;
   const set = o.toolset ? loadToolsetFile(o.toolset) : loadToolsetFromRun(o.fromRun!);
   for (const s of set.skipped.slice(0, 5)) process.stderr.write(`mtr serve: skipped ${s.where}: ${s.reasons.join('; ')}\n`);
   if (set.skipped.length > 5) process.stderr.write(`mtr serve: … and ${set.skipped.length - 5} more tools skipped\n`);
   if (!set.tools.length) throw new MtrError('E_USAGE', `serve tools: expected at least one servable tool in ${set.source}, got none (${set.skipped.length} skipped)`);
   return set;
 }
+
+/** The actor model of a server whose tools are all real: never asked, and says so if it were. */
+const noSimulator = (): ChatModel => ({
+  backend: 'openai',
+  model: 'none',
+  generate: () => Promise.reject(new MtrError('E_USAGE', 'serve tools: expected a simulator model (--base-url or --model-file), got none: every tool was routed to a real backend')),
+  close: () => Promise.resolve(),
+});
 
 const untilSignal = (): Promise<void> =>
   new Promise((resolve) => {
@@ -84,7 +97,8 @@ async function serveTools(o: Opts, port: number): Promise<void> {
   const backends = { index: o.index, retrievalUrl: o.retrievalUrl };
   const routing = resolveRouting(o.toolRouting ? parseToolRouting(o.toolRouting) : {}, backends);
   const cfg = actorModelConfig(o);
-  const model = await createChatModel(cfg);
+  // Nothing to simulate when every served tool has a real backend (a retrieval server over --index or --retrieval-url).
+  const model = toolset.tools.every((t) => routing[t.api_name]?.mode === 'real') ? noSimulator() : await createChatModel(cfg);
   let db: Db | undefined;
   let realTools: Record<string, RealTool> = {};
   try {
@@ -102,14 +116,14 @@ async function serveTools(o: Opts, port: number): Promise<void> {
       maxConcurrencyPerClient: o.maxConcurrencyPerClient,
       maxQueuedPerClient: o.maxQueuedPerClient,
     });
-    const what = `${toolset.tools.length} tools from ${toolset.source}, simulated by ${model.model}`;
+    const what = `${toolset.tools.length} tools from ${toolset.source}, ${model.model === 'none' ? 'answered by the real backend' : `simulated by ${model.model}`}`;
     if (o.mcp === 'stdio') {
       log(`MCP over stdio: ${what}`);
       await serveMcpStdio(service);
       return;
     }
     const server: RunningServer = await startToolsServer(service, { host: o.host, port, maxBodyBytes: o.maxBodyBytes, ...(o.token ? { token: o.token } : {}) });
-    process.stdout.write(`tool server on ${server.url}: ${what} (GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, POST /virtual, MCP at /mcp, GET /health)\n`);
+    process.stdout.write(`tool server on ${server.url}: ${what} (GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, POST /virtual, POST /retrieve, MCP at /mcp, GET /health)\n`);
     await untilSignal();
     await server.close();
   } finally {
@@ -131,6 +145,7 @@ export default defineCommand({
     'mtr serve tools --toolset ../shared/datasets/tools/seal-tools/tool.jsonl --base-url http://localhost:8000/v1 --model gtm-1.5b',
     'mtr serve tools --from-run runs/hotpot.sqlite --base-url http://localhost:8000/v1 --grounding gold --cache runs/actor-cache.sqlite --token s3cret',
     'mtr serve tools --toolset tools.json --mcp stdio --base-url http://localhost:8000/v1',
+    'mtr serve tools --index corpus.sqlite --port 8000   # Search-R1 POST /retrieve over a BM25 index, no model',
   ],
   options,
   async run(opts, positionals) {

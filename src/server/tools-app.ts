@@ -1,12 +1,14 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { isMtrError } from '../schema/errors.js';
 import { DatasetItemSchema } from '../schema/item.js';
-import { errorHandler, statusOf } from './errors.js';
+import { errorHandler } from './errors.js';
 import { McpHttpSessions } from './mcp-http.js';
 import { badField, bearerToken, DEFAULT_MAX_BODY_BYTES, isObject, jsonBody, limitBody } from './middleware.js';
 import type { Caller, ToolService } from './tools-service.js';
 import type { SessionItem } from './tools-sessions.js';
-import { parseVirtualRequest, resolveVirtualName, TOOL_INPUT_PARSE_ERROR, toVirtualResponse } from './tools-virtual.js';
+import { undoArgumentRenames } from './tools-names.js';
+import { parseRetrieveRequest, retrieveArguments, RETRIEVE_TOOL, toRetrieved } from './tools-retrieve.js';
+import { parseVirtualRequest, resolveVirtualName, TOOL_INPUT_PARSE_ERROR, toVirtualResponse, VIRTUAL_API_NOT_WORKING } from './tools-virtual.js';
 
 export interface ToolsAppOptions {
   token?: string;
@@ -96,13 +98,14 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
   const mcp = new McpHttpSessions(service, maxBodyBytes);
   const app = new Hono();
   app.onError(errorHandler);
-  app.notFound((c) => c.json({ error: `expected GET /health, GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, PUT|DELETE /v1/sessions/{id}, POST /virtual or /mcp, got ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json({ error: `expected GET /health, GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, PUT|DELETE /v1/sessions/{id}, POST /virtual, POST /retrieve or /mcp, got ${c.req.method} ${c.req.path}` }, 404));
 
   app.get('/health', (c) => c.json({ ok: true, tools: service.tools.length, mcp_sessions: mcp.size, ...service.stats() }));
 
   const guard = [bearerToken(options.token), limitBody(maxBodyBytes)] as const;
   app.use('/v1/*', ...guard);
-  app.use('/virtual', ...guard);
+  // StableToolBench's client sends its key only as a `toolbench_key` header.
+  app.use('/virtual', bearerToken(options.token, { headers: ['toolbench_key'] }), limitBody(maxBodyBytes));
   app.use('/mcp', ...guard);
 
   app.get('/v1/tools', (c) => c.json({ count: service.tools.length, tools: service.tools, openai: service.openai }));
@@ -140,17 +143,33 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
 
   app.delete('/v1/sessions/:id', (c) => c.json({ ended: service.endSession(c.req.param('id')) }));
 
-  const toolNames = service.tools.map((t) => t.api_name);
   app.post('/virtual', admitOne(service), async (c) => {
     const req = parseVirtualRequest(await jsonBody(c));
     if (!req.input.ok) return c.json(TOOL_INPUT_PARSE_ERROR);
-    const name = resolveVirtualName(toolNames, req.tool_name, req.api_name) ?? req.api_name;
+    const name = resolveVirtualName(service.names, req.tool_name, req.api_name) ?? req.api_name;
+    const tool = service.find(name);
+    const args = tool ? undoArgumentRenames(req.input.value, Object.keys(tool.parameters)) : req.input.value;
     try {
-      return c.json(toVirtualResponse(await service.call(name, req.input.value, contextOf(c))));
+      return c.json(toVirtualResponse(await service.call(name, args, contextOf(c))));
     } catch (e) {
-      // StableToolBench clients read `error`; the status still says the simulator, not the call, failed.
-      return c.json({ error: `tool simulator failed: ${isMtrError(e) ? e.message : 'internal error'}`, response: '' }, isMtrError(e) ? statusOf(e.code) : 500);
+      // StableToolBench's client turns any status but 200 into "error sending request" (12) and drops the
+      // body; its own error string for a broken API ("API not working error...", status 6) keeps the reason.
+      return c.json({ error: VIRTUAL_API_NOT_WORKING, response: `tool simulator failed: ${isMtrError(e) ? e.message : 'internal error'}` });
     }
+  });
+
+  // Search-R1's retrieval server, answered by the served wiki_search (index, upstream or simulation).
+  app.use('/retrieve', ...guard);
+  app.post('/retrieve', async (c) => {
+    const req = parseRetrieveRequest(await jsonBody(c));
+    const tool = service.find(RETRIEVE_TOOL);
+    if (!tool) return c.json({ error: `expected a served ${RETRIEVE_TOOL} tool to answer /retrieve, got a tool set without one (serve it from --toolset, or start "mtr serve tools" with no tool set)` }, 404);
+    if (req.queries.length > service.limiter.maxQueued) throw badField('queries', `expected at most ${service.limiter.maxQueued} queries per request, got ${req.queries.length}`);
+    return admitted(c, service, req.queries.length, async () => {
+      const caller = contextOf(c, req.session);
+      const observations = await Promise.all(req.queries.map((query) => service.call(RETRIEVE_TOOL, retrieveArguments(tool, query, req.topk), caller)));
+      return c.json({ result: observations.map((o) => toRetrieved(o, req.return_scores)) });
+    });
   });
 
   app.all('/mcp', admitOne(service), (c) => mcp.handle(c.req.raw, clientOf(c)));

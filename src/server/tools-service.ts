@@ -7,6 +7,7 @@ import { toOpenAIFunction } from '../schema/tool-convert.js';
 import type { OpenAIFunction, ToolTemplate } from '../schema/tool.js';
 import type { Observation, RunTool, ToolCall } from '../schema/trace.js';
 import { ClientLimiter } from './tools-limit.js';
+import { unknownToolWithSuggestions } from './tools-names.js';
 import { SessionMemory, type SessionItem } from './tools-sessions.js';
 
 export interface ToolServiceOptions {
@@ -52,6 +53,7 @@ export class ToolService {
   readonly limiter: ClientLimiter;
   private readonly runTools: readonly RunTool[];
   private readonly byName: ReadonlyMap<string, ToolTemplate>;
+  private nameList?: readonly string[];
   private readonly sessions: SessionMemory;
   private readonly actor: ActorOptions;
   /** each session's place in the run, looked up by its item (the noise schedule and warm-up follow it) */
@@ -68,6 +70,11 @@ export class ToolService {
     this.actor = { ...options.actor, position: (item) => this.positions.get(item) ?? { index: 0, total: 0 } };
   }
 
+  /** served tool names, in serving order */
+  get names(): readonly string[] {
+    return (this.nameList ??= this.tools.map((t) => t.api_name));
+  }
+
   find(name: string): ToolTemplate | undefined {
     return this.byName.get(name);
   }
@@ -77,11 +84,19 @@ export class ToolService {
    * observations naming the parameter, with no model call; model failures are thrown (MtrError).
    */
   call(name: string, args: unknown, caller: Caller): Promise<Observation> {
+    // An unknown name is answered here: the actor's error would list every tool (160 KB with Seal-Tools).
+    if (!this.byName.has(name)) {
+      const error = unknownToolWithSuggestions(name, this.names);
+      return this.counted(Promise.resolve({ content: { error }, error, source: 'precheck' }));
+    }
     // Arguments that are not an object stay as sent: the pre-check answers them with `malformed_call`.
     const call = { name, arguments: args } as ToolCall;
     const answer = (history: readonly Exchange[], grounding?: SessionItem) =>
       this.limiter.run(caller.client, () => observe(call, this.runTools, history, this.actor, this.record, { step: history.length, ...(grounding ? { item: grounding.item } : {}) }));
-    const observation = caller.session === undefined ? answer([]) : this.sessions.within(caller.session, async (h, g) => ({ call, observation: await answer(h, g) })).then((e) => e.observation);
+    return this.counted(caller.session === undefined ? answer([]) : this.sessions.within(caller.session, async (h, g) => ({ call, observation: await answer(h, g) })).then((e) => e.observation));
+  }
+
+  private counted(observation: Promise<Observation>): Promise<Observation> {
     return observation.then(
       (o) => {
         this.counts.calls++;

@@ -1,5 +1,8 @@
 import type { Observation } from '../schema/trace.js';
 import { badField, isObject } from './middleware.js';
+import { changeName, FUNCTION_NAME_MAX, standardize, toolbenchFunctionName } from './tools-names.js';
+
+export { standardize } from './tools-names.js';
 
 /**
  * StableToolBench's virtual API server (`POST /virtual`): `{category, tool_name, api_name, tool_input, strip,
@@ -19,13 +22,6 @@ export interface VirtualResponse {
   response: string;
 }
 
-/** ToolBench's `standardize`: lower case, runs of other characters become one `_`, no leading digit. */
-export function standardize(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-  return /^[0-9]/.test(s) ? `get_${s}` : s;
-}
-
-
 export function parseVirtualRequest(body: unknown): VirtualRequest {
   if (!isObject(body)) throw badField('body', `expected {"category", "tool_name", "api_name", "tool_input", "strip"}, got ${Array.isArray(body) ? 'a list' : JSON.stringify(body)}`);
   const b = body;
@@ -43,16 +39,23 @@ export function parseVirtualRequest(body: unknown): VirtualRequest {
   return { category: (b.category as string | undefined) ?? '', tool_name: b.tool_name as string, api_name: b.api_name as string, input };
 }
 
-/** The served tool a ToolBench request means: exact name, `<api>_for_<tool>`, or their standardized forms. */
+/**
+ * The served tool a ToolBench request means: the exact name, `<api>_for_<tool>`, their standardized forms,
+ * ToolBench's `change_name` spelling (`is_id` for `id`), or any of these cut to their last 64 characters as
+ * ToolBench cuts function names (`name[-64:]`).
+ */
 export function resolveVirtualName(names: readonly string[], toolName: string, apiName: string): string | undefined {
   const tool = standardize(toolName);
-  const api = standardize(apiName).replace(new RegExp(`_for_${tool}$`), '');
-  const wanted = [apiName, `${apiName}_for_${toolName}`, `${api}_for_${tool}`, api];
+  const bare = changeName(standardize(apiName)).split(`_for_${tool}`)[0]!;
   const exact = new Set(names);
-  const found = wanted.find((w) => exact.has(w));
+  const found = [apiName, `${apiName}_for_${toolName}`].find((w) => exact.has(w));
   if (found) return found;
-  const byStandard = new Map(names.map((n) => [standardize(n), n]));
-  return wanted.map((w) => byStandard.get(standardize(w))).find((n) => n !== undefined);
+  const byKey = new Map<string, string>();
+  const add = (key: string, n: string): void => void (byKey.has(key) || byKey.set(key, n));
+  for (const n of names) for (const key of [standardize(n), changeName(standardize(n))]) add(key, n);
+  for (const n of names) for (const key of [toolbenchFunctionName(n, tool), standardize(n).slice(-FUNCTION_NAME_MAX)]) add(key, n);
+  const wanted = [bare, `${bare}_for_${tool}`, standardize(apiName), `${bare}_for_${tool}`.slice(-FUNCTION_NAME_MAX)];
+  return wanted.map((w) => byKey.get(w)).find((n) => n !== undefined);
 }
 
 /** An observation in StableToolBench's shape: `error` empty on success, the response as JSON text. */
@@ -63,3 +66,6 @@ export function toVirtualResponse(o: Observation): VirtualResponse {
 
 /** StableToolBench's own answer to tool_input that is not JSON. */
 export const TOOL_INPUT_PARSE_ERROR: VirtualResponse = { error: 'Tool input parse error...\n', response: '' };
+
+/** StableToolBench's error text for an API that is down (its client reports status 6). */
+export const VIRTUAL_API_NOT_WORKING = 'API not working error...';

@@ -7,7 +7,9 @@ import type { CorpusPassage } from './corpus.js';
 /** A retrieved passage; `score` is BM25 (higher is better). */
 export type SearchHit = CorpusPassage & { score: number };
 
-const FORMAT = 'mtr-bm25-1';
+// -2 adds `contents` (a FlashRAG row's own text where it is not `"title"\ntext`); -1 indexes still open.
+const FORMAT = 'mtr-bm25-2';
+const FORMATS = new Set(['mtr-bm25-1', FORMAT]);
 const BATCH = 5000;
 // Title matches count double: questions name their entities, and titles are entity names.
 const TITLE_WEIGHT = 2;
@@ -47,10 +49,10 @@ export async function buildIndex(out: string, passages: AsyncIterable<CorpusPass
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE VIRTUAL TABLE passages USING fts5(pid UNINDEXED, title, text, tokenize = 'porter unicode61 remove_diacritics 2');`);
-    const insert = db.prepare('INSERT INTO passages (pid, title, text) VALUES (?, ?, ?)');
+      CREATE VIRTUAL TABLE passages USING fts5(pid UNINDEXED, title, text, contents UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2');`);
+    const insert = db.prepare('INSERT INTO passages (pid, title, text, contents) VALUES (?, ?, ?, ?)');
     const flush = db.transaction((rows: CorpusPassage[]) => {
-      for (const r of rows) insert.run(r.id, r.title, r.text);
+      for (const r of rows) insert.run(r.id, r.title, r.text, r.contents ?? null);
     });
     let batch: CorpusPassage[] = [];
     for await (const p of passages) {
@@ -95,9 +97,10 @@ export class Bm25Index {
     try {
       db = new Database(file, { readonly: true, fileMustExist: true });
       const format = (db.prepare(`SELECT value FROM meta WHERE key = 'format'`).get() as { value: string } | undefined)?.value;
-      if (format !== FORMAT) throw new Error(`format ${format ?? 'missing'}`);
+      if (!format || !FORMATS.has(format)) throw new Error(`format ${format ?? 'missing'}`);
       this.passages = Number((db.prepare(`SELECT value FROM meta WHERE key = 'passages'`).get() as { value: string }).value);
-      this.stmt = db.prepare(`SELECT pid, title, text, -rank AS score FROM passages WHERE passages MATCH ? ORDER BY rank LIMIT ?`);
+      const contents = format === FORMAT ? 'contents' : 'NULL AS contents';
+      this.stmt = db.prepare(`SELECT pid, title, text, ${contents}, -rank AS score FROM passages WHERE passages MATCH ? ORDER BY rank LIMIT ?`);
       db.pragma(`cache_size = -65536`);
       this.db = db;
     } catch (e) {
@@ -110,8 +113,8 @@ export class Bm25Index {
   search(query: string, k: number): SearchHit[] {
     const match = ftsQuery(query);
     if (!match) return [];
-    const rows = this.stmt.all(match, k) as { pid: string; title: string; text: string; score: number }[];
-    return rows.map((r) => ({ id: r.pid, title: r.title, text: r.text, score: r.score }));
+    const rows = this.stmt.all(match, k) as { pid: string; title: string; text: string; contents: string | null; score: number }[];
+    return rows.map((r) => ({ id: r.pid, title: r.title, text: r.text, ...(r.contents === null ? {} : { contents: r.contents }), score: r.score }));
   }
 
   close(): void {

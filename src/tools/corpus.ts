@@ -3,8 +3,15 @@ import { type Location, readRecords, recordError } from '../data/read.js';
 import { MtrError } from '../schema/errors.js';
 import type { Passage } from '../schema/item.js';
 
-/** A retrievable passage: an item passage without the gold flag, plus a stable id. */
-export type CorpusPassage = { id: string } & Pick<Passage, 'title' | 'text'>;
+/**
+ * A retrievable passage: an item passage without the gold flag, plus a stable id. `contents` keeps a FlashRAG
+ * row's own text when `"title"\ntext` would not give it back (12% of wiki-18 rows have unquoted titles), so
+ * /retrieve answers exactly what Search-R1's retrieval server would.
+ */
+export type CorpusPassage = { id: string; contents?: string } & Pick<Passage, 'title' | 'text'>;
+
+/** A passage in FlashRAG's `contents` form, as Search-R1's retrieval server returns it. */
+export const passageContents = (p: Pick<CorpusPassage, 'title' | 'text' | 'contents'>): string => p.contents ?? `"${p.title}"\n${p.text}`;
 
 export const CORPUS_LAYOUTS = [
   'JSONL {id, contents:"\\"Title\\"\\ntext"} (FlashRAG / DPR wiki-18)',
@@ -20,13 +27,19 @@ export function splitContents(contents: string): Pick<Passage, 'title' | 'text'>
   return { title: contents.slice(0, nl).trim().replace(/^"(.*)"$/, '$1'), text: contents.slice(nl + 1).trim() };
 }
 
+/** A FlashRAG `contents` as title and text, keeping the original only where `passageContents` would not restore it. */
+export function fromContents(contents: string): Omit<CorpusPassage, 'id'> {
+  const split = splitContents(contents);
+  return passageContents(split) === contents ? split : { ...split, contents };
+}
+
 const str = (v: unknown): v is string => typeof v === 'string';
 
 function toPassage(value: unknown, at: Location, fallback: string): CorpusPassage {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw recordError(at, undefined, `expected a passage object (${CORPUS_LAYOUTS[0]} or ${CORPUS_LAYOUTS[1]}), got ${Array.isArray(value) ? 'array' : typeof value}`);
   const r = value as Record<string, unknown>;
   const id = r.id === undefined ? fallback : String(r.id);
-  if (str(r.contents)) return { id, ...splitContents(r.contents) };
+  if (str(r.contents)) return { id, ...fromContents(r.contents) };
   if (str(r.text)) {
     if (r.title !== undefined && !str(r.title)) throw recordError(at, 'title', `expected a string, got ${typeof r.title}`);
     return { id, title: (r.title as string | undefined) ?? '', text: r.text };

@@ -15,6 +15,12 @@ export const DEFAULT_TOP_K = 3;
 
 export type SearchFn = (query: string, k: number) => Promise<SearchHit[]>;
 
+// The scored hits behind each real wiki_search answer: ids and scores the agent never sees, but /retrieve reports.
+const hitsOfResult = new WeakMap<object, readonly SearchHit[]>();
+
+/** The scored hits a real wiki_search answer was made from (undefined for any other content, e.g. simulated). */
+export const searchHitsOf = (content: unknown): readonly SearchHit[] | undefined => (typeof content === 'object' && content !== null ? hitsOfResult.get(content) : undefined);
+
 /** `wiki_search(query, top_k)` over a search backend, answering in the utility tool's response shape. */
 export function wikiSearchTool(search: SearchFn, close?: () => void): RealTool {
   const maxK = UTILITY_TOOLS.wiki_search!.parameters.top_k?.maximum ?? 10;
@@ -23,7 +29,9 @@ export function wikiSearchTool(search: SearchFn, close?: () => void): RealTool {
     async call(args) {
       const k = Math.min(maxK, typeof args.top_k === 'number' ? args.top_k : DEFAULT_TOP_K);
       const hits = await search(String(args.query ?? ''), k);
-      return { results: hits.map((h) => ({ title: h.title, text: h.text })) };
+      const result = { results: hits.map((h) => ({ title: h.title, text: h.text })) };
+      hitsOfResult.set(result, hits);
+      return result;
     },
     ...(close ? { close } : {}),
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MtrError } from '../schema/errors.js';
-import { splitContents } from './corpus.js';
+import { fromContents } from './corpus.js';
 import type { SearchHit } from './bm25.js';
 
 /** A Search-R1 / FlashRAG document: `{id?, contents:"\"Title\"\ntext"}` or `{id?, title, text}`. */
@@ -60,7 +60,7 @@ export class RetrievalClient {
     return lists.map((list) =>
       list.slice(0, k).map(({ document: d, score }, i) => ({
         id: d.id === undefined ? String(i) : String(d.id),
-        ...('contents' in d ? splitContents(d.contents) : { title: d.title ?? '', text: d.text }),
+        ...('contents' in d ? fromContents(d.contents) : { title: d.title ?? '', text: d.text }),
         score,
       })),
     );

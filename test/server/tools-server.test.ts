@@ -107,10 +107,10 @@ describe('mtr serve tools (the real binary)', () => {
     expect((await done).code).toBe(0);
   });
 
-  it('fails with a usage error naming the flags when no tool set is given', async () => {
-    const { done } = spawnCli(['serve', 'tools', '--base-url', fx.fake.url]);
+  it('fails with a usage error naming the flags when given two tool sets', async () => {
+    const { done } = spawnCli(['serve', 'tools', '--base-url', fx.fake.url, '--toolset', 'a.json', '--from-run', 'b.sqlite']);
     const result = await done;
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/expected exactly one of --toolset FILE or --from-run DB\[:RUN\], got neither/);
+    expect(result.stderr).toMatch(/expected at most one of --toolset FILE or --from-run DB\[:RUN\], got both/);
   });
 });
