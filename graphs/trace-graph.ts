@@ -1,6 +1,7 @@
 import { Annotation, END, type LangGraphRunnableConfig, START, StateGraph } from '@langchain/langgraph';
 import { type ActorOptions, type Exchange, observe } from '../src/actor/index.js';
 import { type AgentOptions, agentStart, agentTurn, observationMessage } from '../src/agent/index.js';
+import type { Dialect } from '../src/grammar/tags.js';
 import type { ChatMessage } from '../src/llm/types.js';
 import { makeTools, type MakerOptions } from '../src/maker/index.js';
 import type { DatasetItem } from '../src/schema/item.js';
@@ -9,7 +10,7 @@ import type { Classification, RejectedTool, RunTool, Step } from '../src/schema/
 
 /** Where a trace's pieces go as they happen (the store's TraceWriter in production). */
 export interface TraceSink {
-  tools(accepted: readonly RunTool[], rejected: readonly RejectedTool[], classification: Classification): void;
+  tools(accepted: readonly RunTool[], rejected: readonly RejectedTool[], classification?: Classification): void;
   step(step: Step): void;
   call(call: ModelCall): void;
 }
@@ -25,6 +26,8 @@ const append = <T>(a: T[], b: T[]): T[] => a.concat(b);
 export const TraceState = Annotation.Root({
   item: Annotation<DatasetItem>(),
   maxTurns: Annotation<number>(),
+  /** search-r1: no ToolMaker, the one search tool */
+  dialect: Annotation<Dialect | undefined>(),
   tools: Annotation<RunTool[]>({ reducer: (_, b) => b, default: () => [] }),
   messages: Annotation<ChatMessage[]>({ reducer: append, default: () => [] }),
   steps: Annotation<Step[]>({ reducer: append, default: () => [] }),
@@ -48,6 +51,14 @@ export async function makeToolsNode(state: State, config: LangGraphRunnableConfi
   return { tools: made.tools, messages: agentStart(state.item, made.tools, deps.agent) };
 }
 
+/** The run's utility tools alone, without a ToolMaker call: Search-R1's agent has one fixed tool, search. */
+export async function utilityToolsNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const { deps, sink } = context(config);
+  const tools: RunTool[] = deps.maker.utilityTools.map((tool) => ({ origin: 'utility', tool }));
+  sink.tools(tools, []);
+  return { tools, messages: agentStart(state.item, tools, deps.agent) };
+}
+
 export async function agentNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
   const { deps, sink } = context(config);
   const turn = await agentTurn(state.messages, state.tools, state.steps.length, deps.agent, (c) => sink.call(c));
@@ -63,7 +74,12 @@ export async function actorNode(state: State, config: LangGraphRunnableConfig): 
   const observation = await observe(step.call!, state.tools, history, deps.actor, (c) => sink.call(c), { item: state.item, step: step.index });
   const done: Step = { ...step, observation };
   sink.step(done);
-  return { steps: [done], pending: undefined, messages: [observationMessage(step.call, observation, deps.agent.format)] };
+  return { steps: [done], pending: undefined, messages: [observationMessage(step.call, observation, deps.agent)] };
+}
+
+/** At the start: ToolMaker designs the item's tools, except in Search-R1's dialect. */
+export function routeStart(state: Pick<State, 'dialect'>): 'make_tools' | 'utility_tools' {
+  return state.dialect === 'search-r1' ? 'utility_tools' : 'make_tools';
 }
 
 /** After the agent: observe its call, stop at an answer or the turn limit, or let it try again. */
@@ -77,14 +93,16 @@ export function routeAfterActor(state: Pick<State, 'steps' | 'maxTurns'>): 'agen
   return state.steps.length >= state.maxTurns ? END : 'agent';
 }
 
-/** ToolMaker → AutoAgent ⇄ ToolActor, ending at a final answer or `maxTurns` steps. */
+/** ToolMaker (or the fixed utility tools) → AutoAgent ⇄ ToolActor, ending at a final answer or `maxTurns` steps. */
 export function buildTraceGraph() {
   return new StateGraph(TraceState)
     .addNode('make_tools', makeToolsNode)
+    .addNode('utility_tools', utilityToolsNode)
     .addNode('agent', agentNode)
     .addNode('actor', actorNode)
-    .addEdge(START, 'make_tools')
+    .addConditionalEdges(START, routeStart, ['make_tools', 'utility_tools'])
     .addEdge('make_tools', 'agent')
+    .addEdge('utility_tools', 'agent')
     .addConditionalEdges('agent', routeAfterAgent, ['actor', 'agent', END])
     .addConditionalEdges('actor', routeAfterActor, ['agent', END])
     .compile();

@@ -1,11 +1,14 @@
 import { formatGrammarError, parseAgentTurn, renderCall } from '../grammar/index.js';
-import { close, open, TAGS, wrap } from '../grammar/tags.js';
+import { close, type Dialect, open, TAGS, wrap } from '../grammar/tags.js';
 import { type CallSink, type RoleModel, textCall } from '../llm/role.js';
 import type { ChatMessage } from '../llm/types.js';
 import { fillPrompt, loadPrompt } from '../prompts/index.js';
 import type { DatasetItem } from '../schema/item.js';
 import { toOpenAIFunction } from '../schema/tool-convert.js';
 import type { Observation, RunTool, Step, ToolCall } from '../schema/trace.js';
+import { searchR1ObservationMessage, searchR1Start, searchR1Turn } from './search-r1.js';
+
+export { searchR1Prompt } from './search-r1.js';
 
 /** `text`: Qwen/Hermes tags in the assistant text (the default); `native`: OpenAI `tool_calls`. */
 export type AgentFormat = 'text' | 'native';
@@ -14,12 +17,15 @@ export interface AgentOptions {
   model: RoleModel;
   format: AgentFormat;
   maxTurns: number;
+  /** default hermes; search-r1 ignores `format` and the tools (its one action is search) */
+  dialect?: Dialect;
 }
 
 const promptFor = (format: AgentFormat) => loadPrompt(format === 'text' ? 'agent-text' : 'agent-native');
 
 /** The conversation the agent starts from: system prompt (with the tool signatures) and the question. */
 export function agentStart(item: DatasetItem, tools: readonly RunTool[], opts: AgentOptions): ChatMessage[] {
+  if (opts.dialect === 'search-r1') return searchR1Start(item);
   const prompt = promptFor(opts.format);
   const system = fillPrompt(prompt, {
     tools: tools.map((t) => JSON.stringify(toOpenAIFunction(t.tool))).join('\n'),
@@ -47,6 +53,7 @@ const ANSWER = new RegExp(`${open(TAGS.answer)}([\\s\\S]*?)${close(TAGS.answer)}
 
 /** One think → act turn. A turn that is neither a call nor an answer is kept and answered with a format error. */
 export async function agentTurn(messages: ChatMessage[], tools: readonly RunTool[], index: number, opts: AgentOptions, sink: CallSink): Promise<AgentTurn> {
+  if (opts.dialect === 'search-r1') return searchR1Turn(messages, index, opts.model, sink);
   const prompt = promptFor(opts.format);
   if (opts.format === 'native') {
     const c = await textCall(opts.model, prompt, messages, sink, { tools: tools.map((t) => toOpenAIFunction(t.tool)) });
@@ -68,13 +75,14 @@ export async function agentTurn(messages: ChatMessage[], tools: readonly RunTool
     error: { type: 'malformed_call', message: problem },
     source: 'precheck',
   };
-  return { step: { index, think: turn.think, observation, raw: c.text }, messages: [assistant, observationMessage(undefined, observation, opts.format)] };
+  return { step: { index, think: turn.think, observation, raw: c.text }, messages: [assistant, observationMessage(undefined, observation, opts)] };
 }
 
-/** The observation as the agent reads it: a `<tool_response>` user turn, or a native tool message. */
-export function observationMessage(call: ToolCall | undefined, observation: Observation, format: AgentFormat): ChatMessage {
+/** The observation as the agent reads it: a `<tool_response>` user turn, a native tool message, or an `<information>` block. */
+export function observationMessage(call: ToolCall | undefined, observation: Observation, opts: Pick<AgentOptions, 'format' | 'dialect'>): ChatMessage {
+  if (opts.dialect === 'search-r1') return searchR1ObservationMessage(observation);
   const body = JSON.stringify(observation.content);
-  if (format === 'native' && call?.id) return { role: 'tool', content: body, toolCallId: call.id, name: call.name };
+  if (opts.format === 'native' && call?.id) return { role: 'tool', content: body, toolCallId: call.id, name: call.name };
   return { role: 'user', content: wrap(TAGS.toolResponse, `\n${body}\n`) };
 }
 

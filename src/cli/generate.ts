@@ -1,6 +1,7 @@
 import { KNOWN_DATASETS } from '../data/index.js';
 import { ROUTING_SYNTAX, parseToolRouting } from '../actor/routing.js';
 import { generate, GENERATE_ROLES, type GenerateConfigInput } from '../pipeline/generate.js';
+import { DEFAULT_DIALECT, type Dialect, DIALECTS } from '../grammar/tags.js';
 import { MtrError } from '../schema/errors.js';
 import { UTILITY_TOOL_NAMES } from '../tools/utility.js';
 import { defineCommand, type ParsedOptions } from './command.js';
@@ -19,6 +20,13 @@ const options = {
   roleConcurrency: { type: 'number', integer: true, min: 1, placeholder: 'N', description: 'Model calls in flight per role (default: --concurrency)' },
   maxTurns: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: 'Most agent turns per trace' },
   format: { type: 'string', default: 'text', choices: ['text', 'native'], description: 'Agent format: Qwen/Hermes <tool_call> text, or native OpenAI tool_calls' },
+  dialect: {
+    type: 'string',
+    default: DEFAULT_DIALECT,
+    choices: DIALECTS,
+    description:
+      "Agent dialect: hermes (ToolMaker's tools, <tool_call>/<tool_response>), or search-r1 (Search-R1's rollout: its instruction as the one user turn, <search> query </search> answered by <information>Doc i(Title: t) text</information>; ToolMaker is skipped, the one tool is wiki_search, real with --index/--retrieval-url or simulated by ToolActor)",
+  },
   utilityTools: { type: 'string', default: 'wiki_search', placeholder: 'LIST', description: `Predefined tools added to every trace, comma-separated (${UTILITY_TOOL_NAMES.join(', ')}) or "none"` },
   maxTools: { type: 'number', integer: true, min: 1, max: 8, default: 4, placeholder: 'N', description: 'Most task-specific tools ToolMaker keeps per question' },
   maxRepairs: { type: 'number', integer: true, min: 0, default: 2, placeholder: 'N', description: 'Rounds of validation feedback for invalid tool schemas' },
@@ -63,6 +71,7 @@ export function generateConfig(o: Opts): GenerateConfigInput {
     ...(o.roleConcurrency === undefined ? {} : { roleConcurrency: o.roleConcurrency }),
     maxTurns: o.maxTurns,
     format: o.format as 'text' | 'native',
+    dialect: o.dialect as Dialect,
     utilityTools: o.utilityTools === 'none' ? [] : o.utilityTools.split(',').map((s) => s.trim()).filter(Boolean),
     maxTools: o.maxTools,
     maxRepairs: o.maxRepairs,
@@ -86,6 +95,7 @@ export default defineCommand({
     'mtr generate --dataset musique --db runs/mq.sqlite --base-url http://localhost:8000/v1 --actor-base-url http://localhost:8001/v1 --actor-model gtm-1.5b',
     'mtr generate --dataset ../shared/datasets/hotpotqa/hotpot_dev_distractor_300.jsonl --db runs/hp.sqlite --grounding noisy --noise-start 0 --noise-end 0.75',
     'mtr generate --dataset hotpotqa --db runs/hp.sqlite --index corpus.sqlite --tool-routing wiki_search=hybrid:50',
+    'mtr generate --dataset nq --dialect search-r1 --retrieval-url http://127.0.0.1:8000/retrieve --max-turns 4 --db runs/nq-sr1.sqlite',
   ],
   options,
   async run(o) {

@@ -3,6 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { GroundingConfigSchema } from '../actor/grounding.js';
 import { resolveRouting, ToolRouteSchema } from '../actor/routing.js';
+import { DEFAULT_DIALECT, DIALECTS } from '../grammar/tags.js';
 import { type ModelConfig, ModelConfigSchema } from '../llm/index.js';
 import { MtrError } from '../schema/errors.js';
 import type { Role } from '../schema/model-call.js';
@@ -24,6 +25,8 @@ export const GenerateConfigSchema = z.object({
   roleConcurrency: z.number().int().positive().optional(),
   maxTurns: z.number().int().positive().default(8),
   format: z.enum(['text', 'native']).default('text'),
+  /** the agent's text: Qwen/Hermes tool tags, or Search-R1's `<search>`/`<information>` (one wiki_search tool, no ToolMaker) */
+  dialect: z.enum(DIALECTS).default(DEFAULT_DIALECT),
   utilityTools: z.array(z.string()).default(['wiki_search']),
   maxTools: z.number().int().min(1).max(8).default(4),
   maxRepairs: z.number().int().nonnegative().default(2),
@@ -62,6 +65,7 @@ export function runKey(c: GenerateConfig, dataset: { name: string; path: string 
     }),
     maxTurns: c.maxTurns,
     format: c.format,
+    ...(c.dialect === DEFAULT_DIALECT ? {} : { dialect: c.dialect }),
     utilityTools: c.utilityTools,
     maxTools: c.maxTools,
     // only when set, so runs made before these options keep their keys
@@ -73,8 +77,13 @@ export function runKey(c: GenerateConfig, dataset: { name: string; path: string 
 
 export const actorRouting = (c: GenerateConfig) => resolveRouting(c.toolRouting, c);
 
-/** Settings zod cannot check alone: known utility tools, and real routes that have a backend. */
+/** Settings zod cannot check alone: known utility tools, real routes that have a backend, what a dialect allows. */
 export function checkGenerateConfig(c: GenerateConfig): void {
+  if (c.dialect === 'search-r1') {
+    // Search-R1's agent has one action, search: no native tool_calls, no other tools
+    if (c.format !== 'text') throw new MtrError('E_USAGE', `--format: expected text with --dialect search-r1 (Search-R1 writes <search> in its text), got ${c.format}`);
+    if (c.utilityTools.join(',') !== 'wiki_search') throw new MtrError('E_USAGE', `--utility-tools: expected wiki_search with --dialect search-r1 (its one tool is search), got ${c.utilityTools.join(',') || 'none'}`);
+  }
   for (const name of c.utilityTools) {
     if (!UTILITY_TOOLS[name]) throw new MtrError('E_USAGE', `--utility-tools: unknown tool "${name}": expected some of ${Object.keys(UTILITY_TOOLS).join(', ')} (or "none")`);
   }

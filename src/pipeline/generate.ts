@@ -2,8 +2,10 @@ import PQueue from 'p-queue';
 import { buildTraceGraph, type TraceDeps } from '../../graphs/trace-graph.js';
 import { loadItems, resolveDataset, type DownloadProgress } from '../data/index.js';
 import { loadPrompt } from '../prompts/index.js';
-import { isMtrError } from '../schema/errors.js';
-import { addItems, claimRun, dropUnfinished, finishedItemIds, openDb, pendingItems, releaseRun, TraceWriter, upsertRun } from '../store/index.js';
+import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
+import { isMtrError, MtrError } from '../schema/errors.js';
+import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, pendingItems, releaseRun, TraceWriter, upsertRun } from '../store/index.js';
+import { listRuns } from '../store/verdicts.js';
 import { ActorCache } from '../store/actor-cache.js';
 import { openRealTools, type RealTool } from '../tools/real.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
@@ -64,7 +66,8 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
   });
   delete progress.download;
   const items = await loadItems(dataset.path, { dataset: dataset.name, offset: c.offset, ...(c.limit === undefined ? {} : { limit: c.limit }) });
-  ['maker-classify', 'maker-tools', 'maker-repair', c.format === 'text' ? 'agent-text' : 'agent-native', 'actor', ...(c.grounding.mode === 'none' ? [] : ['actor-gold', 'actor-noisy'])].forEach((p) => loadPrompt(p));
+  const agentPrompts = c.dialect === 'search-r1' ? ['search-r1'] : ['maker-classify', 'maker-tools', 'maker-repair', c.format === 'text' ? 'agent-text' : 'agent-native'];
+  [...agentPrompts, 'actor', ...(c.grounding.mode === 'none' ? [] : ['actor-gold', 'actor-noisy'])].forEach((p) => loadPrompt(p));
 
   const routing = actorRouting(c);
   const key = runKey(c, dataset);
@@ -81,6 +84,7 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     // Models first: an unreachable server or a missing model fails before anything is written.
     const done = finishedItemIds(db, key, items.map((i) => i.id));
     if (done.size < items.length) models = await roleModels(c);
+    checkRunDialect(db, key, c.dialect);
     runId = upsertRun(db, key, dataset.name, { ...c, model: { ...c.model, apiKey: c.model.apiKey ? '***' : undefined } });
     summary.run_id = runId;
     claimRun(db, runId);
@@ -97,7 +101,7 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     const order = new Map(items.map((item, i) => [item.id, i]));
     const deps: TraceDeps = {
       maker: { model: models.roles.maker, utilityTools: c.utilityTools.map((n) => UTILITY_TOOLS[n]!), maxTools: c.maxTools, maxRepairs: c.maxRepairs },
-      agent: { model: models.roles.agent, format: c.format, maxTurns: c.maxTurns },
+      agent: { model: models.roles.agent, format: c.format, maxTurns: c.maxTurns, dialect: c.dialect },
       actor: {
         model: models.roles.actor,
         grounding: c.grounding,
@@ -138,7 +142,7 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
           },
         };
         try {
-          const out = await graph.invoke({ item, maxTurns: c.maxTurns }, { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 });
+          const out = await graph.invoke({ item, maxTurns: c.maxTurns, dialect: c.dialect }, { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 });
           writer.finish(out.answer !== undefined ? 'answer' : 'max_turns', out.answer);
           summary.finished++;
           progress.done++;
@@ -170,6 +174,13 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
       await models?.close();
     }
   }
+}
+
+/** A run named with --run keeps the dialect it was made in: one run never mixes two kinds of trace text. */
+function checkRunDialect(db: Db, key: string, dialect: Dialect): void {
+  const run = listRuns(db).find((r) => r.key === key);
+  const stored = (run?.config as { dialect?: Dialect } | undefined)?.dialect ?? DEFAULT_DIALECT;
+  if (run && stored !== dialect) throw new MtrError('E_USAGE', `--dialect: run ${key} was generated with --dialect ${stored}, got ${dialect}; pass --dialect ${stored} or another --run`);
 }
 
 function finish(s: GenerateSummary, started: number): GenerateSummary {

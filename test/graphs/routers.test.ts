@@ -1,12 +1,18 @@
 import { END } from '@langchain/langgraph';
 import { describe, expect, it } from 'vitest';
-import { routeAfterActor, routeAfterAgent } from '../../graphs/trace-graph.js';
+import { routeAfterActor, routeAfterAgent, routeStart } from '../../graphs/trace-graph.js';
 import type { Step } from '../../src/schema/trace.js';
 
 const step = (index: number): Step => ({ index, think: '', raw: '' });
 const steps = (n: number) => Array.from({ length: n }, (_, i) => step(i));
 
 describe('trace graph routers', () => {
+  it('at the start: ToolMaker designs tools, except in the Search-R1 dialect (its one tool is fixed)', () => {
+    expect(routeStart({ dialect: undefined })).toBe('make_tools');
+    expect(routeStart({ dialect: 'hermes' })).toBe('make_tools');
+    expect(routeStart({ dialect: 'search-r1' })).toBe('utility_tools');
+  });
+
   it('after the agent: answer ends, a pending call goes to the actor, a malformed turn retries until the limit', () => {
     expect(routeAfterAgent({ answer: 'Paris', pending: undefined, steps: steps(1), maxTurns: 4 })).toBe(END);
     expect(routeAfterAgent({ answer: '', pending: undefined, steps: steps(1), maxTurns: 4 })).toBe(END);

@@ -27,7 +27,8 @@ export const BROKEN_TOOL = { ...TASK_TOOL, api_name: 'BrokenTool', required: ['e
 
 export interface ScriptOptions {
   items: readonly DatasetItem[];
-  format?: 'text' | 'native';
+  /** native: OpenAI tool_calls; search-r1: Search-R1's dialect (see searchR1AgentTurn) */
+  format?: 'text' | 'native' | 'search-r1';
   /** first tool_set answer carries a broken tool, fixed after the repair prompt */
   needsRepair?: boolean;
 }
@@ -79,8 +80,36 @@ export function scriptedModel(opts: ScriptOptions): (req: FakeRequest) => FakeRe
       return { content: JSON.stringify({ tools: opts.needsRepair && !repairing ? [TASK_TOOL, BROKEN_TOOL] : [TASK_TOOL] }) };
     }
     if (format?.name?.endsWith('_response')) return { content: JSON.stringify(instanceOf(format.schema.anyOf[0], `According to the record, the answer is ${answer}.`)) };
+    if (opts.format === 'search-r1') return searchR1AgentTurn(req, question, answer);
     return agentTurn(req, question, answer, opts.format ?? 'text');
   };
+}
+
+/** Search-R1's make_prefix (scripts/data_process/nq_search.py, template base) written out: the expected user turn. */
+export const searchR1Prefix = (question: string): string =>
+  'Answer the given question. You must conduct reasoning inside <think> and </think> first every time you get new information. ' +
+  'After reasoning, if you find you lack some knowledge, you can call a search engine by <search> query </search> and it will return the top searched results between <information> and </information>. ' +
+  'You can search as many times as your want. If you find no further external knowledge needed, you can directly provide the answer inside <answer> and </answer>, without detailed illustrations. ' +
+  `For example, <answer> Beijing </answer>. Question: ${question}\n`;
+
+/** What an OpenAI-compatible server returns under `stop`: the text before the first stop string, which is dropped. */
+export function applyStop(text: string, stop: unknown): string {
+  const stops = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? (stop as string[]) : [];
+  const cut = Math.min(...stops.map((s) => text.indexOf(s)).filter((i) => i >= 0));
+  return Number.isFinite(cut) ? text.slice(0, cut) : text;
+}
+
+/**
+ * Search-R1 agent policy: turn 0 searches the question, turn 1 searches the gold answer, turn 2 answers. Like a
+ * model that does not stop by itself, each search runs on past `</search>` into an invented information block,
+ * which the request's stop sequence must cut off.
+ */
+export function searchR1AgentTurn(req: FakeRequest, question: string, answer: string): FakeReply {
+  const turn = req.messages.filter((m) => m.role === 'assistant').length;
+  const queries = [question, answer];
+  const query = queries[turn];
+  const text = query === undefined ? `<think>The results agree.</think>\n<answer> ${answer} </answer>` : `<think>Step ${turn}: I need to search.</think>\n<search> ${query} </search>\n\n<information>made up</information>`;
+  return { content: applyStop(text, req.raw.stop) };
 }
 
 function agentTurn(req: FakeRequest, question: string, answer: string, format: 'text' | 'native'): FakeReply {
