@@ -14,6 +14,7 @@ import { scriptedModel } from '../support/scripted-roles.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-cli-'));
 const HOTPOT = join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_qa_500.jsonl');
+const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
 const fast = ['--retries', '2', '--timeout', '10'];
 
 const statusOf = (db: string) => {
@@ -132,6 +133,27 @@ describe('mtr generate / status (the real binary)', () => {
     expect(() => generateConfig(flags('--actor-base-url', 'localhost:8001'))).toThrow(/^--actor-base-url: expected an http\(s\) URL.*got "localhost:8001"/);
     expect(() => generateConfig(flags('--base-url', 'localhost:8000'))).toThrow(/^--base-url: expected an http\(s\) URL/);
     expect(generateConfig(flags('--actor-base-url', 'http://127.0.0.1:8001/v1')).roles).toMatchObject({ actor: { baseUrl: 'http://127.0.0.1:8001/v1' } });
+  });
+
+  it('--dialect: hermes by default, search-r1 on request, anything else refused by the option layer', () => {
+    const flags = (...extra: string[]) => parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options;
+    expect(generateConfig(flags()).dialect).toBe('hermes');
+    expect(generateConfig(flags('--dialect', 'search-r1')).dialect).toBe('search-r1');
+    expect(() => flags('--dialect', 'searchr1')).toThrow(/--dialect: expected one of hermes\|search-r1, got "searchr1"/);
+  });
+
+  it('--dialect search-r1 through the real binary: wiki_search steps stored, and --help says what the dialect does', async () => {
+    const items = await loadItems(BAMBOOGLE, { limit: 3 });
+    const sr1 = await startFakeOpenAI({ respond: scriptedModel({ items, format: 'search-r1' }) });
+    const db = join(tmp, 'sr1.sqlite');
+    const r = await runCli(['generate', '--dataset', BAMBOOGLE, '--limit', '3', '--db', db, '--base-url', sr1.url, '--dialect', 'search-r1', '--max-turns', '4', '--json', ...fast]);
+    await sr1.close();
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(JSON.parse(r.stdout)).toMatchObject({ finished: 3, failed: 0 });
+    expect(statusOf(db)).toMatchObject({ traces_finished: 3, answers: 3, steps: 9, tool_calls: 6 });
+    const help = await runCli(['generate', '--help']);
+    expect(help.stdout).toMatch(/--dialect[\s\S]*search-r1[\s\S]*ToolMaker is skipped/);
   });
 
   it('--help explains every command with an example', async () => {
