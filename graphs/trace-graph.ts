@@ -77,34 +77,49 @@ export async function actorNode(state: State, config: LangGraphRunnableConfig): 
   return { steps: [done], pending: undefined, messages: [observationMessage(step.call, observation, deps.agent)] };
 }
 
+/** A call made in the final turn past `maxTurns`: stored as written, with no observation. */
+export async function unansweredNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const { sink } = context(config);
+  sink.step(state.pending!);
+  return { steps: [state.pending!], pending: undefined };
+}
+
 /** At the start: ToolMaker designs the item's tools, except in Search-R1's dialect. */
 export function routeStart(state: Pick<State, 'dialect'>): 'make_tools' | 'utility_tools' {
   return state.dialect === 'search-r1' ? 'utility_tools' : 'make_tools';
 }
 
-/** After the agent: observe its call, stop at an answer or the turn limit, or let it try again. */
-export function routeAfterAgent(state: Pick<State, 'answer' | 'pending' | 'steps' | 'maxTurns'>): 'actor' | 'agent' | typeof END {
+/**
+ * Agent turns a trace may take: `maxTurns`, and in Search-R1's dialect one more, its final rollout, whose
+ * search is not run (generation.py: `max_turns` rounds, then one generation with `do_search=False`).
+ */
+export const turnBudget = (state: Pick<State, 'maxTurns'> & { dialect?: Dialect }): number => state.maxTurns + (state.dialect === 'search-r1' ? 1 : 0);
+
+/** After the agent: observe its call (one past `maxTurns` is kept unanswered), stop at an answer or the turn budget, or let it try again. */
+export function routeAfterAgent(state: Pick<State, 'answer' | 'pending' | 'steps' | 'maxTurns'> & { dialect?: Dialect }): 'actor' | 'agent' | 'unanswered' | typeof END {
   if (state.answer !== undefined) return END;
-  if (state.pending) return 'actor';
-  return state.steps.length >= state.maxTurns ? END : 'agent';
+  if (state.pending) return state.steps.length >= state.maxTurns ? 'unanswered' : 'actor';
+  return state.steps.length >= turnBudget(state) ? END : 'agent';
 }
 
-export function routeAfterActor(state: Pick<State, 'steps' | 'maxTurns'>): 'agent' | typeof END {
-  return state.steps.length >= state.maxTurns ? END : 'agent';
+export function routeAfterActor(state: Pick<State, 'steps' | 'maxTurns'> & { dialect?: Dialect }): 'agent' | typeof END {
+  return state.steps.length >= turnBudget(state) ? END : 'agent';
 }
 
-/** ToolMaker (or the fixed utility tools) → AutoAgent ⇄ ToolActor, ending at a final answer or `maxTurns` steps. */
+/** ToolMaker (or the fixed utility tools) → AutoAgent ⇄ ToolActor, ending at a final answer or the turn budget. */
 export function buildTraceGraph() {
   return new StateGraph(TraceState)
     .addNode('make_tools', makeToolsNode)
     .addNode('utility_tools', utilityToolsNode)
     .addNode('agent', agentNode)
     .addNode('actor', actorNode)
+    .addNode('unanswered', unansweredNode)
     .addConditionalEdges(START, routeStart, ['make_tools', 'utility_tools'])
     .addEdge('make_tools', 'agent')
     .addEdge('utility_tools', 'agent')
-    .addConditionalEdges('agent', routeAfterAgent, ['actor', 'agent', END])
+    .addConditionalEdges('agent', routeAfterAgent, ['actor', 'agent', 'unanswered', END])
     .addConditionalEdges('actor', routeAfterActor, ['agent', END])
+    .addEdge('unanswered', END)
     .compile();
 }
 export type TraceGraph = ReturnType<typeof buildTraceGraph>;

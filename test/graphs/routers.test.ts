@@ -1,6 +1,6 @@
 import { END } from '@langchain/langgraph';
 import { describe, expect, it } from 'vitest';
-import { routeAfterActor, routeAfterAgent, routeStart } from '../../graphs/trace-graph.js';
+import { routeAfterActor, routeAfterAgent, routeStart, turnBudget } from '../../graphs/trace-graph.js';
 import type { Step } from '../../src/schema/trace.js';
 
 const step = (index: number): Step => ({ index, think: '', raw: '' });
@@ -24,5 +24,17 @@ describe('trace graph routers', () => {
   it('after the actor: back to the agent until max turns', () => {
     expect(routeAfterActor({ steps: steps(3), maxTurns: 4 })).toBe('agent');
     expect(routeAfterActor({ steps: steps(4), maxTurns: 4 })).toBe(END);
+  });
+
+  it("Search-R1's dialect: max turns of search, then a final turn whose search is kept unanswered", () => {
+    const sr1 = { dialect: 'search-r1' as const, maxTurns: 2 };
+    expect(turnBudget(sr1)).toBe(3);
+    expect(turnBudget({ maxTurns: 2 })).toBe(2);
+    expect(routeAfterAgent({ ...sr1, answer: undefined, pending: step(1), steps: steps(1) })).toBe('actor');
+    expect(routeAfterActor({ ...sr1, steps: steps(2) })).toBe('agent');
+    expect(routeAfterAgent({ ...sr1, answer: undefined, pending: step(2), steps: steps(2) })).toBe('unanswered');
+    expect(routeAfterAgent({ ...sr1, answer: undefined, pending: undefined, steps: steps(2) })).toBe('agent');
+    expect(routeAfterAgent({ ...sr1, answer: undefined, pending: undefined, steps: steps(3) })).toBe(END);
+    expect(routeAfterAgent({ ...sr1, answer: 'x', pending: undefined, steps: steps(3) })).toBe(END);
   });
 });

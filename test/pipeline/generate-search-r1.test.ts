@@ -159,10 +159,25 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
     store.close();
   });
 
-  it('stops at --max-turns when no turn is an action', async () => {
+  it('--max-turns N: N turns whose searches are run, then a final turn whose search is kept unanswered (do_search=False)', async () => {
+    const its = await items(2);
+    const script = scriptedModel({ items: its, format: 'search-r1' });
+    const { summary, requests } = await run({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'final.sqlite'), maxTurns: 1 }, script);
+    expect(summary).toMatchObject({ finished: 2 });
+    expect(agentRequests(requests)).toHaveLength(4);
+    const store = openDb(join(tmp, 'final.sqlite'));
+    for (const [i, t] of readTraces(store, summary.run_id).entries()) {
+      expect(t).toMatchObject({ stop_reason: 'max_turns', answer: null });
+      expect(t.steps.map((s) => [s.call?.arguments.query, s.observation?.source])).toEqual([[its[i]!.question.trim(), 'simulated'], [its[i]!.answers[0], undefined]]);
+      expect(renderSearchR1Trace(t.steps)).toMatch(/<\/information>\n\n<think>Step 1: I need to search.<\/think>\n<search> [^<]+ <\/search>$/);
+    }
+    store.close();
+  });
+
+  it('stops after --max-turns + 1 turns when no turn is an action', async () => {
     const its = await items(2);
     const script = scriptedModel({ items: its });
-    const { summary } = await run({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'never.sqlite'), maxTurns: 3 }, (req) => (req.response_format ? script(req) : { content: 'I think the answer might be somewhere.' }));
+    const { summary } = await run({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'never.sqlite'), maxTurns: 2 }, (req) => (req.response_format ? script(req) : { content: 'I think the answer might be somewhere.' }));
     const store = openDb(join(tmp, 'never.sqlite'));
     expect(summary).toMatchObject({ finished: 2 });
     for (const t of readTraces(store, summary.run_id)) {
