@@ -1,15 +1,17 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { DEFAULT_DIALECT, type Dialect, DIALECTS } from '../grammar/tags.js';
 import { type RewardConfig, RewardConfigSchema, parseWeights } from '../reward/config.js';
-import { prepareRollout } from '../reward/input.js';
+import { prepareRollout, type ScoreContext } from '../reward/input.js';
 import { type ScoreResult, zeroComponents } from '../reward/score.js';
 import { formatSummary, summarize } from '../reward/summary.js';
 import { inputError, isMtrError, MtrError } from '../schema/errors.js';
+import { defaultInstructions } from '../server/reward-app.js';
 import { defineCommand } from './command.js';
 
-/** `--config FILE` (JSON, any subset of the reward config) then `--weights` on top; shared with `serve`. */
-export function loadRewardConfig(command: string, configFile: string | undefined, weights: string | undefined): RewardConfig {
+/** `--config FILE` (JSON, any subset of the reward config) then `--weights` and `--dialect` on top; shared with `serve`. */
+export function loadRewardConfig(command: string, configFile: string | undefined, weights: string | undefined, dialect?: string): RewardConfig {
   let raw: unknown = {};
   if (configFile) {
     try {
@@ -23,9 +25,10 @@ export function loadRewardConfig(command: string, configFile: string | undefined
     const issue = parsed.error.issues[0]!;
     throw new MtrError('E_USAGE', `${command}: --config: ${configFile}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
   }
-  if (weights === undefined) return parsed.data;
+  const config = dialect === undefined ? parsed.data : { ...parsed.data, dialect: dialect as Dialect };
+  if (weights === undefined) return config;
   try {
-    return { ...parsed.data, weights: parseWeights(weights) };
+    return { ...config, weights: parseWeights(weights) };
   } catch (e) {
     throw new MtrError('E_USAGE', `${command}: --weights: ${(e as Error).message}`);
   }
@@ -33,7 +36,8 @@ export function loadRewardConfig(command: string, configFile: string | undefined
 
 export const WEIGHT_OPTIONS = {
   weights: { type: 'string', placeholder: 'SPEC', description: 'composite weights, e.g. em=0.5,f1=0.2,format=0.3 (unlisted = 0) or a JSON object' },
-  config: { type: 'string', placeholder: 'FILE', description: 'JSON reward config (weights, format grid, efficiency budget); --weights overrides its weights' },
+  config: { type: 'string', placeholder: 'FILE', description: 'JSON reward config (dialect, noAnswer, weights, format grid, efficiency budget); --weights and --dialect override it' },
+  dialect: { type: 'string', placeholder: 'D', choices: DIALECTS, description: `how rollouts are written: hermes (<tool_call>) or search-r1 (<search>/<information>); default the config's, else ${DEFAULT_DIALECT}; a rollout's own dialect or a searchR1_* data_source wins` },
 } as const;
 
 export default defineCommand({
@@ -42,15 +46,17 @@ export default defineCommand({
   examples: [
     'mtr score --rollouts rollouts.jsonl --out scores.jsonl',
     'mtr score --rollouts rollouts.jsonl --out scores.jsonl --weights em=0.6,format=0.2,efficiency=0.2 --continue-on-error',
+    'mtr score --rollouts search-r1-rollouts.jsonl --out scores.jsonl --dialect search-r1',
   ],
   options: {
-    rollouts: { type: 'string', required: true, placeholder: 'FILE', description: 'JSONL: completion (text) or messages (OpenAI), gold in answer / answers / golden_answers, optional data_source' },
+    rollouts: { type: 'string', required: true, placeholder: 'FILE', description: 'JSONL: completion (text: the response, or prompt + response) or messages (OpenAI), gold in answer / answers / golden_answers, optional data_source, prompt, dialect' },
     out: { type: 'string', required: true, placeholder: 'FILE', description: 'JSONL written in input order: {line, reward, components, details}' },
     ...WEIGHT_OPTIONS,
     continueOnError: { type: 'boolean', default: false, description: 'score a malformed line 0 (with its error) instead of stopping' },
   },
   async run(opts) {
-    const config = loadRewardConfig('score', opts.config, opts.weights);
+    const config = loadRewardConfig('score', opts.config, opts.weights, opts.dialect);
+    const context: ScoreContext = { instructions: defaultInstructions() };
     const input = createReadStream(opts.rollouts, 'utf8');
     const opened = new Promise<void>((resolve, reject) => {
       input.once('open', () => resolve());
@@ -78,7 +84,7 @@ export default defineCommand({
           } catch {
             throw inputError('E_INPUT', opts.rollouts, lineNo, undefined, `expected a JSON object, got ${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''}`);
           }
-          const p = prepareRollout(raw, { file: opts.rollouts, line: lineNo });
+          const p = prepareRollout(raw, { file: opts.rollouts, line: lineNo }, config, context);
           const result = p.scorer(p.input, config);
           scored.push(result);
           row = { line: lineNo, ...(p.id !== undefined ? { id: p.id } : {}), ...(p.dataSource ? { data_source: p.dataSource } : {}), ...result };

@@ -142,6 +142,7 @@ export default defineCommand({
   examples: [
     'mtr serve reward',
     'mtr serve reward --port 8787 --token s3cret --weights em=0.5,f1=0.2,format=0.3',
+    'mtr serve reward --dialect search-r1 --token s3cret',
     'mtr serve tools --toolset ../shared/datasets/tools/seal-tools/tool.jsonl --base-url http://localhost:8000/v1 --model gtm-1.5b',
     'mtr serve tools --from-run runs/hotpot.sqlite --base-url http://localhost:8000/v1 --grounding gold --cache runs/actor-cache.sqlite --token s3cret',
     'mtr serve tools --toolset tools.json --mcp stdio --base-url http://localhost:8000/v1',
@@ -158,9 +159,9 @@ export default defineCommand({
       return 0;
     }
     if (opts.toolset || opts.fromRun) throw new MtrError('E_USAGE', 'serve reward: --toolset and --from-run belong to "serve tools"');
-    const config = loadRewardConfig('serve', opts.config, opts.weights);
+    const config = loadRewardConfig('serve', opts.config, opts.weights, opts.dialect);
     const server = await startRewardServer({ host: opts.host, port, maxBodyBytes: opts.maxBodyBytes, config, ...(opts.token ? { token: opts.token } : {}) });
-    process.stdout.write(`reward server on ${server.url} (POST /get_reward, POST /score, GET /health)\n`);
+    process.stdout.write(`reward server on ${server.url} (POST /get_reward, POST /score, GET /health; dialect ${config.dialect})\n`);
     await untilSignal();
     await server.close();
     return 0;

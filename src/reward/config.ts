@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DIALECT, DIALECTS } from '../grammar/tags.js';
 import { ToolErrorTypeSchema } from '../schema/trace.js';
 
 /** The components every score reports; all in [0, 1]. */
@@ -17,16 +18,20 @@ export const WeightsSchema = z
   .object({ em: weight(0.4), f1: weight(0.2), cover_em: weight(0), format: weight(0.2), consistency: weight(0.1), efficiency: weight(0.1) })
   .refine((w) => Object.values(w).some((v) => v > 0), 'expected at least one positive weight, got all 0');
 
-/** Search-R1's format-aware grid: (valid | invalid format) × (correct | wrong answer), plus no answer. */
+/**
+ * The format component as a grid: (valid | invalid format) × (correct | wrong answer), plus no answer. The
+ * default is validity alone (1 exactly when well formed: Search-R1's is_valid_sequence in its dialect);
+ * Search-R1's format-aware reward is the grid {validCorrect 1, invalidCorrect 0.8, validWrong 0.2, invalidWrong 0.1}.
+ */
 export const FormatConfigSchema = z.object({
-  /** every call and the answer must follow a <think> */
+  /** every call and the answer must follow a <think> (hermes; Search-R1's check always requires it) */
   requireThink: z.boolean().default(true),
   /** what "correct" means for the grid */
   correctBy: z.enum(['em', 'cover_em']).default('em'),
   validCorrect: unit(1),
-  invalidCorrect: unit(0.8),
-  validWrong: unit(0.2),
-  invalidWrong: unit(0.1),
+  invalidCorrect: unit(0),
+  validWrong: unit(1),
+  invalidWrong: unit(0),
   noAnswer: unit(0),
 });
 
@@ -47,6 +52,10 @@ export const EfficiencyConfigSchema = z.object({
 });
 
 export const RewardConfigSchema = z.object({
+  /** how rollouts are written unless a rollout (dialect, or a searchR1_* data_source) says otherwise */
+  dialect: z.enum(DIALECTS).default(DEFAULT_DIALECT),
+  /** the composite reward of a rollout with no (or a blank) answer, as Search-R1 gives 0; null = the weighted mean anyway */
+  noAnswer: z.number().min(0).max(1).nullable().default(0),
   weights: WeightsSchema.prefault({}),
   format: FormatConfigSchema.prefault({}),
   consistency: ConsistencyConfigSchema.prefault({}),

@@ -23,6 +23,8 @@ export interface ScoreResult {
   details: {
     answer: string | null;
     format_valid: boolean;
+    /** search-r1 dialect: why Search-R1's is_valid_sequence rejects it */
+    format_reason?: string;
     violations: GrammarErrorCode[];
     calls: number;
     extra_calls: number;
@@ -43,6 +45,9 @@ export function compositeReward(components: Components, weights: RewardConfig['w
   return total > 0 ? sum / total : 0;
 }
 
+/** No answer, or a blank one: the composite is `config.noAnswer` (0 by default), so silence is never paid. */
+export const hasAnswer = (answer: string | undefined): answer is string => answer !== undefined && answer.trim() !== '';
+
 /** The multi-hop QA scorer: answer correctness, format, consistency, efficiency, and their composite. */
 export function scoreQa(input: ScoreInput, config: RewardConfig): ScoreResult {
   const { trace, gold } = input;
@@ -54,11 +59,12 @@ export function scoreQa(input: ScoreInput, config: RewardConfig): ScoreResult {
   const efficiency = efficiencyScore(trace, config.efficiency);
   const components: Components = { em: qa.em, f1: qa.f1, precision: qa.precision, recall: qa.recall, cover_em: qa.cover_em, format: format.score, consistency: consistency.score, efficiency: efficiency.score };
   return {
-    reward: compositeReward(components, config.weights),
+    reward: !hasAnswer(answer) && config.noAnswer !== null ? config.noAnswer : compositeReward(components, config.weights),
     components,
     details: {
       answer: answer ?? null,
       format_valid: format.valid,
+      ...(format.reason !== undefined ? { format_reason: format.reason } : {}),
       violations: format.violations.map((v) => v.code),
       calls: efficiency.calls,
       extra_calls: efficiency.extraCalls,

@@ -1,10 +1,14 @@
 import { Hono } from 'hono';
 import { parseTrace } from '../grammar/parse.js';
-import { DEFAULT_REWARD_CONFIG, type RewardConfig, COMPONENTS } from '../reward/config.js';
-import { scoreRollout } from '../reward/input.js';
-import { DEFAULT_SCORERS, type Scorer, scorerFor } from '../reward/registry.js';
-import type { ScoreResult } from '../reward/score.js';
+import { type Dialect, DIALECTS, SEARCH_R1_TAGS } from '../grammar/tags.js';
+import { fillPrompt, loadPrompt } from '../prompts/index.js';
+import { COMPONENTS, DEFAULT_REWARD_CONFIG, type RewardConfig } from '../reward/config.js';
+import { rolloutDialect, type ScoreContext, scoreRollout } from '../reward/input.js';
+import { DEFAULT_SCORERS, resolveDataSource, type Scorer } from '../reward/registry.js';
+import { responseOf } from '../reward/response.js';
+import { type ScoreResult, zeroComponents } from '../reward/score.js';
 import { summarize } from '../reward/summary.js';
+import { isMtrError } from '../schema/errors.js';
 import { errorHandler } from './errors.js';
 import { badField, bearerToken, DEFAULT_MAX_BODY_BYTES, isObject, jsonBody, limitBody } from './middleware.js';
 
@@ -14,10 +18,16 @@ export interface RewardAppOptions {
   maxBodyBytes?: number;
   config?: RewardConfig;
   scorers?: Readonly<Record<string, Scorer>>;
+  /** instruction texts that open a prompt (default: Search-R1's, from prompts/search-r1.md) */
+  instructions?: readonly string[];
 }
 
-const ASSISTANT_START = '<|im_start|>assistant\n';
-
+/** Search-R1's instruction up to its question slot, from the prompt file, so a sequence that opens with it is recognised. */
+export function defaultInstructions(): string[] {
+  const slot = '\u0000';
+  const filled = fillPrompt(loadPrompt('search-r1'), { think_tag: SEARCH_R1_TAGS.think, search_tag: SEARCH_R1_TAGS.search, information_tag: SEARCH_R1_TAGS.information, answer_tag: SEARCH_R1_TAGS.answer, question: slot });
+  return [filled.slice(0, filled.indexOf(slot))];
+}
 
 function stringList(body: Record<string, unknown>, field: string, length?: number): string[] | undefined {
   const v = body[field];
@@ -45,28 +55,46 @@ export function labelGold(label: unknown, field: string): string[] {
   return gold;
 }
 
-/**
- * OpenRLHF sends prompt + response as `query`: the response is what follows the prompt (when prompts are
- * sent), else what follows the first `<|im_start|>assistant` (Qwen chat template), else the whole query.
- */
-export function responseOf(query: string, prompt: string | undefined): string {
-  if (prompt !== undefined && query.startsWith(prompt)) return query.slice(prompt.length);
-  const at = query.indexOf(ASSISTANT_START);
-  return at >= 0 ? query.slice(at + ASSISTANT_START.length) : query;
+const asDialect = (v: unknown, field: string): Dialect | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(DIALECTS as readonly string[]).includes(v)) throw badField(field, `expected one of ${DIALECTS.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as Dialect;
+};
+
+/** A bad item scores 0 with its reason; anything but an input error is a server bug and fails the request. */
+function perItem<T>(n: number, score: (i: number) => T, zero: (error: string) => T): { results: T[]; errors: (string | null)[] } {
+  const errors: (string | null)[] = [];
+  const results = Array.from({ length: n }, (_, i) => {
+    try {
+      const r = score(i);
+      errors.push(null);
+      return r;
+    } catch (e) {
+      if (!isMtrError(e)) throw e;
+      errors.push(e.message);
+      return zero(e.message);
+    }
+  });
+  return { results, errors };
 }
 
 /** The reward server as a Hono app, testable with `app.request(...)` without a port. */
 export function createRewardApp(options: RewardAppOptions = {}): Hono {
   const config = options.config ?? DEFAULT_REWARD_CONFIG;
-  const scorers = options.scorers ?? DEFAULT_SCORERS;
+  const context: ScoreContext = { scorers: options.scorers ?? DEFAULT_SCORERS, instructions: options.instructions ?? defaultInstructions() };
   const app = new Hono();
   app.onError(errorHandler);
   app.notFound((c) => c.json({ error: `expected GET /health, POST /get_reward or POST /score, got ${c.req.method} ${c.req.path}` }, 404));
 
-  app.get('/health', (c) => c.json({ ok: true, weights: config.weights }));
+  app.get('/health', (c) => c.json({ ok: true, dialect: config.dialect, weights: config.weights }));
 
   const guard = [bearerToken(options.token), limitBody(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)] as const;
 
+  /**
+   * OpenRLHF's remote reward protocol: `query` = prompt + response per item, `prompts` and `labels` aligned with
+   * it; optional `data_source`/`data_sources` and `dialect`/`dialects`. A bad item scores 0: `errors[i]` says why
+   * and `extra_logs.error[i]` is 1 (OpenRLHF turns every extra_logs value into a tensor, so only numbers go there).
+   */
   app.post('/get_reward', ...guard, async (c) => {
     const body = await jsonBody(c);
     if (!isObject(body)) throw badField('body', 'expected {"query": [...], "prompts": [...], "labels": [...]}, got ' + (Array.isArray(body) ? 'a list' : typeof body));
@@ -77,20 +105,33 @@ export function createRewardApp(options: RewardAppOptions = {}): Hono {
     if (!Array.isArray(labels) || labels.length !== query.length) throw badField('labels', `expected ${query.length} gold answers (one per query), got ${Array.isArray(labels) ? labels.length : JSON.stringify(labels)}`);
     const sources = stringList(body, 'data_sources', query.length);
     const source = typeof body.data_source === 'string' ? body.data_source : undefined;
-    const results = query.map((q, i) => {
-      const scorer = scorerFor(sources?.[i] ?? source, scorers);
-      return scorer({ trace: parseTrace(responseOf(q, prompts?.[i])), gold: labelGold(labels[i], `labels[${i}]`) }, config);
-    });
+    const dialects = stringList(body, 'dialects', query.length);
+    const dialect = asDialect(body.dialect, 'dialect');
+    const { results, errors } = perItem(
+      query.length,
+      (i) => {
+        const resolved = resolveDataSource(sources?.[i] ?? source, context.scorers);
+        const own = asDialect(dialects?.[i], `dialects[${i}]`) ?? dialect;
+        const trace = parseTrace(responseOf(query[i]!, { ...(prompts ? { prompt: prompts[i]! } : {}), instructions: context.instructions ?? [] }), { dialect: rolloutDialect(own, resolved.dialect, config) });
+        return resolved.scorer({ trace, gold: labelGold(labels[i], `labels[${i}]`) }, config);
+      },
+      () => ({ reward: 0, components: zeroComponents() }),
+    );
     const rewards = results.map((r) => r.reward);
-    const extra_logs = Object.fromEntries(COMPONENTS.map((k) => [k, results.map((r) => r.components[k])]));
-    return c.json({ rewards, scores: rewards, extra_logs });
+    const extra_logs = { ...Object.fromEntries(COMPONENTS.map((k) => [k, results.map((r) => r.components[k])])), error: errors.map((e) => (e === null ? 0 : 1)) };
+    return c.json({ rewards, scores: rewards, extra_logs, errors });
   });
 
+  /** Rollouts in the `mtr score` line shape; a bad item gets reward 0 and its `error`, the rest are scored. */
   app.post('/score', ...guard, async (c) => {
     const body = await jsonBody(c);
     const items = Array.isArray(body) ? body : isObject(body) ? body.items : undefined;
     if (!Array.isArray(items)) throw badField('body', 'expected a list of rollouts or {"items": [...]}, got ' + typeof body);
-    const results: ScoreResult[] = items.map((item, i) => scoreRollout(item, config, { file: 'request', path: `items[${i}]` }, scorers));
+    const { results } = perItem<ScoreResult | { reward: number; components: ReturnType<typeof zeroComponents>; error: string }>(
+      items.length,
+      (i) => scoreRollout(items[i], config, { file: 'request', path: `items[${i}]` }, context),
+      (error) => ({ reward: 0, components: zeroComponents(), error }),
+    );
     return c.json({ results, summary: summarize(results) });
   });
   return app;

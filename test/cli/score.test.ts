@@ -50,7 +50,27 @@ describe('mtr score', () => {
     const file = write([JSON.stringify(lines[2])]);
     const dest = join(dir, 'w.jsonl');
     expect(await main(['score', '--rollouts', file, '--out', dest, '--weights', 'format=1'])).toBe(0);
-    expect(read(dest)[0]!.reward).toBe(0.1); // Search-R1 grid: invalid format (no think), wrong answer
+    expect(read(dest)[0]!.reward).toBe(0); // format = validity: no think before the answer
+    expect(await main(['score', '--rollouts', write([JSON.stringify(lines[0])]), '--out', dest, '--weights', 'format=1'])).toBe(0);
+    expect(read(dest)[0]!.reward).toBe(1);
+  });
+
+  it('reads --dialect search-r1, and per line a dialect or a searchR1_* data_source', async () => {
+    const r1 = '<think>t</think>\n<search> Tinted Windows </search>\n\n<information>Doc 1(Title: Tinted Windows) They played in Tulsa.</information>\n\n<think>ok</think>\n<answer> Tulsa </answer>';
+    const rows = [
+      { completion: r1, answer: 'Tulsa' },
+      { completion: r1, answer: 'Tulsa', dialect: 'search-r1' },
+      { completion: r1, answer: 'Tulsa', data_source: 'searchR1_hotpotqa' },
+    ];
+    const file = write(rows.map((r) => JSON.stringify(r)));
+    const dest = join(dir, 'd.jsonl');
+    expect(await main(['score', '--rollouts', file, '--out', dest])).toBe(0);
+    expect(read(dest).map((r) => r.components.format)).toEqual([0, 1, 1]);
+    expect(read(dest).map((r) => r.details.calls)).toEqual([0, 1, 1]);
+    expect(await main(['score', '--rollouts', file, '--out', dest, '--dialect', 'search-r1'])).toBe(0);
+    expect(read(dest).map((r) => r.reward)).toEqual([1, 1, 1]);
+    expect(await main(['score', '--rollouts', file, '--out', dest, '--dialect', 'xml'])).toBe(2);
+    expect(err.join('')).toMatch(/--dialect: expected one of hermes\|search-r1, got "xml"/);
   });
 
   it('stops on a malformed line naming file:line:field, and leaves no output', async () => {

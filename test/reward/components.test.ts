@@ -15,16 +15,33 @@ const cfg = DEFAULT_REWARD_CONFIG;
 const call = (name: string, args: Record<string, unknown>, content: unknown, index = 0): Step => ({ index, think: 'look', call: { name, arguments: args }, observation: { content, source: 'real' }, raw: '' });
 const answer = (text: string, index: number): Step => ({ index, think: 'done', answer: text, raw: '' });
 
-describe('format (Search-R1 grid)', () => {
+describe('format grid', () => {
   const valid = parseTrace('<think>a</think><tool_call>{"name":"s","arguments":{}}</tool_call><tool_response>r</tool_response><think>b</think><answer>x</answer>');
   const noThink = parseTrace('<answer>x</answer>');
   const broken = parseTrace('<think>a</think>junk<answer>x</answer>');
-  it('picks the cell by validity × correctness', () => {
+  it('is validity by default: 1 exactly when well formed', () => {
     expect(formatScore(valid, true, cfg.format)).toMatchObject({ score: 1, valid: true });
-    expect(formatScore(valid, false, cfg.format).score).toBe(0.2);
-    expect(formatScore(broken, true, cfg.format)).toMatchObject({ score: 0.8, valid: false });
-    expect(formatScore(broken, false, cfg.format).score).toBe(0.1);
+    expect(formatScore(valid, false, cfg.format).score).toBe(1);
+    expect(formatScore(broken, true, cfg.format)).toMatchObject({ score: 0, valid: false });
+    expect(formatScore(broken, false, cfg.format).score).toBe(0);
     expect(formatScore(parseTrace('<think>a</think>'), false, cfg.format).score).toBe(0);
+  });
+  it("picks the cell by validity × correctness with Search-R1's grid", () => {
+    const grid = RewardConfigSchema.parse({ format: { validWrong: 0.2, invalidCorrect: 0.8, invalidWrong: 0.1 } }).format;
+    expect(formatScore(valid, true, grid).score).toBe(1);
+    expect(formatScore(valid, false, grid).score).toBe(0.2);
+    expect(formatScore(broken, true, grid).score).toBe(0.8);
+    expect(formatScore(broken, false, grid).score).toBe(0.1);
+  });
+  it('costs nothing for role lines left by skip_special_tokens decoding', () => {
+    const decoded = parseTrace('<think>a</think>\n<tool_call>\n{"name":"s","arguments":{}}\n</tool_call>\nuser\n<tool_response>\nr\n</tool_response>\nassistant\n<think>b</think>\n<answer>x</answer>');
+    expect(formatScore(decoded, true, cfg.format)).toMatchObject({ score: 1, valid: true, violations: [] });
+  });
+  it("is Search-R1's is_valid_sequence in that dialect", () => {
+    const r1 = (t: string) => formatScore(parseTrace(t, { dialect: 'search-r1' }), false, cfg.format);
+    expect(r1('<think>a</think>\n<search> q </search>\n\n<information>Doc 1(Title: t) x</information>\n\n<think>b</think>\n<answer> x </answer>')).toMatchObject({ score: 1, valid: true });
+    expect(r1('<think>a</think><search>q</search><think>b</think><answer>x</answer>')).toMatchObject({ score: 0, valid: false, reason: 'Unexpected tag <think> in state after_search' });
+    expect(r1('<answer>x</answer>').reason).toBe('Unexpected tag <answer> in state start');
   });
   it('requires think only when configured', () => {
     expect(formatScore(noThink, true, cfg.format).violations.map((v) => v.code)).toEqual(['missing_think']);
