@@ -18,7 +18,7 @@ const options = {
   run: { type: 'string', placeholder: 'NAME', description: 'Run name (default: derived from dataset, models and settings)' },
   concurrency: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: 'Traces in flight at once' },
   roleConcurrency: { type: 'number', integer: true, min: 1, placeholder: 'N', description: 'Model calls in flight per role (default: --concurrency)' },
-  maxTurns: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: 'Most agent turns per trace' },
+  maxTurns: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: "Most agent turns per trace; with --dialect search-r1, Search-R1's max_turns: N rounds of search, then one final turn whose search is not run" },
   format: { type: 'string', default: 'text', choices: ['text', 'native'], description: 'Agent format: Qwen/Hermes <tool_call> text, or native OpenAI tool_calls' },
   dialect: {
     type: 'string',
@@ -95,7 +95,7 @@ export default defineCommand({
     'mtr generate --dataset musique --db runs/mq.sqlite --base-url http://localhost:8000/v1 --actor-base-url http://localhost:8001/v1 --actor-model gtm-1.5b',
     'mtr generate --dataset ../shared/datasets/hotpotqa/hotpot_dev_distractor_300.jsonl --db runs/hp.sqlite --grounding noisy --noise-start 0 --noise-end 0.75',
     'mtr generate --dataset hotpotqa --db runs/hp.sqlite --index corpus.sqlite --tool-routing wiki_search=hybrid:50',
-    'mtr generate --dataset nq --dialect search-r1 --retrieval-url http://127.0.0.1:8000/retrieve --max-turns 4 --db runs/nq-sr1.sqlite',
+    'mtr generate --dataset hotpotqa --dialect search-r1 --retrieval-url http://127.0.0.1:8000/retrieve --max-turns 4 --db runs/hp-sr1.sqlite',
   ],
   options,
   async run(o) {
