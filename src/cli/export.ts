@@ -1,100 +1,48 @@
-import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { agentStart, type AgentOptions } from '../agent/index.js';
-import { type GrpoExample, verlRow } from '../export/grpo.js';
+import { basename, join, resolve } from 'node:path';
+import { searchR1Prompt } from '../agent/search-r1.js';
+import { DATA_SOURCE_NAMES } from '../data/index.js';
+import { type GrpoExample, SEARCH_R1_DATA_SOURCES, searchR1GrpoRow, trlGrpoRow, verlRow } from '../export/grpo.js';
 import { rowsToParquet } from '../export/parquet.js';
-import { SFT_FORMATS, type SftExample, type SftFormat, sharegptDatasetInfo } from '../export/sft.js';
+import { isSearchR1Trace, SFT_FORMATS, type SftExample, type SftFormat, searchR1SftRow, sharegptDatasetInfo } from '../export/sft.js';
 import { type SplitName, splitExamples } from '../export/split.js';
+import { MTR_TOOL_AGENT, toolSetKey, VERL_TOOL_AGENT, verlToolConfig, verlTools } from '../export/verl.js';
 import { toJsonl, writeAtomic } from '../export/write.js';
+import { DIALECTS, type Dialect, SEARCH_R1_TOOL } from '../grammar/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
-import type { DatasetItem } from '../schema/item.js';
-import type { RunTool, TraceRecord } from '../schema/trace.js';
-import { type Db, readTraces } from '../store/index.js';
-import { listRuns, readItems, runProvenance } from '../store/verdicts.js';
-import { CHECK_NAMES, type CheckConfig, sftTraceIds, solvedItemIds } from '../validate/index.js';
+import { listRuns, runProvenance } from '../store/verdicts.js';
+import { CHECK_NAMES, solvedItemIds } from '../validate/index.js';
 import { defineCommand } from './command.js';
+import { collectGrpo, collectSft, type SystemChoice } from './export-collect.js';
 import { openStore, selectRuns, STORE_OPTIONS } from './stores.js';
-import { CHECK_OPTIONS, checkConfigFrom, validateRuns } from './validate.js';
+import { CHECK_OPTIONS, checkConfigFrom } from './validate.js';
 
-const FORMATS = { sft: ['trl', 'openai', 'sharegpt', 'jsonl'], grpo: ['verl', 'jsonl'] } as const;
+const FORMATS = { sft: ['trl', 'openai', 'sharegpt', 'jsonl'], grpo: ['verl', 'trl', 'jsonl'] } as const;
 
-type SystemChoice = 'native' | 'text' | 'none';
-
-/**
- * The system prompt the agent itself was given (prompts/agent-*.md, filled exactly as generation fills it):
- * `native` leaves the tool list to the trainer's `tools` column and chat template, `text` lists the tools
- * in the prompt (for trainers that only see the prompt text, e.g. verl without a tool config).
- */
-function systemPrompt(choice: SystemChoice, item: DatasetItem, tools: readonly RunTool[], maxTurns: number): string | undefined {
-  if (choice === 'none') return undefined;
-  // agentStart reads only the format and the turn budget; no model is involved in filling a prompt
-  const opts = { format: choice, maxTurns } as AgentOptions;
-  return agentStart(item, tools, opts)[0]!.content as string;
-}
-
-const runMaxTurns = (config: unknown): number => {
-  const n = (config as { maxTurns?: unknown }).maxTurns;
-  return typeof n === 'number' ? n : 8;
-};
-
-interface Collected<T> {
-  examples: T[];
-  counts: Record<string, number>;
-}
-
-function collectSft(db: Db, runIds: readonly number[], config: CheckConfig, system: SystemChoice): Collected<SftExample> & { hash: string } {
-  const { verdicts, hash } = validateRuns(db, runIds, config);
-  const keep = sftTraceIds(verdicts, CHECK_NAMES);
-  const counts = { traces: 0, failed: 0, running: 0, invalid: 0, kept: 0 };
-  const examples: SftExample[] = [];
-  for (const run of listRuns(db).filter((r) => runIds.includes(r.id))) {
-    const items = new Map(readItems(db, run.id).map((i) => [i.id, i]));
-    for (const trace of readTraces(db, run.id)) {
-      counts.traces++;
-      if (trace.status !== 'finished') counts[trace.status]++;
-      else if (!keep.has(trace.id)) counts.invalid++;
-      else {
-        counts.kept++;
-        const item = items.get(trace.item_id)!;
-        const s = systemPrompt(system, item, trace.tools, runMaxTurns(run.config));
-        examples.push({ item, trace, ...(s ? { system: s } : {}) });
-      }
-    }
+/** Where the tool list goes for each choice: once, in the prompt (`text`) or in the trainer's tools channel. */
+function systemFor(o: { stage: string; format: string; system: string | undefined; dialect: Dialect }): SystemChoice {
+  if (o.dialect === 'search-r1') {
+    if (o.system) throw new MtrError('E_USAGE', `--system: expected none with --dialect search-r1 (its instruction is the user turn), got "${o.system}"`);
+    return 'none';
   }
-  return { examples, counts, hash };
+  // verl's agent loops hand the tool schemas to the chat template: a prompt listing them too would list them twice
+  if (o.format === 'verl' && o.system === 'text') throw new MtrError('E_USAGE', '--system: expected native or none with --format verl (its agent loop puts the tools into the chat template), got "text"');
+  return (o.system ?? (o.format === 'jsonl' ? 'text' : 'native')) as SystemChoice;
 }
 
-/** The tools an item's prompt offers: those of its finished trace, else of its latest trace that has any. */
-function itemTools(traces: readonly TraceRecord[]): RunTool[] | undefined {
-  const finished = traces.find((t) => t.status === 'finished' && t.tools.length);
-  return (finished ?? [...traces].reverse().find((t) => t.tools.length))?.tools;
-}
-
-function collectGrpo(db: Db, runIds: readonly number[], solved: Set<string> | undefined, system: SystemChoice): Collected<GrpoExample> {
-  const counts = { items: 0, no_tools: 0, solved: 0, kept: 0 };
-  const examples: GrpoExample[] = [];
-  for (const run of listRuns(db).filter((r) => runIds.includes(r.id))) {
-    const tracesOf = new Map<string, TraceRecord[]>();
-    for (const t of readTraces(db, run.id)) {
-      const list = tracesOf.get(t.item_id);
-      if (list) list.push(t);
-      else tracesOf.set(t.item_id, [t]);
-    }
-    for (const item of readItems(db, run.id)) {
-      counts.items++;
-      const tools = itemTools(tracesOf.get(item.id) ?? []);
-      if (!tools) counts.no_tools++;
-      else if (solved?.has(item.id)) counts.solved++;
-      else {
-        counts.kept++;
-        const s = systemPrompt(system, item, tools, runMaxTurns(run.config));
-        examples.push({ item, tools, ...(s ? { system: s } : {}) });
-      }
-    }
+function readSolved(file: string): Set<string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MtrError('E_INPUT', `${file}: expected a readable score file, got ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return { examples, counts };
+  return solvedItemIds(text, file);
 }
+
+/** LLaMA-Factory dataset names: the export folder's name (e.g. `sft-lf_train`), usable as `dataset:` with `dataset_dir:` = the folder. */
+const lfName = (out: string, split: SplitName) => `${basename(resolve(out)).replace(/[^A-Za-z0-9_.-]+/g, '_')}_${split}`;
 
 export default defineCommand({
   name: 'export',
@@ -103,80 +51,119 @@ export default defineCommand({
     'mtr export --db runs/hotpot.sqlite --stage sft --format trl --out data/sft-trl',
     'mtr export --db runs/hotpot.sqlite --stage sft --format sharegpt --out data/sft-lf --val-ratio 0.1 --seed 1',
     'mtr export --db runs/hotpot.sqlite --stage grpo --format verl --out data/grpo --unsolved-by sft-rollouts.scores.jsonl',
+    'mtr export --db runs/hotpot.sqlite --stage grpo --format trl --out data/grpo-trl',
+    'mtr export --db runs/sr1.sqlite --stage grpo --format verl --dialect search-r1 --out data/search-r1',
   ],
   options: {
     db: STORE_OPTIONS.db,
     stage: { type: 'string', required: true, choices: ['sft', 'grpo'], description: 'sft: kept traces as conversations; grpo: prompts with tools and gold answers' },
-    format: { type: 'string', required: true, choices: ['trl', 'openai', 'sharegpt', 'verl', 'jsonl'], description: 'sft: trl|openai|sharegpt|jsonl; grpo: verl|jsonl' },
-    out: { type: 'string', required: true, placeholder: 'DIR', description: 'directory for train/validation files, manifest.json (and dataset_info.json for sharegpt)' },
-    valRatio: { type: 'number', default: 0.05, placeholder: 'X', description: 'share of items (by id hash) in the validation split; 0 = train only' },
+    format: {
+      type: 'string',
+      required: true,
+      choices: ['trl', 'openai', 'sharegpt', 'verl', 'jsonl'],
+      description:
+        'sft: trl (messages, object arguments, tools as JSON text) | openai (string arguments, tool_call_id) | sharegpt (LLaMA-Factory, dataset_info.json) | jsonl (prompt + completion); grpo: verl (parquet + tool config YAML) | trl (GRPOTrainer: prompt, answers, data_source, id) | jsonl (verl rows)',
+    },
+    out: { type: 'string', required: true, placeholder: 'DIR', description: 'directory for train/validation files, manifest.json (dataset_info.json for sharegpt, tool_config.yaml for verl)' },
+    dialect: { type: 'string', default: 'hermes', choices: DIALECTS, description: 'search-r1: Search-R1\'s prompt as the user turn and its <search>/<information> trace (sft), its nq_search.py rows (grpo); traces calling other tools are skipped' },
+    dataSource: { type: 'string', choices: DATA_SOURCE_NAMES, placeholder: 'NAME', description: 'data_source of every row (default: the canonical benchmark of each item, from its dataset name or layout)' },
+    valRatio: { type: 'number', default: 0.05, placeholder: 'X', description: 'share of items (by id hash) in the validation split, at least one item when there are two or more; 0 = train only' },
     seed: { type: 'number', default: 0, placeholder: 'N', description: 'seed of the split hash' },
     dropThink: { type: 'boolean', description: 'sft: leave <think> out of assistant content' },
-    system: { type: 'string', choices: ['native', 'text', 'none'], description: 'system prompt: the agent\'s native prompt (tools in the tools column), the text prompt listing the tools, or none (default: native for sft trl/openai/sharegpt, text otherwise)' },
+    system: {
+      type: 'string',
+      choices: ['native', 'text', 'none'],
+      description: 'system prompt: the agent\'s native prompt (tools only in the tools column / chat template), the text prompt listing the tools (then no tools column), or none (default: text for jsonl, native otherwise; verl refuses text)',
+    },
+    toolsUrl: { type: 'string', default: 'http://127.0.0.1:8788', placeholder: 'URL', description: 'verl: the `mtr serve tools` URL written into tool_config.yaml' },
+    toolsTimeout: { type: 'number', default: 60, min: 1, placeholder: 'S', description: 'verl: seconds per tool call, written into tool_config.yaml' },
     unsolvedBy: { type: 'string', placeholder: 'FILE', description: 'grpo: leave out items any of whose rollouts in this mtr score output has em = 1' },
     ...CHECK_OPTIONS,
   },
   async run(o) {
     const stage = o.stage as keyof typeof FORMATS;
+    const dialect = o.dialect as Dialect;
     if (!(FORMATS[stage] as readonly string[]).includes(o.format)) throw new MtrError('E_USAGE', `--format: expected one of ${FORMATS[stage].join('|')} for --stage ${stage}, got "${o.format}"`);
     if (!(o.valRatio >= 0 && o.valRatio < 1)) throw new MtrError('E_USAGE', `--val-ratio: expected a number in [0, 1), got ${o.valRatio}`);
     if (o.unsolvedBy && stage !== 'grpo') throw new MtrError('E_USAGE', '--unsolved-by: expected only with --stage grpo');
-    const system = (o.system ?? (stage === 'sft' && o.format !== 'jsonl' ? 'native' : 'text')) as SystemChoice;
+    const system = systemFor({ stage, format: o.format, system: o.system, dialect });
+    const searchR1 = dialect === 'search-r1';
     const config = checkConfigFrom(o);
-    let solved: Set<string> | undefined;
-    if (o.unsolvedBy) {
-      let text: string;
-      try {
-        text = readFileSync(o.unsolvedBy, 'utf8');
-      } catch (e) {
-        throw new MtrError('E_INPUT', `${o.unsolvedBy}: expected a readable score file, got ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-      solved = solvedItemIds(text, o.unsolvedBy);
-    }
+    const solved = o.unsolvedBy ? readSolved(o.unsolvedBy) : undefined;
     const db = openStore(o.db);
     try {
       const runIds = selectRuns(db, o.run);
-      const collected = stage === 'sft' ? collectSft(db, runIds, config, system) : collectGrpo(db, runIds, solved, system);
-      const splits = splitExamples<SftExample | GrpoExample>(collected.examples, o.seed, o.valRatio);
+      const opts = { system, dataSource: o.dataSource };
+      const collected = stage === 'sft' ? collectSft(db, runIds, config, opts) : collectGrpo(db, runIds, solved, { ...opts, needTools: !searchR1 });
+      let examples: (SftExample | GrpoExample)[] = collected.examples;
+      const counts: Record<string, number> = { ...collected.counts };
+      if (searchR1 && stage === 'sft') {
+        examples = (examples as SftExample[]).filter((e) => isSearchR1Trace(e.trace, SEARCH_R1_TOOL));
+        counts.not_search_r1 = collected.examples.length - examples.length;
+      }
+      if (searchR1 && stage === 'grpo') {
+        const bad = examples.find((e) => !(SEARCH_R1_DATA_SOURCES as readonly string[]).includes(e.dataSource));
+        if (bad) throw new MtrError('E_USAGE', `data_source: expected one Search-R1 scores (${SEARCH_R1_DATA_SOURCES.join(', ')}) for item ${bad.item.id}, got "${bad.dataSource}"; name it with --data-source`);
+      }
+      const splits = splitExamples(examples, o.seed, o.valRatio);
       const names: SplitName[] = o.valRatio > 0 ? ['train', 'validation'] : ['train'];
       const files: Record<string, { file: string; rows: number }> = {};
       const write = (name: string, file: string, rows: readonly Record<string, unknown>[], parquet = false) => {
         writeAtomic(join(o.out, file), parquet ? new Uint8Array(rowsToParquet(rows)) : toJsonl(rows));
         files[name] = { file, rows: rows.length };
       };
+      const sftOpts = { keepThink: !o.dropThink, toolsColumn: system !== 'text' };
+      const grpo = stage === 'grpo' ? (splits.train.concat(splits.validation) as GrpoExample[]) : [];
+      const perItemTools = new Set(grpo.map((e) => toolSetKey(e.tools))).size > 1;
       for (const split of names) {
         const list = splits[split];
+        let rows: Record<string, unknown>[];
         if (stage === 'sft') {
-          const row = SFT_FORMATS[o.format as SftFormat];
-          write(split, `${split}.jsonl`, list.map((e) => row(e as SftExample, { keepThink: !o.dropThink })));
-        } else {
-          const rows = list.map((e, i) => verlRow(e as GrpoExample, split, i));
-          write(split, `${split}.jsonl`, rows);
-          if (o.format === 'verl' && rows.length) write(`${split}_parquet`, `${split}.parquet`, rows, true);
-        }
+          const prefixed = (e: SftExample) => searchR1SftRow(e, searchR1Prompt(e.item.question), o.format as SftFormat, sftOpts);
+          rows = (list as SftExample[]).map((e) => (searchR1 ? prefixed(e) : SFT_FORMATS[o.format as SftFormat](e, sftOpts)));
+        } else if (searchR1) rows = (list as GrpoExample[]).map((e, i) => {
+            const prefix = searchR1Prompt(e.item.question);
+            return o.format === 'trl' ? trlGrpoRow(e, [{ role: 'user', content: prefix }]) : searchR1GrpoRow(e, prefix, split, i);
+          });
+        else if (o.format === 'trl') rows = (list as GrpoExample[]).map((e) => trlGrpoRow(e));
+        else rows = (list as GrpoExample[]).map((e, i) => verlRow(e, split, i, { perItemTools }));
+        write(split, `${split}.jsonl`, rows);
+        if (o.format === 'verl' && rows.length) write(`${split}_parquet`, `${split}.parquet`, rows, true);
+      }
+      const toolNames = new Map(grpo.flatMap((e) => e.tools.map((t) => [t.tool.api_name, t] as const)));
+      if (stage === 'grpo' && o.format === 'verl' && !searchR1) {
+        writeAtomic(join(o.out, 'tool_config.yaml'), verlToolConfig(verlTools([...toolNames.values()]), { url: o.toolsUrl, timeout: o.toolsTimeout }));
+        files.tool_config = { file: 'tool_config.yaml', rows: toolNames.size };
       }
       if (o.format === 'sharegpt') {
-        const info = Object.fromEntries(names.map((s) => [`mtr_${s}`, sharegptDatasetInfo(`${s}.jsonl`)]));
+        const info = Object.fromEntries(names.map((s) => [lfName(o.out, s), sharegptDatasetInfo(`${s}.jsonl`, { system: system !== 'none' && !searchR1, tools: sftOpts.toolsColumn && !searchR1 })]));
         writeAtomic(join(o.out, 'dataset_info.json'), `${JSON.stringify(info, null, 2)}\n`);
       }
-      const prompt = system === 'none' ? undefined : loadPrompt(system === 'text' ? 'agent-text' : 'agent-native');
+      const prompt = searchR1 ? loadPrompt('search-r1') : system === 'none' ? undefined : loadPrompt(system === 'text' ? 'agent-text' : 'agent-native');
+      const byDataSource: Record<string, number> = {};
+      for (const e of [...splits.train, ...splits.validation]) byDataSource[e.dataSource] = (byDataSource[e.dataSource] ?? 0) + 1;
       const manifest = {
         stage,
         format: o.format,
+        dialect,
         source: { db: resolve(o.db), runs: listRuns(db).filter((r) => runIds.includes(r.id)).map((r) => ({ id: r.id, key: r.key, dataset: r.dataset })) },
         filters:
           stage === 'sft'
-            ? { rule: 'finished and every check passed (answer correct included)', checks: CHECK_NAMES, check_config: config, config_hash: 'hash' in collected ? collected.hash : undefined }
-            : { rule: 'items with tool schemas', unsolved_by: o.unsolvedBy ?? null, solved_when: o.unsolvedBy ? 'any rollout with em = 1' : null },
-        split: { by: 'sha256(seed, item id)', seed: o.seed, val_ratio: o.valRatio, dedup: 'normalised question, first kept' },
+            ? { rule: 'finished and every check passed (answer correct included)', checks: CHECK_NAMES, check_config: config, config_hash: 'hash' in collected ? collected.hash : undefined, ...(searchR1 ? { search_r1: `every call is ${SEARCH_R1_TOOL}` } : {}) }
+            : { rule: searchR1 ? 'every item (Search-R1 needs no tools)' : 'items with tool schemas', unsolved_by: o.unsolvedBy ?? null, solved_when: o.unsolvedBy ? 'any rollout with em = 1' : null },
+        split: { by: 'sha256(seed, item id)', seed: o.seed, val_ratio: o.valRatio, at_least_one: 'with val_ratio > 0 and two or more items, each split gets one', dedup: 'normalised question, first kept' },
         think: stage === 'sft' ? (o.dropThink ? 'dropped' : 'kept in assistant content') : null,
-        system_prompt: prompt ? { choice: system, file: prompt.file, hash: prompt.hash } : { choice: 'none' },
-        counts: { ...collected.counts, duplicates: splits.duplicates, train: splits.train.length, validation: splits.validation.length },
+        system_prompt: prompt ? { choice: searchR1 ? 'search-r1 (user turn)' : system, file: prompt.file, hash: prompt.hash } : { choice: 'none' },
+        tools_listed_in: searchR1 ? 'the Search-R1 instruction' : system === 'text' ? 'system prompt' : stage === 'grpo' ? 'the trainer\'s chat template (tool config / tools= callables)' : 'tools column',
+        data_source: byDataSource,
+        ...(stage === 'grpo' && o.format === 'verl' && !searchR1 ? { verl: { agent_name: perItemTools ? MTR_TOOL_AGENT : VERL_TOOL_AGENT, tool_config: 'tool_config.yaml', tools: [...toolNames.keys()] } } : {}),
+        ...(o.format === 'sharegpt' ? { llamafactory: { dataset_dir: resolve(o.out), datasets: names.map((s) => lfName(o.out, s)), templates: 'qwen (Qwen2.5), qwen3 / qwen3_nothink (Qwen3), llama3 (Llama 3.1)' } } : {}),
+        counts: { ...counts, duplicates: splits.duplicates, train: splits.train.length, validation: splits.validation.length },
         files,
         provenance: runIds.map((id) => ({ run: id, calls: runProvenance(db, id) })),
       };
       writeAtomic(join(o.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-      process.stdout.write(`exported ${splits.train.length} train + ${splits.validation.length} validation ${stage} rows (${o.format}) → ${o.out} (${JSON.stringify(manifest.counts)})\n`);
+      process.stdout.write(`exported ${splits.train.length} train + ${splits.validation.length} validation ${stage} rows (${o.format}${searchR1 ? ', search-r1' : ''}) → ${o.out} (${JSON.stringify(manifest.counts)})\n`);
     } finally {
       db.close();
     }

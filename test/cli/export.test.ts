@@ -6,9 +6,11 @@ import * as parquetWasm from 'parquet-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { DatasetItem } from '../../src/schema/item.js';
+import { searchR1Prompt } from '../../src/agent/search-r1.js';
 import { runCli } from '../support/cli.js';
 import { TOOLS } from '../validate/fixtures.js';
 import { seededStore } from '../validate/store-fixture.js';
+import { perItemStore, searchStore } from '../export/stores.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-export-'));
 let store: Awaited<ReturnType<typeof seededStore>>;
@@ -17,25 +19,37 @@ beforeAll(async () => {
 });
 
 const readJsonl = (file: string): unknown[] => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const exportTo = async (name: string, args: string[]) => {
+const exportTo = async (name: string, args: string[], db = store.path) => {
   const out = join(tmp, name);
-  const r = await runCli(['export', '--db', store.path, '--out', out, '--val-ratio', '0', ...args]);
+  const r = await runCli(['export', '--db', db, '--out', out, '--val-ratio', '0', ...args]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return { out, manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')), train: readJsonl(join(out, 'train.jsonl')) };
 };
 const itemByQuestion = (q: string): DatasetItem => store.items.find((i) => i.question === q)!;
+/** The independent reader (parquet-wasm + arrow, not src/export): rows as plain JSON. */
+const readParquet = (file: string): Record<string, unknown>[] =>
+  tableFromIPC(parquetWasm.readParquet(readFileSync(file)).intoIPCStream()).toArray().map((r) => JSON.parse(JSON.stringify(r.toJSON())));
+interface ToolConfig { tools: { class_name: string; config: Record<string, unknown>; tool_schema: { type: string; function: { name: string; parameters: { properties: Record<string, unknown> } } } }[] }
+/** The YAML is YAML's JSON subset after its comment line, so JSON.parse reads what PyYAML/OmegaConf read. */
+const readToolConfig = (file: string): ToolConfig => {
+  const [comment, ...rest] = readFileSync(file, 'utf8').split('\n');
+  expect(comment).toMatch(/^# /);
+  return JSON.parse(rest.join('\n')) as ToolConfig;
+};
 const functionSchema = z.object({ name: z.string(), description: z.string(), parameters: z.object({ type: z.literal('object'), properties: z.record(z.string(), z.unknown()), required: z.array(z.string()) }) });
 const toolList = z.array(z.strictObject({ type: z.literal('function'), function: functionSchema }));
 
 // Target formats, written from the trainers' docs, independent of src/export.
+// TRL reads a string `tools` with json.loads (trl ≥ 0.29, sft_trainer.py tokenize_fn)
+const toolListText = z.string().transform((t) => toolList.parse(JSON.parse(t)));
 const TrlRow = z.strictObject({
   messages: z.array(z.union([
     z.strictObject({ role: z.enum(['system', 'user']), content: z.string() }),
     z.strictObject({ role: z.literal('assistant'), content: z.string(), tool_calls: z.array(z.strictObject({ type: z.literal('function'), function: z.strictObject({ name: z.string(), arguments: z.record(z.string(), z.unknown()) }) })).length(1).optional() }),
     z.strictObject({ role: z.literal('tool'), name: z.string(), content: z.string() }),
   ])),
-  tools: toolList,
+  tools: toolListText.optional(),
 });
 const OpenAIRow = z.strictObject({
   messages: z.array(z.union([
@@ -50,14 +64,16 @@ const ShareGptRow = z.strictObject({
   system: z.string().optional(),
   tools: z.string(),
 });
+const CreateKwargs = z.strictObject({ item_id: z.string(), question: z.string(), answers: z.array(z.string()).min(1), tool: z.string().optional() });
 const VerlRow = z.strictObject({
   data_source: z.string(),
+  agent_name: z.enum(['tool_agent', 'mtr_tool_agent']),
   prompt: z.array(z.strictObject({ role: z.enum(['system', 'user']), content: z.string() })),
   ability: z.string(),
   reward_model: z.strictObject({ style: z.literal('rule'), ground_truth: z.strictObject({ target: z.array(z.string()).min(1) }) }),
   extra_info: z.strictObject({
     split: z.enum(['train', 'validation']), index: z.number().int(), id: z.string(), question: z.string(), need_tools_kwargs: z.literal(true),
-    tools_kwargs: z.record(z.string(), z.strictObject({ create_kwargs: z.strictObject({ item_id: z.string(), tool: z.string() }) }).nullable()),
+    tools_kwargs: z.record(z.string(), z.strictObject({ create_kwargs: CreateKwargs })),
     tools: z.string(),
   }),
 });
@@ -78,7 +94,26 @@ describe('mtr export --stage sft', () => {
     expect(row!.messages[3]).toMatchObject({ role: 'tool', name: 'lookup_entity_fact' });
     expect(JSON.parse(row!.messages[3]!.content as string)).toEqual({ value: `The record says ${item.answers[0]}.`, source: 'encyclopedia' });
     expect(row!.messages[6]!.content).toBe(`<think>Both agree.</think>\n<answer>${item.answers[0]}</answer>`);
-    expect(row!.tools.map((t) => t.function.name)).toEqual(TOOLS.map((t) => t.tool.api_name));
+    expect(row!.tools!.map((t) => t.function.name)).toEqual(TOOLS.map((t) => t.tool.api_name));
+    expect(row!.messages[0]!.content).not.toContain('lookup_entity_fact'); // native: the tools column alone lists the tools
+  });
+
+  it('trl --system text: the prompt lists the tools once and no tools column lists them again', async () => {
+    const { train, manifest } = await exportTo('trl-text', ['--stage', 'sft', '--format', 'trl', '--system', 'text']);
+    for (const raw of train) {
+      const row = TrlRow.parse(raw);
+      expect(row.tools).toBeUndefined();
+      expect(row.messages[0]!.content.split('"name":"lookup_entity_fact"')).toHaveLength(2);
+    }
+    expect(manifest.tools_listed_in).toBe('system prompt');
+  });
+
+  it('trl: rows whose tools differ in shape keep every tool list whole (a JSON string per row)', async () => {
+    const per = await perItemStore(join(tmp, 'per-trl'), { count: 4 });
+    const { train } = await exportTo('trl-per-item', ['--stage', 'sft', '--format', 'trl'], per.path);
+    const rows = train.map((r) => TrlRow.parse(r));
+    expect(rows.map((r) => r.tools!.map((t) => t.function.name))).toEqual(per.items.map((_, k) => [`lookup_fact_${k}`, 'wiki_search']));
+    expect(rows.map((r) => Object.keys(r.tools![0]!.function.parameters.properties))).toEqual(per.items.map((_, k) => (k % 2 ? ['entity', 'attribute', 'year'] : ['entity', 'attribute'])));
   });
 
   it('openai: string arguments that parse back, tool_call_id pairing; --drop-think leaves no <think>', async () => {
@@ -102,13 +137,31 @@ describe('mtr export --stage sft', () => {
       const row = ShareGptRow.parse(raw);
       row.conversations.forEach((turn, i) => expect(i % 2 === 0 ? ['human', 'observation'] : ['gpt', 'function_call'], `turn ${i}`).toContain(turn.from));
       expect(row.conversations.map((c) => c.from)).toEqual(['human', 'function_call', 'observation', 'function_call', 'observation', 'gpt']);
+      // LLaMA-Factory's thought words (qwen, qwen3, llama3 templates), then the bare call JSON its FunctionFormatter parses
       const call = row.conversations[1]!.value;
-      expect(call.startsWith('<think>Look the entity up.</think>\n')).toBe(true);
-      expect(JSON.parse(call.slice(call.indexOf('\n') + 1))).toMatchObject({ name: 'lookup_entity_fact' });
+      expect(call.startsWith('<think>\nLook the entity up.\n</think>\n\n{')).toBe(true);
+      expect(JSON.parse(call.slice(call.indexOf('\n</think>\n\n') + 11))).toMatchObject({ name: 'lookup_entity_fact', arguments: { attribute: 'answer' } });
+      expect(row.conversations.at(-1)!.value).toMatch(/^<think>\nBoth agree.\n<\/think>\n\n<answer>.+<\/answer>$/);
       expect(z.array(functionSchema).parse(JSON.parse(row.tools)).map((f) => f.name)).toEqual(['lookup_entity_fact', 'wiki_search']);
     }
+    // named after the export folder; file_name relative to it, so dataset_dir = the folder works as written
     const info = JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8'));
-    expect(info).toEqual({ mtr_train: { file_name: 'train.jsonl', formatting: 'sharegpt', columns: { messages: 'conversations', system: 'system', tools: 'tools' } } });
+    const tags = { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt', observation_tag: 'observation', function_tag: 'function_call', system_tag: 'system' };
+    expect(info).toEqual({ sharegpt_train: { file_name: 'train.jsonl', formatting: 'sharegpt', columns: { messages: 'conversations', system: 'system', tools: 'tools' }, tags } });
+    expect(readdirSync(out)).toContain(info.sharegpt_train.file_name);
+  });
+
+  it('sharegpt --system text --drop-think: no tools column (the system prompt lists them), calls are bare JSON', async () => {
+    const { out, train } = await exportTo('lf-text', ['--stage', 'sft', '--format', 'sharegpt', '--system', 'text', '--drop-think', '--val-ratio', '0.3']);
+    for (const raw of train) {
+      const row = ShareGptRow.omit({ tools: true }).parse(raw); // strict: a tools column fails here
+      expect(row.system!.split('"name":"wiki_search"')).toHaveLength(2);
+      expect(JSON.parse(row.conversations[1]!.value)).toMatchObject({ name: 'lookup_entity_fact' });
+    }
+    const info = JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8'));
+    expect(Object.keys(info)).toEqual(['lf-text_train', 'lf-text_validation']);
+    expect(info['lf-text_validation']).toMatchObject({ file_name: 'validation.jsonl', columns: { messages: 'conversations', system: 'system' } });
+    expect(info['lf-text_validation'].columns.tools).toBeUndefined();
   });
 
   it('splits by item id without leaking a question into both splits, deterministically for a seed', async () => {
@@ -130,23 +183,80 @@ describe('mtr export --stage sft', () => {
 });
 
 describe('mtr export --stage grpo', () => {
-  it('verl: parquet read back with parquet-wasm + arrow equals the JSONL, field by field', async () => {
+  it('verl: agent_name, tools_kwargs never null after the parquet round trip, a tool config naming every tool', async () => {
     const { out, train, manifest } = await exportTo('verl', ['--stage', 'grpo', '--format', 'verl']);
-    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'train.jsonl', 'train.parquet']);
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'tool_config.yaml', 'train.jsonl', 'train.parquet']);
     const rows = train.map((r) => VerlRow.parse(r));
     expect(manifest.counts).toEqual({ items: 7, no_tools: 0, solved: 0, kept: 7, duplicates: 1, train: 6, validation: 0 });
-    const table = tableFromIPC(parquetWasm.readParquet(readFileSync(join(out, 'train.parquet'))).intoIPCStream());
-    const fromParquet = table.toArray().map((r) => JSON.parse(JSON.stringify(r.toJSON())));
+    expect(manifest.verl).toEqual({ agent_name: 'tool_agent', tool_config: 'tool_config.yaml', tools: ['lookup_entity_fact', 'wiki_search'] });
+    const fromParquet = readParquet(join(out, 'train.parquet'));
     expect(fromParquet).toHaveLength(rows.length);
     for (const [i, row] of rows.entries()) {
-      const p = VerlRow.parse(fromParquet[i]);
+      const p = VerlRow.parse(fromParquet[i]); // strict: a null tools_kwargs entry fails here
+      expect(p).toEqual(row);
       expect(p.data_source).toBe('bamboogle');
-      expect(p.prompt).toEqual(row.prompt);
-      expect(p.reward_model).toEqual(row.reward_model);
-      expect(p.reward_model.ground_truth.target).toEqual(itemByQuestion(row.extra_info.question).answers);
-      expect(p.extra_info).toEqual({ ...row.extra_info, tools_kwargs: row.extra_info.tools_kwargs });
+      expect(p.agent_name).toBe('tool_agent'); // one tool set for every row: verl's own loop
+      const item = itemByQuestion(row.extra_info.question);
+      expect(p.reward_model.ground_truth.target).toEqual(item.answers);
+      expect(Object.keys(p.extra_info.tools_kwargs)).toEqual(['lookup_entity_fact', 'wiki_search']);
+      for (const kw of Object.values(p.extra_info.tools_kwargs)) expect(kw.create_kwargs).toEqual({ item_id: item.id, question: item.question, answers: item.answers });
       expect(p.extra_info.index).toBe(i);
-      expect(p.prompt[0]!.content).toContain('"name":"lookup_entity_fact"'); // the text system prompt lists the tools
+      expect(p.prompt[0]!.content).not.toContain('lookup_entity_fact'); // native: the chat template lists the tools once
+    }
+    const config = readToolConfig(join(out, 'tool_config.yaml'));
+    expect(config.tools.map((t) => t.tool_schema.function.name)).toEqual(['lookup_entity_fact', 'wiki_search']);
+    for (const t of config.tools) {
+      expect(t.class_name).toBe('integrations.verl.mtr_tool.MtrTool');
+      expect(t.config).toEqual({ type: 'native', url: 'http://127.0.0.1:8788', token: '${oc.env:MTR_SERVE_TOKEN,null}', timeout: 60 });
+    }
+    expect(JSON.parse(rows[0]!.extra_info.tools)).toEqual(config.tools.map((t) => t.tool_schema));
+  });
+
+  it('verl with per-item tools: mtr_tool_agent rows, each offering its own tools with real create_kwargs', async () => {
+    const per = await perItemStore(join(tmp, 'per-verl'));
+    const { out, train, manifest } = await exportTo('verl-per-item', ['--stage', 'grpo', '--format', 'verl', '--tools-url', 'http://10.0.0.5:9000', '--tools-timeout', '30'], per.path);
+    expect(manifest.verl.agent_name).toBe('mtr_tool_agent');
+    const fromParquet = readParquet(join(out, 'train.parquet'));
+    for (const [i, raw] of train.entries()) {
+      const row = VerlRow.parse(raw);
+      const k = per.items.findIndex((it) => it.id === row.extra_info.id);
+      const offered = (JSON.parse(row.extra_info.tools) as { function: { name: string } }[]).map((f) => f.function.name);
+      expect(offered).toEqual([`lookup_fact_${k}`, 'wiki_search']);
+      expect(row.agent_name).toBe('mtr_tool_agent');
+      const back = fromParquet[i] as typeof row;
+      for (const name of offered) {
+        expect(back.extra_info.tools_kwargs[name]).toEqual(row.extra_info.tools_kwargs[name]);
+        expect(JSON.parse(back.extra_info.tools_kwargs[name]!.create_kwargs.tool!)).toMatchObject({ api_name: name });
+      }
+    }
+    const config = readToolConfig(join(out, 'tool_config.yaml'));
+    expect(config.tools.map((t) => t.tool_schema.function.name).sort()).toEqual([...per.items.map((_, k) => `lookup_fact_${k}`), 'wiki_search'].sort());
+    expect(config.tools[0]!.config).toMatchObject({ url: 'http://10.0.0.5:9000', timeout: 30 });
+    // verl's OpenAIFunctionToolSchema: every parameter has a string type; enums only of strings
+    for (const t of config.tools) for (const p of Object.values(t.tool_schema.function.parameters.properties)) expect(typeof (p as { type: unknown }).type).toBe('string');
+  });
+
+  it('verl: the default split gives a validation file (verl needs data.val_files); text prompts are refused', async () => {
+    const out = join(tmp, 'verl-split');
+    const r = await runCli(['export', '--db', store.path, '--out', out, '--stage', 'grpo', '--format', 'verl']);
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.counts).toMatchObject({ train: 5, validation: 1 });
+    expect(readParquet(join(out, 'validation.parquet')).map((r) => VerlRow.parse(r).extra_info.split)).toEqual(['validation']);
+    const text = await runCli(['export', '--db', store.path, '--out', join(tmp, 'z'), '--stage', 'grpo', '--format', 'verl', '--system', 'text']);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain('--system: expected native or none with --format verl');
+  });
+
+  it('trl: GRPOTrainer rows, a conversational prompt and the gold columns reward functions get as kwargs', async () => {
+    const { train } = await exportTo('grpo-trl', ['--stage', 'grpo', '--format', 'trl']);
+    const Row = z.strictObject({ prompt: z.array(z.strictObject({ role: z.enum(['system', 'user']), content: z.string() })), answers: z.array(z.string()).min(1), data_source: z.literal('bamboogle'), id: z.string() });
+    for (const raw of train) {
+      const row = Row.parse(raw);
+      const item = store.items.find((i) => i.id === row.id)!;
+      expect(row.prompt.map((m) => m.role)).toEqual(['system', 'user']);
+      expect(row.prompt[1]!.content).toBe(item.question);
+      expect(row.answers).toEqual(item.answers);
     }
   });
 
