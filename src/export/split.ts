@@ -20,8 +20,8 @@ export interface Splits<T> {
 /**
  * Dedup by normalised question (first in input order wins), then split by item id hash. Input order is
  * kept inside each split, so the same store and seed give byte-identical files; since a question
- * survives once, no question can be in both splits. With `valRatio` > 0 and two or more examples, each
- * split gets at least one (the lowest hash goes to validation, the highest to train): verl needs
+ * survives once, no question can be in both splits. Train is never empty (the highest hash stays), and
+ * with `valRatio` > 0 and two or more examples validation gets at least one (the lowest hash): verl needs
  * `data.val_files` even when 5% of 40 items rounds to none.
  */
 export function splitExamples<T extends { item: DatasetItem }>(examples: readonly T[], seed: number, valRatio: number): Splits<T> {
@@ -38,10 +38,8 @@ export function splitExamples<T extends { item: DatasetItem }>(examples: readonl
   }
   const hash = new Map(kept.map((e) => [e, splitHash(e.item.id, seed)]));
   const inValidation = new Set(kept.filter((e) => hash.get(e)! < valRatio));
-  if (valRatio > 0 && kept.length > 1) {
-    const byHash = [...kept].sort((a, b) => hash.get(a)! - hash.get(b)!);
-    if (inValidation.size === 0) inValidation.add(byHash[0]!);
-    if (inValidation.size === kept.length) inValidation.delete(byHash.at(-1)!);
-  }
+  const byHash = [...kept].sort((a, b) => hash.get(a)! - hash.get(b)!);
+  if (valRatio > 0 && kept.length > 1 && inValidation.size === 0) inValidation.add(byHash[0]!);
+  if (kept.length > 0 && inValidation.size === kept.length) inValidation.delete(byHash.at(-1)!);
   return { train: kept.filter((e) => !inValidation.has(e)), validation: kept.filter((e) => inValidation.has(e)), duplicates };
 }

@@ -38,3 +38,24 @@ describe('rowsToParquet', () => {
     expect(() => rowsToParquet([{ a: 1 }, null as unknown as Record<string, unknown>])).toThrow(/parquet: expected object rows/);
   });
 });
+
+describe('splitExamples: a validation row whenever there are two or more items', () => {
+  it('40 items at the default 5% still give validation one item (verl needs data.val_files), and train keeps the rest', () => {
+    const forty = items.slice(0, 40).map((item) => ({ item }));
+    const plain = forty.filter((e) => splitOf(e.item.id, 0, 0.05) === 'validation');
+    const s = splitExamples(forty, 0, 0.05);
+    expect(s.validation.length).toBe(Math.max(1, plain.length));
+    expect(s.train.length + s.validation.length).toBe(40);
+    for (const seed of [1, 2, 3, 4, 5]) expect(splitExamples(forty, seed, 0.05).validation.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('two items and a ratio near 1 keep one in each split; one item or ratio 0 stays train only', () => {
+    const two = items.slice(0, 2).map((item) => ({ item }));
+    for (const ratio of [0.001, 0.99]) {
+      const s = splitExamples(two, 0, ratio);
+      expect([s.train.length, s.validation.length]).toEqual([1, 1]);
+    }
+    expect(splitExamples(two.slice(0, 1), 0, 0.5).validation).toEqual([]);
+    expect(splitExamples(two, 0, 0).validation).toEqual([]);
+  });
+});
