@@ -42,20 +42,30 @@ export function parseVirtualRequest(body: unknown): VirtualRequest {
 /**
  * The served tool a ToolBench request means: the exact name, `<api>_for_<tool>`, their standardized forms,
  * ToolBench's `change_name` spelling (`is_id` for `id`), or any of these cut to their last 64 characters as
- * ToolBench cuts function names (`name[-64:]`).
+ * ToolBench cuts function names (`name[-64:]`). A spelling several tools share goes to the one whose `field`
+ * is the request's tool; if that does not single one out, none (the caller answers unknown_tool with the
+ * closest names).
  */
-export function resolveVirtualName(names: readonly string[], toolName: string, apiName: string): string | undefined {
+export function resolveVirtualName(names: readonly string[], toolName: string, apiName: string, fieldOf: (name: string) => string | undefined = () => undefined): string | undefined {
   const tool = standardize(toolName);
   const bare = changeName(standardize(apiName)).split(`_for_${tool}`)[0]!;
   const exact = new Set(names);
   const found = [apiName, `${apiName}_for_${toolName}`].find((w) => exact.has(w));
   if (found) return found;
-  const byKey = new Map<string, string>();
-  const add = (key: string, n: string): void => void (byKey.has(key) || byKey.set(key, n));
-  for (const n of names) for (const key of [standardize(n), changeName(standardize(n))]) add(key, n);
-  for (const n of names) for (const key of [toolbenchFunctionName(n, tool), standardize(n).slice(-FUNCTION_NAME_MAX)]) add(key, n);
-  const wanted = [bare, `${bare}_for_${tool}`, standardize(apiName), `${bare}_for_${tool}`.slice(-FUNCTION_NAME_MAX)];
-  return wanted.map((w) => byKey.get(w)).find((n) => n !== undefined);
+  const byKey = new Map<string, Set<string>>();
+  for (const n of names) {
+    for (const key of [standardize(n), changeName(standardize(n)), toolbenchFunctionName(n, tool), standardize(n).slice(-FUNCTION_NAME_MAX)]) {
+      const set = byKey.get(key) ?? new Set<string>();
+      byKey.set(key, set.add(n));
+    }
+  }
+  for (const w of [bare, `${bare}_for_${tool}`, standardize(apiName), `${bare}_for_${tool}`.slice(-FUNCTION_NAME_MAX)]) {
+    const hits = [...(byKey.get(w) ?? [])];
+    if (hits.length === 1) return hits[0];
+    const own = hits.filter((n) => standardize(fieldOf(n) ?? '') === tool);
+    if (own.length === 1) return own[0];
+  }
+  return undefined;
 }
 
 /** An observation in StableToolBench's shape: `error` empty on success, the response as JSON text. */
