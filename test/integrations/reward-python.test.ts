@@ -36,10 +36,10 @@ async function serveReward(args: string[]): Promise<Server> {
 }
 
 const python = async (script: string, env: Record<string, string>): Promise<{ out: unknown; stderr: string }> => {
-  const { stdout, stderr } = await run('python3', ['-c', script], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: REPO_ROOT });
+  const { stdout, stderr } = await run('python3', ['-c', script], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env }, cwd: REPO_ROOT });
   return { out: JSON.parse(stdout), stderr };
 };
-const pythonFails = (script: string, env: Record<string, string>) => run('python3', ['-c', script], { env: { PATH: process.env.PATH ?? '', ...env } }).then(() => '', (e: { stderr: string }) => e.stderr);
+const pythonFails = (script: string, env: Record<string, string>) => run('python3', ['-c', script], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env } }).then(() => '', (e: { stderr: string }) => e.stderr);
 
 // Rollouts as verl's Search-R1 data carries them (data_source searchR1_*, ground_truth {"target": [...]}) and mtr's own.
 const R1 = '<think>Where did they play?</think>\n<search> Tinted Windows first show </search>\n\n<information>Doc 1(Title: Tinted Windows) The band played its first show in Tulsa.</information>\n\n<think>Tulsa.</think>\n<answer> Tulsa </answer>';

@@ -124,3 +124,14 @@ describe('config', () => {
     expect(() => parseWeights('em=-1')).toThrow(/em/);
   });
 });
+
+describe('consistency and efficiency on Search-R1 steps', () => {
+  const info = (text: string) => `\n\n<information>Doc 1(Title: Tinted Windows) ${text}</information>\n\n`;
+  const text = `<think>a</think>\n<search> Tinted Windows </search>${info('They formed in New York.')}<think>b</think>\n<search>Tinted Windows</search>${info('First show in Tulsa.')}<think>c</think>\n<answer> Tulsa </answer>`;
+  const trace = parseTrace(text, { dialect: 'search-r1' });
+  it('reads searches as wiki_search calls and passages as evidence', () => {
+    expect(efficiencyScore(trace, cfg.efficiency)).toMatchObject({ calls: 2, repeatedCalls: 1, score: 0.75 });
+    expect(consistencyScore(trace.answer, trace.steps, ['Tulsa'], cfg.consistency)).toMatchObject({ score: 1, grounded: true });
+    expect(consistencyScore('Boston', trace.steps, ['Tulsa'], cfg.consistency)).toMatchObject({ score: 0, contradiction: true });
+  });
+});
