@@ -272,3 +272,75 @@ describe('mtr export --stage grpo', () => {
     expect(bad.stderr).toContain(`${scores}:1: id: expected a scored rollout with an item id`);
   });
 });
+
+// Search-R1's make_prefix (scripts/data_process/nq_search.py, template `base`) written out, with its question rule
+const searchR1Prefix = (question: string) => {
+  const q = question.trim().endsWith('?') ? question.trim() : `${question.trim()}?`;
+  return `Answer the given question. You must conduct reasoning inside <think> and </think> first every time you get new information. After reasoning, if you find you lack some knowledge, you can call a search engine by <search> query </search> and it will return the top searched results between <information> and </information>. You can search as many times as your want. If you find no further external knowledge needed, you can directly provide the answer inside <answer> and </answer>, without detailed illustrations. For example, <answer> Beijing </answer>. Question: ${q}\n`;
+};
+
+describe('mtr export --dialect search-r1', () => {
+  let search: Awaited<ReturnType<typeof searchStore>>;
+  beforeAll(async () => {
+    search = await searchStore(join(tmp, 'search'), { count: 8 });
+  });
+
+  it('grpo verl: exactly the rows nq_search.py writes (its prefix as the only turn, fact-reasoning, split train/test)', async () => {
+    const out = join(tmp, 'sr1-grpo');
+    const r = await runCli(['export', '--db', search.path, '--out', out, '--stage', 'grpo', '--format', 'verl', '--dialect', 'search-r1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'train.jsonl', 'train.parquet', 'validation.jsonl', 'validation.parquet']);
+    for (const [file, split] of [['train', 'train'], ['validation', 'test']] as const) {
+      const rows = readJsonl(join(out, `${file}.jsonl`)) as { prompt: { content: string }[] }[];
+      expect(readParquet(join(out, `${file}.parquet`))).toEqual(rows);
+      rows.forEach((row, index) => {
+        const item = search.items.find((i) => row.prompt[0]!.content === searchR1Prefix(i.question))!;
+        expect(row).toStrictEqual({
+          data_source: 'bamboogle',
+          prompt: [{ role: 'user', content: searchR1Prefix(item.question) }],
+          ability: 'fact-reasoning',
+          reward_model: { style: 'rule', ground_truth: { target: item.answers } },
+          extra_info: { split, index },
+        });
+      });
+    }
+  });
+
+  it('sft: the trace as Search-R1 writes it after its prompt; traces calling other tools are skipped and counted', async () => {
+    const { train, manifest } = await exportTo('sr1-sft', ['--stage', 'sft', '--format', 'jsonl', '--dialect', 'search-r1'], search.path);
+    expect(manifest.counts).toMatchObject({ kept: 8, not_search_r1: 1, train: 7 });
+    for (const raw of train) {
+      const row = raw as { id: string; prompt: unknown; completion: string; answers: string[] };
+      const item = search.items.find((i) => i.id === row.id)!;
+      expect(row.prompt).toEqual([{ role: 'user', content: searchR1Prefix(item.question) }]);
+      expect(row.completion).toBe(
+        `<think>Confirm with a search.</think>\n<search> ${item.question} </search>\n\n<information>Doc 1(Title: ${item.answers[0]}) ${item.answers[0]} is the answer.</information>\n\n<think>Both agree.</think>\n<answer> ${item.answers[0]} </answer>`,
+      );
+    }
+    const { train: lf } = await exportTo('sr1-lf', ['--stage', 'sft', '--format', 'sharegpt', '--dialect', 'search-r1'], search.path);
+    expect((lf[0] as { conversations: { from: string }[] }).conversations.map((c) => c.from)).toEqual(['human', 'gpt']);
+    const bad = await runCli(['export', '--db', search.path, '--out', join(tmp, 'q'), '--stage', 'sft', '--format', 'trl', '--dialect', 'search-r1', '--system', 'text']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--system: expected none with --dialect search-r1');
+  });
+});
+
+describe('data_source', () => {
+  it('is the canonical benchmark, never a file stem; --data-source names it when nothing else does; mtr score accepts it', async () => {
+    const stem = await perItemStore(join(tmp, 'stem'), { dataset: 'my_questions', count: 3 });
+    const r = await runCli(['export', '--db', stem.path, '--out', join(tmp, 'stem-out'), '--stage', 'sft', '--format', 'jsonl']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`data_source: expected item ${stem.items[0]!.id}'s dataset to be a known benchmark (bamboogle, hotpotqa, 2wikimultihopqa, musique, nq, triviaqa, popqa, strategyqa), got "my_questions"; name it with --data-source NAME`);
+    const { out, train } = await exportTo('stem-named', ['--stage', 'sft', '--format', 'jsonl', '--data-source', 'nq'], stem.path);
+    expect(train.map((row) => (row as { data_source: string }).data_source)).toEqual(['nq', 'nq', 'nq']);
+    // the rows as rollouts: the kept completion scored against the row's gold under the row's data_source
+    const rollouts = (train as { prompt: unknown }[]).map(({ prompt: _prompt, ...rest }) => JSON.stringify(rest)).join('\n');
+    writeFileSync(join(out, 'rollouts.jsonl'), `${rollouts}\n`);
+    const scored = await runCli(['score', '--rollouts', join(out, 'rollouts.jsonl'), '--out', join(out, 'scores.jsonl')]);
+    expect(scored.code, scored.stderr).toBe(0);
+    expect(readJsonl(join(out, 'scores.jsonl')).map((s) => (s as { components: { em: number } }).components.em)).toEqual([1, 1, 1]);
+    const hotpot = await perItemStore(join(tmp, 'hp'), { dataset: 'hotpot_dev_distractor_300', count: 2 });
+    const { manifest } = await exportTo('hp-out', ['--stage', 'grpo', '--format', 'trl'], hotpot.path);
+    expect(manifest.data_source).toEqual({ hotpotqa: 2 });
+  });
+});
