@@ -6,7 +6,7 @@ import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../server/middleware.js';
 import { DEFAULT_REWARD_PORT, type RunningServer, startRewardServer } from '../server/reward-server.js';
-import { serveMcpStdio } from '../server/mcp.js';
+import { DEFAULT_MCP_PAGE_SIZE, serveMcpStdio } from '../server/mcp.js';
 import { DEFAULT_TOOLS_PORT, startToolsServer } from '../server/tools-server.js';
 import { ToolService } from '../server/tools-service.js';
 import { ActorCache } from '../store/actor-cache.js';
@@ -32,6 +32,7 @@ const options = {
   toolset: { type: 'string', placeholder: 'FILE', description: 'tools: tool file — unified templates (JSON list or JSONL), OpenAI function lists, or ToolEyes-style {tools: [{functions}]}; with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)' },
   fromRun: { type: 'string', placeholder: 'DB[:RUN]', description: "tools: serve the tools a run's ToolMaker made (RUN: key or id; optional with one run)" },
   mcp: { type: 'string', default: 'http', placeholder: 'MODE', choices: ['http', 'stdio'], description: 'tools: MCP at /mcp beside the HTTP routes, or MCP alone over stdin/stdout' },
+  mcpPageSize: { type: 'number', integer: true, min: 0, default: DEFAULT_MCP_PAGE_SIZE, placeholder: 'N', description: 'tools: tools per MCP tools/list page, the rest behind nextCursor; 0 = every tool in one page (for clients that do not follow cursors)' },
   maxConcurrencyPerClient: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: 'tools: calls in flight per client (remote address); more wait in a FIFO' },
   maxQueuedPerClient: { type: 'number', integer: true, min: 1, default: 256, placeholder: 'N', description: 'tools: calls a client may have running or queued; beyond that 429 + Retry-After' },
   concurrency: { type: 'number', integer: true, min: 1, default: 16, placeholder: 'N', description: 'tools: model requests in flight in total' },
@@ -98,13 +99,15 @@ async function serveTools(o: Opts, port: number): Promise<void> {
   const routing = resolveRouting(o.toolRouting ? parseToolRouting(o.toolRouting) : {}, backends);
   const cfg = actorModelConfig(o);
   // Nothing to simulate when every served tool has a real backend (a retrieval server over --index or --retrieval-url).
-  const model = toolset.tools.every((t) => routing[t.api_name]?.mode === 'real') ? noSimulator() : await createChatModel(cfg);
+  // Not awaited yet: MCP over stdio answers initialize and tools/list while the model starts.
+  const modelReady = toolset.tools.every((t) => routing[t.api_name]?.mode === 'real') ? Promise.resolve(noSimulator()) : createChatModel(cfg);
+  modelReady.catch(() => undefined); // its failure is reported where it is awaited
   let db: Db | undefined;
   let realTools: Record<string, RealTool> = {};
   try {
     db = o.cache ? openDb(o.cache) : undefined;
     realTools = openRealTools(backends);
-    const service = new ToolService({
+    const serviceOf = (model: ChatModel): ToolService => new ToolService({
       tools: toolset.tools,
       actor: {
         model: { role: 'actor', model, queue: new PQueue({ concurrency: o.concurrency }), temperature: cfg.temperature, maxTokens: cfg.maxTokens, maxAttempts: o.maxAttempts },
@@ -116,20 +119,23 @@ async function serveTools(o: Opts, port: number): Promise<void> {
       maxConcurrencyPerClient: o.maxConcurrencyPerClient,
       maxQueuedPerClient: o.maxQueuedPerClient,
     });
-    const what = `${toolset.tools.length} tools from ${toolset.source}, ${model.model === 'none' ? 'answered by the real backend' : `simulated by ${model.model}`}`;
     if (o.mcp === 'stdio') {
-      log(`MCP over stdio: ${what}`);
-      await serveMcpStdio(service);
+      log(`MCP over stdio: ${toolset.tools.length} tools from ${toolset.source}`);
+      const ready = modelReady.then(serviceOf);
+      await serveMcpStdio({ tools: toolset.tools, call: async (name, args, caller) => (await ready).call(name, args, caller) }, o.mcpPageSize, ready);
       return;
     }
-    const server: RunningServer = await startToolsServer(service, { host: o.host, port, maxBodyBytes: o.maxBodyBytes, ...(o.token ? { token: o.token } : {}) });
+    const model = await modelReady;
+    const service = serviceOf(model);
+    const what = `${toolset.tools.length} tools from ${toolset.source}, ${model.model === 'none' ? 'answered by the real backend' : `simulated by ${model.model}`}`;
+    const server: RunningServer = await startToolsServer(service, { host: o.host, port, maxBodyBytes: o.maxBodyBytes, mcpPageSize: o.mcpPageSize, ...(o.token ? { token: o.token } : {}) });
     process.stdout.write(`tool server on ${server.url}: ${what} (GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, POST /virtual, POST /retrieve, MCP at /mcp, GET /health)\n`);
     await untilSignal();
     await server.close();
   } finally {
     db?.close();
     for (const t of Object.values(realTools)) t.close?.();
-    await model.close();
+    await (await modelReady.catch(() => undefined))?.close();
   }
 }
 

@@ -22,9 +22,13 @@ export function compileSchema(schema: JsonSchema): ValidateFunction {
   return fn;
 }
 
-/** Is this a valid JSON Schema at all? Returns the meta-schema errors, or [] when valid. */
-export function metaSchemaErrors(schema: unknown): string[] {
+/**
+ * Is this a valid JSON Schema at all? Returns the meta-schema errors, or [] when valid. `compile: false` skips
+ * the trial compile (10× the cost; a server with thousands of tools compiles each at its first call instead).
+ */
+export function metaSchemaErrors(schema: unknown, options: { compile?: boolean } = {}): string[] {
   const valid = ajv.validateSchema(schema as object);
+  if (valid && options.compile === false) return [];
   if (valid) {
     try {
       compileSchema(schema as JsonSchema); // catches bad regexes and unresolvable refs too

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { createMcpServer } from './mcp.js';
+import { createMcpServer, DEFAULT_MCP_PAGE_SIZE } from './mcp.js';
 import type { ToolService } from './tools-service.js';
 
 const rpcError = (status: number, code: number, message: string): Response =>
@@ -20,6 +20,7 @@ export class McpHttpSessions {
   constructor(
     private readonly service: ToolService,
     private readonly maxBodyBytes: number,
+    private readonly pageSize = DEFAULT_MCP_PAGE_SIZE,
   ) {}
 
   get size(): number {
@@ -50,7 +51,7 @@ export class McpHttpSessions {
       onsessionclosed: (sid) => this.forget(sid),
     });
     transport.onclose = () => transport.sessionId && this.forget(transport.sessionId);
-    const server = createMcpServer(this.service, (sid) => ({ client, ...(sid ? { session: mcpSessionKey(sid) } : {}) }));
+    const server = createMcpServer(this.service, (sid) => ({ client, ...(sid ? { session: mcpSessionKey(sid) } : {}) }), this.pageSize);
     await server.connect(transport);
     return transport.handleRequest(req, { parsedBody: body });
   }

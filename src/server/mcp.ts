@@ -1,8 +1,9 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, type CallToolResult, ErrorCode, ListToolsRequestSchema, type ListToolsResult, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isMtrError } from '../schema/errors.js';
 import { parametersJsonSchema } from '../schema/tool-convert.js';
+import type { ToolTemplate } from '../schema/tool.js';
 import type { Observation } from '../schema/trace.js';
 import type { Caller, ToolService } from './tools-service.js';
 
@@ -16,14 +17,41 @@ export function toMcpResult(o: Observation): CallToolResult {
   return { content: [{ type: 'text', text: text(o.content) }], ...structured, ...(o.error ? { isError: true } : {}) };
 }
 
+/** What an MCP server needs of the tool service: the tools to list and a way to call them. */
+export type McpToolSource = Pick<ToolService, 'tools' | 'call'>;
+
+/** Tools per tools/list page (MCP pagination: `nextCursor` until the last page); 0 lists every tool in one page. */
+export const DEFAULT_MCP_PAGE_SIZE = 100;
+
+// Each tool's listing entry is made when its page is first asked for, then reused.
+const listed = new WeakMap<ToolTemplate, Tool>();
+const listingOf = (t: ToolTemplate): Tool => {
+  let entry = listed.get(t);
+  if (!entry) listed.set(t, (entry = { name: t.api_name, description: t.api_description, inputSchema: parametersJsonSchema(t) as Tool['inputSchema'] }));
+  return entry;
+};
+
+const cursorOf = (offset: number): string => Buffer.from(`mtr:${offset}`).toString('base64url');
+
+/** One tools/list page; the cursor is opaque to clients (the offset of the page), and a foreign one is invalid params. */
+export function listPage(tools: readonly ToolTemplate[], cursor: string | undefined, pageSize: number): ListToolsResult {
+  let start = 0;
+  if (cursor !== undefined) {
+    const m = /^mtr:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+    if (!m || Number(m[1]) > tools.length) throw new McpError(ErrorCode.InvalidParams, `cursor: expected a nextCursor from an earlier tools/list, got ${JSON.stringify(cursor)}`);
+    start = Number(m[1]);
+  }
+  const end = pageSize > 0 ? Math.min(tools.length, start + pageSize) : tools.length;
+  return { tools: tools.slice(start, end).map(listingOf), ...(end < tools.length ? { nextCursor: cursorOf(end) } : {}) };
+}
+
 /**
  * The tool set as an MCP server. The low-level `Server` (not `McpServer`) because the input schemas are
  * JSON Schemas from the tool templates, not zod shapes. `context` says who is calling, from the request.
  */
-export function createMcpServer(service: ToolService, context: (sessionId: string | undefined) => Caller): Server {
+export function createMcpServer(service: McpToolSource, context: (sessionId: string | undefined) => Caller, pageSize = DEFAULT_MCP_PAGE_SIZE): Server {
   const server = new Server(MCP_SERVER_INFO, { capabilities: { tools: {} } });
-  const listing: Tool[] = service.tools.map((t) => ({ name: t.api_name, description: t.api_description, inputSchema: parametersJsonSchema(t) as Tool['inputSchema'] }));
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  server.setRequestHandler(ListToolsRequestSchema, (req) => listPage(service.tools, req.params?.cursor, pageSize));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     try {
       return toMcpResult(await service.call(req.params.name, req.params.arguments ?? {}, context(extra.sessionId)));
@@ -35,10 +63,20 @@ export function createMcpServer(service: ToolService, context: (sessionId: strin
   return server;
 }
 
-/** MCP over stdin/stdout: one peer, one session. Resolves when the peer closes the connection. */
-export async function serveMcpStdio(service: ToolService): Promise<void> {
-  const server = createMcpServer(service, () => ({ client: 'stdio', session: 'stdio' }));
+/**
+ * MCP over stdin/stdout: one peer, one session. Resolves when the peer closes the connection. `ready` is what
+ * calls wait for (e.g. the simulator model starting): initialize and tools/list are answered meanwhile, and if
+ * it fails the session ends with its error instead of failing every call.
+ */
+export async function serveMcpStdio(service: McpToolSource, pageSize = DEFAULT_MCP_PAGE_SIZE, ready: Promise<unknown> = Promise.resolve()): Promise<void> {
+  const server = createMcpServer(service, () => ({ client: 'stdio', session: 'stdio' }), pageSize);
   const closed = new Promise<void>((resolve) => (server.onclose = resolve));
   await server.connect(new StdioServerTransport());
+  let failure: { error: unknown } | undefined;
+  ready.catch(async (error: unknown) => {
+    failure = { error };
+    await server.close();
+  });
   await closed;
+  if (failure) throw failure.error;
 }

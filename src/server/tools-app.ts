@@ -14,6 +14,8 @@ export interface ToolsAppOptions {
   token?: string;
   /** default 32 MiB */
   maxBodyBytes?: number;
+  /** tools per MCP tools/list page (default 100; 0: one page) */
+  mcpPageSize?: number;
 }
 
 /** Header naming the world-memory session of a call (calls with the same id share history). */
@@ -95,7 +97,7 @@ function parseSessionItem(body: unknown, id: string): SessionItem {
  */
 export function createToolsApp(service: ToolService, options: ToolsAppOptions = {}): { app: Hono; mcp: McpHttpSessions } {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const mcp = new McpHttpSessions(service, maxBodyBytes);
+  const mcp = new McpHttpSessions(service, maxBodyBytes, options.mcpPageSize);
   const app = new Hono();
   app.onError(errorHandler);
   app.notFound((c) => c.json({ error: `expected GET /health, GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, PUT|DELETE /v1/sessions/{id}, POST /virtual, POST /retrieve or /mcp, got ${c.req.method} ${c.req.path}` }, 404));

@@ -3,7 +3,9 @@ import { type ActorOptions, type Exchange, observe } from '../actor/index.js';
 import type { CallSink } from '../llm/role.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { ModelCall } from '../schema/model-call.js';
-import { toOpenAIFunction } from '../schema/tool-convert.js';
+import { MtrError } from '../schema/errors.js';
+import { metaSchemaErrors } from '../schema/json-schema.js';
+import { parametersJsonSchema, toOpenAIFunction } from '../schema/tool-convert.js';
 import type { OpenAIFunction, ToolTemplate } from '../schema/tool.js';
 import type { Observation, RunTool, ToolCall } from '../schema/trace.js';
 import { ClientLimiter } from './tools-limit.js';
@@ -49,11 +51,13 @@ export interface ToolServiceStats {
  */
 export class ToolService {
   readonly tools: readonly ToolTemplate[];
-  readonly openai: readonly OpenAIFunction[];
   readonly limiter: ClientLimiter;
   private readonly runTools: readonly RunTool[];
   private readonly byName: ReadonlyMap<string, ToolTemplate>;
   private nameList?: readonly string[];
+  private openaiList?: readonly OpenAIFunction[];
+  /** tools whose parameter schema compiled (at their first call, not at start) */
+  private readonly compiled = new Set<ToolTemplate>();
   private readonly sessions: SessionMemory;
   private readonly actor: ActorOptions;
   /** each session's place in the run, looked up by its item (the noise schedule and warm-up follow it) */
@@ -62,12 +66,16 @@ export class ToolService {
 
   constructor(private readonly options: ToolServiceOptions) {
     this.tools = options.tools;
-    this.openai = options.tools.map(toOpenAIFunction);
     this.runTools = options.tools.map((tool) => ({ origin: 'user', tool }));
     this.byName = new Map(options.tools.map((t) => [t.api_name, t]));
     this.limiter = new ClientLimiter(options.maxConcurrencyPerClient ?? 8, options.maxQueuedPerClient ?? 256);
     this.sessions = new SessionMemory(options.maxSessions, options.maxHistory);
     this.actor = { ...options.actor, position: (item) => this.positions.get(item) ?? { index: 0, total: 0 } };
+  }
+
+  /** The tools in OpenAI form, made at first use: a server of 4,000 tools starts without converting them all. */
+  get openai(): readonly OpenAIFunction[] {
+    return (this.openaiList ??= this.tools.map(toOpenAIFunction));
   }
 
   /** served tool names, in serving order */
@@ -89,11 +97,24 @@ export class ToolService {
       const error = unknownToolWithSuggestions(name, this.names);
       return this.counted(Promise.resolve({ content: { error }, error, source: 'precheck' }));
     }
+    try {
+      this.compileOnce(this.byName.get(name)!);
+    } catch (e) {
+      return this.counted(Promise.reject(e));
+    }
     // Arguments that are not an object stay as sent: the pre-check answers them with `malformed_call`.
     const call = { name, arguments: args } as ToolCall;
     const answer = (history: readonly Exchange[], grounding?: SessionItem) =>
       this.limiter.run(caller.client, () => observe(call, this.runTools, history, this.actor, this.record, { step: history.length, ...(grounding ? { item: grounding.item } : {}) }));
     return this.counted(caller.session === undefined ? answer([]) : this.sessions.within(caller.session, async (h, g) => ({ call, observation: await answer(h, g) })).then((e) => e.observation));
+  }
+
+  /** Loading only meta-validates schemas; one that does not compile (e.g. a bad regex) fails its calls, naming the tool. */
+  private compileOnce(tool: ToolTemplate): void {
+    if (this.compiled.has(tool)) return;
+    const errors = metaSchemaErrors(parametersJsonSchema(tool));
+    if (errors.length) throw new MtrError('E_TOOL_SCHEMA', `${tool.api_name}: parameters: expected a JSON Schema that compiles, got: ${errors[0]}`);
+    this.compiled.add(tool);
   }
 
   private counted(observation: Promise<Observation>): Promise<Observation> {

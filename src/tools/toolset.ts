@@ -54,15 +54,17 @@ export function toTemplate(value: unknown): { ok: true; tool: ToolTemplate } | {
 }
 
 /**
- * What serving needs, and no more: a usable name, `required` naming real parameters, and JSON Schemas ajv
- * accepts. (Missing descriptions or responses are fine here: the simulator answers free-form then.)
+ * What serving needs, and no more: a usable name, `required` naming real parameters, and valid JSON Schemas.
+ * (Missing descriptions or responses are fine here: the simulator answers free-form then.) Schemas are
+ * meta-validated, not compiled: each tool's validator is compiled at its first call, so 4,000 tools load in
+ * well under a second.
  */
 export function servableProblems(tool: ToolTemplate): string[] {
   const reasons: string[] = [];
   if (!SERVABLE_NAME.test(tool.api_name)) reasons.push(`api_name: expected letters, digits, "_", "-" or "." (at most 128), got ${JSON.stringify(tool.api_name)}`);
   for (const name of tool.required) if (!(name in tool.parameters)) reasons.push(`required: "${name}" is not a parameter`);
-  reasons.push(...metaSchemaErrors(parametersJsonSchema(tool)).map((e) => `parameters: invalid JSON Schema: ${e}`));
-  reasons.push(...metaSchemaErrors(responsesJsonSchema(tool)).map((e) => `responses: invalid JSON Schema: ${e}`));
+  reasons.push(...metaSchemaErrors(parametersJsonSchema(tool), { compile: false }).map((e) => `parameters: invalid JSON Schema: ${e}`));
+  reasons.push(...metaSchemaErrors(responsesJsonSchema(tool), { compile: false }).map((e) => `responses: invalid JSON Schema: ${e}`));
   return reasons;
 }
 
