@@ -41,6 +41,10 @@ function readSolved(file: string): Set<string> {
   return solvedItemIds(text, file);
 }
 
+/** The dialect every selected run was generated in (`mtr generate --dialect`), else hermes. */
+const runsDialect = (runs: readonly { config: unknown }[]): Dialect =>
+  runs.length > 0 && runs.every((r) => (r.config as { dialect?: unknown }).dialect === 'search-r1') ? 'search-r1' : 'hermes';
+
 /** LLaMA-Factory dataset names: the export folder's name (e.g. `sft-lf_train`), usable as `dataset:` with `dataset_dir:` = the folder. */
 const lfName = (out: string, split: SplitName) => `${basename(resolve(out)).replace(/[^A-Za-z0-9_.-]+/g, '_')}_${split}`;
 
@@ -65,7 +69,11 @@ export default defineCommand({
         'sft: trl (messages, object arguments, tools as JSON text) | openai (string arguments, tool_call_id) | sharegpt (LLaMA-Factory, dataset_info.json) | jsonl (prompt + completion); grpo: verl (parquet + tool config YAML) | trl (GRPOTrainer: prompt, answers, data_source, id) | jsonl (verl rows)',
     },
     out: { type: 'string', required: true, placeholder: 'DIR', description: 'directory for train/validation files, manifest.json (dataset_info.json for sharegpt, tool_config.yaml for verl)' },
-    dialect: { type: 'string', default: 'hermes', choices: DIALECTS, description: 'search-r1: Search-R1\'s prompt as the user turn and its <search>/<information> trace (sft), its nq_search.py rows (grpo); traces calling other tools are skipped' },
+    dialect: {
+      type: 'string',
+      choices: DIALECTS,
+      description: 'search-r1: Search-R1\'s prompt as the user turn and its <search>/<information> trace (sft), its nq_search.py rows (grpo); traces calling other tools are skipped (default: the dialect the runs were generated in)',
+    },
     dataSource: { type: 'string', choices: DATA_SOURCE_NAMES, placeholder: 'NAME', description: 'data_source of every row (default: the canonical benchmark of each item, from its dataset name or layout)' },
     valRatio: { type: 'number', default: 0.05, placeholder: 'X', description: 'share of items (by id hash) in the validation split, at least one item when there are two or more; 0 = train only' },
     seed: { type: 'number', default: 0, placeholder: 'N', description: 'seed of the split hash' },
@@ -82,17 +90,17 @@ export default defineCommand({
   },
   async run(o) {
     const stage = o.stage as keyof typeof FORMATS;
-    const dialect = o.dialect as Dialect;
     if (!(FORMATS[stage] as readonly string[]).includes(o.format)) throw new MtrError('E_USAGE', `--format: expected one of ${FORMATS[stage].join('|')} for --stage ${stage}, got "${o.format}"`);
     if (!(o.valRatio >= 0 && o.valRatio < 1)) throw new MtrError('E_USAGE', `--val-ratio: expected a number in [0, 1), got ${o.valRatio}`);
     if (o.unsolvedBy && stage !== 'grpo') throw new MtrError('E_USAGE', '--unsolved-by: expected only with --stage grpo');
-    const system = systemFor({ stage, format: o.format, system: o.system, dialect });
-    const searchR1 = dialect === 'search-r1';
     const config = checkConfigFrom(o);
     const solved = o.unsolvedBy ? readSolved(o.unsolvedBy) : undefined;
     const db = openStore(o.db);
     try {
       const runIds = selectRuns(db, o.run);
+      const dialect = (o.dialect ?? runsDialect(listRuns(db).filter((r) => runIds.includes(r.id)))) as Dialect;
+      const system = systemFor({ stage, format: o.format, system: o.system, dialect });
+      const searchR1 = dialect === 'search-r1';
       const opts = { system, dataSource: o.dataSource };
       const collected = stage === 'sft' ? collectSft(db, runIds, config, opts) : collectGrpo(db, runIds, solved, { ...opts, needTools: !searchR1 });
       let examples: (SftExample | GrpoExample)[] = collected.examples;

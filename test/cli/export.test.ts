@@ -319,6 +319,13 @@ describe('mtr export --dialect search-r1', () => {
     }
     const { train: lf } = await exportTo('sr1-lf', ['--stage', 'sft', '--format', 'sharegpt', '--dialect', 'search-r1'], search.path);
     expect((lf[0] as { conversations: { from: string }[] }).conversations.map((c) => c.from)).toEqual(['human', 'gpt']);
+    // a run generated with --dialect search-r1 exports in that dialect unless told otherwise
+    const generated = await searchStore(join(tmp, 'search-run'), { count: 4, dialect: 'search-r1' });
+    const { train: own, manifest: ownManifest } = await exportTo('sr1-own', ['--stage', 'sft', '--format', 'jsonl'], generated.path);
+    expect(ownManifest.dialect).toBe('search-r1');
+    expect((own[0] as { completion: string }).completion).toContain('<search> ');
+    const { manifest: hermes } = await exportTo('sr1-hermes', ['--stage', 'sft', '--format', 'jsonl', '--dialect', 'hermes'], generated.path);
+    expect(hermes.dialect).toBe('hermes');
     const bad = await runCli(['export', '--db', search.path, '--out', join(tmp, 'q'), '--stage', 'sft', '--format', 'trl', '--dialect', 'search-r1', '--system', 'text']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--system: expected none with --dialect search-r1');

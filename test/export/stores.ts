@@ -42,6 +42,8 @@ export interface StoreOptions {
   dataset?: string;
   /** items (default 6) */
   count?: number;
+  /** the run's dialect, as `mtr generate --dialect` stores it */
+  dialect?: 'search-r1';
 }
 
 async function build(dir: string, name: string, o: StoreOptions, tracesOf: (item: DatasetItem, k: number) => { tools: RunTool[]; steps: Step[] }) {
@@ -49,7 +51,7 @@ async function build(dir: string, name: string, o: StoreOptions, tracesOf: (item
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.sqlite`);
   const db = openDb(path);
-  const runId = upsertRun(db, name, items[0]!.dataset, { maxTurns: 6, format: 'text' });
+  const runId = upsertRun(db, name, items[0]!.dataset, { maxTurns: 6, format: 'text', ...(o.dialect ? { dialect: o.dialect } : {}) });
   addItems(db, runId, items);
   items.forEach((item, k) => {
     const { tools, steps } = tracesOf(item, k);
