@@ -27,16 +27,25 @@ export interface VerlToolConfigOptions {
 
 type Schema = Record<string, unknown>;
 
+/** The JSON type of an untyped parameter's enum values (all integers, numbers or booleans), else string. */
+const enumType = (values: unknown): string => {
+  const list = Array.isArray(values) ? values : [];
+  if (list.length && list.every((v) => Number.isInteger(v))) return 'integer';
+  if (list.length && list.every((v) => typeof v === 'number')) return 'number';
+  if (list.length && list.every((v) => typeof v === 'boolean')) return 'boolean';
+  return 'string';
+};
+
 /**
  * verl validates every tool schema with pydantic (verl/tools/schemas.py): each parameter needs a string
- * `type` and an `enum` of strings. A union type keeps its first non-null member, an untyped parameter
- * becomes a string, a non-string enum is left to mtr's pre-check; everything else is kept.
+ * `type` and an `enum` of strings. A union type keeps its first non-null member, an untyped parameter takes
+ * its enum values' type (else string), a non-string enum is left to mtr's pre-check; everything else is kept.
  */
 function verlProperty(spec: Schema): Schema {
   const types = (Array.isArray(spec.type) ? spec.type : [spec.type]).filter((t): t is string => typeof t === 'string');
   const { enum: values, ...rest } = spec;
   const stringEnum = Array.isArray(values) && values.every((v) => typeof v === 'string');
-  return { ...rest, type: types.find((t) => t !== 'null') ?? types[0] ?? 'string', ...(stringEnum ? { enum: values } : {}) };
+  return { ...rest, type: types.find((t) => t !== 'null') ?? types[0] ?? enumType(values), ...(stringEnum ? { enum: values } : {}) };
 }
 
 /** An OpenAI function in the shape verl's `OpenAIFunctionToolSchema` accepts. */
