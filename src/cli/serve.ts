@@ -118,6 +118,7 @@ async function serveTools(o: Opts, port: number): Promise<void> {
       },
       maxConcurrencyPerClient: o.maxConcurrencyPerClient,
       maxQueuedPerClient: o.maxQueuedPerClient,
+      ...(toolset.items ? { items: toolset.items } : {}),
     });
     if (o.mcp === 'stdio') {
       log(`MCP over stdio: ${toolset.tools.length} tools from ${toolset.source}`);

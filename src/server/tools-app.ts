@@ -74,20 +74,30 @@ function parseBatch(body: unknown): { calls: BatchCall[]; session?: string } {
   return { calls, ...(session ? { session } : {}) };
 }
 
-/** `{item: {question, answers, context?, …}, position?: {index, total}}`; the item's id defaults to the session id. */
-function parseSessionItem(body: unknown, id: string): SessionItem {
-  if (!isObject(body) || !isObject(body.item)) throw badField('item', `expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}}, got ${JSON.stringify(body)?.slice(0, 80)}`);
+/**
+ * `{item: {question, answers, context?, …}, position?: {index, total}}` (the item's id defaults to the session
+ * id), or `{item_id}` naming an item the server knows (a --from-run store's; its place in the run comes along).
+ */
+function parseSessionItem(body: unknown, id: string, known: (itemId: string) => SessionItem | undefined): SessionItem {
+  if (isObject(body) && body.item_id !== undefined && body.item === undefined) {
+    const found = typeof body.item_id === 'string' ? known(body.item_id) : undefined;
+    if (!found) throw badField('item_id', `expected the id of an item of the served run (mtr serve tools --from-run), got ${JSON.stringify(body.item_id)}`);
+    return body.position === undefined ? found : { item: found.item, position: parsePosition(body.position) };
+  }
+  if (!isObject(body) || !isObject(body.item)) throw badField('item', `expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}} or {"item_id"}, got ${JSON.stringify(body)?.slice(0, 80)}`);
   const item = DatasetItemSchema.safeParse({ id, dataset: 'session', ...body.item });
   if (!item.success) {
     const issue = item.error.issues[0]!;
     throw badField(['item', ...issue.path].join('.'), issue.message);
   }
-  const p = body.position;
-  if (p === undefined) return { item: item.data };
+  return body.position === undefined ? { item: item.data } : { item: item.data, position: parsePosition(body.position) };
+}
+
+function parsePosition(p: unknown): { index: number; total: number } {
   if (!isObject(p) || !Number.isInteger(p.index) || !Number.isInteger(p.total) || (p.index as number) < 0 || (p.total as number) < (p.index as number)) {
     throw badField('position', `expected {"index": i, "total": n} with 0 ≤ i ≤ n integers, got ${JSON.stringify(p)}`);
   }
-  return { item: item.data, position: { index: p.index as number, total: p.total as number } };
+  return { index: p.index as number, total: p.total as number };
 }
 
 /**
@@ -139,7 +149,7 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
   });
 
   app.put('/v1/sessions/:id', async (c) => {
-    service.openSession(c.req.param('id'), parseSessionItem(await jsonBody(c), c.req.param('id')));
+    service.openSession(c.req.param('id'), parseSessionItem(await jsonBody(c), c.req.param('id'), (itemId) => service.item(itemId)));
     return c.json({ session: c.req.param('id') });
   });
 

@@ -25,6 +25,8 @@ export interface ToolServiceOptions {
   maxHistory?: number;
   /** receives every model call (e.g. to log or store it) */
   sink?: CallSink;
+  /** items a session may be grounded in by id (a run's items, in run order: the order is the noise schedule's) */
+  items?: readonly DatasetItem[];
 }
 
 /** Who is calling, for the per-client limit and the world memory. */
@@ -55,6 +57,7 @@ export class ToolService {
   private readonly runTools: readonly RunTool[];
   private readonly byName: ReadonlyMap<string, ToolTemplate>;
   private nameList?: readonly string[];
+  private itemsById?: Map<string, SessionItem>;
   private openaiList?: readonly OpenAIFunction[];
   /** tools whose parameter schema compiled (at their first call, not at start) */
   private readonly compiled = new Set<ToolTemplate>();
@@ -81,6 +84,12 @@ export class ToolService {
   /** served tool names, in serving order */
   get names(): readonly string[] {
     return (this.nameList ??= this.tools.map((t) => t.api_name));
+  }
+
+  /** A known item by id, with its place in the run; undefined when the server has no such item. */
+  item(id: string): SessionItem | undefined {
+    this.itemsById ??= new Map((this.options.items ?? []).map((item, index, all) => [item.id, { item, position: { index, total: all.length } }]));
+    return this.itemsById.get(id);
   }
 
   find(name: string): ToolTemplate | undefined {

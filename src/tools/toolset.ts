@@ -5,6 +5,8 @@ import { fromOpenAIFunction, parametersJsonSchema, responsesJsonSchema } from '.
 import { OpenAIFunctionSchema, type ToolTemplate, ToolTemplateSchema } from '../schema/tool.js';
 import { openDb } from '../store/db.js';
 import { readRunTools } from '../store/read.js';
+import { readItems } from '../store/verdicts.js';
+import type { DatasetItem } from '../schema/item.js';
 
 /**
  * A tool set to serve: unified templates, OpenAI function lists (also bare `{name, parameters}` functions and
@@ -15,6 +17,8 @@ export interface Toolset {
   source: string;
   tools: ToolTemplate[];
   skipped: { where: string; reasons: string[] }[];
+  /** the run's items, in run order (from --from-run): sessions can then be grounded by item id */
+  items?: DatasetItem[];
 }
 
 /** A tool as found in a file, before it is checked. */
@@ -126,7 +130,8 @@ export function loadToolsetFromRun(spec: string): Toolset {
   const db = openDb(path);
   try {
     const found = readRunTools(db, run);
-    return buildToolset(`${path}:${found.runKey}`, found.tools.map((t) => ({ where: `${path}: run ${found.runKey}: trace ${t.traceId} (${t.itemId})`, value: t.tool })));
+    const set = buildToolset(`${path}:${found.runKey}`, found.tools.map((t) => ({ where: `${path}: run ${found.runKey}: trace ${t.traceId} (${t.itemId})`, value: t.tool })));
+    return { ...set, items: readItems(db, found.runId) };
   } finally {
     db.close();
   }

@@ -91,6 +91,8 @@ describe('--from-run DB[:RUN]', () => {
     expect(set.tools.map((t) => t.api_name)).toEqual(['wiki_search', TASK_TOOL.api_name]);
     expect(set.skipped).toEqual([{ where: expect.stringMatching(/run run-1: trace 2 \(b\)$/), reasons: [expect.stringMatching(/already taken by a different tool at .*trace 1 \(a\)/)] }]);
     expect(loadToolsetFromRun(`${path}:1`).tools).toHaveLength(2);
+    // every item of the run comes along, in run order, so sessions can be grounded by item id
+    expect(set.items?.map((i) => i.id)).toEqual(['a', 'b', 'c']);
   });
 
   it('needs RUN when the store holds several runs, and names the runs it has', () => {
