@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,15 @@ import { seededStore } from '../validate/store-fixture.js';
  * transformers' apply_chat_template sets it up (sandbox, trim_blocks, lstrip_blocks, its tojson).
  */
 const run = promisify(execFile);
+/** A python3 with jinja2: the one on PATH, else Debian's (apt-get install python3-jinja2). */
+const PYTHON = ['python3', '/usr/bin/python3'].find((py) => {
+  try {
+    execFileSync(py, ['-c', 'import jinja2'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
 const TEMPLATES = join(import.meta.dirname, 'fixtures/chat-templates');
 
 const RENDER = `
@@ -52,7 +61,10 @@ beforeAll(async () => {
   }
 });
 
-const render = async (template: string, file: string): Promise<string[]> => JSON.parse((await run('python3', [join(tmp, 'render.py'), join(TEMPLATES, `${template}.jinja`), file])).stdout);
+const render = async (template: string, file: string): Promise<string[]> => {
+  if (!PYTHON) throw new Error('expected a python3 with jinja2 (apt-get install python3-jinja2), got none');
+  return JSON.parse((await run(PYTHON, [join(tmp, 'render.py'), join(TEMPLATES, `${template}.jinja`), file])).stdout);
+};
 const rows = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { messages: { role: string; content: string; tool_calls?: { function: { name: string; arguments: unknown } }[] }[] });
 const calls = (file: string) => rows(file).map((r) => r.messages.flatMap((m) => m.tool_calls ?? []).map((c) => c.function));
 /** Python json.dumps: ", " and ": " separators (what tojson writes). */
