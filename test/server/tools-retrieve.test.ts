@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +9,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createToolsApp, SESSION_HEADER } from '../../src/server/tools-app.js';
 import { buildIndex } from '../../src/tools/bm25.js';
 import { readCorpus } from '../../src/tools/corpus.js';
+import { openRealTools } from '../../src/tools/real.js';
 import { spawnCli } from '../support/cli.js';
-import { promptOf, SEAL, simulated, toolsFixture, type ToolsFixture } from './tools-fixture.js';
+import { promptOf, SEAL, toolsFixture, type ToolsFixture, WIKI } from './tools-fixture.js';
 
 const run = promisify(execFile);
 let fx: ToolsFixture;
@@ -76,6 +79,34 @@ describe('POST /retrieve (Search-R1 retrieval_server.py) answered by the simulat
       expect((await retrieve({ queries: ['x'] }, {}, createToolsApp(failing.service).app)).status).toBe(502);
     } finally {
       await failing.close();
+    }
+  });
+});
+
+describe('POST /retrieve in front of an upstream Search-R1 retrieval server (--retrieval-url)', () => {
+  it('passes the upstream documents through: ids, contents (unquoted titles too) and scores', async () => {
+    const upstream = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => {
+        const { queries, topk } = JSON.parse(text) as { queries: string[]; topk: number };
+        const lists = queries.map((q) => Array.from({ length: topk }, (_, i) => ({ document: { id: `${q}-${i}`, contents: i === 1 ? `Plain ${i}\n${q} text` : `"Doc ${i}"\n${q} text` }, score: 20 - i })));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: lists }));
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const proxy = await toolsFixture({ tools: [WIKI], actor: { routing: { wiki_search: { mode: 'real' } }, realTools: openRealTools({ retrievalUrl: url }) } });
+    try {
+      const { result } = (await (await retrieve({ queries: ['q1', 'q2'], topk: 2, return_scores: true }, {}, createToolsApp(proxy.service).app)).json()) as { result: Scored[][] };
+      expect(result[1]).toEqual([
+        { document: { id: 'q2-0', contents: '"Doc 0"\nq2 text' }, score: 20 },
+        { document: { id: 'q2-1', contents: 'Plain 1\nq2 text' }, score: 19 },
+      ]);
+      expect(proxy.fake.requests).toHaveLength(0);
+    } finally {
+      await proxy.close();
+      await new Promise<void>((r) => upstream.close(() => r()));
     }
   });
 });
