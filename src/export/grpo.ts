@@ -20,13 +20,14 @@ export interface VerlRowOptions {
 
 /**
  * verl's RL row (as its data_preprocess scripts write them; Search-R1's `ground_truth: {target: [...]}`).
- * `tools_kwargs[name].create_kwargs` gives each tool the item to ground on (id, question, gold answers;
- * ToolMaker's template too when tools differ per item). With one tool set for the whole export every row
+ * `tools_kwargs[name].create_kwargs` gives each tool the item to ground on, as MtrTool grounds a session
+ * (integrations/verl/mtr_tool.py): `item_id` for a server started with --from-run, `item` {question, answers}
+ * for any other; ToolMaker's template too when tools differ per item. With one tool set for the whole export every row
  * has the same keys, so datasets/pyarrow never fill a null in; per-item rows go to mtr_tool_agent, which
  * reads only the row's own tools (`extra_info.tools`, verl-shaped OpenAI functions as JSON).
  */
 export function verlRow(e: GrpoExample, split: SplitName, index: number, o: VerlRowOptions) {
-  const item = { item_id: e.item.id, question: e.item.question, answers: e.item.answers };
+  const item = { item_id: e.item.id, item: { question: e.item.question, answers: e.item.answers } };
   const createKwargs = (t: RunTool) => (o.perItemTools ? { ...item, tool: JSON.stringify(t.tool) } : item);
   return {
     data_source: e.dataSource,

@@ -14,8 +14,11 @@ import { openAITools } from './sft.js';
 export const VERL_TOOL_AGENT = 'tool_agent';
 /** mtr's loop (integrations/verl/): offers each row only its own tools, from `extra_info.tools`. */
 export const MTR_TOOL_AGENT = 'mtr_tool_agent';
-/** The BaseTool in integrations/verl/mtr_tool.py that forwards calls to `mtr serve tools`. */
-export const MTR_TOOL_CLASS = 'integrations.verl.mtr_tool.MtrTool';
+/**
+ * The BaseTool in integrations/verl/mtr_tool.py that forwards calls to `mtr serve tools`, named as that folder
+ * on PYTHONPATH imports it: mtr_tool_agent imports the same module, so both see one MtrTool class.
+ */
+export const MTR_TOOL_CLASS = 'mtr_tool.MtrTool';
 export const VERL_ABILITY = 'tool_qa';
 
 export interface VerlToolConfigOptions {

@@ -64,7 +64,7 @@ const ShareGptRow = z.strictObject({
   system: z.string().optional(),
   tools: z.string(),
 });
-const CreateKwargs = z.strictObject({ item_id: z.string(), question: z.string(), answers: z.array(z.string()).min(1), tool: z.string().optional() });
+const CreateKwargs = z.strictObject({ item_id: z.string(), item: z.strictObject({ question: z.string(), answers: z.array(z.string()).min(1) }), tool: z.string().optional() });
 const VerlRow = z.strictObject({
   data_source: z.string(),
   agent_name: z.enum(['tool_agent', 'mtr_tool_agent']),
@@ -199,14 +199,14 @@ describe('mtr export --stage grpo', () => {
       const item = itemByQuestion(row.extra_info.question);
       expect(p.reward_model.ground_truth.target).toEqual(item.answers);
       expect(Object.keys(p.extra_info.tools_kwargs)).toEqual(['lookup_entity_fact', 'wiki_search']);
-      for (const kw of Object.values(p.extra_info.tools_kwargs)) expect(kw.create_kwargs).toEqual({ item_id: item.id, question: item.question, answers: item.answers });
+      for (const kw of Object.values(p.extra_info.tools_kwargs)) expect(kw.create_kwargs).toEqual({ item_id: item.id, item: { question: item.question, answers: item.answers } });
       expect(p.extra_info.index).toBe(i);
       expect(p.prompt[0]!.content).not.toContain('lookup_entity_fact'); // native: the chat template lists the tools once
     }
     const config = readToolConfig(join(out, 'tool_config.yaml'));
     expect(config.tools.map((t) => t.tool_schema.function.name)).toEqual(['lookup_entity_fact', 'wiki_search']);
     for (const t of config.tools) {
-      expect(t.class_name).toBe('integrations.verl.mtr_tool.MtrTool');
+      expect(t.class_name).toBe('mtr_tool.MtrTool');
       expect(t.config).toEqual({ type: 'native', url: 'http://127.0.0.1:8788', token: '${oc.env:MTR_SERVE_TOKEN,null}', timeout: 60 });
     }
     expect(JSON.parse(rows[0]!.extra_info.tools)).toEqual(config.tools.map((t) => t.tool_schema));

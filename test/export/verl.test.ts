@@ -42,7 +42,7 @@ describe('verlToolConfig', () => {
     const [comment, ...rest] = text.split('\n');
     expect(comment).toMatch(/^# verl tool config/);
     const config = JSON.parse(rest.join('\n')) as { tools: { class_name: string; config: unknown; tool_schema: ReturnType<typeof fn> }[] };
-    expect(config.tools[0]!.class_name).toBe('integrations.verl.mtr_tool.MtrTool');
+    expect(config.tools[0]!.class_name).toBe('mtr_tool.MtrTool');
     expect(config.tools[0]!.config).toEqual({ type: 'native', url: 'http://127.0.0.1:8788', token: '${oc.env:MTR_SERVE_TOKEN,null}', timeout: 60 });
     // OmegaConf turns \${ back into ${ when it resolves the schema
     expect(props(config.tools[0]!.tool_schema).q!.description).toBe(nasty.replace('${', '\\${'));

@@ -81,13 +81,13 @@ describe('exported GRPO rows read by the trainers\' own access paths', () => {
     expect(r.code, r.stderr).toBe(0);
     const rowsFile = join(tmp, 'verl-rows.json');
     writeFileSync(rowsFile, JSON.stringify(readParquet(join(out, 'train.parquet'))));
-    const read = (await python(VERL_READ, [rowsFile, join(out, 'tool_config.yaml')])) as { agent_name: string; created: Record<string, { item_id: string; answers: string[] }>; config_tools: string[] }[];
+    const read = (await python(VERL_READ, [rowsFile, join(out, 'tool_config.yaml')])) as { agent_name: string; created: Record<string, { item_id: string; item: { answers: string[] } }>; config_tools: string[] }[];
     expect(read).toHaveLength(6);
     for (const row of read) {
       expect(row.agent_name).toBe('mtr_tool_agent');
       for (const [name, kwargs] of Object.entries(row.created)) {
         expect(kwargs.item_id, name).toMatch(/\S/);
-        expect(kwargs.answers.length).toBeGreaterThan(0);
+        expect(kwargs.item.answers.length).toBeGreaterThan(0);
         expect(row.config_tools).toContain(name);
       }
     }
