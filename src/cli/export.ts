@@ -6,7 +6,7 @@ import { type GrpoExample, SEARCH_R1_DATA_SOURCES, searchR1GrpoRow, trlGrpoRow, 
 import { rowsToParquet } from '../export/parquet.js';
 import { isSearchR1Trace, SFT_FORMATS, type SftExample, type SftFormat, searchR1SftRow, sharegptDatasetInfo } from '../export/sft.js';
 import { type SplitName, splitExamples } from '../export/split.js';
-import { MTR_TOOL_AGENT, toolSetKey, VERL_TOOL_AGENT, verlToolConfig, verlTools } from '../export/verl.js';
+import { configTools, MTR_TOOL_AGENT, toolSetKey, VERL_TOOL_AGENT, verlToolConfig, verlTools } from '../export/verl.js';
 import { toJsonl, writeAtomic } from '../export/write.js';
 import { DIALECTS, type Dialect, SEARCH_R1_TOOL } from '../grammar/index.js';
 import { loadPrompt } from '../prompts/index.js';
@@ -138,10 +138,11 @@ export default defineCommand({
         write(split, `${split}.jsonl`, rows);
         if (o.format === 'verl' && rows.length) write(`${split}_parquet`, `${split}.parquet`, rows, true);
       }
-      const toolNames = new Map(grpo.flatMap((e) => e.tools.map((t) => [t.tool.api_name, t] as const)));
+      const toolNames = [...new Set(grpo.flatMap((e) => e.tools.map((t) => t.tool.api_name)))];
+      const listed = configTools(grpo.map((e) => e.tools), perItemTools);
       if (stage === 'grpo' && o.format === 'verl' && !searchR1) {
-        writeAtomic(join(o.out, 'tool_config.yaml'), verlToolConfig(verlTools([...toolNames.values()]), { url: o.toolsUrl, timeout: o.toolsTimeout }));
-        files.tool_config = { file: 'tool_config.yaml', rows: toolNames.size };
+        writeAtomic(join(o.out, 'tool_config.yaml'), verlToolConfig(verlTools(listed), { url: o.toolsUrl, timeout: o.toolsTimeout }));
+        files.tool_config = { file: 'tool_config.yaml', rows: listed.length };
       }
       if (o.format === 'sharegpt') {
         const info = Object.fromEntries(names.map((s) => [lfName(o.out, s), sharegptDatasetInfo(`${s}.jsonl`, { system: system !== 'none' && !searchR1, tools: sftOpts.toolsColumn && !searchR1 })]));
@@ -164,7 +165,7 @@ export default defineCommand({
         system_prompt: prompt ? { choice: searchR1 ? 'search-r1 (user turn)' : system, file: prompt.file, hash: prompt.hash } : { choice: 'none' },
         tools_listed_in: searchR1 ? 'the Search-R1 instruction' : system === 'text' ? 'system prompt' : stage === 'grpo' ? 'the trainer\'s chat template (tool config / tools= callables)' : 'tools column',
         data_source: byDataSource,
-        ...(stage === 'grpo' && o.format === 'verl' && !searchR1 ? { verl: { agent_name: perItemTools ? MTR_TOOL_AGENT : VERL_TOOL_AGENT, tool_config: 'tool_config.yaml', tools: [...toolNames.keys()] } } : {}),
+        ...(stage === 'grpo' && o.format === 'verl' && !searchR1 ? { verl: { agent_name: perItemTools ? MTR_TOOL_AGENT : VERL_TOOL_AGENT, tool_config: 'tool_config.yaml', tools: toolNames, tool_config_tools: listed.map((t) => t.tool.api_name) } } : {}),
         ...(o.format === 'sharegpt' ? { llamafactory: { dataset_dir: resolve(o.out), datasets: names.map((s) => lfName(o.out, s)), templates: 'qwen (Qwen2.5), qwen3 / qwen3_nothink (Qwen3), llama3 (Llama 3.1)' } } : {}),
         counts: { ...counts, duplicates: splits.duplicates, train: splits.train.length, validation: splits.validation.length },
         files,

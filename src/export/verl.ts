@@ -60,6 +60,19 @@ export function verlFunction(f: OpenAIFunction): OpenAIFunction {
 
 export const verlTools = (tools: readonly RunTool[]): OpenAIFunction[] => openAITools(tools).map(verlFunction);
 
+/**
+ * The tools the tool config lists. verl's ToolAgentLoop loads the whole config for every sample it rolls out
+ * (PyYAML alone takes 6.6 s for 4,000 tools), so with per-item tools (mtr_tool_agent takes each row's own from
+ * `extra_info.tools`) it lists only the tools every row shares, else the first one, for the server settings.
+ * With one tool set it lists them all: verl's tool_agent offers exactly those.
+ */
+export function configTools(rows: readonly (readonly RunTool[])[], perItemTools: boolean): RunTool[] {
+  const all = new Map(rows.flatMap((tools) => tools.map((t) => [t.tool.api_name, t] as const)));
+  if (!perItemTools) return [...all.values()];
+  const shared = [...all.values()].filter((t) => rows.every((tools) => tools.some((x) => x.tool.api_name === t.tool.api_name)));
+  return shared.length ? shared : [...all.values()].slice(0, 1);
+}
+
 /** One row's tool kinds: the same tool set on every row (a toolset, utility tools) or ToolMaker's per-item tools. */
 export const toolSetKey = (tools: readonly RunTool[]): string => JSON.stringify([...tools].map((t) => t.tool).sort((a, b) => a.api_name.localeCompare(b.api_name)));
 

@@ -183,12 +183,12 @@ describe('mtr export --stage sft', () => {
 });
 
 describe('mtr export --stage grpo', () => {
-  it('verl: agent_name, tools_kwargs never null after the parquet round trip, a tool config naming every tool', async () => {
+  it('verl: agent_name, tools_kwargs never null after the parquet round trip, a tool config naming every tool of the set', async () => {
     const { out, train, manifest } = await exportTo('verl', ['--stage', 'grpo', '--format', 'verl']);
     expect(readdirSync(out).sort()).toEqual(['manifest.json', 'tool_config.yaml', 'train.jsonl', 'train.parquet']);
     const rows = train.map((r) => VerlRow.parse(r));
     expect(manifest.counts).toEqual({ items: 7, no_tools: 0, solved: 0, kept: 7, duplicates: 1, train: 6, validation: 0 });
-    expect(manifest.verl).toEqual({ agent_name: 'tool_agent', tool_config: 'tool_config.yaml', tools: ['lookup_entity_fact', 'wiki_search'] });
+    expect(manifest.verl).toEqual({ agent_name: 'tool_agent', tool_config: 'tool_config.yaml', tools: ['lookup_entity_fact', 'wiki_search'], tool_config_tools: ['lookup_entity_fact', 'wiki_search'] });
     const fromParquet = readParquet(join(out, 'train.parquet'));
     expect(fromParquet).toHaveLength(rows.length);
     for (const [i, row] of rows.entries()) {
@@ -212,7 +212,7 @@ describe('mtr export --stage grpo', () => {
     expect(JSON.parse(rows[0]!.extra_info.tools)).toEqual(config.tools.map((t) => t.tool_schema));
   });
 
-  it('verl with per-item tools: mtr_tool_agent rows, each offering its own tools with real create_kwargs', async () => {
+  it('verl with per-item tools: mtr_tool_agent rows, each offering its own tools with real create_kwargs; a short tool config', async () => {
     const per = await perItemStore(join(tmp, 'per-verl'));
     const { out, train, manifest } = await exportTo('verl-per-item', ['--stage', 'grpo', '--format', 'verl', '--tools-url', 'http://10.0.0.5:9000', '--tools-timeout', '30'], per.path);
     expect(manifest.verl.agent_name).toBe('mtr_tool_agent');
@@ -229,8 +229,10 @@ describe('mtr export --stage grpo', () => {
         expect(JSON.parse(back.extra_info.tools_kwargs[name]!.create_kwargs.tool!)).toMatchObject({ api_name: name });
       }
     }
+    // the loop loads the tool config per sample: it lists the shared tool (server settings), not every item's tools
     const config = readToolConfig(join(out, 'tool_config.yaml'));
-    expect(config.tools.map((t) => t.tool_schema.function.name).sort()).toEqual([...per.items.map((_, k) => `lookup_fact_${k}`), 'wiki_search'].sort());
+    expect(config.tools.map((t) => t.tool_schema.function.name)).toEqual(['wiki_search']);
+    expect(manifest.verl.tools.sort()).toEqual([...per.items.map((_, k) => `lookup_fact_${k}`), 'wiki_search'].sort());
     expect(config.tools[0]!.config).toMatchObject({ url: 'http://10.0.0.5:9000', timeout: 30 });
     // verl's OpenAIFunctionToolSchema: every parameter has a string type; enums only of strings
     for (const t of config.tools) for (const p of Object.values(t.tool_schema.function.parameters.properties)) expect(typeof (p as { type: unknown }).type).toBe('string');

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { verlFunction, verlToolConfig } from '../../src/export/verl.js';
+import { configTools, verlFunction, verlToolConfig } from '../../src/export/verl.js';
+import { ownTool } from './stores.js';
 
 // verl/tools/schemas.py: OpenAIFunctionPropertySchema {type: str, description?: str, enum?: list[str]}, required: list[str]
 const fn = (properties: Record<string, unknown>, required?: string[]) =>
@@ -63,5 +64,15 @@ describe('verlToolConfig', () => {
     writeFileSync(join(dir, 'tool_config.yaml'), text);
     const out = execFileSync('/usr/bin/python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(dir, 'tool_config.yaml')], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual(JSON.parse(text.split('\n').slice(1).join('\n')));
+  });
+});
+
+describe('configTools', () => {
+  const names = (tools: ReturnType<typeof configTools>) => tools.map((t) => t.tool.api_name);
+  it('lists a shared tool set whole, and only the shared tools (else the first) when tools differ per item', () => {
+    const [a, b, c] = [ownTool(0), ownTool(1), ownTool(2)];
+    expect(names(configTools([[a, b], [a, b]], false))).toEqual(['lookup_fact_0', 'lookup_fact_1']);
+    expect(names(configTools([[a, b], [a, c]], true))).toEqual(['lookup_fact_0']);
+    expect(names(configTools([[b], [c]], true))).toEqual(['lookup_fact_1']);
   });
 });
