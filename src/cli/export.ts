@@ -165,7 +165,16 @@ export default defineCommand({
         system_prompt: prompt ? { choice: searchR1 ? 'search-r1 (user turn)' : system, file: prompt.file, hash: prompt.hash } : { choice: 'none' },
         tools_listed_in: searchR1 ? 'the Search-R1 instruction' : system === 'text' ? 'system prompt' : stage === 'grpo' ? 'the trainer\'s chat template (tool config / tools= callables)' : 'tools column',
         data_source: byDataSource,
-        ...(stage === 'grpo' && o.format === 'verl' && !searchR1 ? { verl: { agent_name: perItemTools ? MTR_TOOL_AGENT : VERL_TOOL_AGENT, tool_config: 'tool_config.yaml', tools: toolNames, tool_config_tools: listed.map((t) => t.tool.api_name) } } : {}),
+        ...(stage === 'grpo' && o.format === 'verl' && !searchR1 ? {
+              verl: {
+                agent_name: perItemTools ? MTR_TOOL_AGENT : VERL_TOOL_AGENT,
+                // parquet structs span every key of every row; datasets >= 4.7 loads JSONL's differing keys as JSON
+                data_files: perItemTools ? 'jsonl: each row keeps exactly its own tools_kwargs (datasets >= 4.7)' : 'parquet',
+                tool_config: 'tool_config.yaml',
+                tools: toolNames,
+                tool_config_tools: listed.map((t) => t.tool.api_name),
+              },
+            } : {}),
         ...(o.format === 'sharegpt' ? { llamafactory: { dataset_dir: resolve(o.out), datasets: names.map((s) => lfName(o.out, s)), templates: 'qwen (Qwen2.5), qwen3 / qwen3_nothink (Qwen3), llama3 (Llama 3.1)' } } : {}),
         counts: { ...counts, duplicates: splits.duplicates, train: splits.train.length, validation: splits.validation.length },
         files,

@@ -188,7 +188,7 @@ describe('mtr export --stage grpo', () => {
     expect(readdirSync(out).sort()).toEqual(['manifest.json', 'tool_config.yaml', 'train.jsonl', 'train.parquet']);
     const rows = train.map((r) => VerlRow.parse(r));
     expect(manifest.counts).toEqual({ items: 7, no_tools: 0, solved: 0, kept: 7, duplicates: 1, train: 6, validation: 0 });
-    expect(manifest.verl).toEqual({ agent_name: 'tool_agent', tool_config: 'tool_config.yaml', tools: ['lookup_entity_fact', 'wiki_search'], tool_config_tools: ['lookup_entity_fact', 'wiki_search'] });
+    expect(manifest.verl).toEqual({ agent_name: 'tool_agent', data_files: 'parquet', tool_config: 'tool_config.yaml', tools: ['lookup_entity_fact', 'wiki_search'], tool_config_tools: ['lookup_entity_fact', 'wiki_search'] });
     const fromParquet = readParquet(join(out, 'train.parquet'));
     expect(fromParquet).toHaveLength(rows.length);
     for (const [i, row] of rows.entries()) {
@@ -215,13 +215,14 @@ describe('mtr export --stage grpo', () => {
   it('verl with per-item tools: mtr_tool_agent rows, each offering its own tools with real create_kwargs; a short tool config', async () => {
     const per = await perItemStore(join(tmp, 'per-verl'));
     const { out, train, manifest } = await exportTo('verl-per-item', ['--stage', 'grpo', '--format', 'verl', '--tools-url', 'http://10.0.0.5:9000', '--tools-timeout', '30'], per.path);
-    expect(manifest.verl.agent_name).toBe('mtr_tool_agent');
+    expect(manifest.verl).toMatchObject({ agent_name: 'mtr_tool_agent', data_files: expect.stringMatching(/^jsonl/) });
     const fromParquet = readParquet(join(out, 'train.parquet'));
     for (const [i, raw] of train.entries()) {
       const row = VerlRow.parse(raw);
       const k = per.items.findIndex((it) => it.id === row.extra_info.id);
       const offered = (JSON.parse(row.extra_info.tools) as { function: { name: string } }[]).map((f) => f.function.name);
       expect(offered).toEqual([`lookup_fact_${k}`, 'wiki_search']);
+      expect(Object.keys(row.extra_info.tools_kwargs)).toEqual(offered); // the JSONL row: exactly its own tools
       expect(row.agent_name).toBe('mtr_tool_agent');
       const back = fromParquet[i] as typeof row;
       for (const name of offered) {
