@@ -1,11 +1,12 @@
 import { KNOWN_DATASETS } from '../data/index.js';
-import { ROUTING_SYNTAX, parseToolRouting } from '../actor/routing.js';
+import { parseToolRouting } from '../actor/routing.js';
 import { generate, GENERATE_ROLES, type GenerateConfigInput } from '../pipeline/generate.js';
 import { DEFAULT_DIALECT, type Dialect, DIALECTS } from '../grammar/tags.js';
 import { MtrError } from '../schema/errors.js';
 import { UTILITY_TOOL_NAMES } from '../tools/utility.js';
 import { defineCommand, type ParsedOptions } from './command.js';
 import { withInterrupt } from './interrupt.js';
+import { ACTOR_OPTIONS } from './actor-options.js';
 import { MODEL_OPTIONS, modelConfigInput } from './model-options.js';
 import { progressReporter } from './progress.js';
 
@@ -31,13 +32,7 @@ const options = {
   maxTools: { type: 'number', integer: true, min: 1, max: 8, default: 4, placeholder: 'N', description: 'Most task-specific tools ToolMaker keeps per question' },
   maxRepairs: { type: 'number', integer: true, min: 0, default: 2, placeholder: 'N', description: 'Rounds of validation feedback for invalid tool schemas' },
   maxAttempts: { type: 'number', integer: true, min: 1, default: 3, placeholder: 'N', description: 'Attempts per structured output before it is recorded as failed' },
-  grounding: { type: 'string', default: 'none', choices: ['none', 'gold', 'noisy'], description: "What ToolActor sees of each item's gold answers, supporting paragraphs and decomposition: nothing, always the useful material, or a scheduled mix of useful and noisy observations" },
-  noiseStart: { type: 'number', min: 0, max: 1, default: 0, placeholder: 'P', description: 'With --grounding noisy: share of noisy observations at the start of the run' },
-  noiseEnd: { type: 'number', min: 0, max: 1, default: 0.5, placeholder: 'P', description: 'With --grounding noisy: share of noisy observations at the end of the run' },
-  noiseBase: { type: 'number', default: 10, placeholder: 'B', description: 'Curve of the noise schedule p = start + (B^(i/n) − 1)/(B − 1)·(end − start); 1 is linear' },
-  toolRouting: { type: 'string', placeholder: 'ROUTES', description: `Per-tool backend: ${ROUTING_SYNTAX} (hybrid: simulated for the first N items or steps, then real). Default: simulated; wiki_search=real when --index or --retrieval-url is given` },
-  index: { type: 'string', placeholder: 'FILE', description: 'BM25 index built by "mtr index": the real wiki_search backend' },
-  retrievalUrl: { type: 'string', placeholder: 'URL', description: 'Search-R1 retrieval server (POST /retrieve): the real wiki_search backend' },
+  ...ACTOR_OPTIONS,
   noActorCache: { type: 'boolean', description: 'Always ask the actor model, instead of replaying identical tool calls from the cache in the database' },
   json: { type: 'boolean', description: 'Print the final summary as JSON on stdout' },
   ...MODEL_OPTIONS,

@@ -1,6 +1,6 @@
 import type { ModelConfigInput } from '../llm/config.js';
 import type { OptionSpecs, ParsedOptions } from './command.js';
-import { GENERATE_ROLES } from '../pipeline/generate.js';
+import { GENERATE_ROLES } from '../pipeline/config.js';
 import { STRUCTURED_MODES } from '../llm/config.js';
 
 /** Model flags shared by every command that calls a model (generate now; serve tools and carg later). */

@@ -1,7 +1,8 @@
 import PQueue from 'p-queue';
 import { GroundingConfigSchema } from '../actor/grounding.js';
 import { parseToolRouting, resolveRouting } from '../actor/routing.js';
-import { type ChatModel, createChatModel, type ModelConfig, parseModelConfig } from '../llm/index.js';
+import { type ModelConfig, parseModelConfig } from '../llm/config.js';
+import type { ChatModel } from '../llm/types.js';
 import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../server/middleware.js';
@@ -15,13 +16,11 @@ import { openRealTools, type RealTool } from '../tools/real.js';
 import { loadToolsetFile, loadToolsetFromRun, type Toolset } from '../tools/toolset.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
 import { defineCommand, type ParsedOptions } from './command.js';
-import generateCommand from './generate.js';
+import { ACTOR_OPTIONS } from './actor-options.js';
 import { MODEL_OPTIONS, modelConfigInput } from './model-options.js';
 import { loadRewardConfig, WEIGHT_OPTIONS } from './score.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-// The grounding flags mean the same as in `generate`: declared there once.
-const { grounding, noiseStart, noiseEnd, noiseBase, toolRouting, index, retrievalUrl } = generateCommand.options;
 
 const options = {
   host: { type: 'string', default: '127.0.0.1', placeholder: 'HOST', description: 'interface to bind (loopback unless told otherwise)' },
@@ -38,13 +37,8 @@ const options = {
   concurrency: { type: 'number', integer: true, min: 1, default: 16, placeholder: 'N', description: 'tools: model requests in flight in total' },
   maxAttempts: { type: 'number', integer: true, min: 1, default: 3, placeholder: 'N', description: 'tools: attempts per simulated observation before the call fails (502)' },
   cache: { type: 'string', placeholder: 'FILE', description: 'tools: SQLite store whose actor cache replays identical calls (deterministic rollouts); created if missing' },
-  grounding,
-  noiseStart,
-  noiseEnd,
-  noiseBase,
-  toolRouting,
-  index,
-  retrievalUrl,
+  // the grounding, routing and backend flags mean the same as in `generate`
+  ...ACTOR_OPTIONS,
   ...MODEL_OPTIONS,
 } as const;
 type Opts = ParsedOptions<typeof options>;
@@ -100,7 +94,8 @@ async function serveTools(o: Opts, port: number): Promise<void> {
   const cfg = actorModelConfig(o);
   // Nothing to simulate when every served tool has a real backend (a retrieval server over --index or --retrieval-url).
   // Not awaited yet: MCP over stdio answers initialize and tools/list while the model starts.
-  const modelReady = toolset.tools.every((t) => routing[t.api_name]?.mode === 'real') ? Promise.resolve(noSimulator()) : createChatModel(cfg);
+  // (The model client is imported here, not at the top: MCP over stdio answers before it has loaded.)
+  const modelReady = toolset.tools.every((t) => routing[t.api_name]?.mode === 'real') ? Promise.resolve(noSimulator()) : import('../llm/index.js').then((m) => m.createChatModel(cfg));
   modelReady.catch(() => undefined); // its failure is reported where it is awaited
   let db: Db | undefined;
   let realTools: Record<string, RealTool> = {};

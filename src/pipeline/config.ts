@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { GroundingConfigSchema } from '../actor/grounding.js';
 import { resolveRouting, ToolRouteSchema } from '../actor/routing.js';
 import { DEFAULT_DIALECT, DIALECTS } from '../grammar/tags.js';
-import { type ModelConfig, ModelConfigSchema } from '../llm/index.js';
+import { type ModelConfig, ModelConfigSchema } from '../llm/config.js';
 import { MtrError } from '../schema/errors.js';
 import type { Role } from '../schema/model-call.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
