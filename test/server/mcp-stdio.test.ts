@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeServer } from '../support/openai-server.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT, SHARED_DATASETS } from '../support/paths.js';
 import { SEAL, simulated, WIKI } from './tools-fixture.js';
 
 let fake: FakeServer;
@@ -18,7 +18,46 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
+const stdioClient = async (toolset: string, extra: string[] = []) => {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [join(REPO_ROOT, 'bin/mtr.js'), 'serve', 'tools', '--mcp', 'stdio', '--toolset', toolset, '--base-url', fake.url, '--model', 'fake-model', ...extra],
+    cwd: REPO_ROOT,
+    env: { ...(process.env as Record<string, string>), OPENAI_API_KEY: '' },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'mtr-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+};
+
 describe('MCP over stdio: `mtr serve tools --mcp stdio`', () => {
+  it('pages the 4,075 Seal-Tools tools with nextCursor (100 a page; --mcp-page-size 0: one page)', async () => {
+    const seal = join(SHARED_DATASETS, 'tools/seal-tools/tool.jsonl');
+    const client = await stdioClient(seal);
+    try {
+      const first = await client.listTools();
+      expect(first.tools).toHaveLength(100);
+      let cursor = first.nextCursor;
+      let count = first.tools.length;
+      while (cursor) {
+        const page = await client.listTools({ cursor });
+        count += page.tools.length;
+        cursor = page.nextCursor;
+      }
+      expect(count).toBe(4075);
+    } finally {
+      await client.close();
+    }
+    const whole = await stdioClient(seal, ['--mcp-page-size', '0']);
+    try {
+      const page = await whole.listTools();
+      expect([page.tools.length, page.nextCursor]).toEqual([4075, undefined]);
+    } finally {
+      await whole.close();
+    }
+  });
+
   it('lists the tools, answers a call from the simulator and a bad call with a tool error', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
