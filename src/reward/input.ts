@@ -22,8 +22,11 @@ export const RolloutLineSchema = z.looseObject({
   dialect: z.enum(DIALECTS, { error: (i) => `expected one of ${DIALECTS.join(', ')}, got ${JSON.stringify(i.input)}` }).optional(),
   completion: z.string().optional(),
   messages: z.array(z.unknown()).optional(),
-  /** removed from the front of `completion` when present there (prompt + response logs) */
-  prompt: z.string().optional(),
+  /**
+   * text: removed from the front of `completion` when present there (prompt + response logs); a list of chat
+   * messages (mtr's own `jsonl` exports, TRL rows) is a prompt kept apart, so the completion is the response
+   */
+  prompt: z.union([z.string(), z.array(z.unknown())], { error: (i) => `expected a string or a list of chat messages, got ${JSON.stringify(i.input)}` }).optional(),
   answer: z.union([z.string(), z.array(z.string())], { error: (i) => `expected a string or a list of strings, got ${JSON.stringify(i.input)}` }).optional(),
   answers: z.array(z.string()).optional(),
   golden_answers: z.array(z.string()).optional(),
@@ -77,7 +80,7 @@ export function prepareRollout(raw: unknown, where: Where, config: Pick<RewardCo
   const dialect = rolloutDialect(line.dialect, source.dialect, config);
   let trace;
   if (line.completion !== undefined) {
-    const options = line.prompt !== undefined ? { prompt: line.prompt, instructions: context.instructions ?? [] } : { instructions: context.instructions ?? [] };
+    const options = typeof line.prompt === 'string' ? { prompt: line.prompt, instructions: context.instructions ?? [] } : { instructions: context.instructions ?? [] };
     trace = parseTrace(responseOf(line.completion, options), { dialect });
   } else if (line.messages !== undefined) trace = parseMessages(line.messages, { dialect });
   else throw fail('completion', 'expected completion (text) or messages (OpenAI list), got neither');

@@ -47,6 +47,11 @@ describe('rollout lines', () => {
     expect(p.input.trace.errors).toEqual([]);
     expect(scoreRollout({ messages: [{ role: 'assistant', content: 'Tulsa' }], answer: ['Tulsa'] }, DEFAULT_REWARD_CONFIG, where).components.em).toBe(1);
   });
+  it("score mtr's own jsonl export rows as they are: a chat prompt kept apart from the completion", () => {
+    const row = { prompt: [{ role: 'user', content: 'Where? For example, <answer> Beijing </answer>' }], completion: GOOD, answers: ['Tulsa'] };
+    expect(scoreRollout(row, DEFAULT_REWARD_CONFIG, where).components.em).toBe(1);
+    expect(() => prepareRollout({ ...row, prompt: 7 }, where, DEFAULT_REWARD_CONFIG)).toThrow(/^r\.jsonl:3: prompt: expected a string or a list of chat messages, got 7/);
+  });
   it('fail with file:line: field', () => {
     expect(() => prepareRollout({ completion: GOOD }, where, DEFAULT_REWARD_CONFIG)).toThrow('r.jsonl:3: answer: expected a gold answer');
     expect(() => prepareRollout({ answer: 'x' }, where, DEFAULT_REWARD_CONFIG)).toThrow('r.jsonl:3: completion: expected completion (text) or messages');
