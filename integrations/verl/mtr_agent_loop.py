@@ -17,9 +17,8 @@ from typing import Any
 
 from verl.experimental.agent_loop.agent_loop import register
 from verl.experimental.agent_loop.tool_agent_loop import ToolAgentLoop
-from verl.tools.schemas import OpenAIFunctionToolSchema
 
-from mtr_tool import MtrTool, connection, end_session
+from mtr_tool import MtrTool, connection, end_session, verl_schema
 
 AGENT_NAME = "mtr_tool_agent"
 
@@ -34,22 +33,6 @@ def row_tools(extra_info: Any) -> list:
     if not isinstance(tools, list):
         raise ValueError(f"extra_info.tools: expected a JSON list of OpenAI functions, got {type(tools).__name__}")
     return [t if "function" in t else {"type": "function", "function": t} for t in tools]
-
-
-def verl_schema(fn: dict) -> OpenAIFunctionToolSchema:
-    """verl's pydantic schema of a function (its property model wants a string `type` and string enums)."""
-    try:
-        return OpenAIFunctionToolSchema.model_validate(fn)
-    except Exception:
-        f = fn["function"]
-        params = f.get("parameters") or {}
-        props = {
-            k: {"type": v.get("type") if isinstance(v.get("type"), str) else "string", "description": v.get("description"), **({"enum": [str(e) for e in v["enum"]]} if isinstance(v.get("enum"), list) else {})}
-            for k, v in (params.get("properties") or {}).items()
-        }
-        return OpenAIFunctionToolSchema.model_validate(
-            {"type": "function", "function": {"name": f["name"], "description": f.get("description") or "", "parameters": {"type": "object", "properties": props, "required": list(params.get("required") or [])}}}
-        )
 
 
 @register(AGENT_NAME)

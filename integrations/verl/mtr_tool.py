@@ -87,6 +87,23 @@ def make_response(text: str):
     return ToolResponse(text=text) if ToolResponse is not None else text
 
 
+def verl_schema(fn: dict) -> OpenAIFunctionToolSchema:
+    """verl's pydantic schema of an OpenAI function. verl's property model wants a string `type` and string enum
+    values; a function it rejects (e.g. `"type": ["integer", "null"]`) is narrowed to what it accepts."""
+    try:
+        return OpenAIFunctionToolSchema.model_validate(fn)
+    except Exception:
+        f = fn["function"]
+        params = f.get("parameters") or {}
+        props = {
+            k: {"type": v.get("type") if isinstance(v.get("type"), str) else "string", "description": v.get("description"), **({"enum": [str(e) for e in v["enum"]]} if isinstance(v.get("enum"), list) else {})}
+            for k, v in (params.get("properties") or {}).items()
+        }
+        return OpenAIFunctionToolSchema.model_validate(
+            {"type": "function", "function": {"name": f["name"], "description": f.get("description") or "", "parameters": {"type": "object", "properties": props, "required": list(params.get("required") or [])}}}
+        )
+
+
 class MtrTool(BaseTool):
     """One tool of `mtr serve tools`; create/execute/calc_reward/release map to its HTTP API."""
 
@@ -104,7 +121,7 @@ class MtrTool(BaseTool):
         status, body = request(self.conn, "GET", "/v1/tools/" + urllib.parse.quote(name, safe=""))
         if status != 200:
             raise MtrServerError(f"MtrTool: GET /v1/tools/{name}: expected 200, got {status}: {body}")
-        return OpenAIFunctionToolSchema.model_validate(body["openai"])
+        return verl_schema(body["openai"])
 
     async def create(self, instance_id: Optional[str] = None, **kwargs) -> tuple:
         if instance_id is None:
