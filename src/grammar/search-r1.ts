@@ -28,15 +28,26 @@ const passagesOf = (content: unknown): Passage[] | undefined => {
   return isPassageList(results) ? results : undefined;
 };
 
-/** The `<information>` body the agent reads: passages for `{results: [{title, text}]}`, else the content as text/JSON. */
+/**
+ * A bare title as Search-R1 shows it. Its corpora (FlashRAG wiki-18) store `contents: "\"Title\"\ntext"` and
+ * `_passages2string` shows the first line as is, quotes included; mtr's `/retrieve` serves the same contents.
+ */
+export const searchR1Title = (title: string): string => (/^".*"$/.test(title) ? title : `"${title}"`);
+const bareTitle = (shown: string): string => shown.replace(/^"(.*)"$/, '$1');
+
+/**
+ * The `<information>` body the agent reads: passages for `{results: [{title, text}]}` (titles quoted as in
+ * Search-R1's corpora), else the content as text/JSON.
+ */
 export function renderSearchR1Observation(observation: Observation): string {
   const passages = passagesOf(observation.content);
-  return passages ? searchR1Passages(passages) : renderObservation(observation);
+  return passages ? searchR1Passages(passages.map((p) => ({ title: searchR1Title(p.title), text: p.text }))) : renderObservation(observation);
 }
 
 /**
- * An `<information>` body back to an observation: `{results}` when it is passages that render back to the
- * same text (titles are one line; a body that does not re-render exactly stays text), else as parseObservation.
+ * An `<information>` body back to an observation: `{results}` (bare titles) when it is passages that render
+ * back to the same text (titles are one quoted line; a body that does not re-render exactly stays text), else
+ * as parseObservation.
  */
 export function parseSearchR1Observation(body: string, source: Observation['source']): Observation {
   const text = body.trim();
@@ -51,7 +62,8 @@ export function parseSearchR1Observation(body: string, source: Observation['sour
     results.push({ title: text.slice(titleStart, headEnd), text: text.slice(headEnd + 2, next === -1 ? text.length : next) });
     at = next === -1 ? -1 : next + 1;
   }
-  if (results.length > 0 && searchR1Passages(results).trim() === text) return { content: { results }, source };
+  const bare = results.map((r) => ({ title: bareTitle(r.title), text: r.text }));
+  if (bare.length > 0 && renderSearchR1Observation({ content: { results: bare }, source }).trim() === text) return { content: { results: bare }, source };
   return parseObservation(body, source);
 }
 

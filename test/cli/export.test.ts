@@ -317,7 +317,7 @@ describe('mtr export --dialect search-r1', () => {
       const item = search.items.find((i) => i.id === row.id)!;
       expect(row.prompt).toEqual([{ role: 'user', content: searchR1Prefix(item.question) }]);
       expect(row.completion).toBe(
-        `<think>Confirm with a search.</think>\n<search> ${item.question} </search>\n\n<information>Doc 1(Title: ${item.answers[0]}) ${item.answers[0]} is the answer.</information>\n\n<think>Both agree.</think>\n<answer> ${item.answers[0]} </answer>`,
+        `<think>Confirm with a search.</think>\n<search> ${item.question} </search>\n\n<information>Doc 1(Title: "${item.answers[0]}") ${item.answers[0]} is the answer.</information>\n\n<think>Both agree.</think>\n<answer> ${item.answers[0]} </answer>`,
       );
     }
     const { train: lf } = await exportTo('sr1-lf', ['--stage', 'sft', '--format', 'sharegpt', '--dialect', 'search-r1'], search.path);

@@ -12,7 +12,7 @@ const corpus = JSON.parse(readFileSync(new URL('../../../shared/datasets/corpus/
 // What Search-R1's loop writes for one search then an answer (generation.py: response, then the information block).
 const ROLLOUT =
   '<think>I need the capital.</think>\n<search> capital of France </search>\n\n' +
-  '<information>Doc 1(Title: Paris) Paris is the capital of France.\nDoc 2(Title: France) A country.</information>\n\n' +
+  '<information>Doc 1(Title: "Paris") Paris is the capital of France.\nDoc 2(Title: "France") A country.</information>\n\n' +
   '<think>It is Paris.</think>\n<answer> Paris </answer>';
 
 describe('searchR1Passages', () => {
@@ -24,7 +24,7 @@ describe('searchR1Passages', () => {
   it('reads real passages back from their rendering', () => {
     for (let i = 0; i + 3 <= 600; i += 3) {
       const results = corpus.slice(i, i + 3);
-      const obs = parseSearchR1Observation(searchR1Passages(results).trim(), 'real');
+      const obs = parseSearchR1Observation(renderSearchR1Observation({ content: { results }, source: 'real' }).trim(), 'real');
       expect(obs.content).toEqual({ results });
     }
   });
@@ -32,7 +32,8 @@ describe('searchR1Passages', () => {
 
 describe('renderSearchR1Observation', () => {
   it('renders passages for {results}, the text or JSON otherwise', () => {
-    expect(renderSearchR1Observation({ content: { results: [{ title: 'A', text: 'b' }] }, source: 'real' })).toBe('Doc 1(Title: A) b\n');
+    expect(renderSearchR1Observation({ content: { results: [{ title: 'A', text: 'b' }] }, source: 'real' })).toBe('Doc 1(Title: "A") b\n');
+    expect(renderSearchR1Observation({ content: { results: [{ title: '"Quoted"', text: 'b' }] }, source: 'real' })).toBe('Doc 1(Title: "Quoted") b\n');
     expect(renderSearchR1Observation({ content: 'no hits', source: 'real' })).toBe('no hits');
     expect(renderSearchR1Observation({ content: { error: { type: 'invalid_value', message: 'm' } }, error: { type: 'invalid_value', message: 'm' }, source: 'precheck' })).toBe('{"error":{"type":"invalid_value","message":"m"}}');
   });

@@ -21,8 +21,8 @@ const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
 const agentRequests = (requests: FakeRequest[]) => requests.filter((r) => !r.response_format);
 /** nq_search.py's question handling, written out: stripped, `?` added. */
 const sr1Question = (q: string) => (q.trim().endsWith('?') ? q.trim() : `${q.trim()}?`);
-/** Search-R1's information block for passages (`_passages2string`, stripped, in blank lines), written out. */
-const infoBlock = (results: { title: string; text: string }[]) => `\n\n<information>${results.map((r, i) => `Doc ${i + 1}(Title: ${r.title}) ${r.text}\n`).join('').trim()}</information>\n\n`;
+/** Search-R1's information block for passages (`_passages2string` over FlashRAG contents `"title"\ntext`, stripped, in blank lines), written out. */
+const infoBlock = (results: { title: string; text: string }[]) => `\n\n<information>${results.map((r, i) => `Doc ${i + 1}(Title: "${r.title}") ${r.text}\n`).join('').trim()}</information>\n\n`;
 const questionOf = (r: FakeRequest) => r.messages[0].content as string;
 const withoutIds = (steps: Step[]) => steps.map((s) => ({ ...s, ...(s.call ? { call: { name: s.call.name, arguments: s.call.arguments } } : {}), ...(s.observation ? { observation: { content: s.observation.content } } : {}) }));
 
@@ -117,7 +117,7 @@ describe('generate --dialect search-r1 with a real BM25 index (--index)', () => 
       expect(t.steps[0]!.observation).toEqual({ content: { results: top3 }, source: 'real' });
       const next = agentRequests(requests).find((r) => r.messages.length === 3 && r.messages[1].content === t.steps[0]!.raw)!;
       expect(next.messages[2]).toEqual({ role: 'user', content: infoBlock(top3) });
-      expect(infoBlock(top3)).toContain(`<information>Doc 1(Title: ${top3[0]!.title}) `);
+      expect(infoBlock(top3)).toContain(`<information>Doc 1(Title: "${top3[0]!.title}") `);
     }
     bm25.close();
     store.close();
