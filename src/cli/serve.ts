@@ -139,7 +139,7 @@ export default defineCommand({
   name: 'serve',
   summary:
     'Serve over HTTP. `serve reward`: OpenRLHF-compatible POST /get_reward, batch POST /score, GET /health. ' +
-    '`serve tools`: a tool set answered by ToolActor for RL rollouts — POST /v1/tools/{name}, POST /v1/batch, GET /v1/tools, StableToolBench POST /virtual, MCP (streamable HTTP at /mcp, or stdio)',
+    '`serve tools`: a tool set answered by ToolActor for RL rollouts — POST /v1/tools/{name}, POST /v1/batch, GET /v1/tools, StableToolBench POST /virtual, Search-R1 POST /retrieve, MCP (streamable HTTP at /mcp, or stdio)',
   positionals: 'reward|tools',
   examples: [
     'mtr serve reward',
