@@ -13,8 +13,8 @@ Tool config (actor_rollout_ref.rollout.multi_turn.tool_config_path), with this f
 verl's ToolAgentLoop creates, executes and releases a tool instance per call, passing
 `create_kwargs = extra_info.tools_kwargs[name].create_kwargs` and the trajectory's `agent_data`. Every call
 of one trajectory goes to the same mtr session (agent_data.request_id), so the simulated world stays
-consistent across turns; `create_kwargs.item_id` (an item of the run the server serves with --from-run) or
-`create_kwargs.item` ({question, answers, context?}) grounds that session once, before its first call.
+consistent across turns; `create_kwargs.item_id` (an item of the run the server serves with --from-run) and/or
+`create_kwargs.item` ({question, answers, context?}) ground that session once, before its first call.
 
 Standard library only (plus what verl itself provides); HTTP runs in a worker thread.
 """
@@ -138,11 +138,14 @@ class MtrTool(BaseTool):
         """PUT /v1/sessions/{session} once per session, with the item the row's create_kwargs name."""
         instance = self._instances.get(instance_id, {})
         kwargs = instance.get("create_kwargs", {})
-        if "item_id" in kwargs:
-            body = {"item_id": str(kwargs["item_id"])}
-        elif isinstance(kwargs.get("item"), dict):
-            body = {"item": kwargs["item"]}
-        else:
+        # Both may come (mtr's verl export writes both): a --from-run server uses its own copy of the item (all
+        # its material and its place in the run), any other server the inline one.
+        body = {}
+        if kwargs.get("item_id") is not None:
+            body["item_id"] = str(kwargs["item_id"])
+        if isinstance(kwargs.get("item"), dict):
+            body["item"] = kwargs["item"]
+        if not body:
             return
         if "position" in kwargs:
             body["position"] = kwargs["position"]

@@ -75,17 +75,19 @@ function parseBatch(body: unknown): { calls: BatchCall[]; session?: string } {
 }
 
 /**
- * `{item: {question, answers, context?, …}, position?: {index, total}}` (the item's id defaults to the session
- * id), or `{item_id}` naming an item the server knows (a --from-run store's; its place in the run comes along).
+ * `{item_id}` naming an item the server knows (a --from-run store's: all its material, and its place in the run),
+ * else `{item: {question, answers, context?, …}}` (its id: item_id, else the session id); `position?: {index, total}`
+ * either way. Both may come (verl rows carry both): the known item wins, the inline one serves any server.
  */
 function parseSessionItem(body: unknown, id: string, known: (itemId: string) => SessionItem | undefined): SessionItem {
-  if (isObject(body) && body.item_id !== undefined && body.item === undefined) {
-    const found = typeof body.item_id === 'string' ? known(body.item_id) : undefined;
-    if (!found) throw badField('item_id', `expected the id of an item of the served run (mtr serve tools --from-run), got ${JSON.stringify(body.item_id)}`);
-    return body.position === undefined ? found : { item: found.item, position: parsePosition(body.position) };
+  const itemId = isObject(body) && typeof body.item_id === 'string' ? body.item_id : undefined;
+  if (isObject(body) && body.item_id !== undefined) {
+    const found = itemId === undefined ? undefined : known(itemId);
+    if (found) return body.position === undefined ? found : { item: found.item, position: parsePosition(body.position) };
+    if (body.item === undefined) throw badField('item_id', `expected the id of an item of the served run (mtr serve tools --from-run), got ${JSON.stringify(body.item_id)}`);
   }
   if (!isObject(body) || !isObject(body.item)) throw badField('item', `expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}} or {"item_id"}, got ${JSON.stringify(body)?.slice(0, 80)}`);
-  const item = DatasetItemSchema.safeParse({ id, dataset: 'session', ...body.item });
+  const item = DatasetItemSchema.safeParse({ id: itemId ?? id, dataset: 'session', ...body.item });
   if (!item.success) {
     const issue = item.error.issues[0]!;
     throw badField(['item', ...issue.path].join('.'), issue.message);

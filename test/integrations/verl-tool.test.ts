@@ -219,7 +219,8 @@ from mtr_tool import MtrTool
 async def main():
     tool = MtrTool({"type": "native", "name": "wiki_search", "timeout": 10}, None)  # url/token from the environment
     agent = SimpleNamespace(request_id="traj-1", extra_fields={})
-    iid, _ = await tool.create(create_kwargs={"item": ${JSON.stringify(ITEM)}})
+    # as mtr's verl export writes it; this server has no --from-run items, so the inline item grounds the session
+    iid, _ = await tool.create(create_kwargs={"item_id": "hp-7", "item": ${JSON.stringify(ITEM)}})
     good, reward, metrics = await tool.execute(iid, {"query": "Tinted Windows first show"}, agent_data=agent)
     bad, _, bad_metrics = await tool.execute(iid, {"query": "x", "lang": "en"}, agent_data=agent)
     score = await tool.calc_reward(iid)

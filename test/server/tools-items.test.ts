@@ -28,7 +28,16 @@ describe('sessions grounded by item id (serve tools --from-run knows the run\'s 
     expect(promptOf(fx.fake.requests.at(-1)!)).toContain(ITEMS[1]!.question);
   });
 
-  it('an id the server does not know is a 400 naming item_id', async () => {
+  it('with item_id and an inline item (as verl rows carry both), the known item wins; an unknown id falls back to the inline one', async () => {
+    await send('PUT', '/v1/sessions/traj-11', { item_id: 'hp-1', item: { question: 'Inline question?', answers: ['x'] } });
+    await send('POST', '/v1/tools/wiki_search', { query: 'first show' }, { 'x-mtr-session': 'traj-11' });
+    expect(promptOf(fx.fake.requests.at(-1)!)).toContain(ITEMS[0]!.question);
+    expect((await send('PUT', '/v1/sessions/traj-12', { item_id: 'elsewhere-7', item: { question: 'Inline question?', answers: ['x'] } })).status).toBe(200);
+    await send('POST', '/v1/tools/wiki_search', { query: 'inline' }, { 'x-mtr-session': 'traj-12' });
+    expect(promptOf(fx.fake.requests.at(-1)!)).toContain('Inline question?');
+  });
+
+  it('an id the server does not know, with no inline item, is a 400 naming item_id', async () => {
     const res = await send('PUT', '/v1/sessions/traj-10', { item_id: 'nope' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/^item_id: expected the id of an item of the served run/);
