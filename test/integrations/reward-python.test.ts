@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REWARD_CONFIG } from '../../src/reward/config.js';
 import { scoreRollout } from '../../src/reward/input.js';
 import { defaultInstructions } from '../../src/server/reward-app.js';
-import { spawnCli } from '../support/cli.js';
+import { serveCli, type ServingCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 /**
@@ -16,24 +16,8 @@ const run = promisify(execFile);
 const VERL = join(REPO_ROOT, 'integrations/verl/mtr_reward.py');
 const TRL = join(REPO_ROOT, 'integrations/trl/mtr_reward.py');
 
-interface Server {
-  url: string;
-  stop: () => Promise<unknown>;
-}
-
-async function serveReward(args: string[]): Promise<Server> {
-  const started = spawnCli(['serve', 'reward', '--port', '0', ...args]);
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    started.child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /reward server on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void started.done.then((r) => reject(new Error(`exited early: ${r.stderr}`)));
-  });
-  return { url, stop: () => (started.child.kill('SIGINT'), started.done) };
-}
+type Server = ServingCli;
+const serveReward = (args: string[]): Promise<Server> => serveCli('reward', args);
 
 const python = async (script: string, env: Record<string, string>): Promise<{ out: unknown; stderr: string }> => {
   const { stdout, stderr } = await run('python3', ['-c', script], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env }, cwd: REPO_ROOT });

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toOpenAIFunction } from '../../src/schema/tool-convert.js';
 import { promptOf, SEAL, simulated, WIKI } from '../server/tools-fixture.js';
-import { spawnCli } from '../support/cli.js';
+import { serveCli } from '../support/cli.js';
 import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { REPO_ROOT } from '../support/paths.js';
 
@@ -169,21 +169,6 @@ export function writeVerlStandIn(): string {
   return root;
 }
 
-/** `mtr serve tools` as the README starts it for verl: a tool file, gold grounding, a token. */
-async function serveTools(args: string[]): Promise<{ url: string; stop: () => Promise<unknown> }> {
-  const started = spawnCli(['serve', 'tools', '--port', '0', ...args]);
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    started.child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /tool server on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void started.done.then((r) => reject(new Error(`exited early: ${r.stderr}`)));
-  });
-  return { url, stop: () => (started.child.kill('SIGTERM'), started.done) };
-}
-
 let fake: FakeServer;
 let server: { url: string; stop: () => Promise<unknown> };
 let standIn: string;
@@ -192,7 +177,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ respond: simulated });
   const dir = mkdtempSync(join(tmpdir(), 'mtr-verl-tool-'));
   writeFileSync(join(dir, 'tools.json'), JSON.stringify([WIKI, SEAL]));
-  server = await serveTools(['--toolset', join(dir, 'tools.json'), '--base-url', fake.url, '--model', 'fake-model', '--grounding', 'gold', '--token', 's3cret']);
+  server = await serveCli('tools', ['--toolset', join(dir, 'tools.json'), '--base-url', fake.url, '--model', 'fake-model', '--grounding', 'gold', '--token', 's3cret']);
   standIn = writeVerlStandIn();
 });
 afterAll(async () => {

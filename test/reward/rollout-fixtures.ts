@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultInstructions } from '../../src/server/reward-app.js';
+import { seededRandom } from '../../src/carg/taxonomy.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 
 /**
@@ -26,16 +27,6 @@ export interface Rollout {
   expectedValid: boolean;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Item {
   source: string;
@@ -60,7 +51,7 @@ const ANSWER_SHAPES = ['none-after-think', 'none-after-information', 'one', 'sev
 const BREAKS = ['none', 'none', 'none', 'no-think', 'text-between', 'trailing', 'double-think', 'search-no-information', 'hermes-call'] as const;
 
 export function generateRollouts(seed = 12): Rollout[] {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const items = loadItems();
   const [instruction] = defaultInstructions();
