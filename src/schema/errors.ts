@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'E_TOOL_SCHEMA', // a tool schema breaks the unified template
   'E_STORE', // database problems
   'E_INPUT', // other malformed input (rollouts, tool files)
+  'E_EMPTY', // a job produced nothing (an export keeping 0 rows, no trace passing validation): the message says why
   'E_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -13,6 +13,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   E_MODEL_UNREACHABLE: 502,
   E_MODEL_OUTPUT: 502,
   E_MODEL: 502,
+  E_EMPTY: 422,
   E_STORE: 500,
   E_INTERNAL: 500,
 };
