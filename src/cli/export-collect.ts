@@ -7,8 +7,8 @@ import type { DatasetItem } from '../schema/item.js';
 import type { RunTool, TraceRecord } from '../schema/trace.js';
 import { type Db, readTraces } from '../store/index.js';
 import { listRuns, readItems } from '../store/verdicts.js';
-import { CHECK_NAMES, type CheckConfig, sftTraceIds } from '../validate/index.js';
-import { validateRuns } from './validate.js';
+import { CHECK_NAMES, type CheckConfig, type RemovalReason, removalReasons, sftTraceIds } from '../validate/index.js';
+import { type Cause, checkCauses, validateRuns } from './validate.js';
 
 /** The store side of `mtr export`: which traces and items go out, each with its system prompt and data_source. */
 
@@ -51,17 +51,22 @@ export interface Collected<T> {
   counts: Record<string, number>;
 }
 
-export function collectSft(db: Db, runIds: readonly number[], config: CheckConfig, o: CollectOptions): Collected<SftExample> & { hash: string } {
+/** SFT examples, the config hash of their verdicts, and why the finished traces left out failed. */
+export function collectSft(db: Db, runIds: readonly number[], config: CheckConfig, o: CollectOptions): Collected<SftExample> & { hash: string; reasons: RemovalReason[] } {
   const { verdicts, hash } = validateRuns(db, runIds, config);
   const keep = sftTraceIds(verdicts, CHECK_NAMES);
   const counts = { traces: 0, failed: 0, running: 0, invalid: 0, kept: 0 };
   const examples: SftExample[] = [];
+  const invalid = new Set<number>();
   for (const run of listRuns(db).filter((r) => runIds.includes(r.id))) {
     const items = new Map(readItems(db, run.id).map((i) => [i.id, i]));
     for (const trace of readTraces(db, run.id)) {
       counts.traces++;
       if (trace.status !== 'finished') counts[trace.status]++;
-      else if (!keep.has(trace.id)) counts.invalid++;
+      else if (!keep.has(trace.id)) {
+        counts.invalid++;
+        invalid.add(trace.id);
+      }
       else {
         counts.kept++;
         const item = items.get(trace.item_id)!;
@@ -70,7 +75,8 @@ export function collectSft(db: Db, runIds: readonly number[], config: CheckConfi
       }
     }
   }
-  return { examples, counts, hash };
+  // failed and running traces are counted apart (their way out is to resume generate)
+  return { examples, counts, hash, reasons: removalReasons(verdicts.filter((v) => invalid.has(v.trace_id))) };
 }
 
 /** The tools an item's prompt offers: those of its finished trace, else of its latest trace that has any. */
@@ -103,4 +109,20 @@ export function collectGrpo(db: Db, runIds: readonly number[], solved: Set<strin
     }
   }
   return { examples, counts };
+}
+
+const RESUME = 'resume the same mtr generate';
+
+/** Why rows were left out, each cause with its way out: the summary of an empty or near-empty export. */
+export function exportCauses(counts: Record<string, number>, reasons: readonly RemovalReason[], config: CheckConfig, o: { unsolvedBy?: string | undefined }): Cause[] {
+  const c = (what: string, hint: string): Cause[] => (counts[what] ? [{ what, count: counts[what]!, hint }] : []);
+  return [
+    ...c('failed', `traces failed in generation; ${RESUME} (transient failures are retried, --retry-failed retries every one)`),
+    ...c('running', `traces not finished; ${RESUME}`),
+    ...checkCauses(reasons, config),
+    ...c('not_search_r1', 'traces calling tools other than search; export with --dialect hermes'),
+    ...c('no_tools', `items without tool schemas in any trace; ${RESUME}, or --dialect search-r1 (it needs none)`),
+    ...c('solved', `items a rollout in ${o.unsolvedBy ?? '--unsolved-by'} solved; leave out --unsolved-by or use another score file`),
+    ...c('duplicates', 'rows repeating a kept question (normalised); kept once'),
+  ];
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { searchR1Prompt } from '../agent/search-r1.js';
 import { DATA_SOURCE_NAMES } from '../data/index.js';
 import { type GrpoExample, SEARCH_R1_DATA_SOURCES, searchR1GrpoRow, trlGrpoRow, verlRow } from '../export/grpo.js';
@@ -7,16 +7,17 @@ import { rowsToParquet } from '../export/parquet.js';
 import { isSearchR1Trace, SFT_FORMATS, type SftExample, type SftFormat, searchR1SftRow, sharegptDatasetInfo } from '../export/sft.js';
 import { type SplitName, splitExamples } from '../export/split.js';
 import { configTools, MTR_TOOL_AGENT, toolSetKey, VERL_TOOL_AGENT, verlToolConfig, verlTools } from '../export/verl.js';
-import { toJsonl, writeAtomic } from '../export/write.js';
+import { ExportFolder } from '../export/folder.js';
+import { toJsonl } from '../export/write.js';
 import { DIALECTS, type Dialect, SEARCH_R1_TOOL } from '../grammar/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
 import { listRuns, runProvenance } from '../store/verdicts.js';
 import { CHECK_NAMES, solvedItemIds } from '../validate/index.js';
 import { defineCommand } from './command.js';
-import { collectGrpo, collectSft, type SystemChoice } from './export-collect.js';
+import { collectGrpo, collectSft, exportCauses, type SystemChoice } from './export-collect.js';
 import { openStore, selectRuns, STORE_OPTIONS } from './stores.js';
-import { CHECK_OPTIONS, checkConfigFrom } from './validate.js';
+import { CHECK_OPTIONS, checkConfigFrom, formatCauses } from './validate.js';
 
 const FORMATS = { sft: ['trl', 'openai', 'sharegpt', 'jsonl'], grpo: ['verl', 'trl', 'jsonl'] } as const;
 
@@ -68,7 +69,8 @@ export default defineCommand({
       description:
         'sft: trl (messages, object arguments, tools as JSON text) | openai (string arguments, tool_call_id) | sharegpt (LLaMA-Factory, dataset_info.json) | jsonl (prompt + completion); grpo: verl (parquet + tool config YAML) | trl (GRPOTrainer: prompt, answers, data_source, id) | jsonl (verl rows)',
     },
-    out: { type: 'string', required: true, placeholder: 'DIR', description: 'directory for train/validation files, manifest.json (dataset_info.json for sharegpt, tool_config.yaml for verl)' },
+    out: { type: 'string', required: true, placeholder: 'DIR', description: 'directory for train/validation files, manifest.json (dataset_info.json for sharegpt, tool_config.yaml for verl); replaced whole, never mixed with an earlier export' },
+    overwrite: { type: 'boolean', description: 'replace --out even when it holds files that are not an mtr export (no manifest.json)' },
     dialect: {
       type: 'string',
       choices: DIALECTS,
@@ -96,7 +98,10 @@ export default defineCommand({
     const config = checkConfigFrom(o);
     const solved = o.unsolvedBy ? readSolved(o.unsolvedBy) : undefined;
     const db = openStore(o.db);
+    let folder: ExportFolder | undefined;
     try {
+      folder = new ExportFolder(o.out, { overwrite: Boolean(o.overwrite) });
+      for (const line of folder.recovered) process.stderr.write(`mtr export: ${line} (left by an export that was killed)\n`);
       const runIds = selectRuns(db, o.run);
       const dialect = (o.dialect ?? runsDialect(listRuns(db).filter((r) => runIds.includes(r.id)))) as Dialect;
       const system = systemFor({ stage, format: o.format, system: o.system, dialect });
@@ -114,10 +119,19 @@ export default defineCommand({
         if (bad) throw new MtrError('E_USAGE', `data_source: expected one Search-R1 scores (${SEARCH_R1_DATA_SOURCES.join(', ')}) for item ${bad.item.id}, got "${bad.dataSource}"; name it with --data-source`);
       }
       const splits = splitExamples(examples, o.seed, o.valRatio);
+      const unit = stage === 'sft' ? 'traces' : 'items';
+      const causes = exportCauses({ ...counts, duplicates: splits.duplicates }, 'reasons' in collected ? collected.reasons : [], config, o);
+      const rowCount = splits.train.length + splits.validation.length;
+      const total = counts[unit] ?? 0;
+      if (rowCount === 0) {
+        const why = total === 0 ? `runs ${runIds.join(', ')} hold no ${unit}; run mtr generate first` : `removed by: ${formatCauses(causes)}`;
+        throw new MtrError('E_EMPTY', `nothing to export (E_EMPTY): 0 of ${total} ${unit} kept, ${o.out} left as it was; ${why}`);
+      }
+      if (rowCount < 0.1 * total) process.stderr.write(`mtr export: kept only ${rowCount} of ${total} ${unit}; removed by: ${formatCauses(causes)}\n`);
       const names: SplitName[] = o.valRatio > 0 ? ['train', 'validation'] : ['train'];
       const files: Record<string, { file: string; rows: number }> = {};
       const write = (name: string, file: string, rows: readonly Record<string, unknown>[], parquet = false) => {
-        writeAtomic(join(o.out, file), parquet ? new Uint8Array(rowsToParquet(rows)) : toJsonl(rows));
+        folder!.write(file, parquet ? new Uint8Array(rowsToParquet(rows)) : toJsonl(rows));
         files[name] = { file, rows: rows.length };
       };
       const sftOpts = { keepThink: !o.dropThink, toolsColumn: system !== 'text' };
@@ -141,12 +155,12 @@ export default defineCommand({
       const toolNames = [...new Set(grpo.flatMap((e) => e.tools.map((t) => t.tool.api_name)))];
       const listed = configTools(grpo.map((e) => e.tools), perItemTools);
       if (stage === 'grpo' && o.format === 'verl' && !searchR1) {
-        writeAtomic(join(o.out, 'tool_config.yaml'), verlToolConfig(verlTools(listed), { url: o.toolsUrl, timeout: o.toolsTimeout }));
+        folder.write('tool_config.yaml', verlToolConfig(verlTools(listed), { url: o.toolsUrl, timeout: o.toolsTimeout }));
         files.tool_config = { file: 'tool_config.yaml', rows: listed.length };
       }
       if (o.format === 'sharegpt') {
         const info = Object.fromEntries(names.map((s) => [lfName(o.out, s), sharegptDatasetInfo(`${s}.jsonl`, { system: system !== 'none' && !searchR1, tools: sftOpts.toolsColumn && !searchR1 })]));
-        writeAtomic(join(o.out, 'dataset_info.json'), `${JSON.stringify(info, null, 2)}\n`);
+        folder.write('dataset_info.json', `${JSON.stringify(info, null, 2)}\n`);
       }
       const prompt = searchR1 ? loadPrompt('search-r1') : system === 'none' ? undefined : loadPrompt(system === 'text' ? 'agent-text' : 'agent-native');
       const byDataSource: Record<string, number> = {};
@@ -178,11 +192,15 @@ export default defineCommand({
         ...(o.format === 'sharegpt' ? { llamafactory: { dataset_dir: resolve(o.out), datasets: names.map((s) => lfName(o.out, s)), templates: 'qwen (Qwen2.5), qwen3 / qwen3_nothink (Qwen3), llama3 (Llama 3.1)' } } : {}),
         counts: { ...counts, duplicates: splits.duplicates, train: splits.train.length, validation: splits.validation.length },
         files,
+        removed: causes,
         provenance: runIds.map((id) => ({ run: id, calls: runProvenance(db, id) })),
       };
-      writeAtomic(join(o.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      folder.write('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+      folder.commit();
+      folder = undefined;
       process.stdout.write(`exported ${splits.train.length} train + ${splits.validation.length} validation ${stage} rows (${o.format}${searchR1 ? ', search-r1' : ''}) → ${o.out} (${JSON.stringify(manifest.counts)})\n`);
     } finally {
+      folder?.abort(); // an export that did not finish leaves --out as it was
       db.close();
     }
   },

@@ -1,7 +1,7 @@
 import { MtrError } from '../schema/errors.js';
 import { type Db, readTrace } from '../store/index.js';
 import { readItems, readVerdicts, unvalidatedTraceIds, writeVerdicts } from '../store/verdicts.js';
-import { type CheckConfig, CheckConfigSchema, checkConfigHash, formatReport, runChecks, summarizeVerdicts, type Verdict } from '../validate/index.js';
+import { type CheckConfig, CheckConfigSchema, checkConfigHash, formatReport, type RemovalReason, removalReasons, runChecks, summarizeVerdicts, type Verdict } from '../validate/index.js';
 import { defineCommand } from './command.js';
 import { openStore, selectRuns, STORE_OPTIONS } from './stores.js';
 
@@ -18,6 +18,27 @@ export const CHECK_OPTIONS = {
   maxTurns: { type: 'number', default: DEFAULTS.maxTurns, placeholder: 'N', description: 'most steps a kept trace may have' },
   maxChars: { type: 'number', default: DEFAULTS.maxChars, placeholder: 'N', description: 'most characters of the rendered trace' },
 } as const;
+
+const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** One cause of an empty or small result: what removed how many, and the way out. */
+export interface Cause {
+  what: string;
+  count: number;
+  hint: string;
+}
+
+/** Check failures as causes, each naming the flag (and its current value) that relaxes it. */
+export const checkCauses = (reasons: readonly RemovalReason[], config: CheckConfig): Cause[] =>
+  reasons.map((r) => ({
+    what: r.reason,
+    count: r.traces,
+    hint: `${r.only} for this alone; ${r.relaxedBy.length ? r.relaxedBy.map((x) => `${x.way} ${flag(x.setting)} (now ${config[x.setting]})`).join(' or ') : 'no flag relaxes it'}`,
+  }));
+
+/** The top causes on one line, most first: `wrong_answer 250 (…), failed 30 (…)`. */
+export const formatCauses = (causes: readonly Cause[], top = 5): string =>
+  [...causes].filter((c) => c.count > 0).sort((a, b) => b.count - a.count).slice(0, top).map((c) => `${c.what} ${c.count} (${c.hint})`).join(', ');
 
 export function checkConfigFrom(o: { f1Threshold: number; slotOverlap: number; slotMinTokens: number; maxTurns: number; maxChars: number }): CheckConfig {
   const parsed = CheckConfigSchema.safeParse({ f1Threshold: o.f1Threshold, slotOverlap: o.slotOverlap, slotMinTokens: o.slotMinTokens, maxTurns: o.maxTurns, maxChars: o.maxChars });
@@ -69,6 +90,11 @@ export default defineCommand({
       const report = summarizeVerdicts(verdicts);
       if (o.json) process.stdout.write(`${JSON.stringify({ config, config_hash: hash, runs, checked, report })}\n`);
       else process.stdout.write(`checked ${checked} new traces (config ${hash}, runs ${runs.join(', ')})\n${formatReport(report)}\n`);
+      if (report.traces === 0) throw new MtrError('E_EMPTY', `nothing validated (E_EMPTY): runs ${runs.join(', ')} hold no finished or failed traces; run or resume mtr generate first`);
+      if (report.passed.count === 0) {
+        const why = formatCauses(checkCauses(removalReasons(verdicts), config));
+        throw new MtrError('E_EMPTY', `no trace passed every check (E_EMPTY): 0 of ${report.traces}; failing: ${why}`);
+      }
     } finally {
       db.close();
     }

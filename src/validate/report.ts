@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { REASON_CODES, ReasonCodeSchema, type Verdict } from './verdict.js';
+import type { CheckConfig } from './config.js';
+import { REASON_CODES, type ReasonCode, ReasonCodeSchema, type Verdict } from './verdict.js';
 
 const Count = z.object({ count: z.number().int(), pct: z.number() });
 export const ValidationReportSchema = z.object({
@@ -57,4 +58,46 @@ export function formatReport(r: ValidationReport): string {
     'failed, by reason:',
     ...Object.entries(r.by_reason).filter(([, c]) => c.count > 0).map(([k, c]) => row(k, c)),
   ].join('\n');
+}
+
+/** The check settings that relax each reason; a reason not listed is fixed only by a different trace. */
+export interface Relaxation {
+  setting: keyof CheckConfig;
+  way: 'lower' | 'raise';
+}
+export const RELAXED_BY: Partial<Record<ReasonCode, readonly Relaxation[]>> = {
+  wrong_answer: [{ setting: 'f1Threshold', way: 'lower' }],
+  slot_disagreement: [{ setting: 'slotOverlap', way: 'lower' }, { setting: 'slotMinTokens', way: 'raise' }],
+  too_many_turns: [{ setting: 'maxTurns', way: 'raise' }],
+  too_long: [{ setting: 'maxChars', way: 'raise' }],
+};
+
+export interface RemovalReason {
+  reason: ReasonCode;
+  /** traces failing a check for this reason */
+  traces: number;
+  /** traces failing for this reason alone: relaxing it alone would keep them */
+  only: number;
+  relaxedBy: readonly Relaxation[];
+}
+
+/** Why traces failed, most frequent first: what an empty or near-empty result names and how to relax it. */
+export function removalReasons(verdicts: readonly Verdict[]): RemovalReason[] {
+  const reasonsOf = new Map<number, Set<ReasonCode>>();
+  for (const v of verdicts) {
+    if (v.result.pass) continue;
+    const set = reasonsOf.get(v.trace_id) ?? new Set<ReasonCode>();
+    set.add(v.result.reason);
+    reasonsOf.set(v.trace_id, set);
+  }
+  const tally = new Map<ReasonCode, RemovalReason>();
+  for (const set of reasonsOf.values()) {
+    for (const reason of set) {
+      const r = tally.get(reason) ?? { reason, traces: 0, only: 0, relaxedBy: RELAXED_BY[reason] ?? [] };
+      r.traces++;
+      if (set.size === 1) r.only++;
+      tally.set(reason, r);
+    }
+  }
+  return [...tally.values()].sort((a, b) => b.traces - a.traces || b.only - a.only || a.reason.localeCompare(b.reason));
 }
