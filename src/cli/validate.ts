@@ -33,7 +33,7 @@ export const checkCauses = (reasons: readonly RemovalReason[], config: CheckConf
   reasons.map((r) => ({
     what: r.reason,
     count: r.traces,
-    hint: `${r.only} for this alone; ${r.relaxedBy.length ? r.relaxedBy.map((x) => `${x.way} ${flag(x.setting)} (now ${config[x.setting]})`).join(' or ') : 'no flag relaxes it'}`,
+    hint: `${r.only} for this alone; ${r.relaxedBy.length ? r.relaxedBy.map((x) => `${x.way} ${flag(x.setting)} (now ${config[x.setting]})`).join(' or ') : r.reason === 'not_finished' ? 'resume the same mtr generate' : 'no flag relaxes it'}`,
   }));
 
 /** The top causes on one line, most first: `wrong_answer 250 (…), failed 30 (…)`. */
