@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isMtrError } from '../schema/errors.js';
 import { createMcpServer, DEFAULT_MCP_PAGE_SIZE } from './mcp.js';
+import { parseJson } from './middleware.js';
 import type { ToolService } from './tools-service.js';
 
 const rpcError = (status: number, code: number, message: string): Response =>
@@ -30,17 +32,20 @@ export class McpHttpSessions {
   /** `client` is who the per-client limit counts this session against (its remote address). */
   async handle(req: Request, client: string): Promise<Response> {
     const id = req.headers.get('mcp-session-id');
+    // Every POST body is parsed here, with the depth limit, and handed to the transport already parsed.
+    let body: unknown;
+    if (req.method === 'POST') {
+      try {
+        body = parseJson(await req.text(), 'body');
+      } catch (e) {
+        return rpcError(400, -32700, isMtrError(e) ? e.message : 'body: expected JSON-RPC (JSON), got an unreadable body');
+      }
+    }
     if (id) {
       const transport = this.transports.get(id);
-      return transport ? transport.handleRequest(req) : rpcError(404, -32001, `mcp-session-id: expected a live session, got "${id}" (unknown or ended; initialize again)`);
+      return transport ? transport.handleRequest(req, body === undefined ? undefined : { parsedBody: body }) : rpcError(404, -32001, `mcp-session-id: expected a live session, got "${id}" (unknown or ended; initialize again)`);
     }
     if (req.method !== 'POST') return rpcError(400, -32000, `expected an initialize POST to open a session, got ${req.method} without mcp-session-id`);
-    let body: unknown;
-    try {
-      body = await req.json();
-    } catch {
-      return rpcError(400, -32700, 'body: expected JSON-RPC (JSON), got invalid JSON');
-    }
     if (!isInitializeRequest(body)) return rpcError(400, -32000, 'expected an initialize request to open a session, got another message without mcp-session-id');
 
     const transport = new WebStandardStreamableHTTPServerTransport({

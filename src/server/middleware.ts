@@ -50,17 +50,57 @@ export function bearerToken(token: string | undefined, options: TokenOptions = {
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export const limitBody = (maxBytes: number): MiddlewareHandler =>
-  bodyLimit({ maxSize: maxBytes, onError: (c) => c.json({ error: `expected a body of at most ${maxBytes} bytes, got more` }, 413) });
+  bodyLimit({ maxSize: maxBytes, onError: (c) => c.json({ error: `body: expected at most ${maxBytes} bytes (the size limit, --max-body-bytes), got more` }, 413) });
 
-/** The request's JSON body, or E_INPUT (→ 400) with what was wrong. */
+/**
+ * How deep JSON may nest in a request (arrays and objects; the outermost is level 1). JSON.parse copes with any
+ * depth, but what reads the value next (JSON.stringify in messages, zod, ajv, canonical keys) recurses:
+ * JSON.stringify overflows the stack between 3,000 and 5,000 levels. No client we serve nests past a dozen.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests deeper than `max`, found without recursion (a stack of pending containers). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [object, number][] = typeof value === 'object' && value !== null ? [[value, 1]] : [];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [v, depth] = next;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** JSON text parsed for `field`, or E_INPUT (→ 400) saying what was wrong: invalid JSON, or nested past MAX_JSON_DEPTH. */
+export function parseJson(text: string, field: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new MtrError('E_INPUT', `${field}: expected JSON, got invalid JSON (${(e as Error).message})`, { field });
+  }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new MtrError('E_INPUT', `${field}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`, { field, limit: MAX_JSON_DEPTH });
+  return value;
+}
+
+/** The request's JSON body (within the size limit, checked by limitBody, and the depth limit), or E_INPUT (→ 400). */
 export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') throw new MtrError('E_INPUT', 'body: expected a JSON object, got an empty body');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new MtrError('E_INPUT', `body: expected JSON, got invalid JSON (${(e as Error).message})`);
-  }
+  return parseJson(text, 'body');
+}
+
+/** What a JSON value is, for "got …" in messages: null, a list, a string, a number, a boolean or an object. */
+export function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return typeof v === 'undefined' ? 'nothing' : `a ${typeof v}`;
+}
+
+/** A value as JSON text for a message, cut at 80 characters (a body may be megabytes). */
+export function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 }
 
 /** A request field that is wrong: E_INPUT (→ 400) naming the field. */

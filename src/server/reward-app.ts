@@ -10,7 +10,7 @@ import { type ScoreResult, zeroComponents } from '../reward/score.js';
 import { summarize } from '../reward/summary.js';
 import { isMtrError } from '../schema/errors.js';
 import { errorHandler } from './errors.js';
-import { badField, bearerToken, DEFAULT_MAX_BODY_BYTES, isObject, jsonBody, limitBody } from './middleware.js';
+import { badField, bearerToken, DEFAULT_MAX_BODY_BYTES, isObject, jsonBody, kindOf, limitBody, parseJson, shown } from './middleware.js';
 
 export interface RewardAppOptions {
   token?: string;
@@ -32,9 +32,9 @@ export function defaultInstructions(): string[] {
 function stringList(body: Record<string, unknown>, field: string, length?: number): string[] | undefined {
   const v = body[field];
   if (v === undefined) return undefined;
-  if (!Array.isArray(v)) throw badField(field, `expected a list, got ${typeof v}`);
+  if (!Array.isArray(v)) throw badField(field, `expected a list, got ${kindOf(v)}`);
   const i = v.findIndex((x) => typeof x !== 'string');
-  if (i >= 0) throw badField(`${field}[${i}]`, `expected a string, got ${JSON.stringify(v[i])}`);
+  if (i >= 0) throw badField(`${field}[${i}]`, `expected a string, got ${shown(v[i])}`);
   if (length !== undefined && v.length !== length) throw badField(field, `expected ${length} entries (one per query), got ${v.length}`);
   return v as string[];
 }
@@ -44,20 +44,20 @@ export function labelGold(label: unknown, field: string): string[] {
   let v = label;
   if (typeof v === 'string' && v.trim().startsWith('[')) {
     try {
-      v = JSON.parse(v);
+      v = parseJson(v, field);
     } catch {
-      /* a plain answer that starts with "[" */
+      /* a plain answer that starts with "[" (or nests past the depth limit: then not a list of answers either) */
     }
   }
   if (isObject(v) && 'target' in v) v = v.target;
   const gold = typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
-  if (!gold || !gold.some((g) => g.trim() !== '')) throw badField(field, `expected a gold answer (string, list of strings or {"target": …}), got ${JSON.stringify(label)}`);
+  if (!gold || !gold.some((g) => g.trim() !== '')) throw badField(field, `expected a gold answer (string, list of strings or {"target": …}), got ${shown(label)}`);
   return gold;
 }
 
 const asDialect = (v: unknown, field: string): Dialect | undefined => {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(DIALECTS as readonly string[]).includes(v)) throw badField(field, `expected one of ${DIALECTS.join(', ')}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !(DIALECTS as readonly string[]).includes(v)) throw badField(field, `expected one of ${DIALECTS.join(', ')}, got ${shown(v)}`);
   return v as Dialect;
 };
 
@@ -97,12 +97,12 @@ export function createRewardApp(options: RewardAppOptions = {}): Hono {
    */
   app.post('/get_reward', ...guard, async (c) => {
     const body = await jsonBody(c);
-    if (!isObject(body)) throw badField('body', 'expected {"query": [...], "prompts": [...], "labels": [...]}, got ' + (Array.isArray(body) ? 'a list' : typeof body));
+    if (!isObject(body)) throw badField('body', 'expected {"query": [...], "prompts": [...], "labels": [...]}, got ' + kindOf(body));
     const query = stringList(body, 'query');
     if (!query) throw badField('query', 'expected a list of prompt+response strings, got none');
     const prompts = stringList(body, 'prompts', query.length);
     const labels = body.labels;
-    if (!Array.isArray(labels) || labels.length !== query.length) throw badField('labels', `expected ${query.length} gold answers (one per query), got ${Array.isArray(labels) ? labels.length : JSON.stringify(labels)}`);
+    if (!Array.isArray(labels) || labels.length !== query.length) throw badField('labels', `expected ${query.length} gold answers (one per query), got ${Array.isArray(labels) ? labels.length : shown(labels)}`);
     const sources = stringList(body, 'data_sources', query.length);
     const source = typeof body.data_source === 'string' ? body.data_source : undefined;
     const dialects = stringList(body, 'dialects', query.length);
@@ -126,7 +126,7 @@ export function createRewardApp(options: RewardAppOptions = {}): Hono {
   app.post('/score', ...guard, async (c) => {
     const body = await jsonBody(c);
     const items = Array.isArray(body) ? body : isObject(body) ? body.items : undefined;
-    if (!Array.isArray(items)) throw badField('body', 'expected a list of rollouts or {"items": [...]}, got ' + typeof body);
+    if (!Array.isArray(items)) throw badField('body', 'expected a list of rollouts or {"items": [...]}, got ' + (!isObject(body) ? kindOf(body) : body.items === undefined ? 'an object without "items"' : `"items": ${kindOf(body.items)}`));
     const { results } = perItem<ScoreResult | { reward: number; components: ReturnType<typeof zeroComponents>; error: string }>(
       items.length,
       (i) => scoreRollout(items[i], config, { file: 'request', path: `items[${i}]` }, context),

@@ -1,9 +1,8 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
-import { isMtrError } from '../schema/errors.js';
 import { DatasetItemSchema } from '../schema/item.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, failureOf } from './errors.js';
 import { McpHttpSessions } from './mcp-http.js';
-import { badField, bearerToken, DEFAULT_MAX_BODY_BYTES, isObject, jsonBody, limitBody } from './middleware.js';
+import { badField, bearerToken, DEFAULT_MAX_BODY_BYTES, isObject, jsonBody, limitBody, shown } from './middleware.js';
 import type { Caller, ToolService } from './tools-service.js';
 import type { SessionItem } from './tools-sessions.js';
 import { undoArgumentRenames } from './tools-names.js';
@@ -62,13 +61,13 @@ interface BatchCall {
 
 function parseBatch(body: unknown): { calls: BatchCall[]; session?: string } {
   const list = Array.isArray(body) ? body : isObject(body) ? body.calls : undefined;
-  if (!Array.isArray(list)) throw badField('body', `expected {"calls": [{"name", "arguments"}, ...]} or a list of calls, got ${JSON.stringify(body)?.slice(0, 80)}`);
+  if (!Array.isArray(list)) throw badField('body', `expected {"calls": [{"name", "arguments"}, ...]} or a list of calls, got ${shown(body)}`);
   const session = isObject(body) && body.session !== undefined ? body.session : undefined;
-  if (session !== undefined && typeof session !== 'string') throw badField('session', `expected a string, got ${JSON.stringify(session)}`);
+  if (session !== undefined && typeof session !== 'string') throw badField('session', `expected a string, got ${shown(session)}`);
   const calls = list.map((v, i) => {
-    if (!isObject(v)) throw badField(`calls[${i}]`, `expected {"name", "arguments"}, got ${JSON.stringify(v)}`);
-    if (typeof v.name !== 'string' || !v.name) throw badField(`calls[${i}].name`, `expected a tool name, got ${JSON.stringify(v.name)}`);
-    if (v.session !== undefined && typeof v.session !== 'string') throw badField(`calls[${i}].session`, `expected a string, got ${JSON.stringify(v.session)}`);
+    if (!isObject(v)) throw badField(`calls[${i}]`, `expected {"name", "arguments"}, got ${shown(v)}`);
+    if (typeof v.name !== 'string' || !v.name) throw badField(`calls[${i}].name`, `expected a tool name, got ${shown(v.name)}`);
+    if (v.session !== undefined && typeof v.session !== 'string') throw badField(`calls[${i}].session`, `expected a string, got ${shown(v.session)}`);
     return { name: v.name, arguments: v.arguments ?? {}, ...(typeof v.session === 'string' ? { session: v.session } : {}) };
   });
   return { calls, ...(session ? { session } : {}) };
@@ -84,9 +83,9 @@ function parseSessionItem(body: unknown, id: string, known: (itemId: string) => 
   if (isObject(body) && body.item_id !== undefined) {
     const found = itemId === undefined ? undefined : known(itemId);
     if (found) return body.position === undefined ? found : { item: found.item, position: parsePosition(body.position) };
-    if (body.item === undefined) throw badField('item_id', `expected the id of an item of the served run (mtr serve tools --from-run), got ${JSON.stringify(body.item_id)}`);
+    if (body.item === undefined) throw badField('item_id', `expected the id of an item of the served run (mtr serve tools --from-run), got ${shown(body.item_id)}`);
   }
-  if (!isObject(body) || !isObject(body.item)) throw badField('item', `expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}} or {"item_id"}, got ${JSON.stringify(body)?.slice(0, 80)}`);
+  if (!isObject(body) || !isObject(body.item)) throw badField('item', `expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}} or {"item_id"}, got ${shown(body)}`);
   const item = DatasetItemSchema.safeParse({ id: itemId ?? id, dataset: 'session', ...body.item });
   if (!item.success) {
     const issue = item.error.issues[0]!;
@@ -97,7 +96,7 @@ function parseSessionItem(body: unknown, id: string, known: (itemId: string) => 
 
 function parsePosition(p: unknown): { index: number; total: number } {
   if (!isObject(p) || !Number.isInteger(p.index) || !Number.isInteger(p.total) || (p.index as number) < 0 || (p.total as number) < (p.index as number)) {
-    throw badField('position', `expected {"index": i, "total": n} with 0 ≤ i ≤ n integers, got ${JSON.stringify(p)}`);
+    throw badField('position', `expected {"index": i, "total": n} with 0 ≤ i ≤ n integers, got ${shown(p)}`);
   }
   return { index: p.index as number, total: p.total as number };
 }
@@ -143,7 +142,7 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
       // One failed simulation does not sink the batch: its entry says what failed.
       const results = await Promise.all(
         calls.map((call) =>
-          service.call(call.name, call.arguments, contextOf(c, call.session ?? session)).catch((e: unknown) => ({ failure: { code: isMtrError(e) ? e.code : 'E_INTERNAL', message: isMtrError(e) ? e.message : 'internal error' } })),
+          service.call(call.name, call.arguments, contextOf(c, call.session ?? session)).catch((e: unknown) => ({ failure: failureOf(e, `POST /v1/batch ${call.name}`) })),
         ),
       );
       return c.json({ results });
@@ -168,7 +167,7 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
     } catch (e) {
       // StableToolBench's client turns any status but 200 into "error sending request" (12) and drops the
       // body; its own error string for a broken API ("API not working error...", status 6) keeps the reason.
-      return c.json({ error: VIRTUAL_API_NOT_WORKING, response: `tool simulator failed: ${isMtrError(e) ? e.message : 'internal error'}` });
+      return c.json({ error: VIRTUAL_API_NOT_WORKING, response: `tool simulator failed: ${failureOf(e, `POST /virtual ${name}`).message}` });
     }
   });
 

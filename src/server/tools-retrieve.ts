@@ -3,7 +3,7 @@ import type { Observation } from '../schema/trace.js';
 import { passageContents } from '../tools/corpus.js';
 import { searchHitsOf } from '../tools/real.js';
 import type { ToolTemplate } from '../schema/tool.js';
-import { badField, isObject } from './middleware.js';
+import { badField, isObject, shown } from './middleware.js';
 
 /**
  * Search-R1's retrieval server (`search_r1/search/retrieval_server.py`, `POST /retrieve`), answered by whatever
@@ -32,12 +32,12 @@ export interface RetrievedDocument {
 export type RetrieveResult = { document: RetrievedDocument; score: number } | RetrievedDocument;
 
 export function parseRetrieveRequest(body: unknown): RetrieveRequest {
-  if (!isObject(body)) throw badField('body', `expected {"queries": [...], "topk": k, "return_scores": true}, got ${JSON.stringify(body)?.slice(0, 80)}`);
+  if (!isObject(body)) throw badField('body', `expected {"queries": [...], "topk": k, "return_scores": true}, got ${shown(body)}`);
   const { queries, topk, return_scores: scores, session } = body;
-  if (!Array.isArray(queries) || !queries.every((q) => typeof q === 'string')) throw badField('queries', `expected a list of strings, got ${JSON.stringify(queries)?.slice(0, 80)}`);
-  if (topk !== undefined && topk !== null && !(Number.isInteger(topk) && (topk as number) >= 0)) throw badField('topk', `expected a whole number ≥ 0 or null, got ${JSON.stringify(topk)}`);
-  if (scores !== undefined && typeof scores !== 'boolean') throw badField('return_scores', `expected true or false, got ${JSON.stringify(scores)}`);
-  if (session !== undefined && typeof session !== 'string') throw badField('session', `expected a string, got ${JSON.stringify(session)}`);
+  if (!Array.isArray(queries) || !queries.every((q) => typeof q === 'string')) throw badField('queries', `expected a list of strings, got ${shown(queries)}`);
+  if (topk !== undefined && topk !== null && !(Number.isInteger(topk) && (topk as number) >= 0)) throw badField('topk', `expected a whole number ≥ 0 or null, got ${shown(topk)}`);
+  if (scores !== undefined && typeof scores !== 'boolean') throw badField('return_scores', `expected true or false, got ${shown(scores)}`);
+  if (session !== undefined && typeof session !== 'string') throw badField('session', `expected a string, got ${shown(session)}`);
   return { queries, topk: (topk as number | null | undefined) || DEFAULT_RETRIEVE_TOPK, return_scores: scores === true, ...(session ? { session } : {}) };
 }
 

@@ -1,5 +1,5 @@
 import type { Observation } from '../schema/trace.js';
-import { badField, isObject } from './middleware.js';
+import { badField, isObject, MAX_JSON_DEPTH, nestsDeeperThan, shown } from './middleware.js';
 import { changeName, FUNCTION_NAME_MAX, standardize, toolbenchFunctionName } from './tools-names.js';
 
 export { standardize } from './tools-names.js';
@@ -23,10 +23,10 @@ export interface VirtualResponse {
 }
 
 export function parseVirtualRequest(body: unknown): VirtualRequest {
-  if (!isObject(body)) throw badField('body', `expected {"category", "tool_name", "api_name", "tool_input", "strip"}, got ${Array.isArray(body) ? 'a list' : JSON.stringify(body)}`);
+  if (!isObject(body)) throw badField('body', `expected {"category", "tool_name", "api_name", "tool_input", "strip"}, got ${Array.isArray(body) ? 'a list' : shown(body)}`);
   const b = body;
-  for (const f of ['api_name', 'tool_name']) if (typeof b[f] !== 'string' || !(b[f] as string).trim()) throw badField(f, `expected a non-empty string, got ${JSON.stringify(b[f])}`);
-  for (const f of ['category', 'strip', 'toolbench_key']) if (b[f] !== undefined && typeof b[f] !== 'string') throw badField(f, `expected a string, got ${JSON.stringify(b[f])}`);
+  for (const f of ['api_name', 'tool_name']) if (typeof b[f] !== 'string' || !(b[f] as string).trim()) throw badField(f, `expected a non-empty string, got ${shown(b[f])}`);
+  for (const f of ['category', 'strip', 'toolbench_key']) if (b[f] !== undefined && typeof b[f] !== 'string') throw badField(f, `expected a string, got ${shown(b[f])}`);
   const raw = b.tool_input ?? '';
   let input: VirtualRequest['input'];
   if (typeof raw === 'string') {
@@ -36,6 +36,8 @@ export function parseVirtualRequest(body: unknown): VirtualRequest {
       input = { ok: false, text: raw };
     }
   } else input = { ok: true, value: raw };
+  // JSON text inside the body gets the body's depth limit (the body's own depth was checked when it was parsed)
+  if (input.ok && nestsDeeperThan(input.value, MAX_JSON_DEPTH)) throw badField('tool_input', `expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`);
   return { category: (b.category as string | undefined) ?? '', tool_name: b.tool_name as string, api_name: b.api_name as string, input };
 }
 

@@ -16,21 +16,21 @@ describe('reward server over a real socket', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('scores concurrent batches, each answered with its own rewards, and survives bad requests in between', async () => {
+  it('scores concurrent batches, each answered with its own rewards, and survives bad requests in between (malformed, too big, wrong token, too deep)', async () => {
     const batch = (n: number) => ({
       query: Array.from({ length: 20 }, (_, i) => `Q${n}.${i}<think>t</think><answer>${i % 2 ? 'wrong' : `gold ${n}`}</answer>`),
       prompts: Array.from({ length: 20 }, (_, i) => `Q${n}.${i}`),
       labels: Array.from({ length: 20 }, () => `gold ${n}`),
     });
     const good = Array.from({ length: 12 }, (_, n) => post('/get_reward', JSON.stringify(batch(n))));
-    const bad = [post('/get_reward', '{"query": [1'), post('/score', 'x'.repeat(70 * 1024)), post('/score', '[]', 'wrong')];
+    const bad = [post('/get_reward', '{"query": [1'), post('/score', 'x'.repeat(70 * 1024)), post('/score', '[]', 'wrong'), post('/score', '['.repeat(30_000) + ']'.repeat(30_000))];
     const [goodRes, badRes] = await Promise.all([Promise.all(good), Promise.all(bad)]);
     for (const res of goodRes) {
       expect(res.status).toBe(200);
       const body = (await res.json()) as { extra_logs: { em: number[] } };
       expect(body.extra_logs.em).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 0 : 1)));
     }
-    expect(badRes.map((r) => r.status)).toEqual([400, 413, 401]);
+    expect(badRes.map((r) => r.status)).toEqual([400, 413, 401, 400]);
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
   });
