@@ -3,7 +3,7 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage }
 import { MtrError } from '../schema/errors.js';
 import type { ToolCall } from '../schema/index.js';
 import type { ModelConfig } from './config.js';
-import { classifyError, httpStatus, withRetry } from './retry.js';
+import { classifyError, httpStatus, MalformedReplyError, withRetry } from './retry.js';
 import type { ChatMessage, ChatModel, Completion, GenerateOptions } from './types.js';
 
 type Format = 'json_schema' | 'json_object' | 'none';
@@ -55,14 +55,26 @@ export class OpenAIChatModel implements ChatModel {
     let formatError: unknown;
     for (const format of formats) {
       const before = retries;
+      let attemptStarted = performance.now();
       try {
-        const message = await withRetry(() => client.invoke(input, callOptions(format, options)), {
-          maxRetries: this.config.maxRetries,
-          baseMs: this.config.retryBaseMs,
-          maxMs: this.config.retryMaxMs,
-          signal: options.signal,
-          onRetry: () => retries++,
-        });
+        const message = await withRetry(
+          () => {
+            attemptStarted = performance.now();
+            return client.invoke(input, callOptions(format, options));
+          },
+          {
+            maxRetries: this.config.maxRetries,
+            baseMs: this.config.retryBaseMs,
+            maxMs: this.config.retryMaxMs,
+            signal: options.signal,
+            retryConnectFailures: true, // probed at start-up: "refused" now means restarting
+            onRetry: ({ retry, error }) => {
+              retries++;
+              const raw = rawReply(error);
+              options.onRetry?.({ retry, error: describeCause(error, { model: this.model, timeoutMs: this.config.timeoutMs }), latencyMs: Math.round(performance.now() - attemptStarted), ...(raw === undefined ? {} : { raw }) });
+            },
+          },
+        );
         if (options.jsonSchema && this.config.structured === 'auto') this.format = format; // remember the fallback
         return this.completion(message, started, retries);
       } catch (e) {
@@ -87,7 +99,7 @@ export class OpenAIChatModel implements ChatModel {
       client = new RawCompletions({
         model: this.model,
         apiKey: this.config.apiKey || 'EMPTY', // local servers want no key, the SDK insists on one
-        configuration: { baseURL: this.baseUrl },
+        configuration: { baseURL: this.baseUrl, fetch: checkedFetch },
         temperature,
         maxTokens,
         timeout: this.config.timeoutMs,
@@ -129,12 +141,47 @@ export class OpenAIChatModel implements ChatModel {
     if (e instanceof MtrError) return e;
     const cause = describeCause(e, { model: this.model, timeoutMs: this.config.timeoutMs });
     if (classifyError(e) === 'fatal_unreachable') return unreachableError(this.baseUrl, cause);
+    const raw = rawReply(e);
     return new MtrError('E_MODEL', `model ${this.model} at ${this.baseUrl} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${cause}`, {
       baseUrl: this.baseUrl,
       status: httpStatus(e),
       attempts,
+      ...(raw === undefined ? {} : { raw }),
     });
   }
+}
+
+/**
+ * fetch for the SDK that reads the whole body inside the request's timeout and refuses a 2xx body that is no
+ * chat completion (cut off, not JSON, no choices) with a retryable MalformedReplyError keeping the text;
+ * without it the SDK throws a bare SyntaxError, or LangChain a TypeError, and the text is lost.
+ */
+async function checkedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (res.ok && String(url).endsWith('/chat/completions')) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      throw new MalformedReplyError(`the server answered with malformed JSON (${text.length} chars): ${(e as Error).message}`, text);
+    }
+    const choices = (body as { choices?: unknown } | null)?.choices;
+    if (!Array.isArray(choices) || !choices.length || typeof choices[0]?.message !== 'object' || choices[0].message === null) {
+      throw new MalformedReplyError(`the server answered 200 without a chat completion (expected {choices: [{message}]}, got ${oneLine(text, 80)})`, text);
+    }
+  }
+  return new Response(res.status === 204 ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/** The text the server sent with a failure, when it sent one (a garbled body, or an HTTP error's body). */
+function rawReply(e: unknown): string | undefined {
+  for (let cur: unknown = e; cur && typeof cur === 'object'; cur = (cur as { cause?: unknown }).cause) {
+    if (cur instanceof MalformedReplyError) return cur.raw;
+    const body = (cur as { error?: unknown }).error;
+    if (httpStatus(cur) !== undefined && body !== undefined) return typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  return undefined;
 }
 
 function callOptions(format: Format, options: GenerateOptions): ChatOpenAICompletionsCallOptions {
@@ -207,6 +254,9 @@ export function describeCause(e: unknown, context: { model?: string; timeoutMs?:
     const { code, name } = cur as { code?: unknown; name?: unknown };
     if (typeof code === 'string' && /^E[A-Z_]+$|^UND_ERR/.test(code)) return `${REASONS[code] ?? 'connection failed'} (${code})`;
     if (name === 'TimeoutError' || (cur as object).constructor?.name === 'APIConnectionTimeoutError') return `no answer within ${context.timeoutMs ?? '?'} ms`;
+  }
+  for (let cur: unknown = e; cur && typeof cur === 'object'; cur = (cur as { cause?: unknown }).cause) {
+    if (cur instanceof MalformedReplyError) return oneLine(cur.message);
   }
   if (e instanceof SyntaxError) return oneLine(`the server answered with malformed JSON: ${message}`);
   return oneLine(message);

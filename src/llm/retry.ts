@@ -14,6 +14,20 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
 ]);
 
+/**
+ * A 2xx reply whose body is not a chat completion (cut off, not JSON, no `choices`): the server or a proxy
+ * broke the reply, so another try is worth it. `raw` keeps the text for the store.
+ */
+export class MalformedReplyError extends Error {
+  override readonly name = 'MalformedReplyError';
+  constructor(
+    message: string,
+    readonly raw: string,
+  ) {
+    super(message);
+  }
+}
+
 type ErrorLike = { name?: unknown; code?: unknown; status?: unknown; cause?: unknown; error?: unknown; message?: unknown; headers?: unknown };
 
 /** The openai SDK's errors keep the default `name`, so their class is told by constructor name. */
@@ -45,11 +59,16 @@ function isQuotaExhausted(e: unknown): boolean {
   return chain(e).some((c) => c.code === 'insufficient_quota' || (typeof c.error === 'object' && c.error !== null && (c.error as ErrorLike).code === 'insufficient_quota'));
 }
 
+/** A socket that found nobody listening (refused, no such host): final at start-up, transient once the server has answered. */
+export const isConnectFailure = (e: unknown): boolean => httpStatus(e) === undefined && UNREACHABLE_CODES.has(socketCode(e) ?? '') && socketCode(e) !== 'ERR_INVALID_URL';
+
 /** Should this failure be retried, reported as "cannot reach the model", or reported as is? Pure. */
 export function classifyError(e: unknown): ErrorClass {
   if (e instanceof MtrError) return e.code === 'E_MODEL_UNREACHABLE' ? 'fatal_unreachable' : 'fatal';
   const links = chain(e);
   if (links.some((c) => c.name === 'AbortError' || className(c) === 'APIUserAbortError')) return 'fatal'; // the caller cancelled
+  // a cut-off or garbled 200 body: the fetch wrapper's MalformedReplyError, or a JSON parse error from the SDK
+  if (links.some((c) => c.name === 'MalformedReplyError' || c instanceof SyntaxError)) return 'retry';
   const status = httpStatus(e);
   if (status !== undefined) {
     if (status === 429 && isQuotaExhausted(e)) return 'fatal';
@@ -107,6 +126,11 @@ export interface RetryOptions {
   onRetry?: (info: RetryInfo) => void;
   /** injectable for tests */
   random?: () => number;
+  /**
+   * Also retry "nobody listening" (connection refused, host not found): right for a server that answered at
+   * start-up and is restarting, wrong at start-up (the user must act, so that fails at once).
+   */
+  retryConnectFailures?: boolean;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -134,7 +158,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
     try {
       return await fn(attempt);
     } catch (error) {
-      if (attempt >= options.maxRetries || classifyError(error) !== 'retry' || options.signal?.aborted) throw error;
+      const transient = classifyError(error) === 'retry' || (options.retryConnectFailures === true && isConnectFailure(error));
+      if (attempt >= options.maxRetries || !transient || options.signal?.aborted) throw error;
       const hinted = retryAfterMs(error);
       const delayMs = hinted !== undefined ? Math.min(hinted, maxMs) : backoffMs(attempt, options.baseMs, maxMs, options.random);
       options.onRetry?.({ retry: attempt + 1, delayMs, error });

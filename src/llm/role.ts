@@ -4,7 +4,7 @@ import type { ModelCall, Role } from '../schema/model-call.js';
 import type { JsonSchema } from '../schema/tool-convert.js';
 import type { Prompt } from '../prompts/index.js';
 import { generateJson } from './structured.js';
-import type { ChatMessage, ChatModel, Completion, GenerateOptions } from './types.js';
+import type { ChatMessage, ChatModel, Completion, FailedRequest, GenerateOptions } from './types.js';
 
 /** A model serving one role, with that role's concurrency limit and sampling parameters. */
 export interface RoleModel {
@@ -20,13 +20,13 @@ export interface RoleModel {
 /** Receives every model call, successful or not, so it can be stored with the trace. */
 export type CallSink = (call: ModelCall) => void;
 
-function record(rm: RoleModel, prompt: Prompt, sink: CallSink, attempt: number, c: Partial<Completion>, ok: boolean, error?: string, raw?: string): void {
+function record(rm: RoleModel, prompt: Prompt, sink: CallSink, attempt: number, c: Partial<Completion>, ok: boolean, error?: string, raw?: string, extra: Record<string, unknown> = {}): void {
   sink({
     role: rm.role,
     model: c.model ?? rm.model.model,
     prompt_file: prompt.file,
     prompt_hash: prompt.hash,
-    params: { temperature: rm.temperature, max_tokens: rm.maxTokens, backend: rm.model.backend, ...(c.retries ? { retries: c.retries } : {}) },
+    params: { temperature: rm.temperature, max_tokens: rm.maxTokens, backend: rm.model.backend, ...(c.retries ? { retries: c.retries } : {}), ...extra },
     tokens_in: c.tokensIn ?? 0,
     tokens_out: c.tokensOut ?? 0,
     latency_ms: c.latencyMs ?? 0,
@@ -37,15 +37,26 @@ function record(rm: RoleModel, prompt: Prompt, sink: CallSink, attempt: number, 
   });
 }
 
+/** A request the backend retried: stored as a failed call (params.retry says which), with the server's raw text. */
+const recordRetry = (rm: RoleModel, prompt: Prompt, sink: CallSink, attempt: number, f: FailedRequest): void =>
+  record(rm, prompt, sink, attempt, { latencyMs: f.latencyMs }, false, `retried: ${f.error}`, f.raw, { retry: f.retry });
+
+/** The raw text a failure carries (a garbled reply, an error body), if any. */
+const rawOf = (e: unknown): string | undefined => {
+  const raw = isMtrError(e) ? e.details?.raw : undefined;
+  return typeof raw === 'string' ? raw : undefined;
+};
+
 /** A free-text call (the agent's turn). Failures are recorded, then rethrown. */
 export async function textCall(rm: RoleModel, prompt: Prompt, messages: ChatMessage[], sink: CallSink, options: GenerateOptions = {}): Promise<Completion> {
   const started = performance.now();
   try {
-    const completion = await rm.queue.add(() => rm.model.generate(messages, { temperature: rm.temperature, maxTokens: rm.maxTokens, ...options }));
+    const onRetry = (f: FailedRequest) => recordRetry(rm, prompt, sink, 1, f);
+    const completion = await rm.queue.add(() => rm.model.generate(messages, { temperature: rm.temperature, maxTokens: rm.maxTokens, onRetry, ...options }));
     record(rm, prompt, sink, 1, completion, true);
     return completion;
   } catch (e) {
-    record(rm, prompt, sink, 1, { latencyMs: performance.now() - started }, false, isMtrError(e) ? `${e.code}: ${e.message}` : String(e));
+    record(rm, prompt, sink, 1, { latencyMs: performance.now() - started }, false, isMtrError(e) ? `${e.code}: ${e.message}` : String(e), rawOf(e));
     throw e;
   }
 }
@@ -67,13 +78,14 @@ export async function jsonCall(rm: RoleModel, prompt: Prompt, messages: ChatMess
             attempts = a.attempt;
             record(rm, prompt, sink, a.attempt, a.completion ?? {}, a.ok, a.error, a.ok ? undefined : a.raw);
           },
+          onRetry: (f) => recordRetry(rm, prompt, sink, f.attempt, f),
         }),
     );
     return result.value;
   } catch (e) {
     // Output-shape failures were recorded attempt by attempt; a transport failure has no attempt yet.
     if (!(isMtrError(e) && e.code === 'E_MODEL_OUTPUT')) {
-      record(rm, prompt, sink, attempts + 1, { latencyMs: performance.now() - started }, false, isMtrError(e) ? `${e.code}: ${e.message}` : String(e));
+      record(rm, prompt, sink, attempts + 1, { latencyMs: performance.now() - started }, false, isMtrError(e) ? `${e.code}: ${e.message}` : String(e), rawOf(e));
     }
     throw e;
   }

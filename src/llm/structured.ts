@@ -2,7 +2,7 @@ import { fillPrompt, loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
 import { formatErrors, validateJson } from '../schema/json-schema.js';
 import type { JsonSchema } from '../schema/tool-convert.js';
-import type { ChatMessage, ChatModel, Completion } from './types.js';
+import type { ChatMessage, ChatModel, Completion, FailedRequest } from './types.js';
 
 /** One try at a JSON answer, reported whether it worked or not so callers can store it. */
 export interface Attempt {
@@ -22,6 +22,8 @@ export interface GenerateJsonOptions {
   maxTokens?: number;
   signal?: AbortSignal;
   onAttempt?: (attempt: Attempt) => void;
+  /** each failed request the backend retried, with the attempt it belongs to */
+  onRetry?: (failure: FailedRequest & { attempt: number }) => void;
 }
 
 export interface JsonResult {
@@ -110,6 +112,7 @@ export async function generateJson(model: ChatModel, messages: ChatMessage[], op
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
       ...(opts.maxTokens === undefined ? {} : { maxTokens: opts.maxTokens }),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onRetry ? { onRetry: (f: FailedRequest) => opts.onRetry?.({ ...f, attempt }) } : {}),
     });
     const raw = completion.text;
     const checked = checkJsonAnswer(raw, opts.name, opts.schema);

@@ -20,6 +20,17 @@ export interface GenerateOptions {
   maxTokens?: number;
   stop?: string[];
   signal?: AbortSignal;
+  /** Each failed request that is retried (5xx, 429, timeout, cut-off body…), so the caller can store it. */
+  onRetry?: (failure: FailedRequest) => void;
+}
+
+/** A request that failed and was retried: its reason and, when the server sent one, the raw reply text. */
+export interface FailedRequest {
+  /** 1 for the first retry */
+  retry: number;
+  error: string;
+  raw?: string;
+  latencyMs: number;
 }
 
 export interface Completion {

@@ -107,11 +107,46 @@ describe('OpenAIChatModel over HTTP (real ChatOpenAI, fake server)', () => {
     expect(s.requests).toHaveLength(1);
   });
 
-  it('reports a 200 with a malformed body as E_MODEL', async () => {
+  it.each([
+    ['malformed JSON', { raw: '{"id": "x", "choices": [' }, 'malformed JSON'],
+    ['a body cut off mid-reply', { truncate: '{"id": "x", "object": "chat.completion", "choi' }, 'connection'],
+    ['JSON that is no completion', { raw: '{"id": "x"}' }, 'without a chat completion'],
+    ['HTTP 500', { status: 500 }, 'HTTP 500'],
+    ['HTTP 408', { status: 408 }, 'HTTP 408'],
+    ['HTTP 409', { status: 409 }, 'HTTP 409'],
+    ['HTTP 429 with Retry-After', { status: 429, headers: { 'retry-after': '0' } }, 'HTTP 429'],
+    ['a timeout', { hang: true }, 'no answer within'],
+  ] as const)('retries %s, reporting each failed request with its raw text', async (_kind, fault, reason) => {
+    const s = await serve({ respond: (_r, i) => (i < 2 ? (fault as never) : { content: 'fine' }) });
+    const failures: { retry: number; error: string; raw?: string }[] = [];
+    const c = await modelAt(s.url, { timeoutMs: 300 }).generate(ask('hi'), { onRetry: (f) => failures.push(f) });
+    expect(c.text).toBe('fine');
+    expect(c.retries).toBe(2);
+    expect(s.requests).toHaveLength(3);
+    expect(failures.map((f) => f.retry)).toEqual([1, 2]);
+    expect(failures[0]!.error).toContain(reason);
+    if ('raw' in fault) expect(failures[0]!.raw).toBe(fault.raw);
+  });
+
+  it('reports a malformed body that persists as E_MODEL after every retry, keeping the raw text', async () => {
     const s = await serve({ respond: () => ({ raw: '{"id": "x", "choices": [' }) });
     const e = await mtrError(modelAt(s.url).generate(ask('hi')));
     expect(e.code).toBe('E_MODEL');
+    expect(e.message).toContain('4 attempts');
     expect(e.message).toContain('malformed JSON');
+    expect(e.details?.raw).toBe('{"id": "x", "choices": [');
+    expect(s.requests).toHaveLength(4);
+  });
+
+  it.each([
+    [422, 'invalid'],
+    [404, 'unknown model'],
+    [401, '--api-key'],
+  ])('never retries HTTP %i', async (status, reason) => {
+    const s = await serve({ respond: () => ({ status }) });
+    const e = await mtrError(modelAt(s.url).generate(ask('hi')));
+    expect(e.message).toContain(status === 422 ? 'HTTP 422' : reason);
+    expect(s.requests).toHaveLength(1);
   });
 
   it('reports a refused connection as E_MODEL_UNREACHABLE on one line naming the URL and the ways out', async () => {

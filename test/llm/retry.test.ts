@@ -2,7 +2,7 @@ import { OpenAIClient } from '@langchain/openai';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MtrError } from '../../src/schema/errors.js';
-import { backoffMs, classifyError, retryAfterMs, withRetry, type RetryInfo } from '../../src/llm/retry.js';
+import { backoffMs, classifyError, MalformedReplyError, retryAfterMs, withRetry, type RetryInfo } from '../../src/llm/retry.js';
 
 const apiError = (status: number, body: object = { message: `status ${status}` }, headers: Record<string, string> = {}) =>
   OpenAIClient.APIError.generate(status, { error: body }, undefined, new Headers(headers));
@@ -55,8 +55,32 @@ describe('classifyError', () => {
     expect(classifyError(new DOMException('aborted', 'AbortError'))).toBe('fatal');
     expect(classifyError(new MtrError('E_MODEL_UNREACHABLE', 'x'))).toBe('fatal_unreachable');
     expect(classifyError(new MtrError('E_MODEL', 'x'))).toBe('fatal');
-    expect(classifyError(new SyntaxError('bad json'))).toBe('fatal');
     expect(classifyError('a string')).toBe('fatal');
+  });
+
+  it('retries a cut-off or garbled 200 body, also wrapped by the SDK', () => {
+    expect(classifyError(new SyntaxError('Unexpected end of JSON input'))).toBe('retry');
+    const malformed = new MalformedReplyError('malformed', '{"choices": [');
+    expect(classifyError(malformed)).toBe('retry');
+    expect(classifyError(new OpenAIClient.APIConnectionError({ cause: malformed }))).toBe('retry');
+  });
+
+  it('retries a refused connection only when asked (a server that answered at start-up), never a bad key', async () => {
+    const refused = await refusedError();
+    let calls = 0;
+    const fail = (e: unknown) => async () => {
+      calls++;
+      throw e;
+    };
+    await expect(withRetry(fail(refused), { maxRetries: 2, baseMs: 0 })).rejects.toBe(refused);
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(withRetry(fail(refused), { maxRetries: 2, baseMs: 0, retryConnectFailures: true })).rejects.toBe(refused);
+    expect(calls).toBe(3);
+    calls = 0;
+    const badKey = apiError(401);
+    await expect(withRetry(fail(badKey), { maxRetries: 2, baseMs: 0, retryConnectFailures: true })).rejects.toBe(badKey);
+    expect(calls).toBe(1);
   });
 });
 

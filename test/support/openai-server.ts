@@ -20,7 +20,11 @@ export type FakeReply =
   | { content?: string; tool_calls?: { name: string; arguments: unknown }[]; usage?: { prompt_tokens: number; completion_tokens: number } }
   | { status: number; body?: string; headers?: Record<string, string> }
   | { hang: true }
-  | { raw: string };
+  | { raw: string }
+  /** a 200 whose body stops after `body` (the connection is cut, as a proxy dying mid-reply) */
+  | { truncate: string }
+  /** answer `then` after `delayMs` (a slow server) */
+  | { delayMs: number; then: FakeReply };
 
 export interface FakeServerOptions {
   respond: (req: FakeRequest, index: number) => FakeReply | Promise<FakeReply>;
@@ -113,6 +117,21 @@ export async function startFakeOpenAI(options: FakeServerOptions): Promise<FakeS
         reply = await options.respond(fake, index);
       } catch (e) {
         reply = { status: 500, body: JSON.stringify({ error: { message: `fake respond() threw: ${(e as Error).message}` } }) };
+      }
+      while ('delayMs' in reply) {
+        const { delayMs, then } = reply;
+        const gone = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), delayMs);
+          res.once('close', () => (clearTimeout(timer), resolve(true)));
+        });
+        if (gone) return;
+        reply = then;
+      }
+      if ('truncate' in reply) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(reply.truncate) + 100) });
+        res.write(reply.truncate);
+        setTimeout(() => res.destroy(), 5);
+        return;
       }
       if ('hang' in reply) {
         // never answer; hold the slot until the client gives up and the socket closes
