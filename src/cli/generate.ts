@@ -1,4 +1,4 @@
-import { KNOWN_DATASETS } from '../data/index.js';
+import { DEFAULT_MAX_QUESTION_CHARS, DEFAULT_MAX_RECORD_BYTES, KNOWN_DATASETS } from '../data/index.js';
 import { parseToolRouting } from '../actor/routing.js';
 import { generate, GENERATE_ROLES, type GenerateConfigInput } from '../pipeline/generate.js';
 import { DEFAULT_DIALECT, type Dialect, DIALECTS } from '../grammar/tags.js';
@@ -15,6 +15,9 @@ const options = {
   split: { type: 'string', placeholder: 'SPLIT', description: 'Split of a registry dataset (default: its evaluation split)' },
   limit: { type: 'number', integer: true, min: 0, placeholder: 'N', description: 'Use the first N items (after --offset)' },
   offset: { type: 'number', integer: true, min: 0, default: 0, placeholder: 'N', description: 'Skip the first N items' },
+  maxQuestionChars: { type: 'number', integer: true, min: 1, default: DEFAULT_MAX_QUESTION_CHARS, placeholder: 'N', description: 'Longest question accepted, in characters; a longer one stops the run before anything is written (file:line: question), or is skipped with --skip-bad' },
+  maxRecordBytes: { type: 'number', integer: true, min: 1, default: DEFAULT_MAX_RECORD_BYTES, placeholder: 'N', description: "Largest dataset record accepted, in bytes (a JSON line, or a JSON-array record's compact JSON); a larger one stops the run before anything is written, or is skipped with --skip-bad" },
+  skipBad: { type: 'boolean', description: 'Skip dataset records over a limit or unreadable as items (invalid JSON, missing fields, duplicate ids) instead of stopping; the summary counts them' },
   db: { type: 'string', required: true, placeholder: 'FILE', description: 'SQLite store; created if missing, resumed if it holds this run' },
   run: { type: 'string', placeholder: 'NAME', description: 'Run name (default: derived from dataset, models and settings)' },
   concurrency: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: 'Traces in flight at once' },
@@ -60,6 +63,9 @@ export function generateConfig(o: Opts): GenerateConfigInput {
     ...(o.split ? { split: o.split } : {}),
     ...(o.limit === undefined ? {} : { limit: o.limit }),
     offset: o.offset,
+    maxQuestionChars: o.maxQuestionChars,
+    maxRecordBytes: o.maxRecordBytes,
+    skipBad: o.skipBad === true,
     db: o.db,
     ...(o.run ? { run: o.run } : {}),
     concurrency: o.concurrency,
@@ -108,6 +114,7 @@ export default defineCommand({
             `${s.model_calls} model calls, ${s.tokens_in} tokens in, ${s.tokens_out} tokens out, ${s.elapsed_s}s, ${s.calls_per_s} calls/s\n`,
         );
         for (const f of s.failures.slice(0, 5)) process.stdout.write(`  failed ${f.item}: ${f.error}\n`);
+        if (s.records_skipped > 0) process.stdout.write(`${s.records_skipped} dataset records skipped (--skip-bad)${s.records_skipped > 5 ? ', the first 5' : ''}:\n${s.skipped.slice(0, 5).map((r) => `  skipped ${r.reason}\n`).join('')}`);
         if (s.failures.length > 5) process.stdout.write(`  … and ${s.failures.length - 5} more (mtr status --db ${o.db})\n`);
       }
       return s.aborted ? 130 : 0;

@@ -3,6 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { GroundingConfigSchema } from '../actor/grounding.js';
 import { resolveRouting, ToolRouteSchema } from '../actor/routing.js';
+import { DatasetLimitsSchema } from '../data/limits.js';
 import { DEFAULT_DIALECT, DIALECTS } from '../grammar/tags.js';
 import { type ModelConfig, ModelConfigSchema } from '../llm/config.js';
 import { MtrError } from '../schema/errors.js';
@@ -45,6 +46,8 @@ export const GenerateConfigSchema = z.object({
   retrievalUrl: z.string().min(1).optional(),
   /** replay identical actor calls from the store's actor cache */
   actorCache: z.boolean().default(true),
+  /** maxQuestionChars, maxRecordBytes, skipBad: the dataset limits (not part of the run key) */
+  ...DatasetLimitsSchema.shape,
 });
 export type GenerateConfig = z.infer<typeof GenerateConfigSchema>;
 export type GenerateConfigInput = z.input<typeof GenerateConfigSchema>;

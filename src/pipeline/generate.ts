@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import { buildTraceGraph, type TraceDeps } from '../../graphs/trace-graph.js';
-import { loadItems, resolveDataset, type DownloadProgress } from '../data/index.js';
+import { loadDataset, resolveDataset, type DownloadProgress, type SkippedRecord } from '../data/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
 import { isMtrError, MtrError } from '../schema/errors.js';
@@ -41,7 +41,13 @@ export interface GenerateSummary {
   setup_s: number;
   calls_per_s: number;
   failures: { item: string; error: string }[];
+  /** dataset records left out by --skip-bad, and the first SKIPPED_SHOWN of them with their reasons */
+  records_skipped: number;
+  skipped: SkippedRecord[];
 }
+
+/** Skipped dataset records listed in the summary (all are counted). */
+const SKIPPED_SHOWN = 20;
 
 /** Failures that would fail every remaining item too: stop the run instead of burning through the dataset. */
 const isFatal = (e: unknown): boolean => isMtrError(e) && (e.code === 'E_MODEL_UNREACHABLE' || e.code === 'E_STORE');
@@ -65,7 +71,10 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     },
   });
   delete progress.download;
-  const items = await loadItems(dataset.path, { dataset: dataset.name, offset: c.offset, ...(c.limit === undefined ? {} : { limit: c.limit }) });
+  const { items, skipped } = await loadDataset(dataset.path, {
+    dataset: dataset.name, offset: c.offset, ...(c.limit === undefined ? {} : { limit: c.limit }),
+    maxQuestionChars: c.maxQuestionChars, maxRecordBytes: c.maxRecordBytes, skipBad: c.skipBad,
+  });
   const agentPrompts = c.dialect === 'search-r1' ? ['search-r1'] : ['maker-classify', 'maker-tools', 'maker-repair', c.format === 'text' ? 'agent-text' : 'agent-native'];
   [...agentPrompts, 'actor', ...(c.grounding.mode === 'none' ? [] : ['actor-gold', 'actor-noisy'])].forEach((p) => loadPrompt(p));
 
@@ -76,6 +85,7 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
   const summary: GenerateSummary = {
     run_id: 0, run_key: key, dataset: dataset.name, items: items.length, already_finished: 0, finished: 0, failed: 0, aborted: false,
     model_calls: 0, tokens_in: 0, tokens_out: 0, elapsed_s: 0, setup_s: 0, calls_per_s: 0, failures: [],
+    records_skipped: skipped.length, skipped: skipped.slice(0, SKIPPED_SHOWN),
   };
   let models: Awaited<ReturnType<typeof roleModels>> | undefined;
   let runId: number | undefined;
