@@ -3,7 +3,7 @@
 // timing every write; beside it run real `bin/mtr.js validate` / `export` processes on the same WAL store, or
 // (control) a CPU burner, so store waits are told apart from the 2-core machine's CPU contention.
 // Run: node --import tsx bench/store-contention.ts [seconds per phase, default 8]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,7 @@ function sideLoop(kind: 'none' | 'cpu' | 'validate' | 'export', path: string, ou
   let stop = false;
   let runs = 0;
   let failures = 0;
+  const seconds: number[] = [];
   const done = (async () => {
     if (kind === 'none') return;
     if (kind === 'cpu') {
@@ -80,7 +81,9 @@ function sideLoop(kind: 'none' | 'cpu' | 'validate' | 'export', path: string, ou
     while (!stop) {
       const t = (0.5 + (runs % 50) / 100).toFixed(2);
       const args = kind === 'validate' ? ['validate', '--db', path, '--f1-threshold', t] : ['export', '--db', path, '--out', out, '--stage', 'sft', '--format', 'jsonl', '--f1-threshold', t];
+      const t0 = performance.now();
       const code = await new Promise<number | null>((r) => spawn(process.execPath, [MTR, ...args], { stdio: 'ignore' }).on('close', r));
+      seconds.push((performance.now() - t0) / 1000);
       runs++;
       if (code !== 0) failures++;
     }
@@ -88,7 +91,7 @@ function sideLoop(kind: 'none' | 'cpu' | 'validate' | 'export', path: string, ou
   return async () => {
     stop = true;
     await done;
-    return { runs, failures };
+    return { runs, failures, seconds: seconds.map((x) => x.toFixed(1)).join(' ') };
   };
 }
 
@@ -107,10 +110,18 @@ async function main() {
   const rows = [];
   for (const [phase, kind] of (['none', 'cpu', 'validate', 'export'] as const).entries()) {
     const stopSide = sideLoop(kind, path, join(dir, 'out'));
-    const w = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--writer', path, String(seconds), String(2000 + phase * PER_PHASE)], { encoding: 'utf8' });
+    // spawned, not spawnSync: the side loop's processes must keep being started while the writer runs
+    const w = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--writer', path, String(seconds), String(2000 + phase * PER_PHASE)]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', () => resolve({ stdout, stderr }));
+    });
     const side = await stopSide();
     const stats = JSON.parse(w.stdout.trim().split('\n').at(-1)!);
-    rows.push({ beside: kind, ...stats, side_runs: kind === 'none' || kind === 'cpu' ? '-' : side.runs, side_failures: kind === 'none' || kind === 'cpu' ? '-' : side.failures });
+    rows.push({ beside: kind, ...stats, side_runs: kind === 'none' || kind === 'cpu' ? '-' : side.runs, side_failures: kind === 'none' || kind === 'cpu' ? '-' : side.failures, side_s: side.seconds || '-' });
     if (w.stderr.trim()) console.log(`writer stderr (${kind}): ${w.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
   }
   console.table(rows);
