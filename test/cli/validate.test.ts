@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDb } from '../../src/store/index.js';
-import { runCli } from '../support/cli.js';
+import { addItems, openDb, TraceWriter, upsertRun } from '../../src/store/index.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { bamboogle, goodSteps, TOOLS } from '../validate/fixtures.js';
 import { seededStore } from '../validate/store-fixture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-validate-'));
@@ -59,4 +60,40 @@ describe('mtr validate', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--run: expected one of the runs in the store \(1\), got 9/);
   });
+
+  it('beside a writing generate: its writes never wait near the busy timeout and none fails', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mtr-validate-beside-')), 'store.sqlite');
+    const base = await bamboogle(125);
+    const items = Array.from({ length: 2000 }, (_, i) => ({ ...base[i % base.length]!, id: `${base[i % base.length]!.id}-${i}` }));
+    const db = openDb(path);
+    const runId = upsertRun(db, 'beside', 'bamboogle', { maxTurns: 6, format: 'text' });
+    addItems(db, runId, items);
+    const call = { role: 'agent', model: 'm', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 1, tokens_out: 1, latency_ms: 1, attempt: 1, ok: true } as const;
+    const write = (k: number, done: boolean) => {
+      const item = items[k % items.length]!;
+      const w = new TraceWriter(db, runId, item.id);
+      w.tools(TOOLS, []);
+      for (const s of goodSteps(item)) (w.call(call), w.step(s));
+      if (done) w.finish('answer', goodSteps(item).at(-1)!.answer);
+      else w.fail('transient', 'E_MODEL');
+    };
+    for (let k = 0; k < items.length; k++) write(k, true); // 2,000 traces to check
+    // generate's write path (TraceWriter, the same connection settings) while validate checks them
+    const side = spawnCli(['validate', '--db', path, '--json']);
+    let running = true;
+    void side.done.then(() => (running = false));
+    const waits: number[] = [];
+    for (let k = 0; running; k++) {
+      const t = performance.now();
+      write(k, false);
+      waits.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    db.close();
+    const r = await side.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).checked).toBeGreaterThanOrEqual(2000); // and the failed traces written before it listed its work
+    expect(waits.length).toBeGreaterThan(50);
+    expect(Math.max(...waits)).toBeLessThan(1000); // here ~50 ms; a write transaction held across the checks holds the writer for seconds
+  }, 60_000);
 });
