@@ -1,7 +1,7 @@
 import type { ModelConfigInput } from '../llm/config.js';
 import type { OptionSpecs, ParsedOptions } from './command.js';
 import { GENERATE_ROLES } from '../pipeline/config.js';
-import { STRUCTURED_MODES } from '../llm/config.js';
+import { MODEL_DEFAULTS, STRUCTURED_MODES } from '../llm/config.js';
 
 /** Model flags shared by every command that calls a model (generate now; serve tools and carg later). */
 export const MODEL_OPTIONS = {
@@ -9,11 +9,11 @@ export const MODEL_OPTIONS = {
   model: { type: 'string', placeholder: 'NAME', description: 'Model name on the server (default: the first one it lists)' },
   apiKey: { type: 'string', env: 'OPENAI_API_KEY', placeholder: 'KEY', description: 'Bearer key for the server' },
   modelFile: { type: 'string', placeholder: 'GGUF', description: 'Local GGUF for the embedded backend (default: Qwen2.5-1.5B-Instruct Q4_K_M, downloaded once to the cache)' },
-  temperature: { type: 'number', min: 0, max: 2, default: 0.7, description: 'Sampling temperature' },
-  maxTokens: { type: 'number', integer: true, min: 1, default: 1024, placeholder: 'N', description: 'Most tokens per model answer' },
-  timeout: { type: 'number', min: 0.001, default: 120, placeholder: 'SECONDS', description: 'Timeout of one model request' },
-  retries: { type: 'number', integer: true, min: 0, default: 4, placeholder: 'N', description: 'Retries on 429/5xx/timeouts, with exponential backoff' },
-  structured: { type: 'string', default: 'auto', choices: STRUCTURED_MODES, description: 'How JSON outputs are requested: response_format json_schema, json_object, or prompt only (auto falls back when the server refuses)' },
+  temperature: { type: 'number', min: 0, max: 2, default: MODEL_DEFAULTS.temperature, description: 'Sampling temperature' },
+  maxTokens: { type: 'number', integer: true, min: 1, default: MODEL_DEFAULTS.maxTokens, placeholder: 'N', description: 'Most tokens per model answer' },
+  timeout: { type: 'number', min: 0.001, default: MODEL_DEFAULTS.timeoutMs / 1000, placeholder: 'SECONDS', description: 'Timeout of one model request (every role; a timed-out request is retried like a 5xx)' },
+  retries: { type: 'number', integer: true, min: 0, default: MODEL_DEFAULTS.maxRetries, placeholder: 'N', description: 'Retries of one model request on transient failures (5xx, 429, 408, 409, timeouts, connection resets, malformed or truncated replies), with exponential backoff and Retry-After' },
+  structured: { type: 'string', default: MODEL_DEFAULTS.structured, choices: STRUCTURED_MODES, description: 'How JSON outputs are requested: response_format json_schema, json_object, or prompt only (auto falls back when the server refuses)' },
   ...Object.fromEntries(GENERATE_ROLES.flatMap((role) => [
     [`${role}Model`, { type: 'string', placeholder: 'NAME', description: `Model for the ${role} role (default: --model)` }],
     [`${role}BaseUrl`, { type: 'string', placeholder: 'URL', description: `Server for the ${role} role (default: --base-url)` }],
