@@ -35,6 +35,8 @@ const options = {
   maxTools: { type: 'number', integer: true, min: 1, max: 8, default: 4, placeholder: 'N', description: 'Most task-specific tools ToolMaker keeps per question' },
   maxRepairs: { type: 'number', integer: true, min: 0, default: 2, placeholder: 'N', description: 'Rounds of validation feedback for invalid tool schemas' },
   maxAttempts: { type: 'number', integer: true, min: 1, default: 3, placeholder: 'N', description: 'Attempts per structured output before it is recorded as failed' },
+  maxItemAttempts: { type: 'number', integer: true, min: 1, default: 3, placeholder: 'N', description: 'Traces per item, across resumes: re-running the command retries an item that failed transiently (the model server failed after --retries) until it has failed N times' },
+  retryFailed: { type: 'boolean', description: 'Retry every failed item of the run, whatever its failure and attempts' },
   ...ACTOR_OPTIONS,
   noActorCache: { type: 'boolean', description: 'Always ask the actor model, instead of replaying identical tool calls from the cache in the database' },
   json: { type: 'boolean', description: 'Print the final summary as JSON on stdout' },
@@ -77,6 +79,8 @@ export function generateConfig(o: Opts): GenerateConfigInput {
     maxTools: o.maxTools,
     maxRepairs: o.maxRepairs,
     maxAttempts: o.maxAttempts,
+    maxItemAttempts: o.maxItemAttempts,
+    retryFailed: o.retryFailed === true,
     grounding: { mode: o.grounding as 'none', noiseStart: o.noiseStart, noiseEnd: o.noiseEnd, noiseBase: positive('noise-base', o.noiseBase) },
     ...(o.toolRouting ? { toolRouting: parseToolRouting(o.toolRouting) } : {}),
     ...(o.index ? { index: o.index } : {}),
@@ -103,7 +107,7 @@ export default defineCommand({
     const config = generateConfig(o);
     const progress = progressReporter();
     try {
-      const s = await withInterrupt('traces', (signal) => generate(config, { onProgress: progress.update, signal }));
+      const s = await withInterrupt('traces', (signal) => generate(config, { onProgress: progress.update, onNotice: (line) => process.stderr.write(`${line}\n`), signal }));
       progress.done(); // end the progress line before the summary
       if (o.json) {
         process.stdout.write(`${JSON.stringify(s)}\n`);
@@ -116,6 +120,8 @@ export default defineCommand({
         for (const f of s.failures.slice(0, 5)) process.stdout.write(`  failed ${f.item}: ${f.error}\n`);
         if (s.records_skipped > 0) process.stdout.write(`${s.records_skipped} dataset records skipped (--skip-bad)${s.records_skipped > 5 ? ', the first 5' : ''}:\n${s.skipped.slice(0, 5).map((r) => `  skipped ${r.reason}\n`).join('')}`);
         if (s.failures.length > 5) process.stdout.write(`  … and ${s.failures.length - 5} more (mtr status --db ${o.db})\n`);
+        if (s.retried > 0) process.stdout.write(`${s.retried} failed items of earlier attempts retried\n`);
+        if (s.failed_kept > 0) process.stdout.write(`${s.failed_kept} failed items left failed (lasting failure or --max-item-attempts reached; --retry-failed retries them; mtr status --db ${o.db} lists why)\n`);
       }
       return s.aborted ? 130 : 0;
     } finally {

@@ -4,7 +4,7 @@ import { openStore, selectRuns, STORE_OPTIONS } from './stores.js';
 
 export default defineCommand({
   name: 'status',
-  summary: 'Totals of a store: items, finished and failed traces, duplicates (always 0), steps, model calls and tokens, per role.',
+  summary: 'Totals of a store: items, finished and failed traces (failures by error code, with their attempts), duplicates (always 0), steps, model calls and tokens, per role.',
   examples: ['mtr status --db runs/bamboogle.sqlite', 'mtr status --db runs/bamboogle.sqlite --json | jq .traces_finished'],
   options: {
     ...STORE_OPTIONS,
@@ -24,6 +24,8 @@ export default defineCommand({
         ['items', `${s.items_total} (${s.items_pending} pending)`],
         ['traces finished', `${s.traces_finished} (${s.answers} answered, ${s.stopped_at_max_turns} stopped at max turns)`],
         ['traces failed', s.traces_failed],
+        ...Object.entries(s.failures_by_code).map(([code, f]): [string, string] => [`  ${code}`, `${f.items} items, ${f.attempts} attempts (failed traces)`]),
+        ['retried', `${s.items_retried} items finished after failed attempts`],
         ['duplicates', s.duplicates],
         ['steps', `${s.steps} (${s.tool_calls} tool calls)`],
         ['tools', `${s.tools_accepted} accepted, ${s.tools_rejected} rejected`],

@@ -5,7 +5,7 @@ import { GroundingConfigSchema } from '../actor/grounding.js';
 import { resolveRouting, ToolRouteSchema } from '../actor/routing.js';
 import { DatasetLimitsSchema } from '../data/limits.js';
 import { DEFAULT_DIALECT, DIALECTS } from '../grammar/tags.js';
-import { type ModelConfig, ModelConfigSchema } from '../llm/config.js';
+import { type ModelConfig, ModelConfigSchema, ModelOverridesSchema } from '../llm/config.js';
 import { MtrError } from '../schema/errors.js';
 import type { Role } from '../schema/model-call.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
@@ -33,9 +33,13 @@ export const GenerateConfigSchema = z.object({
   maxRepairs: z.number().int().nonnegative().default(2),
   /** attempts per structured output before it is recorded as a failure */
   maxAttempts: z.number().int().positive().default(3),
+  /** traces per item, across resumes, before a transiently failed item is left failed (not part of the run key) */
+  maxItemAttempts: z.number().int().positive().default(3),
+  /** a resume retries every failed item, whatever its failure (not part of the run key) */
+  retryFailed: z.boolean().default(false),
   model: ModelConfigSchema,
   /** per-role overrides of the model settings (e.g. a dedicated simulator model for the actor) */
-  roles: z.partialRecord(z.enum(GENERATE_ROLES), ModelConfigSchema.partial()).default({}),
+  roles: z.partialRecord(z.enum(GENERATE_ROLES), ModelOverridesSchema).default({}),
   /** what of each item's gold material ToolActor sees, and the noise schedule */
   grounding: GroundingConfigSchema.prefault({}),
   /** per-tool backend; wiki_search defaults to real when a backend (index or retrieval URL) is given */
@@ -54,8 +58,23 @@ export type GenerateConfigInput = z.input<typeof GenerateConfigSchema>;
 
 export const roleConfig = (c: GenerateConfig, role: Role): ModelConfig => ModelConfigSchema.parse({ ...c.model, ...(c.roles[role as (typeof GENERATE_ROLES)[number]] ?? {}) });
 
-/** What shapes a trace: the same command maps to the same key, so re-running it resumes the run. */
-export function runKey(c: GenerateConfig, dataset: { name: string; path: string }): string {
+/** Where each role's server listens, and the retrieval server: transport, which never names a run. */
+export interface Transport {
+  baseUrls: Record<(typeof GENERATE_ROLES)[number], string | undefined>;
+  retrievalUrl: string | undefined;
+}
+
+export const transportOf = (c: GenerateConfig): Transport => ({
+  baseUrls: Object.fromEntries(GENERATE_ROLES.map((r) => [r, roleConfig(c, r).baseUrl])) as Transport['baseUrls'],
+  retrievalUrl: c.retrievalUrl,
+});
+
+/**
+ * What shapes a trace: the same command maps to the same key, so re-running it resumes the run. Server
+ * addresses and keys are transport, not identity: a server restarted on another port resumes the same run.
+ * `legacy` gives the key of stores made before that (it held the addresses), so they are found and resumed.
+ */
+export function runKey(c: GenerateConfig, dataset: { name: string; path: string }, legacy?: Transport): string {
   if (c.run) return c.run;
   const routing = actorRouting(c);
   const shape = {
@@ -64,7 +83,8 @@ export function runKey(c: GenerateConfig, dataset: { name: string; path: string 
     split: c.split,
     models: GENERATE_ROLES.map((r) => {
       const m = roleConfig(c, r);
-      return [r, m.baseUrl ?? 'embedded', m.model ?? m.modelFile ?? 'default'];
+      const server = legacy ? legacy.baseUrls[r] : m.baseUrl && 'openai';
+      return [r, server ?? 'embedded', m.model ?? m.modelFile ?? 'default'];
     }),
     maxTurns: c.maxTurns,
     format: c.format,
@@ -73,7 +93,7 @@ export function runKey(c: GenerateConfig, dataset: { name: string; path: string 
     maxTools: c.maxTools,
     // only when set, so runs made before these options keep their keys
     ...(c.grounding.mode === 'none' ? {} : { grounding: c.grounding }),
-    ...(Object.keys(routing).length ? { routing, backend: c.index ?? c.retrievalUrl } : {}),
+    ...(Object.keys(routing).length ? { routing, backend: c.index ?? (legacy ? legacy.retrievalUrl : 'retrieval-server') } : {}),
   };
   return `${dataset.name}-${createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 10)}`;
 }

@@ -1,16 +1,19 @@
+import { existsSync } from 'node:fs';
 import PQueue from 'p-queue';
 import { buildTraceGraph, type TraceDeps } from '../../graphs/trace-graph.js';
 import { loadDataset, resolveDataset, type DownloadProgress, type SkippedRecord } from '../data/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
 import { isMtrError, MtrError } from '../schema/errors.js';
-import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, pendingItems, releaseRun, TraceWriter, upsertRun } from '../store/index.js';
+import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, releaseRun, TraceWriter, upsertRun } from '../store/index.js';
+import { renameRun } from '../store/runs.js';
 import { listRuns } from '../store/verdicts.js';
 import { ActorCache } from '../store/actor-cache.js';
-import { openRealTools, type RealTool } from '../tools/real.js';
+import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
-import { actorRouting, checkGenerateConfig, type GenerateConfigInput, GenerateConfigSchema, runKey } from './config.js';
+import { actorRouting, checkGenerateConfig, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, runKey } from './config.js';
 import { roleModels } from './models.js';
+import { findRun, planItems } from './resume.js';
 
 export { GENERATE_ROLES, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema } from './config.js';
 
@@ -41,6 +44,12 @@ export interface GenerateSummary {
   setup_s: number;
   calls_per_s: number;
   failures: { item: string; error: string }[];
+  /** failed items of earlier attempts tried again now (transient failure, attempts left, or --retry-failed) */
+  retried: number;
+  /** failed items left failed: a lasting failure or out of --max-item-attempts (--retry-failed retries them) */
+  failed_kept: number;
+  /** what the user should know before the summary (e.g. the run resumed although its server moved) */
+  notices: string[];
   /** dataset records left out by --skip-bad, and the first SKIPPED_SHOWN of them with their reasons */
   records_skipped: number;
   skipped: SkippedRecord[];
@@ -56,7 +65,7 @@ const isFatal = (e: unknown): boolean => isMtrError(e) && (e.code === 'E_MODEL_U
  * Generates one trace per dataset item into the store. Resumable: finished items are skipped, work a killed
  * run left unfinished is dropped and redone, and the store's unique index forbids a second finished trace.
  */
-export async function generate(input: GenerateConfigInput, hooks: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<GenerateSummary> {
+export async function generate(input: GenerateConfigInput, hooks: { onProgress?: (p: Progress) => void; onNotice?: (line: string) => void; signal?: AbortSignal } = {}): Promise<GenerateSummary> {
   const c = GenerateConfigSchema.parse(input);
   checkGenerateConfig(c);
   const started = performance.now();
@@ -80,28 +89,40 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
 
   const routing = actorRouting(c);
   const key = runKey(c, dataset);
-  const db = openDb(c.db);
+  // an existing store is read now; a new one is created only once every dependency answered
+  let db: Db | undefined = existsSync(c.db) ? openDb(c.db) : undefined;
   let realTools: Record<string, RealTool> = {};
   const summary: GenerateSummary = {
     run_id: 0, run_key: key, dataset: dataset.name, items: items.length, already_finished: 0, finished: 0, failed: 0, aborted: false,
-    model_calls: 0, tokens_in: 0, tokens_out: 0, elapsed_s: 0, setup_s: 0, calls_per_s: 0, failures: [],
+    model_calls: 0, tokens_in: 0, tokens_out: 0, elapsed_s: 0, setup_s: 0, calls_per_s: 0, failures: [], retried: 0, failed_kept: 0, notices: [],
     records_skipped: skipped.length, skipped: skipped.slice(0, SKIPPED_SHOWN),
   };
   let models: Awaited<ReturnType<typeof roleModels>> | undefined;
   let runId: number | undefined;
   try {
+    // Every dependency answers before anything is written: --index / --retrieval-url, then the model servers.
     realTools = openRealTools({ ...(c.index ? { index: c.index } : {}), ...(c.retrievalUrl ? { retrievalUrl: c.retrievalUrl } : {}) });
-    // Models first: an unreachable server or a missing model fails before anything is written.
-    const done = finishedItemIds(db, key, items.map((i) => i.id));
+    await checkRealTools(realTools);
+    const found = db ? findRun(db, c, dataset) : { key };
+    const done = db && found.stored ? finishedItemIds(db, found.stored.key, items.map((i) => i.id)) : new Set<string>();
     if (done.size < items.length) models = await roleModels(c);
+    db ??= openDb(c.db);
+    if (found.stored && found.stored.key !== key) renameRun(db, found.stored.id, key); // a store whose keys held server addresses
+    if (found.notice) {
+      summary.notices.push(found.notice);
+      hooks.onNotice?.(found.notice);
+    }
     checkRunDialect(db, key, c.dialect);
-    runId = upsertRun(db, key, dataset.name, { ...c, model: { ...c.model, apiKey: c.model.apiKey ? '***' : undefined } });
+    runId = upsertRun(db, key, dataset.name, storedConfig(c));
     summary.run_id = runId;
     claimRun(db, runId);
     dropUnfinished(db, runId);
     addItems(db, runId, items);
-    const pending = pendingItems(db, runId, items.map((i) => i.id));
-    summary.already_finished = items.length - pending.length;
+    const plan = planItems(db, runId, items, c);
+    const pending = plan.run;
+    summary.already_finished = plan.finished;
+    summary.retried = plan.retried;
+    summary.failed_kept = plan.kept.length;
     progress.total = items.length;
     progress.done = summary.already_finished;
     report();
@@ -138,7 +159,7 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     for (const item of pending) {
       const task = queue.add(async () => {
         if (summary.aborted) return;
-        const writer = new TraceWriter(db, runId!, item.id);
+        const writer = new TraceWriter(db!, runId!, item.id);
         const sink = {
           tools: writer.tools.bind(writer),
           step: writer.step.bind(writer),
@@ -174,17 +195,24 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     return finish(summary, started);
   } finally {
     try {
-      if (runId !== undefined) {
+      if (db && runId !== undefined) {
         dropUnfinished(db, runId); // an aborted run leaves no half trace behind
         releaseRun(db, runId);
       }
     } finally {
-      db.close(); // even when the store refuses the clean-up above
+      db?.close(); // even when the store refuses the clean-up above
       for (const t of Object.values(realTools)) t.close?.();
       await models?.close();
     }
   }
 }
+
+/** The config as stored with the run: what was used, keys masked. */
+const storedConfig = (c: GenerateConfig): GenerateConfig => ({
+  ...c,
+  model: { ...c.model, apiKey: c.model.apiKey ? '***' : undefined },
+  roles: Object.fromEntries(Object.entries(c.roles).map(([r, m]) => [r, m?.apiKey ? { ...m, apiKey: '***' } : m])),
+});
 
 /** A run named with --run keeps the dialect it was made in: one run never mixes two kinds of trace text. */
 function checkRunDialect(db: Db, key: string, dialect: Dialect): void {

@@ -2,10 +2,28 @@ import { MtrError } from '../schema/errors.js';
 import { type DatasetItem, DatasetItemSchema } from '../schema/item.js';
 import { type Db, jsonColumn } from './db.js';
 
-/** A run is one (dataset, configuration) pair; the same command finds the same run and resumes it. */
+/**
+ * A run is one (dataset, configuration) pair; the same command finds the same run and resumes it. The stored
+ * config is the latest invocation's (same identity, but perhaps another server address or timeout).
+ */
 export function upsertRun(db: Db, key: string, dataset: string, config: unknown): number {
-  db.prepare(`INSERT INTO runs (key, dataset, config) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET updated_at = datetime('now')`).run(key, dataset, JSON.stringify(config));
+  db.prepare(`INSERT INTO runs (key, dataset, config) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET config = excluded.config, updated_at = datetime('now')`).run(key, dataset, JSON.stringify(config));
   return (db.prepare('SELECT id FROM runs WHERE key = ?').get(key) as { id: number }).id;
+}
+
+/** Gives a run its current key (a store made when keys held server addresses is adopted under the new key). */
+export function renameRun(db: Db, runId: number, key: string): void {
+  db.prepare('UPDATE runs SET key = ? WHERE id = ?').run(key, runId);
+}
+
+/** Per item of the run that has failed traces and no finished one: how many times it failed, and the last error code. */
+export function failedAttempts(db: Db, runId: number): Map<string, { attempts: number; code: string | null }> {
+  const rows = db.prepare(`SELECT t.item_id, COUNT(*) AS attempts,
+      (SELECT f.error_code FROM traces f WHERE f.run_id = t.run_id AND f.item_id = t.item_id AND f.status = 'failed' ORDER BY f.id DESC LIMIT 1) AS code
+    FROM traces t WHERE t.run_id = ? AND t.status = 'failed'
+      AND NOT EXISTS (SELECT 1 FROM traces d WHERE d.run_id = t.run_id AND d.item_id = t.item_id AND d.status = 'finished')
+    GROUP BY t.item_id`).all(runId) as { item_id: string; attempts: number; code: string | null }[];
+  return new Map(rows.map((r) => [r.item_id, { attempts: r.attempts, code: r.code }]));
 }
 
 const pidAlive = (pid: number): boolean => {

@@ -1,8 +1,18 @@
-import { type RunStatus, RunStatusSchema } from '../schema/status.js';
+import { z } from 'zod';
+import { RunStatusSchema } from '../schema/status.js';
 import type { Db } from './db.js';
 
+/** `mtr status`: the totals, plus why items failed (keys added, never renamed). */
+export const RunStatusWithFailuresSchema = RunStatusSchema.extend({
+  /** items left failed, by the error code of their last failed trace, with the traces they took */
+  failures_by_code: z.record(z.string(), z.object({ items: z.number().int(), attempts: z.number().int() })),
+  /** items finished after one or more failed traces (a resume retried them) */
+  items_retried: z.number().int(),
+});
+export type RunStatusWithFailures = z.infer<typeof RunStatusWithFailuresSchema>;
+
 /** Totals over one run, or over every run in the file. Counts items by their latest state. */
-export function runStatus(db: Db, runId?: number): RunStatus {
+export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
   /** `column = @runId`, or no restriction when every run is counted */
   const of = (column: string): string => (runId === undefined ? '1=1' : `${column} = @runId`);
   const tw = of('t.run_id');
@@ -28,8 +38,17 @@ export function runStatus(db: Db, runId?: number): RunStatus {
   const calls = one<{ n: number; failed: number; tin: number; tout: number }>(`SELECT COUNT(*) AS n, COALESCE(SUM(ok = 0), 0) AS failed, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_out), 0) AS tout FROM model_calls WHERE ${callWhere}`);
   const roles = db.prepare(`SELECT role, COUNT(*) AS calls, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout, AVG(latency_ms) AS lat FROM model_calls WHERE ${callWhere} GROUP BY role ORDER BY role`).all(p) as { role: string; calls: number; tin: number; tout: number; lat: number }[];
   const runs = one<{ n: number }>(`SELECT COUNT(*) AS n FROM runs WHERE ${of('id')}`);
+  const failedItems = db.prepare(`SELECT code, COUNT(*) AS items, SUM(attempts) AS attempts FROM (
+      SELECT COUNT(*) AS attempts,
+        (SELECT COALESCE(l.error_code, 'unknown') FROM traces l WHERE l.run_id = t.run_id AND l.item_id = t.item_id AND l.status = 'failed' ORDER BY l.id DESC LIMIT 1) AS code
+      FROM traces t WHERE ${tw} AND t.status = 'failed'
+        AND NOT EXISTS (SELECT 1 FROM traces o WHERE o.run_id = t.run_id AND o.item_id = t.item_id AND o.status IN ('finished', 'running'))
+      GROUP BY t.run_id, t.item_id)
+    GROUP BY code ORDER BY items DESC, code`).all(p) as { code: string; items: number; attempts: number }[];
+  const retried = one<{ n: number }>(`SELECT COUNT(*) AS n FROM traces t WHERE ${tw} AND t.status = 'finished'
+    AND EXISTS (SELECT 1 FROM traces f WHERE f.run_id = t.run_id AND f.item_id = t.item_id AND f.status = 'failed')`);
 
-  return RunStatusSchema.parse({
+  return RunStatusWithFailuresSchema.parse({
     runs: runs.n,
     items_total: items.total,
     items_pending: items.total - items.finished,
@@ -47,6 +66,8 @@ export function runStatus(db: Db, runId?: number): RunStatus {
     tokens_out: calls.tout,
     tools_accepted: tools.accepted,
     tools_rejected: tools.rejected,
+    failures_by_code: Object.fromEntries(failedItems.map((f) => [f.code, { items: f.items, attempts: f.attempts }])),
+    items_retried: retried.n,
     by_role: Object.fromEntries(roles.map((r) => [r.role, { calls: r.calls, tokens_in: r.tin, tokens_out: r.tout, mean_latency_ms: Math.round(r.lat * 10) / 10 }])),
   });
 }

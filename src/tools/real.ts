@@ -8,6 +8,8 @@ export interface RealTool {
   name: string;
   call(args: Record<string, unknown>): Promise<unknown>;
   close?(): void;
+  /** start-up check of a remote backend: throws, naming it and the ways out, when it does not answer */
+  check?(): Promise<void>;
 }
 
 /** Search-R1's default number of passages per search. */
@@ -48,12 +50,23 @@ export interface RealToolOptions {
 export function openRealTools(o: RealToolOptions): Record<string, RealTool> {
   if (o.index && o.retrievalUrl) throw new MtrError('E_USAGE', '--index and --retrieval-url: expected one wiki_search backend, got both');
   if (o.index) {
-    const index = new Bm25Index(o.index);
+    let index: Bm25Index;
+    try {
+      index = new Bm25Index(o.index); // opens the file and checks its format now
+    } catch (e) {
+      if (e instanceof MtrError) throw new MtrError(e.code, `${e.message}; build one with "mtr index", pass another --index, or drop the flag to simulate wiki_search`, e.details);
+      throw e;
+    }
     return { wiki_search: wikiSearchTool(async (q, k) => index.search(q, k), () => index.close()) };
   }
   if (o.retrievalUrl) {
     const client = new RetrievalClient(o.retrievalUrl);
-    return { wiki_search: wikiSearchTool(async (q, k) => (await client.retrieve([q], k))[0] ?? []) };
+    return { wiki_search: { ...wikiSearchTool(async (q, k) => (await client.retrieve([q], k))[0] ?? []), check: () => client.probe() } };
   }
   return {};
+}
+
+/** Runs every backend's start-up check (a retrieval server answers one search) before any work starts. */
+export async function checkRealTools(tools: Record<string, RealTool>): Promise<void> {
+  for (const t of Object.values(tools)) await t.check?.();
 }

@@ -29,6 +29,19 @@ export class RetrievalClient {
     this.endpoint = root.endsWith('/retrieve') ? root : `${root}/retrieve`;
   }
 
+  /**
+   * One cheap search (one query, top 1) at start-up, so a dead or wrong server stops the run before anything
+   * is written instead of failing item by item; the error names the server and the ways out.
+   */
+  async probe(timeoutMs = 10_000): Promise<void> {
+    try {
+      await new RetrievalClient(this.endpoint, { timeoutMs }).retrieve(['mtr start-up check'], 1);
+    } catch (e) {
+      const cause = (e as Error).message.replace(`retrieval server ${this.endpoint}: `, '');
+      throw new MtrError('E_INPUT', `--retrieval-url: cannot use the retrieval server at ${this.endpoint}: ${cause}; start it, pass another --retrieval-url, search a local index with --index FILE, or drop the flag to simulate wiki_search`, { url: this.endpoint });
+    }
+  }
+
   /** The `k` best passages per query, best first, in query order. */
   async retrieve(queries: string[], k: number): Promise<SearchHit[][]> {
     let res: Response;
@@ -40,7 +53,9 @@ export class RetrievalClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       });
     } catch (e) {
-      throw new MtrError('E_INPUT', `retrieval server ${this.endpoint}: cannot be reached: ${(e as Error).message}`);
+      const code = (e as { cause?: { code?: unknown } }).cause?.code;
+      const reason = (e as Error).name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs ?? 30_000} ms` : `${(e as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`;
+      throw new MtrError('E_INPUT', `retrieval server ${this.endpoint}: cannot be reached: ${reason}`);
     }
     const text = await res.text();
     if (!res.ok) throw new MtrError('E_INPUT', `retrieval server ${this.endpoint}: expected status 200, got ${res.status}: ${text.slice(0, 200)}`);

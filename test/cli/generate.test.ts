@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,94 @@ describe('mtr generate / status (the real binary)', () => {
       expectOneLine(await runCli(['generate', '--dataset', HOTPOT, '--db', db, '--concurrensy', '4']), /unknown option '--concurrensy'.*--help/i);
       expectOneLine(await runCli(['generate', '--dataset', HOTPOT, '--db', db, '--concurrency', 'many']), /--concurrency: expected a number, got "many"/);
       expectOneLine(await runCli(['generate', '--db', db]), /missing required option --dataset/);
+    });
+  });
+
+  describe('reliability (the real binary)', () => {
+    it('--timeout reaches every role: a slow server times out per request, is retried, and the stored config shows it', async () => {
+      const items = await loadItems(BAMBOOGLE, { limit: 1 });
+      const script = scriptedModel({ items });
+      const seen = new Set<string>();
+      // every distinct request is slow the first time (1.5 s) and prompt on its retry
+      const slow = await startFakeOpenAI({
+        respond: (req) => {
+          const key = JSON.stringify(req.messages);
+          const first = !seen.has(key);
+          seen.add(key);
+          return first ? { delayMs: 1500, then: script(req) } : script(req);
+        },
+      });
+      try {
+        const db = join(tmp, 'timeout.sqlite');
+        const started = Date.now();
+        const r = await runCli(['generate', '--dataset', BAMBOOGLE, '--limit', '1', '--db', db, '--base-url', slow.url, '--timeout', '0.3', '--retries', '2', '--json']);
+        expect(r.code).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ finished: 1, failed: 0 });
+        const store = openDb(db);
+        const timeouts = store.prepare(`SELECT role, COUNT(*) n FROM model_calls WHERE ok = 0 AND error LIKE '%no answer within 300 ms%' GROUP BY role ORDER BY role`).all();
+        const config = JSON.parse((store.prepare('SELECT config FROM runs').get() as { config: string }).config);
+        store.close();
+        expect(timeouts.map((t: any) => t.role)).toEqual(['actor', 'agent', 'maker']);
+        expect(config.model.timeoutMs).toBe(300);
+        for (const role of ['maker', 'agent', 'actor']) expect(config.roles[role]?.timeoutMs).toBeUndefined(); // no per-role value hides the run's
+        expect(Date.now() - started).toBeLessThan(15_000);
+      } finally {
+        await slow.close();
+      }
+    });
+
+    it('a model server on a new address resumes the run and says so in one line', async () => {
+      const db = join(tmp, 'moved.sqlite');
+      const first = await runCli(['generate', '--dataset', HOTPOT, '--limit', '2', '--db', db, '--base-url', server.url, ...fast, '--json']);
+      expect(first.code).toBe(0);
+      const items = await loadItems(HOTPOT, { limit: 4 });
+      const moved = await startFakeOpenAI({ respond: scriptedModel({ items }) });
+      try {
+        const r = await runCli(['generate', '--dataset', HOTPOT, '--limit', '4', '--db', db, '--base-url', moved.url, ...fast]);
+        expect(r.code).toBe(0);
+        expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('resuming run'))).toEqual([expect.stringContaining(`model server moved from ${server.url} to ${moved.url}`)]);
+        expect(r.stdout).toMatch(/2 traces finished, 0 failed, 2 already done of 4/);
+        expect(statusOf(db)).toMatchObject({ runs: 1, items_total: 4, traces_finished: 4, duplicates: 0 });
+      } finally {
+        await moved.close();
+      }
+    });
+
+    it('a dead --retrieval-url stops the run at once: one line naming it and the ways out, no store written', async () => {
+      const db = join(tmp, 'dead-retrieval.sqlite');
+      const url = `http://127.0.0.1:${await closedPort()}`;
+      const before = server.stats().received;
+      const r = await runCli(['generate', '--dataset', HOTPOT, '--limit', '5', '--db', db, '--base-url', server.url, '--retrieval-url', url, ...fast]);
+      expect(r.code).not.toBe(0);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`--retrieval-url: cannot use the retrieval server at ${url.replace(/[/.]/g, '\\$&')}/retrieve: .*ECONNREFUSED.*--index FILE`));
+      expect(existsSync(db)).toBe(false);
+      expect(server.stats().received).toBe(before);
+    });
+
+    it('status shows failures by code and attempts; --retry-failed and --max-item-attempts are flags', async () => {
+      const items = await loadItems(BAMBOOGLE, { limit: 3 });
+      const script = scriptedModel({ items });
+      let broken = true;
+      const flaky = await startFakeOpenAI({ respond: (req) => (broken && JSON.stringify(req.messages).includes(items[0]!.question) ? { status: 503 } : script(req)) });
+      try {
+        const db = join(tmp, 'failures.sqlite');
+        const args = ['generate', '--dataset', BAMBOOGLE, '--limit', '3', '--db', db, '--base-url', flaky.url, '--retries', '1', '--max-item-attempts', '1'];
+        expect((await runCli(args)).stdout).toMatch(/2 traces finished, 1 failed/);
+        const text = await runCli(['status', '--db', db]);
+        expect(text.stdout).toMatch(/^ {2}E_MODEL +1 items, 1 attempts/m);
+        expect(JSON.parse((await runCli(['status', '--db', db, '--json'])).stdout)).toMatchObject({ failures_by_code: { E_MODEL: { items: 1, attempts: 1 } }, items_retried: 0 });
+        broken = false;
+        const kept = await runCli(args);
+        expect(kept.stdout).toMatch(/1 failed items left failed .*--retry-failed/);
+        const retried = await runCli([...args, '--retry-failed']);
+        expect(retried.stdout).toMatch(/1 traces finished, 0 failed, 2 already done of 3/);
+        expect(retried.stdout).toMatch(/1 failed items of earlier attempts retried/);
+        expect(JSON.parse((await runCli(['status', '--db', db, '--json'])).stdout)).toMatchObject({ traces_finished: 3, duplicates: 0, failures_by_code: {}, items_retried: 1 });
+      } finally {
+        await flaky.close();
+      }
     });
   });
 

@@ -97,9 +97,13 @@ describe('generate under injected faults', () => {
       expect(t.rejected_tools[0]!.reasons.join(' ')).toMatch(/api_name: expected snake_case.*required: "year" is not a parameter/);
       expect(t.tools.map((x) => x.tool.api_name)).toEqual([TASK_TOOL.api_name, 'wiki_search']);
     }
-    const failed = store.prepare('SELECT error, raw FROM model_calls WHERE ok = 0').all() as { error: string; raw: string }[];
-    expect(failed.length).toBeGreaterThan(0);
-    for (const f of failed) expect(f.raw).toMatch(/oops$/);
+    const failed = store.prepare('SELECT error, raw FROM model_calls WHERE ok = 0').all() as { error: string; raw: string | null }[];
+    const [transport, shape] = [failed.filter((f) => f.error.startsWith('retried: ')), failed.filter((f) => !f.error.startsWith('retried: '))];
+    expect(shape.length).toBeGreaterThan(0);
+    for (const f of shape) expect(f.raw).toMatch(/oops$/);
+    // each retried request is a row too, with the server's body when it sent one
+    expect(new Set(transport.map((f) => f.raw))).toEqual(new Set(['{"message":"slow down"}', '{"message":"boom"}', null]));
+    expect(transport.some((f) => f.error.includes('no answer within 300 ms'))).toBe(true);
     const retried = store.prepare(`SELECT COUNT(*) n FROM model_calls WHERE params LIKE '%"retries"%'`).get() as { n: number };
     expect(retried.n).toBeGreaterThan(0);
     expect(runStatus(store).duplicates).toBe(0);
