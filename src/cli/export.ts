@@ -100,7 +100,7 @@ export default defineCommand({
     const db = openStore(o.db);
     let folder: ExportFolder | undefined;
     try {
-      folder = new ExportFolder(o.out, { overwrite: Boolean(o.overwrite) });
+      folder = new ExportFolder(o.out, { overwrite: Boolean(o.overwrite), keep: { 'the store (--db)': o.db } });
       for (const line of folder.recovered) process.stderr.write(`mtr export: ${line} (left by an export that was killed)\n`);
       const runIds = selectRuns(db, o.run);
       const dialect = (o.dialect ?? runsDialect(listRuns(db).filter((r) => runIds.includes(r.id)))) as Dialect;

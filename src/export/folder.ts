@@ -82,10 +82,15 @@ export class ExportFolder {
    * Recovers leftovers of a killed export, then refuses an `--out` that is a file, or a non-empty folder that is
    * not an mtr export unless `overwrite`: a user's folder is never replaced by accident.
    */
-  constructor(out: string, o: { overwrite: boolean }) {
+  constructor(out: string, o: { overwrite: boolean; keep?: Record<string, string> }) {
     // a symlinked --out: the folder it points at is replaced, the link stays
     const target = existsSync(out) && lstatSync(out).isSymbolicLink() ? realpathSync(out) : resolve(out);
     this.out = target;
+    // the swap would move these away (a shell's working folder, the store being read)
+    for (const [what, path] of Object.entries({ 'the current folder': process.cwd(), ...o.keep })) {
+      const real = existsSync(path) ? realpathSync(path) : resolve(path);
+      if (real === target || real.startsWith(`${target}/`)) throw new MtrError('E_USAGE', `--out: expected a folder that does not hold ${what} (${path}), got ${out}`);
+    }
     mkdirSync(dirname(target), { recursive: true });
     this.recovered = recoverLeftovers(target);
     if (existsSync(target)) {

@@ -114,4 +114,15 @@ describe('ExportFolder', () => {
     expect(readdirSync(join(parent, 'link'))).toEqual(['manifest.json']);
     expect(readdirSync(parent).sort()).toEqual(['link', 'real']);
   });
+
+  it('refuses an --out holding the current folder or the store being read, even with --overwrite', () => {
+    const out = join(fresh(), 'out');
+    exportAt(out, 'old');
+    writeFileSync(join(out, 'store.sqlite'), '');
+    expect(() => new ExportFolder(out, { overwrite: true, keep: { 'the store (--db)': join(out, 'store.sqlite') } })).toThrow(
+      `--out: expected a folder that does not hold the store (--db) (${join(out, 'store.sqlite')}), got ${out}`,
+    );
+    expect(() => new ExportFolder(join(process.cwd(), '..'), { overwrite: true })).toThrow(/--out: expected a folder that does not hold the current folder/);
+    expect(readdirSync(join(out, '..'))).toEqual(['out']);
+  });
 });
