@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { addItems, openDb, upsertRun } from '../../src/store/index.js';
 import { runCli } from '../support/cli.js';
 import { perItemStore } from '../export/stores.js';
 import { seededStore } from '../validate/store-fixture.js';
@@ -46,6 +47,17 @@ describe('an empty or near-empty result says why', () => {
     expect(few.code, few.stderr).toBe(0);
     expect(few.stderr).toBe(`mtr export: kept only 1 of 12 items; removed by: solved 11 (items a rollout in ${scores} solved; leave out --unsolved-by or use another score file)\n`);
     expect(JSON.parse(readFileSync(join(tmp, 'few', 'manifest.json'), 'utf8')).removed).toEqual([{ what: 'solved', count: 11, hint: `items a rollout in ${scores} solved; leave out --unsolved-by or use another score file` }]);
+  });
+
+  it('a run with no traces yet: export and validate say to run generate first', async () => {
+    const path = join(tmp, 'fresh.sqlite');
+    const db = openDb(path);
+    addItems(db, upsertRun(db, 'fresh', 'bamboogle', {}), seeded.items.slice(0, 2));
+    db.close();
+    const r = await runCli(['export', '--db', path, '--out', join(tmp, 'fresh-out'), '--stage', 'sft', '--format', 'trl']);
+    expect([r.code, r.stderr]).toEqual([1, `mtr export: nothing to export (E_EMPTY): 0 of 0 traces kept, ${join(tmp, 'fresh-out')} left as it was; runs 1 hold no traces; run mtr generate first\n`]);
+    const v = await runCli(['validate', '--db', path]);
+    expect([v.code, v.stderr]).toEqual([1, 'mtr validate: nothing validated (E_EMPTY): runs 1 hold no finished or failed traces; run or resume mtr generate first\n']);
   });
 
   it('validate where no trace passes: the report, then E_EMPTY with the top causes and their flags', async () => {
