@@ -117,7 +117,7 @@ const RESUME = 'resume the same mtr generate';
 export function exportCauses(counts: Record<string, number>, reasons: readonly RemovalReason[], config: CheckConfig, o: { unsolvedBy?: string | undefined }): Cause[] {
   const c = (what: string, hint: string): Cause[] => (counts[what] ? [{ what, count: counts[what]!, hint }] : []);
   return [
-    ...c('failed', `traces failed in generation; ${RESUME} (transient failures are retried, --retry-failed retries every one)`),
+    ...c('failed', `traces failed in generation; ${RESUME} (transient failures are retried up to --max-item-attempts; --retry-failed retries every one)`),
     ...c('running', `traces not finished; ${RESUME}`),
     ...checkCauses(reasons, config),
     ...c('not_search_r1', 'traces calling tools other than search; export with --dialect hermes'),

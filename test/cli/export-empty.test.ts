@@ -25,7 +25,7 @@ describe('an empty or near-empty result says why', () => {
     expect(r.stderr.trim().split('\n')).toEqual([
       `mtr export: nothing to export (E_EMPTY): 0 of 7 traces kept, ${out} left as it was; removed by: ` +
         'too_many_turns 6 (4 for this alone; raise --max-turns (now 1)), ' +
-        'failed 1 (traces failed in generation; resume the same mtr generate (transient failures are retried, --retry-failed retries every one)), ' +
+        'failed 1 (traces failed in generation; resume the same mtr generate (transient failures are retried up to --max-item-attempts; --retry-failed retries every one)), ' +
         'slot_disagreement 1 (0 for this alone; lower --slot-overlap (now 0.5) or raise --slot-min-tokens (now 2)), ' +
         'wrong_answer 1 (0 for this alone; lower --f1-threshold (now 1))',
     ]);
