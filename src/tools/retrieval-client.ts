@@ -53,8 +53,10 @@ export class RetrievalClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       });
     } catch (e) {
-      const code = (e as { cause?: { code?: unknown } }).cause?.code;
-      const reason = (e as Error).name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs ?? 30_000} ms` : `${(e as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`;
+      // fetch says "fetch failed"; the why (ECONNREFUSED, "bad port") is in its cause
+      const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+      const reason = (e as Error).name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs ?? 30_000} ms` : `${(e as Error).message}${why ? ` (${why})` : ''}`;
       throw new MtrError('E_INPUT', `retrieval server ${this.endpoint}: cannot be reached: ${reason}`);
     }
     const text = await res.text();
