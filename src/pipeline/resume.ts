@@ -27,10 +27,13 @@ export function findRun(db: Db, c: GenerateConfig, dataset: { name: string; path
   const runs = listRuns(db);
   let row = runs.find((r) => r.key === key);
   if (!row && !c.run) {
-    row = runs.find((r) => {
+    const legacy = runs.filter((r) => {
       const t = r.key.startsWith(`${dataset.name}-`) ? storedTransport(r.config) : undefined;
       return t !== undefined && runKey(c, dataset, t) === r.key;
     });
+    // the same settings may have made one run per server address: the one at today's address first
+    const here = JSON.stringify(transportOf(c));
+    row = legacy.find((r) => JSON.stringify(storedTransport(r.config)) === here) ?? legacy[0];
   }
   if (!row) return { key };
   const before = storedTransport(row.config);

@@ -95,6 +95,24 @@ describe('run identity without transport', () => {
     const other = await generate(config(db, b.url, { maxTurns: 5 }));
     expect(other.run_id).not.toBe(first.run_id);
   });
+
+  it('of two old runs that differ only by server address, the one at the current address is resumed', async () => {
+    const db = join(tmp, 'legacy-two.sqlite');
+    const [a, b] = [await serve(), await serve()];
+    const first = await generate(config(db, a.url, { limit: 2 }));
+    const at = (url: string) => GenerateConfigSchema.parse(config(db, url, { limit: 2 }));
+    const legacyKey = (url: string) => runKey(at(url), { name: 'bamboogle', path: BAMBOOGLE }, transportOf(at(url)));
+    const store = openDb(db);
+    store.prepare('UPDATE runs SET key = ?').run(legacyKey(a.url));
+    const second = Number(store.prepare('INSERT INTO runs (key, dataset, config) VALUES (?, ?, ?)').run(legacyKey(b.url), 'bamboogle', JSON.stringify(at(b.url))).lastInsertRowid);
+    store.close();
+    const out = await generate(config(db, b.url, { limit: 2 }));
+    expect(out).toMatchObject({ run_id: second, run_key: first.run_key, already_finished: 0, finished: 2 });
+    expect(query<{ id: number; key: string }>(db, 'SELECT id, key FROM runs ORDER BY id')).toEqual([
+      { id: first.run_id, key: legacyKey(a.url) },
+      { id: second, key: first.run_key },
+    ]);
+  });
 });
 
 describe('every model option reaches every role', () => {
