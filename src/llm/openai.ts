@@ -233,6 +233,7 @@ const REASONS: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ECONNRESET: 'connection reset',
+  UND_ERR_SOCKET: 'connection closed mid-reply',
 };
 
 function oneLine(s: string, max = 300): string {

@@ -5,8 +5,7 @@ import { loadDataset, resolveDataset, type DownloadProgress, type SkippedRecord 
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
 import { isMtrError, MtrError } from '../schema/errors.js';
-import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, releaseRun, TraceWriter, upsertRun } from '../store/index.js';
-import { renameRun } from '../store/runs.js';
+import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, releaseRun, renameRun, TraceWriter, upsertRun } from '../store/index.js';
 import { listRuns } from '../store/verdicts.js';
 import { ActorCache } from '../store/actor-cache.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';

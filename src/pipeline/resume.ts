@@ -1,6 +1,5 @@
 import type { DatasetItem } from '../schema/item.js';
-import type { Db } from '../store/index.js';
-import { failedAttempts, pendingItems } from '../store/runs.js';
+import { type Db, failedAttempts, pendingItems } from '../store/index.js';
 import { listRuns } from '../store/verdicts.js';
 import { GENERATE_ROLES, type GenerateConfig, GenerateConfigSchema, runKey, type Transport, transportOf } from './config.js';
 
