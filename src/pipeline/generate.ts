@@ -124,6 +124,7 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     summary.failed_kept = plan.kept.length;
     progress.total = items.length;
     progress.done = summary.already_finished;
+    progress.failed = plan.kept.length; // settled: the bar reaches the total
     report();
     if (pending.length === 0 || !models) return finish(summary, started);
 
