@@ -1,11 +1,43 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { RE2JS } from 're2js';
 import type { JsonSchema } from './tool-convert.js';
+
+/**
+ * `pattern`s come from model-written and user-given tool schemas: JavaScript's backtracking RegExp hangs on
+ * `^(a+)+$` against 'aaaa…!', so they are compiled with RE2 (linear time). What RE2 cannot do (lookaround,
+ * backreferences) is refused with the reason instead of run.
+ */
+export function compilePattern(pattern: string): { test: (s: string) => boolean } {
+  try {
+    return RE2JS.compile(pattern);
+  } catch (e) {
+    throw new Error(`pattern ${JSON.stringify(pattern.length > 80 ? `${pattern.slice(0, 77)}...` : pattern)}: expected a regular expression a linear-time engine (RE2) accepts, got ${(e as Error).message}`);
+  }
+}
+const regExp = Object.assign((pattern: string) => compilePattern(pattern), { code: 'compilePattern' });
+
+/** Every `pattern` in a schema (properties, items, nested), with the reason each one is refused. */
+export function patternErrors(schema: unknown, path = ''): string[] {
+  if (!schema || typeof schema !== 'object') return [];
+  if (Array.isArray(schema)) return schema.flatMap((v, i) => patternErrors(v, `${path}/${i}`));
+  return Object.entries(schema).flatMap(([k, v]) => {
+    if (k === 'pattern' && typeof v === 'string') {
+      try {
+        compilePattern(v);
+        return [];
+      } catch (e) {
+        return [`${path || '/'}: ${(e as Error).message}`];
+      }
+    }
+    return k === 'enum' || k === 'const' || k === 'default' || k === 'examples' ? [] : patternErrors(v, `${path}/${k}`);
+  });
+}
 
 /**
  * The one ajv instance (JSON Schema 2020-12, what zod 4 emits). Compiled validators are cached by schema
  * text, so validating the same tool's calls a million times compiles once.
  */
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, code: { regExp } });
 const byText = new Map<string, ValidateFunction>();
 const byObject = new WeakMap<JsonSchema, ValidateFunction>(); // skips the stringify for schemas seen before
 
@@ -28,7 +60,7 @@ export function compileSchema(schema: JsonSchema): ValidateFunction {
  */
 export function metaSchemaErrors(schema: unknown, options: { compile?: boolean } = {}): string[] {
   const valid = ajv.validateSchema(schema as object);
-  if (valid && options.compile === false) return [];
+  if (valid && options.compile === false) return patternErrors(schema);
   if (valid) {
     try {
       compileSchema(schema as JsonSchema); // catches bad regexes and unresolvable refs too
