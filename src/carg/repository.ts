@@ -1,11 +1,13 @@
 import type { RoleModel } from '../llm/role.js';
 import { type CargToolStatus, insertCargTools, listCargTools, type NewCargTool, updateCargTool } from '../store/carg.js';
 import type { Db } from '../store/db.js';
+import { MtrError } from '../schema/errors.js';
+import { checkToolCandidate } from '../schema/tool-check.js';
 import { checkTool } from '../validate/tool-schema.js';
 import { completeTool } from './complete.js';
 import { type Embedder, findDuplicates } from './dedup.js';
 import { type Candidate, readToolFile, type ToolFormat } from './formats.js';
-import { normalizeCandidate, withPlaceholders } from './normalize.js';
+import { normalizeCandidate } from './normalize.js';
 
 export interface ImportOptions {
   /** cosine similarity of names at or above which a tool is a near duplicate (default 0.8) */
@@ -20,6 +22,10 @@ export interface ImportOptions {
 
 export interface ImportSummary {
   files: { file: string; format: ToolFormat; tools: number }[];
+  /** files that could not be read, each with why; the others are imported all the same */
+  failed: { file: string; error: string }[];
+  /** tools already in the repository from the same place, left as they are (re-importing changes nothing) */
+  unchanged: number;
   /** accepted into the repository (after completion) */
   imported: number;
   /** kept, but unusable until `--complete` fills what the file left out */
@@ -42,7 +48,7 @@ export function reasonKind(reason: string): string {
   if (/^responses: missing/.test(reason)) return 'missing_responses';
   if (/\.type: missing/.test(reason)) return 'missing_type';
   if (/^api_name: expected/.test(reason)) return 'invalid_name';
-  if (/description: expected a non-empty/.test(reason)) return 'missing_description';
+  if (/description: (expected a non-empty|missing)/.test(reason)) return 'missing_description';
   if (/unknown type/.test(reason)) return 'unknown_type';
   if (/^required: /.test(reason)) return 'required_not_a_parameter';
   if (/invalid JSON Schema/.test(reason)) return 'invalid_json_schema';
@@ -51,7 +57,13 @@ export function reasonKind(reason: string): string {
 }
 
 const missingReason = (path: string): string =>
-  path === 'responses' ? 'responses: missing in the source file (run with --complete to have the model write them)' : `${path}: missing in the source file (run with --complete to have the model fill it)`;
+  path === 'responses'
+    ? 'responses: missing in the source file (run with --complete to have the model write them)'
+    : /(^|\.)(api_)?description$/.test(path)
+      ? `${path}: missing in the source file (write one there and import again; --complete does not invent descriptions)`
+      : `${path}: missing in the source file (run with --complete to have the model fill it)`;
+/** What `--complete` can fill: response schemas and parameter types, not descriptions. */
+const fillable = (path: string): boolean => path === 'responses' || path.endsWith('.type');
 
 interface Classified {
   candidate: Candidate;
@@ -62,36 +74,69 @@ interface Classified {
   notes: string[];
 }
 
-/** Normalise, then check with placeholders where the file is silent: rejected, incomplete or accepted. Pure. */
+/** The shared tool check (the one `serve tools` uses): refused → rejected, gaps → incomplete, else accepted. Pure. */
 export function classifyCandidate(candidate: Candidate): Classified {
-  const { tool, notes, missing } = normalizeCandidate(candidate.raw);
-  const name = typeof tool.api_name === 'string' ? tool.api_name : String(tool.api_name ?? '?');
-  const check = checkTool(withPlaceholders(tool, missing), { nameStyle: 'function' });
-  const template = check.ok ? { ...tool, ...(candidate.field && tool.field === undefined ? { field: candidate.field } : {}) } : tool;
-  if (!check.ok) return { candidate, name, template, status: 'rejected', reasons: [...check.reasons, ...missing.map(missingReason)], notes };
-  if (missing.length) return { candidate, name, template, status: 'incomplete', reasons: missing.map(missingReason), notes };
-  return { candidate, name, template: check.tool, status: 'accepted', reasons: [], notes };
+  const c = checkToolCandidate(candidate.raw);
+  const withField = (t: Record<string, unknown>) => (candidate.field && t.field === undefined ? { ...t, field: [candidate.field, candidate.subfield].filter(Boolean).join('/') } : t);
+  if (c.refused.length) return { candidate, name: c.name, template: c.tool, status: 'rejected', reasons: [...c.refused, ...c.missing.map(missingReason)], notes: c.notes };
+  if (c.missing.length) return { candidate, name: c.name, template: withField(c.tool), status: 'incomplete', reasons: c.missing.map(missingReason), notes: c.notes };
+  return { candidate, name: c.name, template: withField(c.servable!), status: 'accepted', reasons: [], notes: c.notes };
+}
+
+/** Every file read before anything is written: the readable ones, and each unreadable one with why. */
+export function readToolFiles(files: readonly string[]): { read: { file: string; format: ToolFormat; candidates: Candidate[] }[]; failed: ImportSummary['failed'] } {
+  const read: { file: string; format: ToolFormat; candidates: Candidate[] }[] = [];
+  const failed: ImportSummary['failed'] = [];
+  for (const file of files) {
+    try {
+      read.push({ file, ...readToolFile(file) });
+    } catch (e) {
+      if (!(e instanceof MtrError)) throw e;
+      failed.push({ file, error: e.message });
+    }
+  }
+  return { read, failed };
 }
 
 /**
- * `mtr carg tools import`: every tool of every file into the repository (SQLite) with its status and
- * reasons. Tools already in the repository count for dedup, so re-importing a file adds nothing.
+ * `mtr carg tools import`: every tool of every readable file into the repository (SQLite) with its status
+ * and reasons; unreadable files are listed in `failed`. A tool already imported from the same place (same
+ * name, same template) is left as it is, so importing the same files again changes nothing.
  */
-export async function importTools(db: Db, files: readonly string[], opts: ImportOptions = {}): Promise<ImportSummary> {
-  const read = files.map((file) => ({ file, ...readToolFile(file) }));
-  const rows = await prepareRows(db, read.flatMap((r) => r.candidates), opts);
+export async function importTools(db: Db, files: readonly string[] | ReturnType<typeof readToolFiles>, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const { read, failed } = Array.isArray(files) ? readToolFiles(files as readonly string[]) : (files as ReturnType<typeof readToolFiles>);
+  const known = importedKeys(db);
+  const fresh = read.flatMap((r) => r.candidates).map(classifyCandidate).filter((c) => !known.has(c.candidate.source, c.name, c.template));
+  const unchanged = read.reduce((n, r) => n + r.candidates.length, 0) - fresh.length;
+  const rows = await rowsOf(db, fresh, opts);
   const ids = insertCargTools(db, rows);
   const completed = opts.completer ? await completeIncomplete(db, opts.completer, opts) : 0;
-  return { files: read.map((r) => ({ file: r.file, format: r.format, tools: r.candidates.length })), completed, ...summarize(db, ids) };
+  return { files: read.map((r) => ({ file: r.file, format: r.format, tools: r.candidates.length })), failed, unchanged, completed, ...summarize(db, ids) };
+}
+
+const importKey = (source: string, name: string, template: unknown): string => JSON.stringify([source, name, template]);
+
+/** Is this tool already stored from the same place? Same name and template, or the model completed the stored one. */
+function importedKeys(db: Db): { has: (source: string, name: string, template: unknown) => boolean } {
+  const exact = new Set<string>();
+  const completed = new Set<string>();
+  for (const t of listCargTools(db)) {
+    exact.add(importKey(t.source, t.name, t.template));
+    if (t.notes.some((n) => n.startsWith('completed by model'))) completed.add(importKey(t.source, t.name, null));
+  }
+  return { has: (source, name, template) => exact.has(importKey(source, name, template)) || completed.has(importKey(source, name, null)) };
 }
 
 /**
  * Candidates → repository rows: normalised, checked, and deduplicated against the live tools and each
  * other (a duplicate points at what it repeats). Nothing is written; the caller inserts the rows.
  */
-export async function prepareRows(db: Db, candidates: readonly Candidate[], opts: Pick<ImportOptions, 'threshold' | 'embedder'> = {}): Promise<NewCargTool[]> {
+export function prepareRows(db: Db, candidates: readonly Candidate[], opts: Pick<ImportOptions, 'threshold' | 'embedder'> = {}): Promise<NewCargTool[]> {
+  return rowsOf(db, candidates.map(classifyCandidate), opts);
+}
+
+async function rowsOf(db: Db, classified: readonly Classified[], opts: Pick<ImportOptions, 'threshold' | 'embedder'>): Promise<NewCargTool[]> {
   const threshold = opts.threshold ?? 0.8;
-  const classified = candidates.map(classifyCandidate);
   const live = listCargTools(db, ['accepted', 'incomplete']);
   const usable = classified.map((c, i) => ({ c, i })).filter(({ c }) => c.status !== 'rejected');
   const hits = await findDuplicates(live.map((t) => t.name), usable.map(({ c }) => c.name), threshold, opts.embedder);
@@ -120,9 +165,9 @@ export async function prepareRows(db: Db, candidates: readonly Candidate[], opts
 }
 
 /** Counts of what became of the tools with these ids (after any completion). */
-export function summarize(db: Db, ids: readonly number[]): Omit<ImportSummary, 'files' | 'completed'> {
+export function summarize(db: Db, ids: readonly number[]): Omit<ImportSummary, 'files' | 'failed' | 'unchanged' | 'completed'> {
   const byId = new Map(listCargTools(db).map((t) => [t.id, t]));
-  const out: Omit<ImportSummary, 'files' | 'completed'> = { imported: 0, incomplete: 0, rejected: 0, duplicates: 0, by_reason: {}, renamed: 0, problems: [] };
+  const out: Omit<ImportSummary, 'files' | 'failed' | 'unchanged' | 'completed'> = { imported: 0, incomplete: 0, rejected: 0, duplicates: 0, by_reason: {}, renamed: 0, problems: [] };
   for (const id of ids) {
     const t = byId.get(id)!;
     if (t.status === 'accepted') out.imported++;
@@ -140,7 +185,8 @@ export function summarize(db: Db, ids: readonly number[]): Omit<ImportSummary, '
 
 /** Completes every incomplete tool in the repository, one stored update each, so an interrupted run resumes. */
 async function completeIncomplete(db: Db, model: RoleModel, opts: ImportOptions): Promise<number> {
-  const todo = listCargTools(db, ['incomplete']);
+  // a tool lacking only what the model may not write (a description) is not sent
+  const todo = listCargTools(db, ['incomplete']).filter((row) => normalizeCandidate(row.template as Record<string, unknown>).missing.some(fillable));
   let done = 0;
   let completed = 0;
   await Promise.all(

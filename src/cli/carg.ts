@@ -4,7 +4,7 @@ import { errorDataForTool } from '../carg/error-data.js';
 import { evalTable, evalTool, renderEvalTable } from '../carg/eval.js';
 import { SIM_SFT_FORMATS, type HistoryTurn, type SimSftFormat, sftRow, simulatorMessages } from '../carg/export.js';
 import { cargRole } from '../carg/models.js';
-import { importTools } from '../carg/repository.js';
+import { importTools, readToolFiles } from '../carg/repository.js';
 import { runStage, type StageProgress, type StageSummary } from '../carg/run.js';
 import { groupsOfRepository, multiTurnForTool } from '../carg/multi.js';
 import { singleTurnForTool } from '../carg/single.js';
@@ -152,31 +152,48 @@ function printStage(o: Opts, s: StageSummary, extra: Record<string, unknown> = {
 /** What a generation stage leaves in the store: its samples, and how many were accepted. */
 const sampleCounts = (db: Db, kind: CargSampleKind) => ({ samples: countSamples(db, { kinds: [kind] }), accepted: countSamples(db, { kinds: [kind], acceptedOnly: true }) });
 
+/**
+ * Every file is read and the model set up before the store is opened: a refused import leaves no (empty) --db
+ * behind. An unreadable file does not stop the others; each is named at the end and the exit is non-zero.
+ */
+async function importCommand(o: Opts, dbPath: string, files: string[]): Promise<number> {
+  if (!files.length) throw new MtrError('E_USAGE', 'tools import: expected one or more tool files');
+  const input = readToolFiles(files);
+  const why = input.failed.map((f) => `\n  ${f.error}`).join('');
+  if (!input.read.length) throw new MtrError('E_INPUT', `tools import: expected a readable tool file, got none (nothing written):${why}`);
+  const completer = o.complete ? await cargRole('maker', modelConfig(o), settings(o)) : undefined;
+  const onProgress = stageReporter();
+  const db = openDb(dbPath);
+  try {
+    const summary = await importTools(db, input, {
+      threshold: o.threshold,
+      ...(o.embedBaseUrl ? { embedder: openAIEmbedder({ baseUrl: o.embedBaseUrl, model: o.embedModel, ...(o.apiKey ? { apiKey: o.apiKey } : {}) }) } : {}),
+      ...(completer ? { completer } : {}),
+      onProgress: (p) => onProgress({ stage: p.stage, done: p.done, failed: 0, total: p.total }),
+    });
+    if (o.json) {
+      const { problems, ...rest } = summary;
+      process.stdout.write(`${JSON.stringify({ ...rest, problems: problems.filter((p) => p.status === 'rejected') })}\n`);
+    } else {
+      process.stdout.write(`${summary.imported} imported, ${summary.incomplete} incomplete (use --complete), ${summary.rejected} rejected, ${summary.duplicates} duplicates${summary.unchanged ? `, ${summary.unchanged} unchanged (already imported)` : ''}${summary.completed ? `, ${summary.completed} completed by the model` : ''}\n`);
+      for (const [k, n] of Object.entries(summary.by_reason)) process.stdout.write(`  ${k}: ${n}\n`);
+      for (const p of summary.problems.filter((x) => x.status === 'rejected').slice(0, 10)) process.stdout.write(`  rejected ${p.name} (${p.source}): ${p.reasons.join('; ')}\n`);
+    }
+  } finally {
+    db.close();
+  }
+  if (input.failed.length) throw new MtrError('E_INPUT', `tools import: ${input.failed.length} of ${files.length} tool files not imported (the tools of the others were):${why}`);
+  return 0;
+}
+
 async function run(sub: Sub, o: Opts, files: string[]): Promise<number> {
   checkApplies(sub, o);
   if (!o.db) throw new MtrError('E_USAGE', 'missing required option --db');
+  if (sub === 'tools import') return importCommand(o, o.db, files);
   const db = openDb(o.db);
   try {
     const stage = { concurrency: o.concurrency, holdout: o.holdout, ...(o.limit === undefined ? {} : { limit: o.limit }), onProgress: stageReporter() };
     switch (sub) {
-      case 'tools import': {
-        if (!files.length) throw new MtrError('E_USAGE', 'tools import: expected one or more tool files');
-        const summary = await importTools(db, files, {
-          threshold: o.threshold,
-          ...(o.embedBaseUrl ? { embedder: openAIEmbedder({ baseUrl: o.embedBaseUrl, model: o.embedModel, ...(o.apiKey ? { apiKey: o.apiKey } : {}) }) } : {}),
-          ...(o.complete ? { completer: await cargRole('maker', modelConfig(o), settings(o)) } : {}),
-          onProgress: (p) => stage.onProgress({ stage: p.stage, done: p.done, failed: 0, total: p.total }),
-        });
-        if (o.json) {
-          const { problems, ...rest } = summary;
-          process.stdout.write(`${JSON.stringify({ ...rest, problems: problems.filter((p) => p.status === 'rejected') })}\n`);
-        } else {
-          process.stdout.write(`${summary.imported} imported, ${summary.incomplete} incomplete (use --complete), ${summary.rejected} rejected, ${summary.duplicates} duplicates${summary.completed ? `, ${summary.completed} completed by the model` : ''}\n`);
-          for (const [k, n] of Object.entries(summary.by_reason)) process.stdout.write(`  ${k}: ${n}\n`);
-          for (const p of summary.problems.filter((x) => x.status === 'rejected').slice(0, 10)) process.stdout.write(`  rejected ${p.name} (${p.source}): ${p.reasons.join('; ')}\n`);
-        }
-        return 0;
-      }
       case 'tools expand': {
         const model = await cargRole('maker', modelConfig(o), settings(o));
         const summary = await withInterrupt('tools', (signal) =>

@@ -1,6 +1,7 @@
 import { metaSchemaErrors } from '../schema/json-schema.js';
-import { normalizeType, parametersJsonSchema, responsesJsonSchema } from '../schema/tool-convert.js';
-import { type ParamSpec, type ToolTemplate, ToolTemplateSchema } from '../schema/tool.js';
+import { typeProblems } from '../schema/tool-check.js';
+import { parametersJsonSchema, responsesJsonSchema } from '../schema/tool-convert.js';
+import { type ToolTemplate, ToolTemplateSchema } from '../schema/tool.js';
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 /** What OpenAI-style function calling accepts as a name; imported tools keep their own naming style. */
@@ -12,14 +13,6 @@ export interface ToolCheckOptions {
 }
 
 export type ToolCheck = { ok: true; tool: ToolTemplate } | { ok: false; reasons: string[] };
-
-function typeProblems(where: string, spec: ParamSpec): string[] {
-  const types = Array.isArray(spec.type) ? spec.type : [spec.type];
-  const out = types.filter((t) => !normalizeType(t)).map((t) => `${where}: unknown type "${t}"`);
-  if (spec.items) out.push(...typeProblems(`${where}.items`, spec.items));
-  for (const [k, v] of Object.entries(spec.properties ?? {})) out.push(...typeProblems(`${where}.${k}`, v));
-  return out;
-}
 
 /**
  * Checks one tool against the unified template (MTR's validation checking): shape, snake_case name,

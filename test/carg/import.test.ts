@@ -46,36 +46,40 @@ describe('import: Seal-Tools tool.jsonl', () => {
     expect(hits.filter(Boolean)).toEqual([]);
   });
 
-  it('re-importing the same file adds no live tool (resume-safe)', async () => {
+  it('re-importing the same file changes nothing: every tool unchanged, no row added, no status moved', async () => {
+    const before = listCargTools(db);
     const again = await importTools(db, [join(TOOLS, 'seal-tools/tool.jsonl')]);
-    expect(again).toMatchObject({ imported: 0, rejected: 0, duplicates: 4076 });
-    expect(again.by_reason.duplicate_name).toBeGreaterThan(3900);
+    expect(again).toMatchObject({ unchanged: 4076, imported: 0, incomplete: 0, rejected: 0, duplicates: 0 });
+    expect(listCargTools(db)).toEqual(before);
   }, 60_000);
 });
 
 describe('import: ToolEyes, ToolAlpaca, OpenAI and MCP lists', () => {
-  it('ToolEyes: no responses in the file → incomplete, not invented; empty descriptions rejected; repeated names deduped', async () => {
+  it('ToolEyes: no responses or no description in the file → incomplete, not invented (servable, as serve tools serves them); repeated names deduped', async () => {
     const db = openDb(':memory:');
     const s = await importTools(db, [join(TOOLS, 'tooleyes_tool_library.json')]);
     expect(s.files[0]).toMatchObject({ format: 'tooleyes', tools: 758 });
-    expect(s).toMatchObject({ imported: 0, incomplete: 486, rejected: 13, duplicates: 259 });
-    expect(s.by_reason).toEqual({ missing_responses: 758, missing_description: 13, duplicate_name: 225, near_duplicate: 34 });
+    expect(s).toMatchObject({ imported: 0, incomplete: 496, rejected: 0, duplicates: 262 });
+    expect(s.by_reason).toEqual({ missing_responses: 758, missing_description: 13, duplicate_name: 226, near_duplicate: 36 });
     const incomplete = listCargTools(db, ['incomplete']);
     expect(incomplete.every((t) => Object.keys((t.template as any).responses).length === 0)).toBe(true);
-    expect(s.problems.find((p) => p.name === 'baidu_search')?.reasons[0]).toBe('api_description: expected a non-empty description');
-    expect(incomplete.find((t) => t.name === 'advice_by_id')?.field).toBe('Advice');
+    expect(s.problems.find((p) => p.name === 'baidu_search')?.reasons).toEqual([
+      'api_description: missing in the source file (write one there and import again; --complete does not invent descriptions)',
+      'responses: missing in the source file (run with --complete to have the model write them)',
+    ]);
+    expect(incomplete.find((t) => t.name === 'advice_by_id')).toMatchObject({ field: 'Advice', subfield: 'Advice_slip', template: { field: 'Advice/Advice_slip' } });
   });
 
-  it('ToolAlpaca: each OpenAPI operation is a tool; body fields without a description are rejected with their path', async () => {
+  it('ToolAlpaca: each OpenAPI operation is a tool; body fields without a description leave it incomplete, named by path', async () => {
     const db = openDb(':memory:');
     const s = await importTools(db, [join(TOOLS, 'toolalpaca/eval_simulated.json')]);
     expect(s.files[0]).toMatchObject({ format: 'toolalpaca', tools: 54 });
-    expect(s).toMatchObject({ imported: 49, rejected: 5, duplicates: 0, incomplete: 0, by_reason: { missing_description: 5 } });
+    expect(s).toMatchObject({ imported: 49, rejected: 0, duplicates: 0, incomplete: 5, by_reason: { missing_description: 5 } });
     const search = listCargTools(db, ['accepted']).find((t) => t.name === 'searchAxolotlImages')!;
     expect(search.template).toMatchObject({ parameters: { color: { type: 'string', enum: ['wild', 'leucistic', 'albino'] }, page: { type: 'integer' } }, required: [] });
     expect(Object.keys((search.template as any).responses)).toEqual(['results', 'pagination']);
     expect(search.source).toMatch(/eval_simulated\.json#\/0\/Documentation#\/paths\/~1search\/get$/);
-    expect(s.problems.find((p) => p.name === 'generateAvatar')?.reasons).toContain('parameters.userId.description: expected a non-empty description');
+    expect(s.problems.find((p) => p.name === 'generateAvatar')?.reasons).toContain('parameters.userId.description: missing in the source file (write one there and import again; --complete does not invent descriptions)');
   });
 
   it('OpenAI function lists and MCP tools/list (with outputSchema) import; required must name a parameter', async () => {
@@ -100,10 +104,30 @@ describe('import: ToolEyes, ToolAlpaca, OpenAI and MCP lists', () => {
     expect(listCargTools(db, ['accepted']).map((t) => t.name)).toEqual(['add']);
   });
 
-  it('an unrecognised layout or bad JSON line is an E_INPUT error naming the file (and line)', async () => {
+  it('a file that is no tool file or has a bad JSON line is listed with why (file and line); the good files of the same import are imported', async () => {
     const db = openDb(':memory:');
-    await expect(importTools(db, [tmp.write('x.json', { hello: 1 })])).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringContaining('x.json: expected a tool file') });
-    await expect(importTools(db, [tmp.write('y.jsonl', '{"api_name":"a"}\n{oops\n')])).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(/y\.jsonl:2: expected JSON/) });
+    const good = tmp.write('good.json', [sealTools()[0]]);
+    const s = await importTools(db, [tmp.write('x.json', { hello: 1 }), good, tmp.write('y.jsonl', '{"api_name":"a"}\n{oops\n')]);
+    expect(s.failed).toEqual([
+      { file: expect.stringMatching(/x\.json$/), error: expect.stringMatching(/x\.json: expected a tool file .*got no named tool in it \(first entry: an object with hello\)$/) },
+      { file: expect.stringMatching(/y\.jsonl$/), error: expect.stringMatching(/y\.jsonl:2: expected JSON, got invalid JSON/) },
+    ]);
+    expect(s).toMatchObject({ files: [{ file: good, tools: 1 }], imported: 1 });
+  });
+
+  it('a JSON-lines file holding one tool is read (as serve tools reads it), named by its line', async () => {
+    const db = openDb(':memory:');
+    const file = tmp.write('one.jsonl', `${JSON.stringify(sealTools()[0])}\n`);
+    const s = await importTools(db, [file]);
+    expect(s).toMatchObject({ files: [{ format: 'template', tools: 1 }], imported: 1 });
+    expect(listCargTools(db)[0]!.source).toBe(`${file}:1`);
+  });
+
+  it('an unknown type is refused with the same file:line: field message serve tools gives', async () => {
+    const db = openDb(':memory:');
+    const file = tmp.write('strng.json', [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: { a: { type: 'strng', description: 'a' } } } } }]);
+    const s = await importTools(db, [file]);
+    expect(s.problems.map((p) => `${p.source}: ${p.reasons[0]}`)).toEqual([`${file}#/0: parameters.a.type: unknown type "strng"`]);
   });
 });
 

@@ -17,14 +17,17 @@ const write = (name: string, text: string): string => {
 };
 
 describe('tool files', () => {
-  it('reads all of Seal-Tools (JSONL templates), skipping the one unservable name with file:line and reason', () => {
+  it('reads all of Seal-Tools (JSONL templates): 4,076 tools, the two uncallable names renamed as carg renames them, types as JSON Schema', () => {
     const file = join(SHARED_DATASETS, 'tools/seal-tools/tool.jsonl');
     const set = loadToolsetFile(file);
-    expect(set.tools).toHaveLength(4075);
-    expect(set.skipped.map((s) => s.where)).toEqual([`${file}:158`]);
-    expect(set.skipped[0]!.reasons[0]).toMatch(/^api_name: expected letters, digits.*got "requestFirst Aid Assistance"/);
-    expect(set.tools.find((t) => t.api_name === 'getPM2.5Level')).toBeDefined(); // "." is fine in URLs and MCP names
-    expect(new Set(set.tools.map((t) => t.api_name)).size).toBe(4075);
+    expect(set.tools).toHaveLength(4076);
+    expect(set.skipped).toEqual([]);
+    expect(set.renamed?.map((r) => [r.where.slice(file.length), r.note])).toEqual([
+      [':158', 'api_name: renamed "requestFirst Aid Assistance" to "requestFirst_Aid_Assistance" (function names allow only letters, digits, _ and -)'],
+      [expect.stringMatching(/^:\d+$/), expect.stringContaining('"getPM2.5Level" to "getPM2_5Level"')],
+    ]);
+    expect(new Set(set.tools.map((t) => t.api_name)).size).toBe(4076);
+    expect(set.tools.find((t) => t.api_name === 'analyzeEvidence')?.parameters.evidence_type?.type).toBe('string'); // was "str"
   });
 
   it('reads the ToolEyes library (groups of OpenAI functions): field from the group, identical copies merged, a different tool of a taken name skipped', () => {
@@ -36,7 +39,7 @@ describe('tool files', () => {
     expect(set.tools.find((t) => t.api_name === 'random_advice')).toMatchObject({ field: 'Advice/Advice_slip', responses: {} });
     const taken = set.skipped.filter((s) => s.reasons[0]!.includes('is already taken by a different tool at'));
     expect(taken.length).toBe(set.skipped.length);
-    expect(taken[0]!.where).toMatch(/tooleyes_tool_library\.json: tools\[\d+\]\.functions\[\d+\]$/);
+    expect(taken[0]!.where).toMatch(/tooleyes_tool_library\.json#\/tools\/\d+\/functions\/\d+$/);
   });
 
   it('reads OpenAI function lists, {tools: [...]} and single tool objects', () => {
@@ -44,21 +47,37 @@ describe('tool files', () => {
     const list = loadToolsetFile(write('fns.json', JSON.stringify(fns)));
     expect(list.tools.map((t) => t.api_name)).toEqual(['wiki_search', 'calculator']);
     expect(list.tools[0]!.required).toEqual(['query']);
-    expect(loadToolsetFile(write('wrapped.json', JSON.stringify({ tools: [TASK_TOOL] }))).tools[0]).toMatchObject({ api_name: TASK_TOOL.api_name, responses: TASK_TOOL.responses });
+    expect(loadToolsetFile(write('wrapped.json', JSON.stringify({ tools: [TASK_TOOL] }))).tools[0]).toMatchObject({ api_name: TASK_TOOL.api_name, responses: { value: { type: 'string' }, source: { type: 'string' } } });
     expect(loadToolsetFile(write('one.json', JSON.stringify(TASK_TOOL))).tools).toHaveLength(1);
+    // a JSON-lines file of one tool is read as one, named by its line
+    const oneLine = loadToolsetFile(write('one.jsonl', `${JSON.stringify({ ...TASK_TOOL, api_name: 'x y' })}\n`));
+    expect(oneLine.renamed?.[0]?.where).toBe(`${tmp}/one.jsonl:1`);
   });
 
   it('reports what breaks a tool; bad JSON and missing files are errors naming the file (and line)', () => {
     const set = loadToolsetFile(write('mixed.jsonl', [JSON.stringify(TASK_TOOL), JSON.stringify({ ...TASK_TOOL, api_name: 'x', required: ['nope'] }), '42', JSON.stringify({ type: 'function', function: { description: 'no name' } })].join('\n')));
     expect(set.tools).toHaveLength(1);
     expect(set.skipped.map((s) => [s.where.replace(tmp, ''), s.reasons[0]])).toEqual([
-      ['/mixed.jsonl:2', 'required: "nope" is not a parameter'],
-      ['/mixed.jsonl:3', 'expected a tool object, got 42'],
-      ['/mixed.jsonl:4', expect.stringMatching(/^function\.name: /)],
+      ['/mixed.jsonl:2', 'required: "nope" is not a parameter (parameters: entity, attribute)'],
+      ['/mixed.jsonl:3', 'tool: expected a tool object, got 42'],
+      ['/mixed.jsonl:4', expect.stringMatching(/^api_name: /)],
     ]);
-    expect(() => loadToolsetFile(write('broken.jsonl', `${JSON.stringify(TASK_TOOL)}\n{"api_name": `))).toThrow(/broken\.jsonl:2: expected a JSON tool, got invalid JSON/);
+    expect(() => loadToolsetFile(write('broken.jsonl', `${JSON.stringify(TASK_TOOL)}\n{"api_name": `))).toThrow(/broken\.jsonl:2: expected JSON, got invalid JSON/);
     expect(() => loadToolsetFile(write('broken.json', '[{"api_name": 1},'))).toThrow(/broken\.json: expected a JSON list of tools, got invalid JSON/);
     expect(() => loadToolsetFile(join(tmp, 'absent.json'))).toThrow(/--toolset: expected an existing tool file/);
+    expect(() => loadToolsetFile(join(SHARED_DATASETS, 'tools/seal-tools/field.jsonl'))).toThrow(/field\.jsonl: expected a tool file .*got no named tool in it \(first entry: an object with Sports\)/);
+  });
+
+  it('refuses what is no JSON Schema: an unknown type (was served as {}), a bad keyword value, a pattern RE2 cannot run', () => {
+    const fn = (name: string, spec: Record<string, unknown>) => ({ type: 'function', function: { name, description: 'd', parameters: { type: 'object', properties: { a: spec } } } });
+    const file = write('bad-types.json', JSON.stringify([fn('typo', { type: 'strng' }), fn('neg', { type: 'string', minLength: -1 }), fn('look', { type: 'string', pattern: '^(?=a)' }), fn('ok', { type: 'string', pattern: '^(a+)+$' })]));
+    const set = loadToolsetFile(file);
+    expect(set.tools.map((t) => t.api_name)).toEqual(['ok']);
+    expect(set.skipped.map((s) => `${s.where.replace(tmp, '')}: ${s.reasons.join('; ')}`)).toEqual([
+      '/bad-types.json#/0: parameters.a.type: unknown type "strng"',
+      '/bad-types.json#/1: parameters: invalid JSON Schema: /properties/a/minLength: must be >= 0',
+      expect.stringMatching(/^\/bad-types\.json#\/2: parameters: invalid JSON Schema: \/properties\/a: pattern "\^\(\?=a\)": expected a regular expression a linear-time engine \(RE2\) accepts, got .*\(\?=/),
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ParamSpec } from '../schema/tool.js';
+import type { ParamSpec } from './tool.js';
 
 /** One OpenAPI 3 operation as a unified-template candidate (types are JSON Schema already). */
 export interface OpenApiTool {
