@@ -183,6 +183,17 @@ describe('import: dedup and --complete through real HTTP', () => {
       const stored = db.prepare('SELECT calls FROM carg_tools WHERE name = ?').get('mystery') as { calls: string };
       expect(JSON.parse(stored.calls)).toHaveLength(2);
       expect(JSON.parse(stored.calls)[0]).toMatchObject({ role: 'maker', prompt_file: 'carg-complete.md', ok: false });
+      // importing the same file again changes nothing, the completed tool included; an edited tool is new
+      const before = listCargTools(db);
+      const again = await importTools(db, [file]);
+      expect(again).toMatchObject({ unchanged: 2, imported: 0, incomplete: 0, duplicates: 0 });
+      expect(listCargTools(db)).toEqual(before);
+      const edited = tmp.write('incomplete.json', [
+        { name: 'lookup_zip', description: 'City and state for a ZIP code.', parameters: { type: 'object', properties: { zip: { type: 'string', description: 'ZIP' } }, required: ['zip'] } },
+        { name: 'mystery', description: 'Does something else.', parameters: { type: 'object', properties: {} } },
+      ]);
+      // the completed lookup_zip stays as completed (same place and name); the edited mystery is new, a duplicate of the stored one
+      expect(await importTools(db, [edited])).toMatchObject({ unchanged: 1, duplicates: 1, by_reason: { duplicate_name: 1 } });
     } finally {
       await server.close();
     }
