@@ -104,11 +104,10 @@ function parseLayout(text: string, file: string): { format: ToolFormat; candidat
     const candidates = filled.flatMap(({ l, i }) => entry(parseJson(l, file, i + 1), `${file}:${i + 1}`, '#/'));
     return { format: mainFormat(candidates, 'template'), candidates };
   }
-  // a JSON-lines file of one line is that line, named as such
-  if (filled.length === 1 && !Array.isArray(doc)) {
-    const candidates = fromDocument(doc, file);
-    if (candidates.format === 'template' && candidates.candidates.length === 1) return { ...candidates, candidates: [{ ...candidates.candidates[0]!, source: `${file}:${filled[0]!.i + 1}` }] };
-    return candidates;
+  // a JSON-lines file of one tool (or group) is that line, named as such; a one-line container stays a document
+  if (filled.length === 1 && isObj(doc) && !('tools' in doc) && !('result' in doc) && typeof doc.openapi !== 'string') {
+    const candidates = entry(doc, `${file}:${filled[0]!.i + 1}`, '#/');
+    return { format: mainFormat(candidates, 'template'), candidates };
   }
   return fromDocument(doc, file);
 }
