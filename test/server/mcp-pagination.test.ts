@@ -30,9 +30,9 @@ async function connect(pageSize?: number): Promise<Client> {
   return client;
 }
 
-describe('MCP with the 4,075 Seal-Tools tools: lazy validators, paginated tools/list', () => {
+describe('MCP with the 4,076 Seal-Tools tools: lazy validators, paginated tools/list', () => {
   it('loads, initializes and lists every page without compiling a single validator', async () => {
-    expect(tools).toHaveLength(4075);
+    expect(tools).toHaveLength(4076);
     const client = await connect();
     const names: string[] = [];
     let cursor: string | undefined;
@@ -52,7 +52,7 @@ describe('MCP with the 4,075 Seal-Tools tools: lazy validators, paginated tools/
 
   it('compiles a tool\'s validator at its first call only, and only that tool\'s', async () => {
     const client = await connect();
-    const tool = tools.find((t) => t.required.length === 1 && t.parameters[t.required[0]!]!.type === 'str')!;
+    const tool = tools.find((t) => t.required.length === 1 && t.parameters[t.required[0]!]!.type === 'string')! // types are served as JSON Schema names;
     const bad = await client.callTool({ name: tool.api_name, arguments: {} });
     expect(bad).toMatchObject({ isError: true, structuredContent: { error: { type: 'missing_required' } } });
     const after = compiles.mock.calls.length;
@@ -68,7 +68,7 @@ describe('MCP with the 4,075 Seal-Tools tools: lazy validators, paginated tools/
     await client.close();
     const whole = await connect(0);
     const page = await whole.listTools();
-    expect(page.tools).toHaveLength(4075);
+    expect(page.tools).toHaveLength(4076);
     expect(page.nextCursor).toBeUndefined();
     await whole.close();
   });

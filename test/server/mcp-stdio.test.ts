@@ -32,7 +32,7 @@ const stdioClient = async (toolset: string, extra: string[] = []) => {
 };
 
 describe('MCP over stdio: `mtr serve tools --mcp stdio`', () => {
-  it('pages the 4,075 Seal-Tools tools with nextCursor (100 a page; --mcp-page-size 0: one page)', async () => {
+  it('pages the 4,076 Seal-Tools tools with nextCursor (100 a page; --mcp-page-size 0: one page)', async () => {
     const seal = join(SHARED_DATASETS, 'tools/seal-tools/tool.jsonl');
     const client = await stdioClient(seal);
     try {
@@ -45,14 +45,14 @@ describe('MCP over stdio: `mtr serve tools --mcp stdio`', () => {
         count += page.tools.length;
         cursor = page.nextCursor;
       }
-      expect(count).toBe(4075);
+      expect(count).toBe(4076);
     } finally {
       await client.close();
     }
     const whole = await stdioClient(seal, ['--mcp-page-size', '0']);
     try {
       const page = await whole.listTools();
-      expect([page.tools.length, page.nextCursor]).toEqual([4075, undefined]);
+      expect([page.tools.length, page.nextCursor]).toEqual([4076, undefined]);
     } finally {
       await whole.close();
     }

@@ -80,7 +80,7 @@ describe('mtr serve tools (the real binary)', () => {
   it('serves a tool file on a free port, answers over HTTP, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtr-serve-tools-'));
     const file = join(dir, 'tools.json');
-    writeFileSync(file, JSON.stringify([WIKI, SEAL, { ...SEAL, api_name: 'bad name' }]));
+    writeFileSync(file, JSON.stringify([WIKI, SEAL, { ...SEAL, api_name: 'typo_type', parameters: { a: { type: 'strng', description: 'A.' } }, required: [] }]));
     const { child, done, url, out } = await serveTools(['--toolset', file]);
     expect(out()).toContain('2 tools');
     const res = await fetch(`${url}/v1/tools/wiki_search`, { method: 'POST', body: JSON.stringify({ query: 'Paris' }) });
@@ -88,7 +88,7 @@ describe('mtr serve tools (the real binary)', () => {
     child.kill('SIGTERM');
     const result = await done;
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/skipped .*tools\.json: \[2\]: api_name: expected letters/);
+    expect(result.stderr).toMatch(/skipped .*tools\.json#\/2: parameters\.a\.type: unknown type "strng"/);
   });
 
   it('routes wiki_search to a real BM25 index with --index, other tools to the simulator', async () => {
