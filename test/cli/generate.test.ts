@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandArgs } from '../../src/cli/command.js';
 import generateCommand, { generateConfig } from '../../src/cli/generate.js';
 import { loadItems } from '../../src/data/index.js';
-import { openDb, runStatus } from '../../src/store/index.js';
+import { storeStatus as statusOf, closedPort } from '../support/store.js';
+import { openDb } from '../../src/store/index.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
@@ -17,23 +17,7 @@ const HOTPOT = join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_qa_500.jsonl');
 const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
 const fast = ['--retries', '2', '--timeout', '10'];
 
-const statusOf = (db: string) => {
-  const store = openDb(db);
-  try {
-    return runStatus(store);
-  } finally {
-    store.close();
-  }
-};
 
-/** A port nothing listens on: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('mtr generate / status (the real binary)', () => {
   let server: FakeServer;

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/carg/taxonomy.js';
-import { openDb, runStatus } from '../../src/store/index.js';
+import { storeStatus as statusOf } from '../support/store.js';
+import { openDb } from '../../src/store/index.js';
 import { spawnCli } from '../support/cli.js';
 import { REPO_ROOT, SHARED_DATASETS } from '../support/paths.js';
 
@@ -38,14 +39,6 @@ function startChaosServer(): Promise<{ url: string; child: ChildProcess; stop: (
   });
 }
 
-const statusOf = (db: string) => {
-  const store = openDb(db);
-  try {
-    return runStatus(store);
-  } finally {
-    store.close();
-  }
-};
 
 describe('chaos: 20% faults of every kind, two SIGKILLs, resumed', () => {
   let server: Awaited<ReturnType<typeof startChaosServer>>;

@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/data/index.js';
 import { GenerateConfigSchema, roleConfig, runKey, transportOf } from '../../src/pipeline/config.js';
 import { generate, GENERATE_ROLES, type GenerateConfigInput } from '../../src/pipeline/generate.js';
-import { openDb, runStatus } from '../../src/store/index.js';
+import { storeStatus as status, closedPort } from '../support/store.js';
+import { openDb } from '../../src/store/index.js';
 import { mtrError } from '../support/errors.js';
 import { type FakeReply, type FakeRequest, type FakeServer, type FakeServerOptions, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
@@ -38,21 +38,6 @@ const query = <T>(db: string, sql: string, ...args: unknown[]): T[] => {
     store.close();
   }
 };
-const status = (db: string) => {
-  const store = openDb(db);
-  try {
-    return runStatus(store);
-  } finally {
-    store.close();
-  }
-};
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('run identity without transport', () => {
   it('a model server on another address resumes the same run, says so once, and stores the new address', async () => {

@@ -10,7 +10,7 @@ import { createToolsApp, SESSION_HEADER } from '../../src/server/tools-app.js';
 import { buildIndex } from '../../src/tools/bm25.js';
 import { readCorpus } from '../../src/tools/corpus.js';
 import { openRealTools } from '../../src/tools/real.js';
-import { spawnCli } from '../support/cli.js';
+import { serveCli } from '../support/cli.js';
 import { promptOf, SEAL, toolsFixture, type ToolsFixture, WIKI } from './tools-fixture.js';
 
 const run = promisify(execFile);
@@ -144,18 +144,10 @@ describe('mtr serve tools --index: a retrieval-only server that Search-R1\'s cli
     ];
     writeFileSync(join(dir, 'corpus.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n'));
     await buildIndex(join(dir, 'corpus.sqlite'), readCorpus(join(dir, 'corpus.jsonl')));
-    const started = spawnCli(['serve', 'tools', '--port', '0', '--index', join(dir, 'corpus.sqlite'), '--token', 's3cret']);
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      started.child.stdout!.on('data', (d) => {
-        out += d;
-        const m = /tool server on (http:\/\/[\d.]+:\d+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      void started.done.then((r) => reject(new Error(`exited early: ${r.stderr}`)));
-    });
+    const started = await serveCli('tools', ['--index', join(dir, 'corpus.sqlite'), '--token', 's3cret']);
+    const { url } = started;
     try {
-      expect(out).toContain('1 tools from the utility tools (retrieval only), answered by the real backend');
+      expect(started.out()).toContain('1 tools from the utility tools (retrieval only), answered by the real backend');
       const { stdout } = await run('python3', ['-c', SEARCH_R1_CLIENT, `${url}/retrieve`, 's3cret', JSON.stringify(['Eiffel Tower Paris 1889', 'Louvre museum'])]);
       const [eiffel, louvre] = JSON.parse(stdout) as string[];
       expect(eiffel!.startsWith(`Doc 1(Title: "Eiffel Tower") The Eiffel Tower was completed in 1889 in Paris.\n`)).toBe(true);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/reward-server.js';
 import { startToolsServer } from '../../src/server/tools-server.js';
 import { buildIndex } from '../../src/tools/bm25.js';
-import { spawnCli } from '../support/cli.js';
+import { serveCli, spawnCli } from '../support/cli.js';
 import { SEAL, toolsFixture, type ToolsFixture, WIKI } from './tools-fixture.js';
 
 let fx: ToolsFixture;
@@ -61,20 +61,8 @@ describe('tool server on a real socket', () => {
   });
 });
 
-/** Starts the real `mtr serve tools` binary and resolves with its URL once it listens. */
-async function serveTools(args: string[]) {
-  const started = spawnCli(['serve', 'tools', '--port', '0', '--base-url', fx.fake.url, '--model', 'fake-model', ...args]);
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    started.child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /tool server on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void started.done.then((r) => reject(new Error(`exited early: ${r.stderr}`)));
-  });
-  return { ...started, url, out: () => out };
-}
+/** The real `mtr serve tools` binary against the fake model. */
+const serveTools = (args: string[]) => serveCli('tools', ['--base-url', fx.fake.url, '--model', 'fake-model', ...args]);
 
 describe('mtr serve tools (the real binary)', () => {
   it('serves a tool file on a free port, answers over HTTP, and stops cleanly on SIGTERM', async () => {
