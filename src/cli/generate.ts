@@ -2,7 +2,7 @@ import { DEFAULT_MAX_QUESTION_CHARS, DEFAULT_MAX_RECORD_BYTES, KNOWN_DATASETS } 
 import { parseToolRouting } from '../actor/routing.js';
 import { generate, GENERATE_ROLES, type GenerateConfigInput } from '../pipeline/generate.js';
 import { DEFAULT_DIALECT, type Dialect, DIALECTS } from '../grammar/tags.js';
-import { MtrError } from '../schema/errors.js';
+import { type ErrorCode, MtrError } from '../schema/errors.js';
 import { UTILITY_TOOL_NAMES } from '../tools/utility.js';
 import { defineCommand, type ParsedOptions } from './command.js';
 import { withInterrupt } from './interrupt.js';
@@ -91,6 +91,21 @@ export function generateConfig(o: Opts): GenerateConfigInput {
   };
 }
 
+/** What each failure code means for the user, and what to change (the flag that relaxes it). */
+const FAILURE_HINTS: Partial<Record<ErrorCode, string>> = {
+  E_MODEL: 'the model server failed after --retries; re-run the command (transient failures are retried), or raise --retries / --timeout',
+  E_MODEL_OUTPUT: 'the model never answered in the required shape; raise --max-attempts, try --structured json_object, or a stronger model',
+  E_TOOL_SCHEMA: 'ToolMaker never wrote valid tools; raise --max-repairs, or a stronger --maker-model',
+  E_INPUT: 'a real tool failed; check --index / --retrieval-url',
+};
+
+/** `E_MODEL_OUTPUT 20 (hint), E_MODEL 3 (hint)`: failures grouped by code, most first. */
+export function failureCauses(failures: readonly { code: ErrorCode }[]): string {
+  const counts = new Map<ErrorCode, number>();
+  for (const f of failures) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n} (${FAILURE_HINTS[code] ?? 'see mtr status'})`).join(', ');
+}
+
 export default defineCommand({
   name: 'generate',
   summary: 'Generate one trace per dataset item: ToolMaker designs tools, AutoAgent thinks and calls them, ToolActor simulates each result. Everything is stored in SQLite as it happens; re-running the same command resumes.',
@@ -123,7 +138,12 @@ export default defineCommand({
         if (s.retried > 0) process.stdout.write(`${s.retried} failed items of earlier attempts retried\n`);
         if (s.failed_kept > 0) process.stdout.write(`${s.failed_kept} failed items left failed (lasting failure or --max-item-attempts reached; --retry-failed retries them; mtr status --db ${o.db} lists why)\n`);
       }
-      return s.aborted ? 130 : 0;
+      if (s.aborted) return 130;
+      if (s.failed > 0 && s.finished === 0 && s.already_finished === 0) {
+        process.stderr.write(`mtr generate: nothing generated (E_EMPTY): all ${s.failed} traces failed; by cause: ${failureCauses(s.failures)}\n`);
+        return 1;
+      }
+      return 0;
     } finally {
       progress.done();
     }

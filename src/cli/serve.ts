@@ -12,7 +12,7 @@ import { DEFAULT_TOOLS_PORT, startToolsServer } from '../server/tools-server.js'
 import { ToolService } from '../server/tools-service.js';
 import { ActorCache } from '../store/actor-cache.js';
 import { type Db, openDb } from '../store/db.js';
-import { openRealTools, type RealTool } from '../tools/real.js';
+import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { loadToolsetFile, loadToolsetFromRun, type Toolset } from '../tools/toolset.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
 import { defineCommand, type ParsedOptions } from './command.js';
@@ -102,6 +102,7 @@ async function serveTools(o: Opts, port: number): Promise<void> {
   try {
     db = o.cache ? openDb(o.cache) : undefined;
     realTools = openRealTools(backends);
+    await checkRealTools(realTools); // a dead --retrieval-url stops the server before it listens
     const serviceOf = (model: ChatModel): ToolService => new ToolService({
       tools: toolset.tools,
       actor: {

@@ -4,7 +4,7 @@ import { buildTraceGraph, type TraceDeps } from '../../graphs/trace-graph.js';
 import { loadDataset, resolveDataset, type DownloadProgress, type SkippedRecord } from '../data/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
-import { isMtrError, MtrError } from '../schema/errors.js';
+import { type ErrorCode, isMtrError, MtrError } from '../schema/errors.js';
 import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, releaseRun, renameRun, TraceWriter, upsertRun } from '../store/index.js';
 import { listRuns } from '../store/verdicts.js';
 import { ActorCache } from '../store/actor-cache.js';
@@ -42,7 +42,7 @@ export interface GenerateSummary {
   /** of elapsed_s, the time before the first trace started: dataset, store, model start-up */
   setup_s: number;
   calls_per_s: number;
-  failures: { item: string; error: string }[];
+  failures: { item: string; code: ErrorCode; error: string }[];
   /** failed items of earlier attempts tried again now (transient failure, attempts left, or --retry-failed) */
   retried: number;
   /** failed items left failed: a lasting failure or out of --max-item-attempts (--retry-failed retries them) */
@@ -180,10 +180,11 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
         } catch (e) {
           if (isFatal(e)) return halt(e); // left 'running': the next run drops it and redoes the item
           const message = e instanceof Error ? e.message : String(e);
-          writer.fail(message, isMtrError(e) ? e.code : 'E_INTERNAL');
+          const code = isMtrError(e) ? e.code : 'E_INTERNAL';
+          writer.fail(message, code);
           summary.failed++;
           progress.failed++;
-          summary.failures.push({ item: item.id, error: message });
+          summary.failures.push({ item: item.id, code, error: message });
         }
         report();
       });

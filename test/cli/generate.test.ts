@@ -198,6 +198,20 @@ describe('mtr generate / status (the real binary)', () => {
         await flaky.close();
       }
     });
+
+    it('a run where every trace failed exits 1 and says why, by failure code, with what to change', async () => {
+      const down = await startFakeOpenAI({ respond: () => ({ status: 503 }) });
+      try {
+        const db = join(tmp, 'all-failed.sqlite');
+        const r = await runCli(['generate', '--dataset', BAMBOOGLE, '--limit', '2', '--db', db, '--base-url', down.url, '--retries', '0', '--max-item-attempts', '1']);
+        expect(r.code).toBe(1);
+        expect(r.stdout).toMatch(/0 traces finished, 2 failed/);
+        expect(r.stderr).toMatch(/nothing generated \(E_EMPTY\): all 2 traces failed; by cause: E_MODEL 2 \(the model server failed after --retries; re-run the command/);
+        expect(statusOf(db)).toMatchObject({ traces_failed: 2, duplicates: 0 });
+      } finally {
+        await down.close();
+      }
+    });
   });
 
   it('a bad per-role server URL is reported under its own flag', () => {

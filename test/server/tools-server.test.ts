@@ -6,6 +6,7 @@ import type { RunningServer } from '../../src/server/reward-server.js';
 import { startToolsServer } from '../../src/server/tools-server.js';
 import { buildIndex } from '../../src/tools/bm25.js';
 import { serveCli, spawnCli } from '../support/cli.js';
+import { closedPort } from '../support/store.js';
 import { SEAL, toolsFixture, type ToolsFixture, WIKI } from './tools-fixture.js';
 
 let fx: ToolsFixture;
@@ -100,5 +101,13 @@ describe('mtr serve tools (the real binary)', () => {
     const result = await done;
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/expected at most one of --toolset FILE or --from-run DB\[:RUN\], got both/);
+  });
+
+  it('stops before listening when --retrieval-url does not answer, naming it', async () => {
+    const port = await closedPort();
+    const result = await spawnCli(['serve', 'tools', '--port', '0', '--retrieval-url', `http://127.0.0.1:${port}/retrieve`]).done;
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).not.toMatch(/tool server on/);
+    expect(result.stderr).toMatch(new RegExp(`--retrieval-url: cannot use the retrieval server at http://127\\.0\\.0\\.1:${port}/retrieve`));
   });
 });
