@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { answerScores } from '../src/reward/qa.js';
+import { answerScores } from '../src/text/answer.js';
 
 const DATASETS = resolve(process.cwd(), '../shared/datasets');
 const PAIRS = 100_000;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Unit } from '../text/hash.js';
 
 /**
  * Held-out tools for evaluation, decided by a hash of the name: stable across runs and machines, and the
@@ -6,6 +6,6 @@ import { createHash } from 'node:crypto';
  */
 export function isHeldOut(name: string, fraction: number): boolean {
   if (fraction <= 0) return false;
-  const bucket = createHash('sha256').update(name).digest().readUInt32BE(0) / 0x1_0000_0000;
+  const bucket = sha256Unit(name);
   return bucket < fraction;
 }

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { normalizeAnswer } from '../reward/normalize.js';
+import { sha256Unit } from '../text/hash.js';
+import { normalizeAnswer } from '../text/normalize.js';
 import type { DatasetItem } from '../schema/item.js';
 
 export type SplitName = 'train' | 'validation';
 
 /** A stable number in [0, 1) from the item id and the seed: the same item lands in the same split every time. */
-export const splitHash = (itemId: string, seed: number): number =>
-  createHash('sha256').update(`${seed}\u0000${itemId}`).digest().readUInt32BE(0) / 2 ** 32;
+export const splitHash = (itemId: string, seed: number): number => sha256Unit(`${seed}\u0000${itemId}`);
 
 export const splitOf = (itemId: string, seed: number, valRatio: number): SplitName => (splitHash(itemId, seed) < valRatio ? 'validation' : 'train');
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/hash.js';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { GroundingConfigSchema } from '../actor/grounding.js';
@@ -95,7 +95,7 @@ export function runKey(c: GenerateConfig, dataset: { name: string; path: string 
     ...(c.grounding.mode === 'none' ? {} : { grounding: c.grounding }),
     ...(Object.keys(routing).length ? { routing, backend: c.index ?? (legacy ? legacy.retrievalUrl : 'retrieval-server') } : {}),
   };
-  return `${dataset.name}-${createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 10)}`;
+  return `${dataset.name}-${sha256Hex(JSON.stringify(shape), 10)}`;
 }
 
 export const actorRouting = (c: GenerateConfig) => resolveRouting(c.toolRouting, c);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/hash.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MtrError } from '../schema/errors.js';
@@ -13,7 +13,7 @@ export interface Prompt {
 const PROMPT_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
 const cache = new Map<string, Prompt>();
 
-export const promptHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
+export const promptHash = (text: string): string => sha256Hex(text, 16);
 
 export function loadPrompt(name: string, dir = PROMPT_DIR): Prompt {
   const file = `${name}.md`;

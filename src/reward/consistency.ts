@@ -2,8 +2,8 @@ import type { Hop } from '../schema/item.js';
 import type { Step } from '../schema/trace.js';
 import type { RewardConfig } from './config.js';
 import { evidenceTexts } from './evidence.js';
-import { normalizeAnswer, tokens } from './normalize.js';
-import { commonTokens } from './qa.js';
+import { normalizeAnswer, tokens } from '../text/normalize.js';
+import { commonTokens } from '../text/answer.js';
 
 export interface ConsistencyResult {
   score: number;

@@ -1,5 +1,5 @@
-export * from './normalize.js';
-export * from './qa.js';
+export * from '../text/normalize.js';
+export * from '../text/answer.js';
 export * from './config.js';
 export * from './format.js';
 export * from './evidence.js';

@@ -5,7 +5,7 @@ import { type Component, type RewardConfig, WEIGHTED } from './config.js';
 import { consistencyScore } from './consistency.js';
 import { efficiencyScore } from './efficiency.js';
 import { formatScore } from './format.js';
-import { answerScores } from './qa.js';
+import { answerScores } from '../text/answer.js';
 
 export interface ScoreInput {
   trace: ParsedTrace;

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Digest } from '../text/hash.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MtrError } from '../schema/errors.js';
@@ -31,12 +32,11 @@ function presentedToken(c: Context, options: TokenOptions): string {
 
 /** Optional token (see presentedToken); compared in constant time (hashes make the lengths equal). */
 export function bearerToken(token: string | undefined, options: TokenOptions = {}): MiddlewareHandler {
-  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-  const expected = token ? digest(token) : undefined;
+  const expected = token ? sha256Digest(token) : undefined;
   return async (c, next) => {
     if (expected) {
       const given = presentedToken(c, options);
-      if (!given || !timingSafeEqual(digest(given), expected)) {
+      if (!given || !timingSafeEqual(sha256Digest(given), expected)) {
         c.header('WWW-Authenticate', 'Bearer');
         const ways = ['"Authorization: Bearer <token>"', 'Basic auth with the token as password', ...(options.headers ?? []).map((h) => `a "${h}" header`)];
         return c.json({ error: `expected the token as ${ways.join(', or ')}, got ${given ? 'a wrong token' : 'none'}` }, 401);

@@ -1,6 +1,6 @@
 import { precheckCall } from './precheck.js';
 import { callKey, formatGrammarError, parseAgentTurn, parseTrace, renderTrace } from '../grammar/index.js';
-import { answerScores } from '../reward/qa.js';
+import { answerScores } from '../text/answer.js';
 import { formatErrors, validateJson } from '../schema/json-schema.js';
 import { responsesJsonSchema } from '../schema/tool-convert.js';
 import type { DatasetItem } from '../schema/item.js';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/hash.js';
 import { z } from 'zod';
 
 /** Bumped when a check's logic changes, so old verdicts are not mistaken for new ones. */
@@ -21,5 +21,5 @@ export type CheckConfig = z.infer<typeof CheckConfigSchema>;
 
 export function checkConfigHash(config: CheckConfig): string {
   const canonical = JSON.stringify([CHECKS_VERSION, Object.entries(config).sort(([a], [b]) => a.localeCompare(b))]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  return sha256Hex(canonical, 16);
 }

@@ -1,9 +1,9 @@
-import { tokens } from '../reward/normalize.js';
+import { tokens } from '../text/normalize.js';
 import type { ParamSpec, ToolTemplate } from '../schema/tool.js';
 import type { Step } from '../schema/trace.js';
 
 /**
- * Slot agreement, made exact. Tokenisation is the official QA answer normalisation (reward/normalize.ts:
+ * Slot agreement, made exact. Tokenisation is the official QA answer normalisation (text/normalize.ts:
  * lowercase, drop ASCII punctuation, drop the articles a/an/the, split on whitespace), so "The Eiffel
  * Tower," and "eiffel tower" agree. A string argument is grounded when at least `overlap` of its tokens
  * occur among the tokens of the question and of every string or number in the observations before the

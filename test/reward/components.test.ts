@@ -7,7 +7,7 @@ import { DEFAULT_REWARD_CONFIG, parseWeights, RewardConfigSchema } from '../../s
 import { consistencyScore } from '../../src/reward/consistency.js';
 import { efficiencyScore } from '../../src/reward/efficiency.js';
 import { formatScore } from '../../src/reward/format.js';
-import { normalizeAnswer } from '../../src/reward/normalize.js';
+import { normalizeAnswer } from '../../src/text/normalize.js';
 import type { Step } from '../../src/schema/trace.js';
 
 const DATASETS = join(process.cwd(), '../shared/datasets');

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeAnswer } from '../../src/reward/normalize.js';
-import { answerScores, coverExactMatch, exactMatch, tokenF1 } from '../../src/reward/qa.js';
+import { normalizeAnswer } from '../../src/text/normalize.js';
+import { answerScores, coverExactMatch, exactMatch, tokenF1 } from '../../src/text/answer.js';
 
 const DATASETS = join(process.cwd(), '../shared/datasets');
 const QA_DIRS = ['bamboogle', 'hotpotqa', '2wiki', 'musique'];
