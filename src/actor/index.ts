@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { renderCall } from '../grammar/call.js';
+import { canonicalJson, renderCall, sameCall } from '../grammar/call.js';
 import { type CallSink, jsonCall, type RoleModel } from '../llm/role.js';
 import { fillPrompt, loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
@@ -8,7 +8,7 @@ import { type JsonSchema, responsesJsonSchema } from '../schema/tool-convert.js'
 import type { ToolTemplate } from '../schema/tool.js';
 import { type ActorCacheEntry, type Observation, type RunTool, type ToolCall, ToolErrorSchema } from '../schema/trace.js';
 import type { RealTool } from '../tools/real.js';
-import { canonicalJson, sameCall, sha256 } from './canonical.js';
+import { sha256 } from './canonical.js';
 import { combinedPrompt, type GroundingConfig, GroundingConfigSchema, groundingFor, type RunPosition } from './grounding.js';
 import { precheckCall, unknownToolError } from '../validate/precheck.js';
 import { routeCall, type ToolRouting } from './routing.js';

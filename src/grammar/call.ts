@@ -68,9 +68,33 @@ export function renderObservation(observation: Observation): string {
   return typeof content === 'string' ? content : JSON.stringify(content);
 }
 
-/** Identical calls = same name and same arguments, whatever the key order. */
-export function callKey(call: ToolCall): string {
-  const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon) : isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v;
-  return JSON.stringify([call.name, canon(call.arguments)]);
+/**
+ * The one definition of "the same call", shared by ToolActor (replay within a trace, the run's actor cache key),
+ * the `repeated_call` check and the efficiency reward. Two calls are the same when they name the same tool
+ * (exactly) and their arguments have the same canonical form: object keys sorted (at any depth); strings
+ * NFKC-normalised, trimmed, inner whitespace collapsed to one space and lower-cased; numbers, booleans, null
+ * and array order kept as they are, so `1` and `"1"` stay two calls. `{"query": " Paris "}` and
+ * `{"query": "paris"}` are one call: the actor answers the second from the first, so the second taught the
+ * agent nothing and the check and the reward count it as a repeat.
+ */
+export function canonicalValue(value: unknown): unknown {
+  if (typeof value === 'string') return value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+  if (Array.isArray(value)) return value.map(canonicalValue);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonicalValue((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
 }
+
+/** JSON of the canonical form (the actor cache stores arguments, and keys tools, in this form). */
+export const canonicalJson = (value: unknown): string => JSON.stringify(canonicalValue(value));
+
+/** A call's identity as a string: equal for the same call (see canonicalValue), different otherwise. */
+export const callKey = (call: { name: string; arguments: unknown }): string => JSON.stringify([call.name, canonicalValue(call.arguments)]);
+
+/** Same tool, same canonical arguments. */
+export const sameCall = (a: { name: string; arguments: unknown }, b: { name: string; arguments: unknown }): boolean => callKey(a) === callKey(b);

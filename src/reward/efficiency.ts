@@ -11,8 +11,8 @@ export interface EfficiencyResult {
 }
 
 /**
- * 1 minus penalties: each call beyond the budget, each call identical (name + arguments, any key order)
- * to an earlier one, each schema-invalid call — one the grammar could not read, or whose observation
+ * 1 minus penalties: each call beyond the budget, each call the same as an earlier one (grammar's callKey:
+ * the rule ToolActor replays by), each schema-invalid call — one the grammar could not read, or whose observation
  * carries an error of a listed type (the pre-check's type_error / missing_required / excess_parameter, …).
  */
 export function efficiencyScore(trace: ParsedTrace, config: RewardConfig['efficiency']): EfficiencyResult {

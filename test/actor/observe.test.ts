@@ -19,6 +19,7 @@ import { UTILITY_TOOLS } from '../../src/tools/utility.js';
 import { type FakeReply, type FakeRequest, type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 import { instanceOf } from '../support/scripted-roles.js';
+import { LOOKUP, SAME_CALL_CASES } from '../support/same-call-cases.js';
 import { sealTools } from '../support/seal-tools.js';
 
 const WIKI: RunTool = { origin: 'utility', tool: UTILITY_TOOLS.wiki_search! };
@@ -137,6 +138,29 @@ describe('consistency: repeated calls are replayed without a model request', () 
     expect(again).toMatchObject({ source: 'cache', content: first.content });
     expect(prompt()).toContain('(none)'); // the first call saw an empty session
   });
+
+  // The one rule of "the same call" (src/grammar/call.ts), on the table the repeated_call check and the efficiency reward are tested on.
+  for (const c of SAME_CALL_CASES) {
+    it(`${c.what}: ${c.same ? 'replayed within the trace and from the run cache' : 'simulated anew, within the trace and across the run'}`, async () => {
+      const tools = [...TOOLS, LOOKUP];
+      const a: ToolCall = { name: 'lookup', arguments: c.a };
+      const b: ToolCall = { name: 'lookup', arguments: c.b };
+      const first = await observe(a, tools, [], actor(), sink);
+      expect(first.source).toBe('simulated');
+      const inTrace = await observe(b, tools, [{ call: a, observation: first }], actor(), sink);
+      expect(inTrace.source).toBe(c.same ? 'cache' : 'simulated');
+      if (c.same) expect(inTrace.content).toEqual(first.content);
+      expect(server.requests).toHaveLength(c.same ? 1 : 2);
+
+      const db = openDb(':memory:');
+      const opts = actor({ cache: new ActorCache(db) });
+      const cached = await observe(a, tools, [], opts, sink);
+      const again = await observe(b, tools, [], opts, sink);
+      expect(again.source).toBe(c.same ? 'cache' : 'simulated');
+      expect(again.cache_key === cached.cache_key).toBe(c.same);
+      db.close();
+    });
+  }
 
   it('replays a call repeated anywhere in the run from the SQLite cache, also after reopening the store', async () => {
     const file = join(tmp, 'cache.sqlite');
