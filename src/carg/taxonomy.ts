@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { RoleModel } from '../llm/role.js';
 import { inputError } from '../schema/errors.js';
+import { jsonLines } from '../text/jsonl.js';
 import type { ModelCall } from '../schema/model-call.js';
 import { addFields, countFieldRounds, listCargTools, listFields, saveFieldTools } from '../store/carg.js';
 import type { Db } from '../store/db.js';
@@ -18,18 +19,17 @@ export function readFieldFile(file: string): { field: string; subfields: string[
   } catch (e) {
     throw inputError('E_INPUT', file, undefined, undefined, `expected a readable field file, got ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
+  for (const { line, text: json } of jsonLines(text)) {
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(json);
     } catch (e) {
-      throw inputError('E_INPUT', file, i + 1, undefined, `expected JSON, got invalid JSON: ${(e as Error).message}`);
+      throw inputError('E_INPUT', file, line, undefined, `expected JSON, got invalid JSON: ${(e as Error).message}`);
     }
     const ok = value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => Array.isArray(v) && v.every((s) => typeof s === 'string'));
-    if (!ok) throw inputError('E_INPUT', file, i + 1, undefined, 'expected {"Field": ["subfield", …]}');
+    if (!ok) throw inputError('E_INPUT', file, line, undefined, 'expected {"Field": ["subfield", …]}');
     for (const [field, subfields] of Object.entries(value as Record<string, string[]>)) out.push({ field, subfields });
-  });
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { MtrError, inputError } from '../schema/errors.js';
+import { readJsonLines } from '../text/jsonl.js';
 
 /** Where a record sits: a line of a JSONL file, or an index into a JSON array. */
 export type Location = { file: string; line: number } | { file: string; record: number };
@@ -54,57 +54,13 @@ function parseLine(text: string, at: Location): unknown {
   }
 }
 
-/**
- * The lines of a file as byte buffers split at "\n" ("\r\n" too), each with its size. A line over `maxBytes`
- * keeps only its size: a 60 MB (or 2 GB) record never becomes a string.
- */
-async function* byteLines(file: string, maxBytes: number): AsyncGenerator<{ text: Buffer | undefined; bytes: number }> {
-  const stream = createReadStream(file);
-  let parts: Buffer[] = [];
-  let bytes = 0;
-  const take = (chunk: Buffer): void => {
-    bytes += chunk.length;
-    if (bytes > maxBytes) parts = [];
-    else parts.push(chunk);
-  };
-  const line = (): { text: Buffer | undefined; bytes: number } => {
-    const text = bytes > maxBytes ? undefined : Buffer.concat(parts);
-    const cr = text !== undefined && text.at(-1) === 0x0d; // "\r\n" ends a line as "\n" does
-    const out = { text: cr ? text.subarray(0, -1) : text, bytes: cr ? bytes - 1 : bytes };
-    parts = [];
-    bytes = 0;
-    return out;
-  };
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
-        take(chunk.subarray(start, nl));
-        yield line();
-        start = nl + 1;
-      }
-      if (start < chunk.length) take(chunk.subarray(start));
-    }
-    if (bytes > 0) yield line();
-  } finally {
-    // Reached when the consumer stops early (limit): release the file instead of reading it to the end.
-    stream.destroy();
-  }
-}
-
 async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<RawRecord> {
-  let line = 0;
-  for await (const raw of byteLines(file, maxBytes)) {
-    line += 1;
+  for await (const { line, bytes, text } of readJsonLines(file, maxBytes)) {
     const at: Location = { file, line };
-    const { bytes } = raw;
-    if (raw.text === undefined) {
+    if (text === undefined) {
       yield { at, bytes: () => bytes, value: () => { throw recordError(at, undefined, `expected a record of at most ${maxBytes} bytes, got ${bytes}`); } };
       continue;
     }
-    const decoded = raw.text.toString('utf8');
-    const text = line === 1 ? decoded.replace(/^\uFEFF/, '') : decoded;
-    if (text.trim() === '') continue;
     yield { at, bytes: () => bytes, value: () => parseLine(text, at) };
   }
 }

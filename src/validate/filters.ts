@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { inputError } from '../schema/errors.js';
+import { jsonLines } from '../text/jsonl.js';
 import type { Verdict } from './verdict.js';
 
 /**
@@ -34,20 +35,19 @@ const ScoredRowSchema = z.looseObject({
  */
 export function solvedItemIds(jsonl: string, file: string): Set<string> {
   const solved = new Set<string>();
-  jsonl.split('\n').forEach((text, i) => {
-    if (text.trim() === '') return;
+  for (const { line, text } of jsonLines(jsonl)) {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
-      throw inputError('E_INPUT', file, i + 1, undefined, `expected a JSON object, got ${JSON.stringify(text.slice(0, 40))}`);
+      throw inputError('E_INPUT', file, line, undefined, `expected a JSON object, got ${JSON.stringify(text.slice(0, 40))}`);
     }
     const row = ScoredRowSchema.safeParse(raw);
     if (!row.success) {
       const issue = row.error.issues[0]!;
-      throw inputError('E_INPUT', file, i + 1, issue.path.join('.') || 'row', `expected a scored rollout with an item id, got ${issue.message}`);
+      throw inputError('E_INPUT', file, line, issue.path.join('.') || 'row', `expected a scored rollout with an item id, got ${issue.message}`);
     }
     if (row.data.components?.em === 1) solved.add(row.data.id);
-  });
+  }
   return solved;
 }
