@@ -17,7 +17,7 @@ import { MtrError } from '../schema/errors.js';
 import { ToolTemplateSchema } from '../schema/tool.js';
 import { type CargSampleKind, countSamples, jobStats, listCargTools, listEvalCases, listSamples } from '../store/carg.js';
 import { type Db, openDb } from '../store/db.js';
-import { defineCommand, type OptionSpec, type OptionSpecs, type ParsedOptions } from './command.js';
+import { defineCommand, forSubcommands, type OptionSpecs, type ParsedOptions } from './command.js';
 import { withInterrupt } from './interrupt.js';
 import { MODEL_OPTIONS, modelConfigInput } from './model-options.js';
 
@@ -85,7 +85,7 @@ const STAGE_KEYS = ['job', 'limit', 'concurrency'] as const;
 type Key = keyof typeof baseOptions;
 
 /** Which options each subcommand reads (besides --db and --json): help is tagged from it, and other flags are refused. */
-const APPLIES: Record<Sub, readonly Key[]> = {
+const READS: Record<Sub, readonly Key[]> = {
   'tools import': ['threshold', 'complete', 'embedBaseUrl', 'embedModel', 'concurrency', ...MODEL_KEYS],
   'tools expand': ['seedFields', 'fieldRounds', 'fieldsPerRound', 'subfields', 'toolsPer', 'pairs', 'seed', 'threshold', 'embedBaseUrl', 'embedModel', 'concurrency', ...MODEL_KEYS],
   single: [...STAGE_KEYS, 'count', 'minPassRate', 'maxRefines', ...MODEL_KEYS, ...JUDGE_KEYS],
@@ -95,26 +95,9 @@ const APPLIES: Record<Sub, readonly Key[]> = {
   audit: [...STAGE_KEYS, 'minReliability', 'out', ...MODEL_KEYS, ...JUDGE_KEYS],
   eval: [...STAGE_KEYS, 'perTool', 'holdout', ...MODEL_KEYS, ...JUDGE_KEYS],
 };
-const COMMON: readonly Key[] = ['db', 'json'];
-const subsOf = (key: Key): Sub[] => (Object.keys(APPLIES) as Sub[]).filter((sub) => APPLIES[sub].includes(key));
 
-/** The options with their subcommands named in the help text, e.g. "[single, multi] Samples asked for …". */
-const options = Object.fromEntries(
-  Object.entries(baseOptions).map(([key, spec]) => {
-    const subs = subsOf(key as Key);
-    const all = COMMON.includes(key as Key) || subs.length === Object.keys(APPLIES).length;
-    return [key, all ? spec : { ...spec, description: `[${subs.join(', ')}] ${spec.description}` }];
-  }),
-) as unknown as typeof baseOptions;
-
-/** A flag given to a subcommand that does not read it is an error, not silently ignored (env fallbacks excepted). */
-function checkApplies(sub: Sub, o: Record<string, unknown>): void {
-  for (const [key, spec] of Object.entries(baseOptions) as [Key, OptionSpec][]) {
-    if (COMMON.includes(key) || APPLIES[sub].includes(key) || spec.env || o[key] === spec.default) continue;
-    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new MtrError('E_USAGE', `--${flag} does not apply to carg ${sub} (it is read by: ${subsOf(key).join(', ') || 'none'})`);
-  }
-}
+/** The options tagged with their subcommands ("[single, multi] Samples asked for …" in help); others are refused when given. */
+const options = forSubcommands(baseOptions, READS, ['db', 'json']);
 type Opts = ParsedOptions<typeof options>;
 
 /** The shared model flags as a config; the judge's own --judge-model / --judge-base-url override them. */
@@ -187,7 +170,6 @@ async function importCommand(o: Opts, dbPath: string, files: string[]): Promise<
 }
 
 async function run(sub: Sub, o: Opts, files: string[]): Promise<number> {
-  checkApplies(sub, o);
   if (!o.db) throw new MtrError('E_USAGE', 'missing required option --db');
   if (sub === 'tools import') return importCommand(o, o.db, files);
   const db = openDb(o.db);
@@ -313,6 +295,10 @@ export default defineCommand({
   ],
   positionals: '<tools import FILE…|tools expand|single|multi|errors|export|audit|eval>',
   options,
+  subcommandOf([first, second]) {
+    const two = `${first} ${second}`;
+    return two in SUBCOMMANDS ? two : first && first in SUBCOMMANDS ? first : undefined;
+  },
   async run(o, positionals) {
     const [first, second, ...rest] = positionals;
     const two = `${first} ${second}`;

@@ -15,32 +15,41 @@ import { type Db, openDb } from '../store/db.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { loadToolsetFile, loadToolsetFromRun, type Toolset } from '../tools/toolset.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
-import { defineCommand, type ParsedOptions } from './command.js';
+import { defineCommand, forSubcommands, type ParsedOptions } from './command.js';
 import { ACTOR_OPTIONS } from './actor-options.js';
 import { MODEL_OPTIONS, modelConfigInput } from './model-options.js';
 import { loadRewardConfig, WEIGHT_OPTIONS } from './score.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-const options = {
+const allOptions = {
   host: { type: 'string', default: '127.0.0.1', placeholder: 'HOST', description: 'interface to bind (loopback unless told otherwise)' },
   port: { type: 'number', integer: true, min: 0, max: 65535, placeholder: 'N', description: `port (default ${DEFAULT_REWARD_PORT} for reward, ${DEFAULT_TOOLS_PORT} for tools; 0 = any free port)` },
   token: { type: 'string', env: 'MTR_SERVE_TOKEN', placeholder: 'T', description: 'require "Authorization: Bearer T" (reward: POST routes; tools: every route but /health)' },
   maxBodyBytes: { type: 'number', integer: true, min: 1, default: DEFAULT_MAX_BODY_BYTES, placeholder: 'N', description: 'largest request body accepted (413 above)' },
   ...WEIGHT_OPTIONS,
-  toolset: { type: 'string', placeholder: 'FILE', description: 'tools: tool file — unified templates (JSON list or JSONL), OpenAI function lists, or ToolEyes-style {tools: [{functions}]}; with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)' },
-  fromRun: { type: 'string', placeholder: 'DB[:RUN]', description: "tools: serve the tools a run's ToolMaker made (RUN: key or id; optional with one run)" },
-  mcp: { type: 'string', default: 'http', placeholder: 'MODE', choices: ['http', 'stdio'], description: 'tools: MCP at /mcp beside the HTTP routes, or MCP alone over stdin/stdout' },
-  mcpPageSize: { type: 'number', integer: true, min: 0, default: DEFAULT_MCP_PAGE_SIZE, placeholder: 'N', description: 'tools: tools per MCP tools/list page, the rest behind nextCursor; 0 = every tool in one page (for clients that do not follow cursors)' },
-  maxConcurrencyPerClient: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: 'tools: calls in flight per client (remote address); more wait in a FIFO' },
-  maxQueuedPerClient: { type: 'number', integer: true, min: 1, default: 256, placeholder: 'N', description: 'tools: calls a client may have running or queued; beyond that 429 + Retry-After' },
-  concurrency: { type: 'number', integer: true, min: 1, default: 16, placeholder: 'N', description: 'tools: model requests in flight in total' },
-  maxAttempts: { type: 'number', integer: true, min: 1, default: 3, placeholder: 'N', description: 'tools: attempts per simulated observation before the call fails (502)' },
-  cache: { type: 'string', placeholder: 'FILE', description: 'tools: SQLite store whose actor cache replays identical calls (deterministic rollouts); created if missing' },
+  toolset: { type: 'string', placeholder: 'FILE', description: 'tool file — unified templates (JSON list or JSONL), OpenAI function lists, or ToolEyes-style {tools: [{functions}]}; with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)' },
+  fromRun: { type: 'string', placeholder: 'DB[:RUN]', description: "serve the tools a run's ToolMaker made (RUN: key or id; optional with one run)" },
+  mcp: { type: 'string', default: 'http', placeholder: 'MODE', choices: ['http', 'stdio'], description: 'MCP at /mcp beside the HTTP routes, or MCP alone over stdin/stdout' },
+  mcpPageSize: { type: 'number', integer: true, min: 0, default: DEFAULT_MCP_PAGE_SIZE, placeholder: 'N', description: 'tools per MCP tools/list page, the rest behind nextCursor; 0 = every tool in one page (for clients that do not follow cursors)' },
+  maxConcurrencyPerClient: { type: 'number', integer: true, min: 1, default: 8, placeholder: 'N', description: 'calls in flight per client (remote address); more wait in a FIFO' },
+  maxQueuedPerClient: { type: 'number', integer: true, min: 1, default: 256, placeholder: 'N', description: 'calls a client may have running or queued; beyond that 429 + Retry-After' },
+  concurrency: { type: 'number', integer: true, min: 1, default: 16, placeholder: 'N', description: 'model requests in flight in total' },
+  maxAttempts: { type: 'number', integer: true, min: 1, default: 3, placeholder: 'N', description: 'attempts per simulated observation before the call fails (502)' },
+  cache: { type: 'string', placeholder: 'FILE', description: 'SQLite store whose actor cache replays identical calls (deterministic rollouts); created if missing' },
   // the grounding, routing and backend flags mean the same as in `generate`
   ...ACTOR_OPTIONS,
   ...MODEL_OPTIONS,
 } as const;
+type Key = keyof typeof allOptions;
+const SHARED: readonly Key[] = ['host', 'port', 'token', 'maxBodyBytes'];
+const REWARD_ONLY = Object.keys(WEIGHT_OPTIONS) as Key[];
+
+/** `serve reward` reads the weight flags, `serve tools` the rest (help tags them; a flag the other one reads is refused). */
+const options = forSubcommands(allOptions, {
+  reward: [...SHARED, ...REWARD_ONLY],
+  tools: (Object.keys(allOptions) as Key[]).filter((k) => !REWARD_ONLY.includes(k)),
+});
 type Opts = ParsedOptions<typeof options>;
 
 
@@ -152,6 +161,7 @@ export default defineCommand({
     'mtr serve tools --index corpus.sqlite --port 8000   # Search-R1 POST /retrieve over a BM25 index, no model',
   ],
   options,
+  subcommandOf: ([what, ...rest]) => (!rest.length && (what === 'reward' || what === 'tools') ? what : undefined),
   async run(opts, positionals) {
     const [what, ...rest] = positionals;
     if ((what !== 'reward' && what !== 'tools') || rest.length) throw new MtrError('E_USAGE', `serve: expected "reward" or "tools", got ${JSON.stringify(positionals.join(' ') || 'nothing')}`);
@@ -161,7 +171,6 @@ export default defineCommand({
       await serveTools(opts, port);
       return 0;
     }
-    if (opts.toolset || opts.fromRun) throw new MtrError('E_USAGE', 'serve reward: --toolset and --from-run belong to "serve tools"');
     const config = loadRewardConfig('serve', opts.config, opts.weights, opts.dialect);
     const server = await startRewardServer({ host: opts.host, port, maxBodyBytes: opts.maxBodyBytes, config, ...(opts.token ? { token: opts.token } : {}) });
     process.stdout.write(`reward server on ${server.url} (POST /get_reward, POST /score, GET /health; dialect ${config.dialect})\n`);

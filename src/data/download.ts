@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { cacheDir as defaultCacheDir } from '../paths.js';
 import { MtrError } from '../schema/errors.js';
-import { findDataset, inferDatasetName, KNOWN_DATASETS } from './registry.js';
+import { findDataset, inferDatasetName, unknownDatasetError } from './registry.js';
 
 export interface DownloadProgress {
   url: string;
@@ -50,9 +50,7 @@ export async function resolveDataset(nameOrPath: string, options: ResolveOptions
   if (existing === false) throw new MtrError('E_DATASET', `${nameOrPath}: expected a dataset file, got a directory`);
 
   const found = findDataset(nameOrPath);
-  if (!found) {
-    throw new MtrError('E_DATASET', `unknown dataset "${nameOrPath}": expected a file path or one of ${KNOWN_DATASETS.join(', ')}`);
-  }
+  if (!found) throw unknownDatasetError(nameOrPath);
   const split = options.split ?? found.entry.defaultSplit;
   const source = found.entry.splits[split];
   if (!source) {

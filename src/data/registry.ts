@@ -3,6 +3,7 @@ import { basename, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MtrError } from '../schema/errors.js';
+import { didYouMean } from '../text/closest.js';
 import { describeIssue } from './layout.js';
 import { LAYOUT_NAMES } from './layouts.js';
 
@@ -82,6 +83,20 @@ export function findDataset(nameOrAlias: string, registry: Registry = REGISTRY):
     if (name === key || entry.aliases.includes(key)) return { name, entry };
   }
   return undefined;
+}
+
+/**
+ * Why `nameOrPath` names no dataset (it is neither an existing file nor in the registry): one that looks like a
+ * path (a / or \\, or an extension) is a missing file; a bare name is an unknown dataset, with the closest registry
+ * names and aliases suggested.
+ */
+export function unknownDatasetError(nameOrPath: string, registry: Registry = REGISTRY): MtrError {
+  if (/[/\\]/.test(nameOrPath) || extname(nameOrPath) !== '') return new MtrError('E_DATASET', `no such file: ${nameOrPath}`, { file: nameOrPath });
+  const keys = Object.entries(registry.datasets).flatMap(([name, entry]) => [name, ...entry.aliases]);
+  return new MtrError(
+    'E_DATASET',
+    `unknown dataset "${nameOrPath}"${didYouMean(nameOrPath.trim(), keys)}: expected a file path or one of ${Object.keys(registry.datasets).join(', ')}`,
+  );
 }
 
 /**

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import carg from '../../src/cli/carg.js';
+import { parseCommandArgs } from '../../src/cli/command.js';
 import { openDb } from '../../src/store/db.js';
 import { tempDir } from '../carg/helpers.js';
 import { scriptedCarg } from '../carg/scripted-carg.js';
@@ -39,6 +41,19 @@ describe('mtr carg (real binary)', () => {
     const misplaced = await runCli(['carg', 'export', '--db', join(tmp.dir, 'x.sqlite'), '--out', join(tmp.dir, 'x.jsonl'), '--count', '3']);
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toMatch(/--count does not apply to carg export \(it is read by: single\)/);
+  });
+
+  it('a flag the subcommand does not read is refused whatever its value, the default included (in-process)', () => {
+    const db = ['--db', join(tmp.dir, 'x.sqlite')];
+    for (const count of ['5', '6']) {
+      expect(() => parseCommandArgs(carg, ['export', ...db, '--count', count], {})).toThrow('--count does not apply to carg export (it is read by: single)');
+    }
+    expect(() => parseCommandArgs(carg, ['tools', 'import', 'a.json', ...db, '--turns', '3'], {})).toThrow('--turns does not apply to carg tools import (it is read by: multi)');
+    // read by the subcommand, or common to all: accepted; an environment fallback is not a given flag
+    expect(parseCommandArgs(carg, ['single', ...db, '--count', '5', '--json'], { OPENAI_API_KEY: 'k' }).options).toMatchObject({ count: 5, json: true, apiKey: 'k' });
+    expect(parseCommandArgs(carg, ['export', ...db], { OPENAI_BASE_URL: 'http://x/v1' }).given).toEqual(new Set(['db']));
+    // positionals that name no subcommand are left to run(), which lists the subcommands
+    expect(parseCommandArgs(carg, ['nope', ...db, '--count', '5'], {}).positionals).toEqual(['nope']);
   });
 
   describe('single → errors → export → eval against a local OpenAI-compatible server', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineCommand, parseCommandArgs, renderHelp } from '../../src/cli/command.js';
+import { defineCommand, forSubcommands, type OptionSpec, parseCommandArgs, renderHelp } from '../../src/cli/command.js';
+import serve from '../../src/cli/serve.js';
 
 const cmd = defineCommand({
   name: 'demo',
@@ -27,7 +28,9 @@ describe('command options', () => {
   });
 
   it.each([
-    [['--db', 'x', '--limt', '5'], /Unknown option '--limt'/],
+    [['--db', 'x', '--limt', '5'], "Unknown option '--limt' (did you mean --limit?)"],
+    [['--db', 'x', '--base', 'u'], "Unknown option '--base' (did you mean --base-url?)"],
+    [['--db', 'x', '--zzzzzz'], /^Unknown option '--zzzzzz'$/],
     [['--db', 'x', '--limit', 'five'], /--limit: expected a number, got "five"/],
     [['--db', 'x', '--mode', 'c'], /--mode: expected one of a\|b, got "c"/],
     [['--db', 'x', '--limit', '2.5'], /--limit: expected a whole number, got 2.5/],
@@ -44,5 +47,53 @@ describe('command options', () => {
     expect(help).toContain('Server (env DEMO_URL)');
     expect(help).toContain('one of a|b; default "a"');
     expect(help).toContain('Examples:\n  mtr demo --base-url http://x/v1');
+  });
+
+  it('reports which flags were written on the command line, not those from defaults or the environment', () => {
+    expect(parseCommandArgs(cmd, ['--db', 'x', '--mode', 'a'], { DEMO_URL: 'http://env/v1' }).given).toEqual(new Set(['db', 'mode']));
+  });
+});
+
+describe('subcommands tag the options they read', () => {
+  const sub = defineCommand({
+    name: 'demo',
+    summary: 'A demo with subcommands.',
+    examples: [],
+    positionals: 'a|b',
+    options: forSubcommands(
+      {
+        db: { type: 'string', description: 'Store' },
+        count: { type: 'number', default: 5, description: 'How many' },
+        out: { type: 'string', description: 'Output' },
+        both: { type: 'boolean', description: 'Both' },
+      },
+      { a: ['count', 'both'], b: ['out', 'both'] },
+      ['db'],
+    ),
+    subcommandOf: ([first]) => (first === 'a' || first === 'b' ? first : undefined),
+    run: async () => 0,
+  });
+
+  it('forSubcommands tags only the options some subcommands read, and help shows the tags', () => {
+    expect((sub.options.count as OptionSpec).subcommands).toEqual(['a']);
+    expect((sub.options.both as OptionSpec).subcommands).toBeUndefined();
+    expect((sub.options.db as OptionSpec).subcommands).toBeUndefined();
+    expect(renderHelp(sub)).toMatch(/--count NUMBER\s+\[a\] How many \(default 5\)/);
+  });
+
+  it('refuses a flag given to a subcommand that does not read it, whatever its value', () => {
+    expect(() => parseCommandArgs(sub, ['b', '--count', '5'], {})).toThrow('--count does not apply to demo b (it is read by: a)');
+    expect(() => parseCommandArgs(sub, ['b', '--count', '6'], {})).toThrow('--count does not apply to demo b (it is read by: a)');
+    expect(parseCommandArgs(sub, ['b', '--out', 'f', '--both', '--db', 'x'], {}).options).toEqual({ db: 'x', count: 5, out: 'f', both: true });
+    expect(parseCommandArgs(sub, ['a', '--count', '6'], {}).options.count).toBe(6);
+  });
+
+  it('serve reward refuses the tools-only flags and serve tools the reward weights; both read --port', () => {
+    expect(() => parseCommandArgs(serve, ['reward', '--concurrency', '16'], {})).toThrow('--concurrency does not apply to serve reward (it is read by: tools)');
+    expect(() => parseCommandArgs(serve, ['reward', '--toolset', 't.json'], {})).toThrow('--toolset does not apply to serve reward (it is read by: tools)');
+    expect(() => parseCommandArgs(serve, ['reward', '--base-url', 'http://x/v1'], {})).toThrow('--base-url does not apply to serve reward (it is read by: tools)');
+    expect(() => parseCommandArgs(serve, ['tools', '--weights', 'em=1'], {})).toThrow('--weights does not apply to serve tools (it is read by: reward)');
+    expect(parseCommandArgs(serve, ['reward', '--port', '0', '--weights', 'em=1'], { OPENAI_BASE_URL: 'http://x/v1', MTR_SERVE_TOKEN: 't' }).options).toMatchObject({ port: 0, weights: 'em=1', token: 't' });
+    expect(renderHelp(serve)).toMatch(/--cache FILE\s+\[tools\] SQLite store/);
   });
 });

@@ -91,7 +91,7 @@ describe('mtr generate / status (the real binary)', () => {
     });
 
     it('unknown dataset name lists the known ones', async () => {
-      expectOneLine(await runCli(['generate', '--dataset', 'hotpotqq', '--db', db, '--base-url', server.url]), /unknown dataset "hotpotqq".*bamboogle/);
+      expectOneLine(await runCli(['generate', '--dataset', 'hotpotqq', '--db', db, '--base-url', server.url]), /unknown dataset "hotpotqq" \(did you mean hotpotqa or hotpot\?\).*bamboogle/);
     });
 
     it('unreachable model server names the URL and the ways out', async () => {

@@ -82,6 +82,15 @@ describe('resolveDataset', () => {
     expect(e.message).toBe('unknown dataset "squad": expected a file path or one of bamboogle, hotpotqa, 2wikimultihopqa, musique');
   });
 
+  it('a name close to a registry name or alias suggests it; one that looks like a path is a missing file', async () => {
+    const near = await mtrError(resolveDataset('hotpotqq', { cacheDir: cache }));
+    expect([near.code, near.message]).toEqual(['E_DATASET', 'unknown dataset "hotpotqq" (did you mean hotpotqa or hotpot?): expected a file path or one of bamboogle, hotpotqa, 2wikimultihopqa, musique']);
+    for (const path of [join(cache, 'missing.jsonl'), 'data/hotpotqa', 'hotpot.jsonl']) {
+      const e = await mtrError(resolveDataset(path, { cacheDir: cache }));
+      expect([e.code, e.message]).toEqual(['E_DATASET', `no such file: ${path}`]);
+    }
+  });
+
   it('unknown splits list the known ones', async () => {
     const e = await mtrError(resolveDataset('musique', { split: 'test', cacheDir: cache }));
     expect(e.message).toBe('unknown split "test" for musique: expected one of dev, train');
