@@ -1,6 +1,5 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { DEFAULT_DIALECT, type Dialect, DIALECTS } from '../grammar/tags.js';
 import { type RewardConfig, RewardConfigSchema, parseWeights } from '../reward/config.js';
 import { prepareRollout, type ScoreContext } from '../reward/input.js';
@@ -8,6 +7,7 @@ import { type ScoreResult, zeroComponents } from '../reward/score.js';
 import { formatSummary, summarize } from '../reward/summary.js';
 import { inputError, isMtrError, MtrError } from '../schema/errors.js';
 import { defaultInstructions } from '../server/reward-app.js';
+import { readJsonLines } from '../text/jsonl.js';
 import { defineCommand } from './command.js';
 
 /** `--config FILE` (JSON, any subset of the reward config) then `--weights` and `--dialect` on top; shared with `serve`. */
@@ -63,6 +63,7 @@ export default defineCommand({
       input.once('error', (e) => reject(new MtrError('E_INPUT', `${opts.rollouts}: expected a readable rollouts file, got ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
     });
     await opened;
+    input.destroy(); // only the open check: the lines are read by readJsonLines
     // Written beside the target and renamed at the end, so a failed run never leaves a half score file.
     const partial = `${opts.out}.partial`;
     const out = await open(partial, 'w').catch((e: NodeJS.ErrnoException) => {
@@ -71,11 +72,8 @@ export default defineCommand({
     });
     const scored: Pick<ScoreResult, 'reward' | 'components'>[] = [];
     const failures: string[] = [];
-    let lineNo = 0;
     try {
-      for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-        lineNo++;
-        if (text.trim() === '') continue;
+      for await (const { line: lineNo, text = '' } of readJsonLines(opts.rollouts)) {
         let row: Record<string, unknown>;
         try {
           let raw: unknown;

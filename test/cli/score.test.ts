@@ -46,6 +46,14 @@ describe('mtr score', () => {
     expect(printed).toMatch(/em\s+0\.6667\s+1\.0000\s+1\.0000/);
   });
 
+  it('reads a file with a BOM and CRLF line ends, blank lines counted in line numbers', async () => {
+    const file = join(dir, 'bom.jsonl');
+    writeFileSync(file, `\uFEFF${JSON.stringify(lines[0])}\r\n\r\n${JSON.stringify(lines[2])}\r\n`);
+    const dest = join(dir, 'scores.jsonl');
+    expect(await main(['score', '--rollouts', file, '--out', dest])).toBe(0);
+    expect(read(dest).map((r) => [r.id, r.line, r.reward])).toEqual([['a', 1, 1], ['c', 3, expect.any(Number)]]);
+  });
+
   it('applies --weights', async () => {
     const file = write([JSON.stringify(lines[2])]);
     const dest = join(dir, 'w.jsonl');
