@@ -1,2 +1,0 @@
-/** Kept for compatibility: answer normalisation lives in `src/text/normalize.ts`. */
-export { normalizeAnswer, tokens } from '../text/normalize.js';
