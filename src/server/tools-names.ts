@@ -1,4 +1,5 @@
 import type { ToolError } from '../schema/trace.js';
+import { editDistance } from '../text/closest.js';
 
 /**
  * Tool-name rules shared by the tool server's faces: ToolBench's spellings (StableToolBench `server/utils.py`,
@@ -43,16 +44,6 @@ export function undoArgumentRenames(args: unknown, parameters: readonly string[]
   return out;
 }
 
-/** Levenshtein distance, two rows. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
-}
 
 /** At most this many names in an unknown-tool error: a hint, not the catalogue (that is GET /v1/tools). */
 export const MAX_SUGGESTIONS = 10;
@@ -62,7 +53,7 @@ export function closeNames(name: string, names: readonly string[], n = MAX_SUGGE
   const want = standardize(name);
   const scored = names.map((candidate) => {
     const s = standardize(candidate);
-    const d = want && (s.includes(want) || want.includes(s)) ? Math.abs(s.length - want.length) / 4 : distance(want, s);
+    const d = want && (s.includes(want) || want.includes(s)) ? Math.abs(s.length - want.length) / 4 : editDistance(want, s);
     return { candidate, d };
   });
   return scored
