@@ -2,9 +2,12 @@ import { renderSearchR1Observation, SEARCH_R1_TOOL } from '../grammar/index.js';
 import { close, open, SEARCH_R1_TAGS as T, wrap } from '../grammar/tags.js';
 import { type CallSink, type RoleModel, textCall } from '../llm/role.js';
 import type { ChatMessage } from '../llm/types.js';
-import { fillPrompt, loadPrompt } from '../prompts/index.js';
+import { loadPrompt } from '../prompts/index.js';
+import { searchR1Prompt } from './search-r1-prompt.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { Observation, Step } from '../schema/trace.js';
+
+export { searchR1Prompt, searchR1Question } from './search-r1-prompt.js';
 
 /**
  * AutoAgent in Search-R1's dialect, as Search-R1's rollout loop runs it (search_r1/llm_agent/generation.py):
@@ -14,23 +17,6 @@ import type { Observation, Step } from '../schema/trace.js';
 
 const SEARCH_END = close(T.search);
 const ANSWER_END = close(T.answer);
-
-/** nq_search.py's process_fn: the question stripped, with a `?` added when it does not end with one. */
-export const searchR1Question = (question: string): string => {
-  const q = question.trim();
-  return q.endsWith('?') ? q : `${q}?`;
-};
-
-/** The user turn Search-R1 trains and rolls out with (make_prefix, template base), byte for byte. */
-export function searchR1Prompt(question: string): string {
-  return fillPrompt(loadPrompt('search-r1'), {
-    think_tag: T.think,
-    search_tag: T.search,
-    information_tag: T.information,
-    answer_tag: T.answer,
-    question: searchR1Question(question),
-  });
-}
 
 export const searchR1Start = (item: DatasetItem): ChatMessage[] => [{ role: 'user', content: searchR1Prompt(item.question) }];
 

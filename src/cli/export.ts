@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { searchR1Prompt } from '../agent/search-r1.js';
+import { searchR1Prompt } from '../agent/search-r1-prompt.js';
 import { DATA_SOURCE_NAMES } from '../data/index.js';
 import { type GrpoExample, SEARCH_R1_DATA_SOURCES, searchR1GrpoRow, trlGrpoRow, verlRow } from '../export/grpo.js';
 import { rowsToParquet } from '../export/parquet.js';

@@ -6,7 +6,7 @@ import { prepareRollout, type ScoreContext } from '../reward/input.js';
 import { type ScoreResult, zeroComponents } from '../reward/score.js';
 import { formatSummary, summarize } from '../reward/summary.js';
 import { inputError, isMtrError, MtrError } from '../schema/errors.js';
-import { defaultInstructions } from '../server/reward-app.js';
+import { defaultInstructions } from '../pipeline/prompt-instructions.js';
 import { readJsonLines } from '../text/jsonl.js';
 import { defineCommand } from './command.js';
 

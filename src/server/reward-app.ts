@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { parseTrace } from '../grammar/parse.js';
-import { type Dialect, DIALECTS, SEARCH_R1_TAGS } from '../grammar/tags.js';
-import { fillPrompt, loadPrompt } from '../prompts/index.js';
+import { type Dialect, DIALECTS } from '../grammar/tags.js';
+import { defaultInstructions } from '../pipeline/prompt-instructions.js';
 import { COMPONENTS, DEFAULT_REWARD_CONFIG, type RewardConfig } from '../reward/config.js';
 import { rolloutDialect, type ScoreContext, scoreRollout } from '../reward/input.js';
 import { DEFAULT_SCORERS, resolveDataSource, type Scorer } from '../reward/registry.js';
@@ -20,13 +20,6 @@ export interface RewardAppOptions {
   scorers?: Readonly<Record<string, Scorer>>;
   /** instruction texts that open a prompt (default: Search-R1's, from prompts/search-r1.md) */
   instructions?: readonly string[];
-}
-
-/** Search-R1's instruction up to its question slot, from the prompt file, so a sequence that opens with it is recognised. */
-export function defaultInstructions(): string[] {
-  const slot = '\u0000';
-  const filled = fillPrompt(loadPrompt('search-r1'), { think_tag: SEARCH_R1_TAGS.think, search_tag: SEARCH_R1_TAGS.search, information_tag: SEARCH_R1_TAGS.information, answer_tag: SEARCH_R1_TAGS.answer, question: slot });
-  return [filled.slice(0, filled.indexOf(slot))];
 }
 
 function stringList(body: Record<string, unknown>, field: string, length?: number): string[] | undefined {

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REWARD_CONFIG } from '../../src/reward/config.js';
 import { scoreRollout } from '../../src/reward/input.js';
-import { defaultInstructions } from '../../src/server/reward-app.js';
+import { defaultInstructions } from '../../src/pipeline/prompt-instructions.js';
 import { serveCli, type ServingCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/paths.js';
 

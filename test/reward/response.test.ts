@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { responseOf } from '../../src/reward/response.js';
-import { defaultInstructions } from '../../src/server/reward-app.js';
+import { defaultInstructions } from '../../src/pipeline/prompt-instructions.js';
 
 const R = '<think>t</think>\n<answer> Paris </answer>';
 const INSTRUCTION = defaultInstructions()[0]!;

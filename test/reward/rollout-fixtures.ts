@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultInstructions } from '../../src/server/reward-app.js';
+import { defaultInstructions } from '../../src/pipeline/prompt-instructions.js';
 import { seededRandom } from '../../src/carg/taxonomy.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_REWARD_CONFIG } from '../../src/reward/config.js';
 import { scoreRollout } from '../../src/reward/input.js';
 import { normalizeAnswer } from '../../src/text/normalize.js';
-import { defaultInstructions } from '../../src/server/reward-app.js';
+import { defaultInstructions } from '../../src/pipeline/prompt-instructions.js';
 import { FORMS, generateRollouts } from './rollout-fixtures.js';
 
 /**
