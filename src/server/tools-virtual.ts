@@ -35,9 +35,9 @@ export function parseVirtualRequest(body: unknown): VirtualRequest {
     } catch {
       input = { ok: false, text: raw };
     }
+    // JSON text inside the body gets the body's depth limit (an object tool_input was checked with the body)
+    if (input.ok && nestsDeeperThan(input.value, MAX_JSON_DEPTH)) throw badField('tool_input', `expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`);
   } else input = { ok: true, value: raw };
-  // JSON text inside the body gets the body's depth limit (the body's own depth was checked when it was parsed)
-  if (input.ok && nestsDeeperThan(input.value, MAX_JSON_DEPTH)) throw badField('tool_input', `expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`);
   return { category: (b.category as string | undefined) ?? '', tool_name: b.tool_name as string, api_name: b.api_name as string, input };
 }
 
