@@ -1,8 +1,9 @@
 import { isMtrError } from '../schema/errors.js';
-import { type Command, parseCommandArgs, renderHelp } from './command.js';
+import { didYouMean } from '../text/closest.js';
+import { type Command, type CommandGroup, type Io, isGroup, parseCommandArgs, processIo, renderHelp } from './command.js';
 
 /** Subcommands load lazily so `mtr status` never pays for model or graph imports. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command<any>> }> = {
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command<any> | CommandGroup> }> = {
   generate: { summary: 'Generate traces: ToolMaker → AutoAgent ⇄ ToolActor over a dataset', load: async () => (await import('./generate.js')).default },
   status: { summary: 'Show progress and totals of the runs in a database', load: async () => (await import('./status.js')).default },
   score: { summary: 'Score rollouts (JSONL) with the composite reward', load: async () => (await import('./score.js')).default },
@@ -26,32 +27,61 @@ function topHelp(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** A group's subcommands, one line each (nested groups by their full path). */
+function groupHelp(group: CommandGroup, path: string): string {
+  const rows = Object.entries(group.subcommands).map(([n, c]) => [`${path} ${n}`, c.summary] as const);
+  const width = Math.max(...rows.map(([n]) => n.length)) + 4;
+  return [`Usage: ${path} <subcommand> [options]      (${path} <subcommand> --help for its options)`, '', group.summary, '', 'Subcommands:', ...rows.map(([n, s]) => `  ${n.padEnd(width)}${s}`), ''].join('\n');
+}
+
+/**
+ * Runs one command line in this process: `io` receives all output (tests pass a capture), the exit code is
+ * returned. Errors thrown deep are reported here once: one line, usage errors with a pointer to --help.
+ */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(topHelp());
+    io.out(topHelp());
     return name ? 0 : 2;
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    process.stderr.write(`mtr: unknown command "${name}" (expected one of ${Object.keys(COMMANDS).join(', ')})\n`);
+    io.err(`mtr: unknown command "${name}" (expected one of ${Object.keys(COMMANDS).join(', ')})${didYouMean(name, Object.keys(COMMANDS), (n) => n)}\n`);
     return 2;
   }
-  const command = await entry.load();
+  let command = await entry.load();
+  let path = `mtr ${name}`;
+  while (isGroup(command)) {
+    const sub = rest[0];
+    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+      io.out(groupHelp(command, path));
+      return sub ? 0 : 2;
+    }
+    const next = command.subcommands[sub];
+    if (!next) {
+      const names = Object.keys(command.subcommands);
+      io.err(`${path}: unknown subcommand "${sub}" (expected one of ${names.join(', ')})${didYouMean(sub, names, (n) => n)}\n`);
+      return 2;
+    }
+    rest.shift();
+    path += ` ${sub}`;
+    command = next;
+  }
+  const leaf: Command<any> = command;
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(renderHelp(command));
+    io.out(renderHelp(leaf));
     return 0;
   }
   try {
-    const { options, positionals } = parseCommandArgs(command, rest);
-    return (await command.run(options, positionals)) ?? 0;
+    const { options, positionals } = parseCommandArgs(leaf, rest, io.env);
+    return (await leaf.run(options, positionals, io)) ?? 0;
   } catch (e) {
     if (isMtrError(e)) {
       // One line, so scripts and logs get the whole story from `tail -1`.
-      process.stderr.write(`mtr ${name}: ${e.message}${e.code === 'E_USAGE' ? ` (see mtr ${name} --help)` : ''}\n`);
+      io.err(`${path}: ${e.message}${e.code === 'E_USAGE' ? ` (see ${path} --help)` : ''}\n`);
       return e.code === 'E_USAGE' ? 2 : 1;
     }
-    process.stderr.write(`mtr ${name}: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    io.err(`${path}: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }
 }

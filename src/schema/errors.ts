@@ -23,12 +23,18 @@ export class MtrError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** the error behind this one (a driver's, a parser's): kept for logs and `--verbose`, never shown as the message */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 export const isMtrError = (e: unknown): e is MtrError => e instanceof MtrError;
+
+/** Any thrown value as an MtrError: one already is; anything else becomes `code` with its message and the original as `cause`. */
+export const asMtrError = (e: unknown, code: ErrorCode, context?: string): MtrError =>
+  isMtrError(e) ? e : new MtrError(code, `${context ? `${context}: ` : ''}${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
 
 /** `file:line: field: message` — the one shape for errors about input records. */
 export function inputError(code: ErrorCode, file: string, line: number | undefined, field: string | undefined, message: string): MtrError {
