@@ -3,7 +3,8 @@ import { didYouMean } from '../text/closest.js';
 import { type Command, type CommandGroup, type Io, isGroup, parseCommandArgs, processIo, renderHelp } from './command.js';
 
 /** Subcommands load lazily so `mtr status` never pays for model or graph imports. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command<any> | CommandGroup> }> = {
+/** Exported for scripts/docs.ts, which writes docs/cli/ from these commands (so the reference never drifts from --help). */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command<any> | CommandGroup> }> = {
   generate: { summary: 'Generate traces: ToolMaker → AutoAgent ⇄ ToolActor over a dataset', load: async () => (await import('./generate.js')).default },
   status: { summary: 'Show progress and totals of the runs in a database', load: async () => (await import('./status.js')).default },
   score: { summary: 'Score rollouts (JSONL) with the composite reward', load: async () => (await import('./score.js')).default },
