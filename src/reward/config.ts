@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DIALECT, DIALECTS } from '../grammar/tags.js';
+import { MtrError } from '../schema/errors.js';
 import { ToolErrorTypeSchema } from '../schema/trace.js';
 
 /** The components every score reports; all in [0, 1]. */
@@ -69,7 +70,7 @@ export const DEFAULT_REWARD_CONFIG: RewardConfig = RewardConfigSchema.parse({});
 
 /**
  * `em=0.5,format=0.5` or a JSON object → weights. The listed weights replace the whole set (unlisted
- * ones are 0), so `em=1` means "reward = EM". Throws a message naming the bad entry.
+ * ones are 0), so `em=1` means "reward = EM". Throws E_USAGE naming the bad entry (the parser's error as its cause).
  */
 export function parseWeights(spec: string): Weights {
   const trimmed = spec.trim();
@@ -77,22 +78,22 @@ export function parseWeights(spec: string): Weights {
   if (trimmed.startsWith('{')) {
     try {
       raw = JSON.parse(trimmed) as Record<string, unknown>;
-    } catch {
-      throw new Error(`expected a JSON object of weights, got ${JSON.stringify(trimmed)}`);
+    } catch (e) {
+      throw new MtrError('E_USAGE', `expected a JSON object of weights, got ${JSON.stringify(trimmed)}`, undefined, { cause: e });
     }
   } else {
     raw = {};
     for (const part of trimmed.split(',').filter((p) => p.trim() !== '')) {
       const [key, value, extra] = part.split('=').map((x) => x.trim());
       const n = Number(value);
-      if (!key || value === undefined || value === '' || extra !== undefined || !Number.isFinite(n)) throw new Error(`expected name=number, got ${JSON.stringify(part)}`);
+      if (!key || value === undefined || value === '' || extra !== undefined || !Number.isFinite(n)) throw new MtrError('E_USAGE', `expected name=number, got ${JSON.stringify(part)}`);
       raw[key] = n;
     }
   }
   const unknown = Object.keys(raw).filter((k) => !(WEIGHTED as readonly string[]).includes(k));
-  if (unknown.length) throw new Error(`expected weights among ${WEIGHTED.join(', ')}, got ${unknown.join(', ')}`);
+  if (unknown.length) throw new MtrError('E_USAGE', `expected weights among ${WEIGHTED.join(', ')}, got ${unknown.join(', ')}`);
   const zeroed = Object.fromEntries(WEIGHTED.map((k) => [k, raw[k] ?? 0]));
   const parsed = WeightsSchema.safeParse(zeroed);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'weights'}: ${i.message}`).join('; '));
+  if (!parsed.success) throw new MtrError('E_USAGE', parsed.error.issues.map((i) => `${i.path.join('.') || 'weights'}: ${i.message}`).join('; '), undefined, { cause: parsed.error });
   return parsed.data;
 }

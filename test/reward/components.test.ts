@@ -8,6 +8,7 @@ import { consistencyScore } from '../../src/reward/consistency.js';
 import { efficiencyScore } from '../../src/reward/efficiency.js';
 import { formatScore } from '../../src/reward/format.js';
 import { normalizeAnswer } from '../../src/text/normalize.js';
+import type { MtrError } from '../../src/schema/errors.js';
 import type { Step } from '../../src/schema/trace.js';
 
 const DATASETS = join(process.cwd(), '../shared/datasets');
@@ -122,6 +123,21 @@ describe('config', () => {
     expect(() => parseWeights('bleu=1')).toThrow(/got bleu/);
     expect(() => parseWeights('em=0')).toThrow(/at least one positive weight/);
     expect(() => parseWeights('em=-1')).toThrow(/em/);
+  });
+
+  it('throws E_USAGE, keeping the parser\'s error as the cause', () => {
+    const caught = (spec: string) => {
+      try {
+        parseWeights(spec);
+      } catch (e) {
+        return e as MtrError;
+      }
+      throw new Error(`parseWeights(${spec}) did not throw`);
+    };
+    for (const spec of ['em=x', 'bleu=1', 'em=0', '{"em": 1']) expect(caught(spec)).toMatchObject({ name: 'MtrError', code: 'E_USAGE' });
+    expect(caught('{"em": 1').cause).toBeInstanceOf(SyntaxError);
+    expect(caught('{"em": 1').message).toBe('expected a JSON object of weights, got "{\\"em\\": 1"');
+    expect(caught('em=0').cause).toBeDefined(); // the zod error behind "at least one positive weight"
   });
 });
 
