@@ -23,7 +23,7 @@ export interface Splits<T> {
  * with `valRatio` > 0 and two or more examples validation gets at least one (the lowest hash): verl needs
  * `data.val_files` even when 5% of 40 items rounds to none.
  */
-export function splitExamples<T extends { item: DatasetItem }>(examples: readonly T[], seed: number, valRatio: number): Splits<T> {
+export function splitExamples<T extends { item: Pick<DatasetItem, 'id' | 'question'> }>(examples: readonly T[], seed: number, valRatio: number): Splits<T> {
   const seen = new Set<string>();
   const kept: T[] = [];
   let duplicates = 0;
