@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
-import PQueue from 'p-queue';
 import { buildTraceGraph, type TraceDeps } from '../../graphs/trace-graph.js';
 import { loadDataset, resolveDataset, type DownloadProgress, type SkippedRecord } from '../data/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
-import { type ErrorCode, isMtrError, MtrError } from '../schema/errors.js';
+import { asMtrError, type ErrorCode, MtrError } from '../schema/errors.js';
 import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, releaseRun, renameRun, TraceWriter, upsertRun } from '../store/index.js';
 import { listRuns } from '../store/verdicts.js';
 import { ActorCache } from '../store/actor-cache.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
-import { actorRouting, checkGenerateConfig, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, runKey } from './config.js';
-import { roleModels } from './models.js';
+import { actorRouting, checkGenerateConfig, GENERATE_ROLES, roleConfig, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, runKey } from './config.js';
+import { type RoleModels, type RoleModelSpec, roleModels } from './models.js';
+import { runItems } from './runner.js';
 import { findRun, planItems } from './resume.js';
 
 export { GENERATE_ROLES, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema } from './config.js';
@@ -57,9 +57,6 @@ export interface GenerateSummary {
 /** Skipped dataset records listed in the summary (all are counted). */
 const SKIPPED_SHOWN = 20;
 
-/** Failures that would fail every remaining item too: stop the run instead of burning through the dataset. */
-const isFatal = (e: unknown): boolean => isMtrError(e) && (e.code === 'E_MODEL_UNREACHABLE' || e.code === 'E_STORE');
-
 /**
  * Generates one trace per dataset item into the store. Resumable: finished items are skipped, work a killed
  * run left unfinished is dropped and redone, and the store's unique index forbids a second finished trace.
@@ -96,7 +93,7 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     model_calls: 0, tokens_in: 0, tokens_out: 0, elapsed_s: 0, setup_s: 0, calls_per_s: 0, failures: [], retried: 0, failed_kept: 0, notices: [],
     records_skipped: skipped.length, skipped: skipped.slice(0, SKIPPED_SHOWN),
   };
-  let models: Awaited<ReturnType<typeof roleModels>> | undefined;
+  let models: RoleModels<(typeof GENERATE_ROLES)[number]> | undefined;
   let runId: number | undefined;
   try {
     // Every dependency answers before anything is written: --index / --retrieval-url, then the model servers.
@@ -104,7 +101,7 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     await checkRealTools(realTools);
     const found = db ? findRun(db, c, dataset) : { key };
     const done = db && found.stored ? finishedItemIds(db, found.stored.key, items.map((i) => i.id)) : new Set<string>();
-    if (done.size < items.length) models = await roleModels(c);
+    if (done.size < items.length) models = await roleModels(roleSpecs(c));
     db ??= openDb(c.db);
     if (found.stored && found.stored.key !== key) renameRun(db, found.stored.id, key); // a store whose keys held server addresses
     if (found.notice) {
@@ -144,22 +141,18 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     };
     const graph = buildTraceGraph();
     summary.setup_s = Math.round((performance.now() - started) / 10) / 100;
-    const queue = new PQueue({ concurrency: c.concurrency });
-    let fatal: unknown;
-    const stop = () => {
-      summary.aborted = true;
-      queue.clear();
-    };
-    hooks.signal?.addEventListener('abort', stop, { once: true });
-    const halt = (e: unknown) => {
-      fatal ??= e;
-      stop();
-    };
-
-    for (const item of pending) {
-      const task = queue.add(async () => {
-        if (summary.aborted) return;
-        const writer = new TraceWriter(db!, runId!, item.id);
+    const writers = new Map<string, TraceWriter>();
+    const base = { done: progress.done, failed: progress.failed };
+    const result = await runItems(
+      pending,
+      async (item) => {
+        let writer: TraceWriter;
+        try {
+          writer = new TraceWriter(db!, runId!, item.id);
+        } catch (e) {
+          throw asMtrError(e, 'E_STORE', `${c.db}: cannot start a trace`); // the store failing stops the run
+        }
+        writers.set(item.id, writer);
         const sink = {
           tools: writer.tools.bind(writer),
           step: writer.step.bind(writer),
@@ -172,27 +165,30 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
             progress.tokens += call.tokens_in + call.tokens_out;
           },
         };
-        try {
-          const out = await graph.invoke({ item, maxTurns: c.maxTurns, dialect: c.dialect }, { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 });
-          writer.finish(out.answer !== undefined ? 'answer' : 'max_turns', out.answer);
-          summary.finished++;
-          progress.done++;
-        } catch (e) {
-          if (isFatal(e)) return halt(e); // left 'running': the next run drops it and redoes the item
-          const message = e instanceof Error ? e.message : String(e);
-          const code = isMtrError(e) ? e.code : 'E_INTERNAL';
-          writer.fail(message, code);
-          summary.failed++;
-          progress.failed++;
-          summary.failures.push({ item: item.id, code, error: message });
-        }
-        report();
-      });
-      // The store failing outside the trace (opening it, marking it failed) stops the run, never an unhandled rejection.
-      task.catch(halt);
-    }
-    await queue.onIdle();
-    if (fatal) throw fatal;
+        // a fatal error leaves the trace 'running': this run's clean-up (or the next run) drops it and redoes the item
+        const out = await graph.invoke({ item, maxTurns: c.maxTurns, dialect: c.dialect }, { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 });
+        writer.finish(out.answer !== undefined ? 'answer' : 'max_turns', out.answer);
+        writers.delete(item.id);
+      },
+      {
+        concurrency: c.concurrency,
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onFailure: (item, e) => {
+          const writer = writers.get(item.id);
+          writers.delete(item.id);
+          writer?.fail(e.message, e.code);
+          summary.failures.push({ item: item.id, code: e.code, error: e.message });
+        },
+        onProgress: (p) => {
+          progress.done = base.done + p.done;
+          progress.failed = base.failed + p.failed;
+          report();
+        },
+      },
+    );
+    summary.finished = result.done;
+    summary.failed = result.failed;
+    summary.aborted = result.aborted;
     return finish(summary, started);
   } finally {
     try {
@@ -207,6 +203,10 @@ export async function generate(input: GenerateConfigInput, hooks: { onProgress?:
     }
   }
 }
+
+/** Each role's model: the run's settings with the role's overrides, on its own queue (`roleConcurrency`, default `concurrency`). */
+const roleSpecs = (c: GenerateConfig) =>
+  Object.fromEntries(GENERATE_ROLES.map((role) => [role, { config: roleConfig(c, role), concurrency: c.roleConcurrency ?? c.concurrency, maxAttempts: c.maxAttempts }])) as Record<(typeof GENERATE_ROLES)[number], RoleModelSpec>;
 
 /** The config as stored with the run: what was used, keys masked. */
 const storedConfig = (c: GenerateConfig): GenerateConfig => ({
