@@ -18,7 +18,14 @@ import { UTILITY_TOOLS } from '../tools/utility.js';
 import { defineCommand, forSubcommands, type ParsedOptions } from './command.js';
 import { ACTOR_OPTIONS } from './actor-options.js';
 import { MODEL_OPTIONS, modelConfigInput } from './model-options.js';
-import { loadRewardConfig, WEIGHT_OPTIONS } from './score.js';
+import { rewardConfigOf } from '../pipeline/reward-fields.js';
+import { DEFAULT_DIALECT, DIALECTS } from '../grammar/tags.js';
+
+const WEIGHT_OPTIONS = {
+  weights: { type: 'string', placeholder: 'SPEC', description: 'composite weights, e.g. em=0.5,f1=0.2,format=0.3 (unlisted = 0) or a JSON object' },
+  config: { type: 'string', placeholder: 'FILE', description: 'JSON reward config (dialect, noAnswer, weights, format grid, efficiency budget); --weights and --dialect override it' },
+  dialect: { type: 'string', placeholder: 'D', choices: DIALECTS, description: `how rollouts are written: hermes (<tool_call>) or search-r1 (<search>/<information>); default the config's, else ${DEFAULT_DIALECT}; a rollout's own dialect or a searchR1_* data_source wins` },
+} as const;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -171,7 +178,7 @@ export default defineCommand({
       await serveTools(opts, port);
       return 0;
     }
-    const config = loadRewardConfig('serve', opts.config, opts.weights, opts.dialect);
+    const config = rewardConfigOf({ config: opts.config, weights: opts.weights, dialect: opts.dialect as (typeof DIALECTS)[number] | undefined });
     const server = await startRewardServer({ host: opts.host, port, maxBodyBytes: opts.maxBodyBytes, config, ...(opts.token ? { token: opts.token } : {}) });
     process.stdout.write(`reward server on ${server.url} (POST /get_reward, POST /score, GET /health; dialect ${config.dialect})\n`);
     await untilSignal();

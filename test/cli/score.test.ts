@@ -109,6 +109,6 @@ describe('mtr score', () => {
     expect(await main(['score', '--rollouts', rollouts, '--out', join(dir, 'no-such-dir', 'o.jsonl')])).toBe(1);
     expect(err.join('')).toMatch(/no-such-dir\/o\.jsonl: expected a writable score file, got ENOENT/);
     expect(await main(['score', '--rollouts', 'x', '--out', 'y', '--weights', 'em=oops'])).toBe(2);
-    expect(err.join('')).toContain('--weights: expected name=number');
+    expect(err.join('')).toContain('mtr score: --weights: expected name=number'); // one prefix (was "mtr score: score: --weights")
   });
 });
