@@ -116,7 +116,24 @@ export function saveJob(db: Db, job: string, toolId: number, stats: unknown, sam
       stmt.run(s.toolId ?? toolId, s.kind, job, s.errorType ?? null, s.round, JSON.stringify(s.input), JSON.stringify(s.output), json(s.history), json(s.context), JSON.stringify(s.verdicts), s.accepted ? 1 : 0, json(s.calls));
     }
     db.prepare('INSERT INTO carg_jobs (job, tool_id, stats) VALUES (?, ?, ?)').run(job, toolId, JSON.stringify(stats));
+    db.prepare('DELETE FROM carg_failures WHERE job = ? AND tool_id = ?').run(job, toolId);
   })();
+}
+
+export interface JobFailure {
+  tool_id: number;
+  code: string;
+  error: string;
+}
+
+/** A tool's failure in a stage (the last one kept); a re-run retries the tool, and finishing it clears the failure. */
+export function saveJobFailure(db: Db, job: string, toolId: number, failure: { code: string; error: string }): void {
+  db.prepare('INSERT OR REPLACE INTO carg_failures (job, tool_id, code, error) VALUES (?, ?, ?, ?)').run(job, toolId, failure.code, failure.error);
+}
+
+/** The stored failures of a stage's tools not finished since, in tool order. */
+export function listJobFailures(db: Db, job: string): JobFailure[] {
+  return db.prepare('SELECT tool_id, code, error FROM carg_failures WHERE job = ? ORDER BY tool_id').all(job) as JobFailure[];
 }
 
 export interface SampleFilter {
@@ -167,6 +184,7 @@ export function saveEvalCases(db: Db, job: string, model: string, toolId: number
   db.transaction(() => {
     for (const c of cases) stmt.run(job, model, toolId, c.scenario, JSON.stringify(c.input), JSON.stringify(c.output), JSON.stringify(c.scores), json(c.calls));
     db.prepare('INSERT INTO carg_jobs (job, tool_id, stats) VALUES (?, ?, ?)').run(job, toolId, JSON.stringify(stats));
+    db.prepare('DELETE FROM carg_failures WHERE job = ? AND tool_id = ?').run(job, toolId);
   })();
 }
 

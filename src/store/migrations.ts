@@ -179,4 +179,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (field, subfield)
   );
   `,
+  // 5 — CARG: the last failure of a tool in a stage (issue 14: failures stored; cleared when the tool is finished)
+  `
+  CREATE TABLE carg_failures (
+    job TEXT NOT NULL,
+    tool_id INTEGER NOT NULL REFERENCES carg_tools(id),
+    code TEXT NOT NULL,
+    error TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (datetime('now')),
+    PRIMARY KEY (job, tool_id)
+  );
+  `,
 ];
