@@ -58,7 +58,11 @@ describe('mtr validate', () => {
     const { path } = await seededStore(mkdtempSync(join(tmpdir(), 'mtr-validate-run-')));
     const bad = await runCli(['validate', '--db', path, '--run', '9']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--run: expected one of the runs in the store \(1\), got 9/);
+    expect(bad.stderr).toMatch(/--run: expected one of the runs in the store by name or id \(bamboogle-test \(id 1\)\), got "9"/);
+    // a run's name works wherever its id does
+    const byName = await runCli(['validate', '--db', path, '--run', 'bamboogle-test', '--json']);
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(JSON.parse(byName.stdout)).toMatchObject({ runs: [1], checked: 7 });
   });
 
   it('beside a writing generate: its writes never wait near the busy timeout and none fails', async () => {

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { runStatus, RunStatusWithFailuresSchema } from '../store/status.js';
+import { StoreFields } from './fields/store.js';
+import { defineJob, parseConfig } from './job.js';
+import { openExistingStore, selectRuns } from './runs.js';
+
+export const StatusConfigSchema = z.object({ ...StoreFields });
+
+/** `mtr status --json`: scripts rely on these keys; add, never rename. */
+export const StatusSummarySchema = RunStatusWithFailuresSchema;
+export type StatusSummary = z.infer<typeof StatusSummarySchema>;
+
+export const statusJob = defineJob({
+  name: 'status',
+  description: 'Totals of a store: items, finished and failed traces (failures by error code, with their attempts), duplicates (always 0), steps, model calls and tokens, per role.',
+  examples: ['mtr status --db runs/bamboogle.sqlite', 'mtr status --db runs/bamboogle.sqlite --run bamboogle-qwen --json | jq .traces_finished'],
+  config: StatusConfigSchema,
+  summary: StatusSummarySchema,
+  async run(input) {
+    const o = parseConfig(StatusConfigSchema, input);
+    const db = openExistingStore(o.db);
+    try {
+      // an unknown run is an error, not a report of zeros
+      const runId = o.run === undefined ? undefined : selectRuns(db, o.run)[0];
+      return runStatus(db, runId);
+    } finally {
+      db.close();
+    }
+  },
+});
