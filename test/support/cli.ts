@@ -1,5 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Io } from '../../src/cli/command.js';
+import { main } from '../../src/cli/index.js';
 import { REPO_ROOT } from './paths.js';
 
 export interface CliResult {
@@ -9,11 +12,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/** What every CLI call sees: the caller's environment without a model server, plus the test's own variables. */
+const cliEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, OPENAI_BASE_URL: '', OPENAI_API_KEY: '', ...env });
+
 /** Runs the real `mtr` binary (bin/mtr.js) as a separate process, as a user or script would. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/mtr.js'), ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, OPENAI_BASE_URL: '', OPENAI_API_KEY: '', ...env },
+    env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -24,7 +30,53 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
   return { child, done };
 }
 
-export const runCli = (args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> => spawnCli(args, env).done;
+interface Capture {
+  stdout: string;
+  stderr: string;
+}
+
+/** The call a write belongs to, followed through awaits, timers and callbacks (calls may overlap). */
+const calls = new AsyncLocalStorage<Capture>();
+let streamsRouted = false;
+
+/**
+ * Writes to process.stdout/stderr made inside a runCli call go to that call's capture; every other write passes
+ * through. Installed once per worker, so a command not yet writing through `io` is still captured.
+ */
+function routeProcessStreams(): void {
+  if (streamsRouted) return;
+  streamsRouted = true;
+  for (const key of ['stdout', 'stderr'] as const) {
+    const stream = process[key];
+    const write = stream.write;
+    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+      const capture = calls.getStore();
+      if (!capture) return (write as (...a: unknown[]) => boolean).call(this, chunk, encoding, callback);
+      capture[key] += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      const done = typeof encoding === 'function' ? encoding : callback;
+      if (typeof done === 'function') process.nextTick(done as () => void);
+      return true;
+    } as typeof stream.write;
+  }
+}
+
+/**
+ * Runs one `mtr` command line in this process — `main(argv, io)` with a captured Io (isTTY false) — and returns
+ * what the binary would have: exit code and output. MTR_TEST_SPAWN=1 runs the real binary instead (spawnCli).
+ */
+export async function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
+  if (process.env.MTR_TEST_SPAWN) return spawnCli(args, env).done;
+  routeProcessStreams();
+  const capture: Capture = { stdout: '', stderr: '' };
+  const io: Io = {
+    out: (text) => void (capture.stdout += text),
+    err: (text) => void (capture.stderr += text),
+    isTTY: false,
+    env: cliEnv(env),
+  };
+  const code = await calls.run(capture, () => main([...args], io));
+  return { code, signal: null, stdout: capture.stdout, stderr: capture.stderr };
+}
 
 export interface ServingCli {
   url: string;
