@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { generate } from '../src/pipeline/generate.js';
+import { generateTraces } from '../src/pipeline/generate.js';
 
 const DATASET = fileURLToPath(new URL('../../shared/datasets/hotpotqa/hotpot_dev_qa_500.jsonl', import.meta.url));
 const LATENCY_MS = 50;
@@ -51,10 +51,10 @@ export async function benchPipeline(levels = [1, 16, 256]): Promise<PipelineBenc
     for (const n of levels) {
       const traces = n === 1 ? 8 : n === 16 ? 64 : n;
       const server = await startServerProcess(traces);
-      let s: Awaited<ReturnType<typeof generate>>;
+      let s: Awaited<ReturnType<typeof generateTraces>>;
       let stats: Awaited<ReturnType<typeof server.stats>>;
       try {
-        s = await generate({ dataset: DATASET, limit: traces, db: join(tmp, `bench-${rows.length}-${n}.sqlite`), concurrency: n, model: { baseUrl: server.url, model: 'bench' } });
+        s = await generateTraces({ dataset: DATASET, limit: traces, db: join(tmp, `bench-${rows.length}-${n}.sqlite`), concurrency: n, model: { baseUrl: server.url, model: 'bench' } });
         stats = await server.stats();
       } finally {
         server.close(); // a failed level must not leave the server process running

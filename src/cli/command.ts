@@ -167,11 +167,16 @@ export function jobCommand<C extends z.ZodObject, S extends z.ZodType, H extends
       const input = face.input ? face.input(fields, positionals) : (fields as z.input<C>);
       parseConfig(job.config, input); // flag errors before any work, named by flag
       const hooks = face.hooks?.(io, faceFlags);
+      let disposed = false;
+      const dispose = () => {
+        if (!disposed) (disposed = true), hooks?.dispose?.();
+      };
       try {
         const summary = await job.run(input, hooks as H);
+        dispose(); // the face's progress line ends (and its Ctrl-C handler goes) before the summary prints
         return face.print(summary, io, faceFlags, input) ?? 0;
       } finally {
-        hooks?.dispose?.();
+        dispose();
       }
     },
   });

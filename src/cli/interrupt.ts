@@ -1,18 +1,26 @@
+import { type Io, processIo } from './command.js';
+
 /**
- * Long work stops cleanly on Ctrl-C: the first one asks `fn` to finish what is in flight (its signal aborts;
- * a re-run resumes), a second one quits at once.
+ * Long work stops cleanly on Ctrl-C: the first one aborts `signal` (the job finishes what is in flight; a re-run
+ * resumes) and says so on `io.err`, a second one quits at once. `dispose()` removes the handler.
  */
-export async function withInterrupt<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function interruptSignal(io: Io, what: string): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\nstopping: finishing the ${what} in flight (Ctrl-C again to quit now; a re-run resumes)\n`);
+    io.err(`\nstopping: finishing the ${what} in flight (Ctrl-C again to quit now; a re-run resumes)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => void process.off('SIGINT', onSigint) };
+}
+
+/** `fn` under `interruptSignal` (for faces that call their job directly). */
+export async function withInterrupt<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, io: Io = processIo): Promise<T> {
+  const { signal, dispose } = interruptSignal(io, what);
   try {
-    return await fn(controller.signal);
+    return await fn(signal);
   } finally {
-    process.off('SIGINT', onSigint);
+    dispose();
   }
 }

@@ -2,13 +2,18 @@ import { sha256Hex } from '../text/hash.js';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { GroundingConfigSchema } from '../actor/grounding.js';
-import { resolveRouting, ToolRouteSchema } from '../actor/routing.js';
+import { parseToolRouting, resolveRouting, ToolRouteSchema } from '../actor/routing.js';
+import { KNOWN_DATASETS } from '../data/registry.js';
 import { DatasetLimitsSchema } from '../data/limits.js';
 import { DEFAULT_DIALECT, DIALECTS } from '../grammar/tags.js';
 import { type ModelConfig, ModelConfigSchema, ModelOverridesSchema } from '../llm/config.js';
 import { MtrError } from '../schema/errors.js';
+import { parseConfig } from './job.js';
 import type { Role } from '../schema/model-call.js';
-import { UTILITY_TOOLS } from '../tools/utility.js';
+import { UTILITY_TOOL_NAMES, UTILITY_TOOLS } from '../tools/utility.js';
+import { ActorFields } from './fields/actor.js';
+import { ModelFields, modelConfigOf, roleModelFields } from './fields/model.js';
+import { StoreFields } from './fields/store.js';
 
 export const GENERATE_ROLES = ['maker', 'agent', 'actor'] as const satisfies readonly Role[];
 
@@ -55,6 +60,105 @@ export const GenerateConfigSchema = z.object({
 });
 export type GenerateConfig = z.infer<typeof GenerateConfigSchema>;
 export type GenerateConfigInput = z.input<typeof GenerateConfigSchema>;
+
+const limits = DatasetLimitsSchema.shape;
+
+/**
+ * `mtr generate`'s config as its flags: one flat object, each field's default, range and description declared
+ * once (the CLI's flags and --help come from it). `resolveGenerateConfig` turns it into the run's config.
+ */
+export const GenerateJobConfig = z.object({
+  dataset: z.string().min(1).meta({ placeholder: 'NAME|FILE', description: `Registry name (${KNOWN_DATASETS.join(', ')}; downloaded once and cached) or a local file in any supported layout` }),
+  split: z.string().min(1).optional().meta({ placeholder: 'SPLIT', description: 'Split of a registry dataset (default: its evaluation split)' }),
+  limit: z.number().int().min(0).optional().meta({ placeholder: 'N', description: 'Use the first N items (after --offset)' }),
+  offset: z.number().int().min(0).default(0).meta({ placeholder: 'N', description: 'Skip the first N items' }),
+  maxQuestionChars: limits.maxQuestionChars.meta({
+    placeholder: 'N',
+    description: 'Longest question accepted, in characters; a longer one stops the run before anything is written (file:line: question), or is skipped with --skip-bad',
+  }),
+  maxRecordBytes: limits.maxRecordBytes.meta({
+    placeholder: 'N',
+    description: "Largest dataset record accepted, in bytes (a JSON line, or a JSON-array record's compact JSON); a larger one stops the run before anything is written, or is skipped with --skip-bad",
+  }),
+  skipBad: limits.skipBad.meta({ description: 'Skip dataset records over a limit or unreadable as items (invalid JSON, missing fields, duplicate ids) instead of stopping; the summary counts them' }),
+  db: StoreFields.db.meta({ placeholder: 'FILE', description: 'SQLite store; created if missing, resumed if it holds this run' }),
+  run: z
+    .string()
+    .min(1)
+    .regex(/\D/, 'expected a run name with a non-digit (a number names a run by its id: mtr status --run 3)')
+    .optional()
+    .meta({ placeholder: 'NAME', description: "The run's name, its key in the store (default: derived from dataset, models and settings); the same name resumes the run" }),
+  concurrency: z.number().int().min(1).default(8).meta({ placeholder: 'N', description: 'Traces in flight at once' }),
+  roleConcurrency: z.number().int().min(1).optional().meta({ placeholder: 'N', description: 'Model calls in flight per role (default: --concurrency)' }),
+  maxTurns: z
+    .number()
+    .int()
+    .min(1)
+    .default(8)
+    .meta({ placeholder: 'N', description: "Most agent turns per trace; with --dialect search-r1, Search-R1's max_turns: N rounds of search, then one final turn whose search is not run" }),
+  format: z.enum(['text', 'native']).default('text').meta({ description: 'Agent format: Qwen/Hermes <tool_call> text, or native OpenAI tool_calls' }),
+  dialect: z.enum(DIALECTS).default(DEFAULT_DIALECT).meta({
+    description:
+      "Agent dialect: hermes (ToolMaker's tools, <tool_call>/<tool_response>), or search-r1 (Search-R1's rollout: its instruction as the one user turn, <search> query </search> answered by <information>Doc i(Title: t) text</information>; ToolMaker is skipped, the one tool is wiki_search, real with --index/--retrieval-url or simulated by ToolActor)",
+  }),
+  utilityTools: z.string().default('wiki_search').meta({ placeholder: 'LIST', description: `Predefined tools added to every trace, comma-separated (${UTILITY_TOOL_NAMES.join(', ')}) or "none"` }),
+  maxTools: z.number().int().min(1).max(8).default(4).meta({ placeholder: 'N', description: 'Most task-specific tools ToolMaker keeps per question' }),
+  maxRepairs: z.number().int().min(0).default(2).meta({ placeholder: 'N', description: 'Rounds of validation feedback for invalid tool schemas' }),
+  maxAttempts: z.number().int().min(1).default(3).meta({ placeholder: 'N', description: 'Attempts per structured output before it is recorded as failed' }),
+  maxItemAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .default(3)
+    .meta({ placeholder: 'N', description: 'Traces per item, across resumes: re-running the command retries an item that failed transiently (the model server failed after --retries) until it has failed N times' }),
+  retryFailed: z.boolean().default(false).meta({ description: 'Retry every failed item of the run, whatever its failure and attempts' }),
+  ...ActorFields,
+  noActorCache: z.boolean().default(false).meta({ description: 'Always ask the actor model, instead of replaying identical tool calls from the cache in the database' }),
+  ...ModelFields,
+  ...roleModelFields(GENERATE_ROLES),
+});
+export type GenerateJobInput = z.input<typeof GenerateJobConfig>;
+
+/** The flags as the run's config (a pure function): lists and routes parsed, the model settings nested per role. */
+export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigInput {
+  const f = parseConfig(GenerateJobConfig, input);
+  const roles = Object.fromEntries(
+    GENERATE_ROLES.map((r) => {
+      const model = f[`${r}Model`];
+      const baseUrl = f[`${r}BaseUrl`];
+      return [r, { ...(model ? { model } : {}), ...(baseUrl ? { baseUrl } : {}) }];
+    }),
+  );
+  return {
+    dataset: f.dataset,
+    ...(f.split ? { split: f.split } : {}),
+    ...(f.limit === undefined ? {} : { limit: f.limit }),
+    offset: f.offset,
+    maxQuestionChars: f.maxQuestionChars,
+    maxRecordBytes: f.maxRecordBytes,
+    skipBad: f.skipBad,
+    db: f.db,
+    ...(f.run ? { run: f.run } : {}),
+    concurrency: f.concurrency,
+    ...(f.roleConcurrency === undefined ? {} : { roleConcurrency: f.roleConcurrency }),
+    maxTurns: f.maxTurns,
+    format: f.format,
+    dialect: f.dialect,
+    utilityTools: f.utilityTools === 'none' ? [] : f.utilityTools.split(',').map((s) => s.trim()).filter(Boolean),
+    maxTools: f.maxTools,
+    maxRepairs: f.maxRepairs,
+    maxAttempts: f.maxAttempts,
+    maxItemAttempts: f.maxItemAttempts,
+    retryFailed: f.retryFailed,
+    grounding: { mode: f.grounding, noiseStart: f.noiseStart, noiseEnd: f.noiseEnd, noiseBase: f.noiseBase },
+    ...(f.toolRouting ? { toolRouting: parseToolRouting(f.toolRouting) } : {}),
+    ...(f.index ? { index: f.index } : {}),
+    ...(f.retrievalUrl ? { retrievalUrl: f.retrievalUrl } : {}),
+    actorCache: !f.noActorCache,
+    model: modelConfigOf(f),
+    roles,
+  };
+}
 
 export const roleConfig = (c: GenerateConfig, role: Role): ModelConfig => ModelConfigSchema.parse({ ...c.model, ...(c.roles[role as (typeof GENERATE_ROLES)[number]] ?? {}) });
 

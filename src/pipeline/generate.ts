@@ -3,18 +3,20 @@ import { buildTraceGraph, type TraceDeps } from '../../graphs/trace-graph.js';
 import { loadDataset, resolveDataset, type DownloadProgress, type SkippedRecord } from '../data/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
-import { asMtrError, type ErrorCode, MtrError } from '../schema/errors.js';
+import { z } from 'zod';
+import { asMtrError, ERROR_CODES, type ErrorCode, MtrError } from '../schema/errors.js';
 import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, releaseRun, renameRun, TraceWriter, upsertRun } from '../store/index.js';
 import { listRuns } from '../store/verdicts.js';
 import { ActorCache } from '../store/actor-cache.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
-import { actorRouting, checkGenerateConfig, GENERATE_ROLES, roleConfig, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, runKey } from './config.js';
+import { actorRouting, checkGenerateConfig, GENERATE_ROLES, GenerateJobConfig, resolveGenerateConfig, roleConfig, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, runKey } from './config.js';
 import { type RoleModels, type RoleModelSpec, roleModels } from './models.js';
+import { defineJob, type JobHooks } from './job.js';
 import { runItems } from './runner.js';
 import { findRun, planItems } from './resume.js';
 
-export { GENERATE_ROLES, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema } from './config.js';
+export { GENERATE_ROLES, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, GenerateJobConfig, type GenerateJobInput, resolveGenerateConfig } from './config.js';
 
 export interface Progress {
   total: number;
@@ -26,42 +28,68 @@ export interface Progress {
   download?: DownloadProgress;
 }
 
-export interface GenerateSummary {
-  run_id: number;
-  run_key: string;
-  dataset: string;
-  items: number;
-  already_finished: number;
-  finished: number;
-  failed: number;
-  aborted: boolean;
-  model_calls: number;
-  tokens_in: number;
-  tokens_out: number;
-  elapsed_s: number;
+const count = z.number().int().nonnegative();
+
+/** What `mtr generate` prints (and emits with --json): one run's counts, timings and failures. */
+export const GenerateSummary = z.object({
+  run_id: z.number().int(),
+  run_key: z.string(),
+  dataset: z.string(),
+  items: count,
+  already_finished: count,
+  finished: count,
+  failed: count,
+  aborted: z.boolean(),
+  model_calls: count,
+  tokens_in: count,
+  tokens_out: count,
+  elapsed_s: z.number(),
   /** of elapsed_s, the time before the first trace started: dataset, store, model start-up */
-  setup_s: number;
-  calls_per_s: number;
-  failures: { item: string; code: ErrorCode; error: string }[];
+  setup_s: z.number(),
+  calls_per_s: z.number(),
+  failures: z.array(z.object({ item: z.string(), code: z.enum(ERROR_CODES), error: z.string() })),
   /** failed items of earlier attempts tried again now (transient failure, attempts left, or --retry-failed) */
-  retried: number;
+  retried: count,
   /** failed items left failed: a lasting failure or out of --max-item-attempts (--retry-failed retries them) */
-  failed_kept: number;
+  failed_kept: count,
   /** what the user should know before the summary (e.g. the run resumed although its server moved) */
-  notices: string[];
+  notices: z.array(z.string()),
   /** dataset records left out by --skip-bad, and the first SKIPPED_SHOWN of them with their reasons */
-  records_skipped: number;
-  skipped: SkippedRecord[];
-}
+  records_skipped: count,
+  skipped: z.array(z.object({ where: z.string(), reason: z.string() })),
+});
+export type GenerateSummary = z.infer<typeof GenerateSummary>;
 
 /** Skipped dataset records listed in the summary (all are counted). */
 const SKIPPED_SHOWN = 20;
 
 /**
- * Generates one trace per dataset item into the store. Resumable: finished items are skipped, work a killed
- * run left unfinished is dropped and redone, and the store's unique index forbids a second finished trace.
+ * `mtr generate` as a job: its flags (`GenerateJobConfig`) resolved to the run's config, then `generateTraces`.
+ * From TypeScript: `await generate.run({ dataset: 'bamboogle', limit: 20, db: 'runs/b.sqlite', baseUrl: URL })`.
  */
-export async function generate(input: GenerateConfigInput, hooks: { onProgress?: (p: Progress) => void; onNotice?: (line: string) => void; signal?: AbortSignal } = {}): Promise<GenerateSummary> {
+export const generate = defineJob<typeof GenerateJobConfig, typeof GenerateSummary, JobHooks<Progress>>({
+  name: 'generate',
+  description:
+    'Generate one trace per dataset item: ToolMaker designs tools, AutoAgent thinks and calls them, ToolActor simulates each result. Everything is stored in SQLite as it happens; re-running the same command resumes.',
+  examples: [
+    'mtr generate --dataset bamboogle --limit 20 --db runs/bamboogle.sqlite',
+    'mtr generate --dataset ../shared/datasets/hotpotqa/hotpot_dev_distractor_300.jsonl --base-url http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --concurrency 64 --db runs/hotpot.sqlite',
+    'mtr generate --dataset musique --db runs/mq.sqlite --base-url http://localhost:8000/v1 --actor-base-url http://localhost:8001/v1 --actor-model gtm-1.5b',
+    'mtr generate --dataset ../shared/datasets/hotpotqa/hotpot_dev_distractor_300.jsonl --db runs/hp.sqlite --grounding noisy --noise-start 0 --noise-end 0.75',
+    'mtr generate --dataset hotpotqa --db runs/hp.sqlite --index corpus.sqlite --tool-routing wiki_search=hybrid:50',
+    'mtr generate --dataset hotpotqa --dialect search-r1 --retrieval-url http://127.0.0.1:8000/retrieve --max-turns 4 --db runs/hp-sr1.sqlite',
+  ],
+  config: GenerateJobConfig,
+  summary: GenerateSummary,
+  run: (input, hooks) => generateTraces(resolveGenerateConfig(input), hooks),
+});
+
+/**
+ * Generates one trace per dataset item into the store, from the run's (nested) config. Resumable: finished items
+ * are skipped, work a killed run left unfinished is dropped and redone, and the store's unique index forbids a
+ * second finished trace.
+ */
+export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks<Progress> = {}): Promise<GenerateSummary> {
   const c = GenerateConfigSchema.parse(input);
   checkGenerateConfig(c);
   const started = performance.now();
@@ -227,3 +255,21 @@ function finish(s: GenerateSummary, started: number): GenerateSummary {
   s.calls_per_s = s.elapsed_s > 0 ? Math.round((s.model_calls / s.elapsed_s) * 100) / 100 : 0;
   return s;
 }
+
+/** What each failure code means for the user, and what to change (the flag that relaxes it). */
+const FAILURE_HINTS: Partial<Record<ErrorCode, string>> = {
+  E_MODEL: 'the model server failed after --retries; re-run the command (transient failures are retried), or raise --retries / --timeout',
+  E_MODEL_OUTPUT: 'the model never answered in the required shape; raise --max-attempts, try --structured json_object, or a stronger model',
+  E_TOOL_SCHEMA: 'ToolMaker never wrote valid tools; raise --max-repairs, or a stronger --maker-model',
+  E_INPUT: 'a real tool failed; check --index / --retrieval-url',
+};
+
+/** `E_MODEL_OUTPUT 20 (hint), E_MODEL 3 (hint)`: failures grouped by code, most first. */
+export function failureCauses(failures: readonly { code: ErrorCode }[]): string {
+  const counts = new Map<ErrorCode, number>();
+  for (const f of failures) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n} (${FAILURE_HINTS[code] ?? 'see mtr status'})`).join(', ');
+}
+
+/** Nothing was generated: every trace tried now failed and none was finished before (the face exits 1). */
+export const nothingGenerated = (s: GenerateSummary): boolean => s.failed > 0 && s.finished === 0 && s.already_finished === 0;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/data/index.js';
-import { generate } from '../../src/pipeline/generate.js';
+import { generateTraces } from '../../src/pipeline/generate.js';
 import type { DatasetItem } from '../../src/schema/item.js';
 import { openDb, readTraces } from '../../src/store/index.js';
 import { buildIndex } from '../../src/tools/bm25.js';
@@ -32,7 +32,7 @@ describe('generate with grounding, a real wiki_search and the actor cache', () =
     const db = join(tmp, 'run.sqlite');
     const config = { dataset: DATASET, limit: 6, db, concurrency: 3, maxTurns: 6, grounding: { mode: 'gold' as const }, index, model: { baseUrl: server.url, model: 'fake-model', ...fast } };
 
-    const first = await generate({ ...config, run: 'first' });
+    const first = await generateTraces({ ...config, run: 'first' });
     expect(first).toMatchObject({ finished: 6, failed: 0 });
     expect(actorRequests()).toHaveLength(6); // one simulated task-tool call per trace; wiki_search is real
     for (const item of items) {
@@ -52,7 +52,7 @@ describe('generate with grounding, a real wiki_search and the actor cache', () =
     store.close();
 
     const before = actorRequests().length;
-    const second = await generate({ ...config, run: 'second' });
+    const second = await generateTraces({ ...config, run: 'second' });
     expect(second).toMatchObject({ finished: 6, failed: 0 });
     expect(actorRequests().length).toBe(before); // every actor call replayed from the cache
     const again = openDb(db);
@@ -62,7 +62,7 @@ describe('generate with grounding, a real wiki_search and the actor cache', () =
 
   it('rejects real routing without a backend and unknown real tools before touching the store', async () => {
     const base = { dataset: DATASET, limit: 1, db: join(tmp, 'never.sqlite'), model: { baseUrl: server.url, model: 'fake-model', ...fast } };
-    await expect(generate({ ...base, toolRouting: { wiki_search: { mode: 'real' } } })).rejects.toThrow(/needs a real backend: expected --index FILE or --retrieval-url URL/);
-    await expect(generate({ ...base, index: join(tmp, 'hotpot.sqlite'), toolRouting: { calculator: { mode: 'real' } } })).rejects.toThrow(/calculator: expected a tool with a real backend \(wiki_search\)/);
+    await expect(generateTraces({ ...base, toolRouting: { wiki_search: { mode: 'real' } } })).rejects.toThrow(/needs a real backend: expected --index FILE or --retrieval-url URL/);
+    await expect(generateTraces({ ...base, index: join(tmp, 'hotpot.sqlite'), toolRouting: { calculator: { mode: 'real' } } })).rejects.toThrow(/calculator: expected a tool with a real backend \(wiki_search\)/);
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandArgs } from '../../src/cli/command.js';
-import generateCommand, { generateConfig } from '../../src/cli/generate.js';
+import generateCommand from '../../src/cli/generate.js';
+import { resolveGenerateConfig as generateConfig } from '../../src/pipeline/generate.js';
 import { loadItems } from '../../src/data/index.js';
 import { storeStatus as statusOf, closedPort } from '../support/store.js';
 import { openDb } from '../../src/store/index.js';
@@ -215,14 +216,14 @@ describe('mtr generate / status (the real binary)', () => {
   });
 
   it('a bad per-role server URL is reported under its own flag', () => {
-    const flags = (...extra: string[]) => parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options;
+    const flags = (...extra: string[]) => parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options as Parameters<typeof generateConfig>[0];
     expect(() => generateConfig(flags('--actor-base-url', 'localhost:8001'))).toThrow(/^--actor-base-url: expected an http\(s\) URL.*got "localhost:8001"/);
     expect(() => generateConfig(flags('--base-url', 'localhost:8000'))).toThrow(/^--base-url: expected an http\(s\) URL/);
     expect(generateConfig(flags('--actor-base-url', 'http://127.0.0.1:8001/v1')).roles).toMatchObject({ actor: { baseUrl: 'http://127.0.0.1:8001/v1' } });
   });
 
   it('--dialect: hermes by default, search-r1 on request, anything else refused by the option layer', () => {
-    const flags = (...extra: string[]) => parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options;
+    const flags = (...extra: string[]) => parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options as Parameters<typeof generateConfig>[0];
     expect(generateConfig(flags()).dialect).toBe('hermes');
     expect(generateConfig(flags('--dialect', 'search-r1')).dialect).toBe('search-r1');
     expect(() => flags('--dialect', 'searchr1')).toThrow(/--dialect: expected one of hermes\|search-r1, got "searchr1"/);

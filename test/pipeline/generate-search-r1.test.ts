@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/data/index.js';
 import { parseTrace, renderSearchR1Trace } from '../../src/grammar/index.js';
-import { generate, type GenerateConfigInput } from '../../src/pipeline/generate.js';
+import { generateTraces, type GenerateConfigInput } from '../../src/pipeline/generate.js';
 import type { Step } from '../../src/schema/trace.js';
 import { openDb, readTraces, runStatus } from '../../src/store/index.js';
 import { Bm25Index, buildIndex } from '../../src/tools/bm25.js';
@@ -29,7 +29,7 @@ const withoutIds = (steps: Step[]) => steps.map((s) => ({ ...s, ...(s.call ? { c
 async function run(config: Omit<GenerateConfigInput, 'model' | 'dialect'>, respond: (req: FakeRequest) => ReturnType<ReturnType<typeof scriptedModel>>) {
   const server = await startFakeOpenAI({ respond });
   try {
-    const summary = await generate({ dialect: 'search-r1', ...config, model: { baseUrl: server.url, model: 'fake-model', ...fast } });
+    const summary = await generateTraces({ dialect: 'search-r1', ...config, model: { baseUrl: server.url, model: 'fake-model', ...fast } });
     return { summary, requests: server.requests };
   } finally {
     await server.close();
@@ -195,17 +195,17 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
     const hermesScript = scriptedModel({ items: its });
     const server = await startFakeOpenAI({ respond: (req) => (questionOf(req).startsWith('Answer the given question.') ? sr1(req) : hermesScript(req)) });
     const model = { baseUrl: server.url, model: 'fake-model', ...fast };
-    const first = await generate({ dataset: BAMBOOGLE, limit: 4, db, dialect: 'search-r1', model });
+    const first = await generateTraces({ dataset: BAMBOOGLE, limit: 4, db, dialect: 'search-r1', model });
     const seen = server.requests.length;
-    const again = await generate({ dataset: BAMBOOGLE, limit: 8, db, dialect: 'search-r1', model });
+    const again = await generateTraces({ dataset: BAMBOOGLE, limit: 8, db, dialect: 'search-r1', model });
     expect(first).toMatchObject({ finished: 4 });
     expect(again).toMatchObject({ run_key: first.run_key, already_finished: 4, finished: 4 });
     expect(agentRequests(server.requests.slice(seen)).map(questionOf)).not.toContain(searchR1Prefix(sr1Question(its[0]!.question)));
 
-    const hermes = await generate({ dataset: BAMBOOGLE, limit: 4, db, model });
+    const hermes = await generateTraces({ dataset: BAMBOOGLE, limit: 4, db, model });
     expect(hermes).toMatchObject({ finished: 4, already_finished: 0 });
     expect(hermes.run_key).not.toBe(first.run_key);
-    const mixed = await mtrError(generate({ dataset: BAMBOOGLE, limit: 4, db, run: hermes.run_key, dialect: 'search-r1', model }));
+    const mixed = await mtrError(generateTraces({ dataset: BAMBOOGLE, limit: 4, db, run: hermes.run_key, dialect: 'search-r1', model }));
     expect([mixed.code, mixed.message]).toEqual(['E_USAGE', `--dialect: run ${hermes.run_key} was generated with --dialect hermes, got search-r1; pass --dialect hermes or another --run`]);
     await server.close();
     const store = openDb(db);
@@ -216,9 +216,9 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
 
   it('refuses settings Search-R1 has no place for: native tool calls, other utility tools', async () => {
     const base = { dataset: BAMBOOGLE, limit: 1, db: join(tmp, 'refused.sqlite'), dialect: 'search-r1' as const, model: { baseUrl: 'http://127.0.0.1:9/v1' } };
-    const native = await mtrError(generate({ ...base, format: 'native' }));
+    const native = await mtrError(generateTraces({ ...base, format: 'native' }));
     expect([native.code, native.message]).toEqual(['E_USAGE', '--format: expected text with --dialect search-r1 (Search-R1 writes <search> in its text), got native']);
-    const tools = await mtrError(generate({ ...base, utilityTools: ['wiki_search', 'calculator'] }));
+    const tools = await mtrError(generateTraces({ ...base, utilityTools: ['wiki_search', 'calculator'] }));
     expect([tools.code, tools.message]).toEqual(['E_USAGE', '--utility-tools: expected wiki_search with --dialect search-r1 (its one tool is search), got wiki_search,calculator']);
   });
 });

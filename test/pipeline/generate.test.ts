@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/data/index.js';
-import { generate } from '../../src/pipeline/generate.js';
+import { generate, GenerateSummary, generateTraces, resolveGenerateConfig } from '../../src/pipeline/generate.js';
+import { MODEL_DEFAULTS } from '../../src/llm/config.js';
 import { validateJson } from '../../src/schema/json-schema.js';
 import { responsesJsonSchema } from '../../src/schema/tool-convert.js';
 import { openDb, readTraces, runStatus } from '../../src/store/index.js';
@@ -34,7 +35,7 @@ describe.each(DATASETS)('generate over %s (20 items, real ChatOpenAI → local s
   it('stores one finished trace per item with its tools, steps, observations, answer and model calls', async () => {
     const db = join(tmp, `${file.replace(/\W/g, '_')}.sqlite`);
     const items = await loadItems(path, { limit: 20 });
-    const summary = await generate({ dataset: path, limit: 20, db, concurrency: 8, maxTurns: 6, model: { baseUrl: server.url, model: 'fake-model', ...fast } });
+    const summary = await generateTraces({ dataset: path, limit: 20, db, concurrency: 8, maxTurns: 6, model: { baseUrl: server.url, model: 'fake-model', ...fast } });
     expect(summary).toMatchObject({ items: 20, finished: 20, failed: 0, aborted: false });
 
     const store = openDb(db);
@@ -86,7 +87,7 @@ describe('generate under injected faults', () => {
       },
     });
     const db = join(tmp, 'faults.sqlite');
-    const summary = await generate({ dataset: join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl'), limit: 20, db, concurrency: 4, model: { baseUrl: server.url, ...fast, timeoutMs: 300 } });
+    const summary = await generateTraces({ dataset: join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl'), limit: 20, db, concurrency: 4, model: { baseUrl: server.url, ...fast, timeoutMs: 300 } });
     await server.close();
     expect(summary).toMatchObject({ finished: 20, failed: 0 });
 
@@ -126,7 +127,7 @@ describe('generate when the store fails', () => {
       other.exec(`CREATE TRIGGER no_traces BEFORE INSERT ON traces BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END`);
       other.close();
     };
-    const run = generate({ dataset: file, limit: 3, db, concurrency: 2, model: { baseUrl: server.url, ...fast } }, { onProgress: breakStore });
+    const run = generateTraces({ dataset: file, limit: 3, db, concurrency: 2, model: { baseUrl: server.url, ...fast } }, { onProgress: breakStore });
     await expect(run).rejects.toThrow(/disk is full \(test\)/);
     await server.close();
     const store = openDb(db);
@@ -142,7 +143,7 @@ describe('agent formats and turn outcomes', () => {
   it('native tool_calls map to the same stored steps as the text format', async () => {
     const items = await loadItems(BAMBOOGLE, { limit: 5 });
     const server = await startFakeOpenAI({ respond: scriptedModel({ items, format: 'native' }) });
-    const summary = await generate({ dataset: BAMBOOGLE, limit: 5, db: join(tmp, 'native.sqlite'), format: 'native', model: { baseUrl: server.url, ...fast } });
+    const summary = await generateTraces({ dataset: BAMBOOGLE, limit: 5, db: join(tmp, 'native.sqlite'), format: 'native', model: { baseUrl: server.url, ...fast } });
     const agentRequests = server.requests.filter((r) => !r.response_format);
     await server.close();
     expect(summary).toMatchObject({ finished: 5, failed: 0 });
@@ -166,7 +167,7 @@ describe('agent formats and turn outcomes', () => {
     const items = await loadItems(BAMBOOGLE, { limit: 2 });
     const script = scriptedModel({ items });
     const server = await startFakeOpenAI({ respond: (req) => (req.response_format ? script(req) : { content: 'I think the answer might be somewhere.' }) });
-    const summary = await generate({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'malformed.sqlite'), maxTurns: 3, model: { baseUrl: server.url, ...fast } });
+    const summary = await generateTraces({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'malformed.sqlite'), maxTurns: 3, model: { baseUrl: server.url, ...fast } });
     const lastAgent = server.requests.filter((r) => !r.response_format).at(-1)!;
     await server.close();
     expect(summary).toMatchObject({ finished: 2, failed: 0 });
@@ -196,7 +197,7 @@ describe('agent formats and turn outcomes', () => {
         return { content: call ? `<think>try</think><tool_call>${JSON.stringify(call)}</tool_call>` : `<think>done</think><answer>${items[0]!.answers[0]}</answer>` };
       },
     });
-    const summary = await generate({ dataset: BAMBOOGLE, limit: 1, db: join(tmp, 'precheck.sqlite'), model: { baseUrl: server.url, ...fast } });
+    const summary = await generateTraces({ dataset: BAMBOOGLE, limit: 1, db: join(tmp, 'precheck.sqlite'), model: { baseUrl: server.url, ...fast } });
     const actorRequests = server.requests.filter((r) => r.response_format?.json_schema?.name?.endsWith('_response'));
     await server.close();
     expect(actorRequests).toHaveLength(0);
@@ -206,5 +207,44 @@ describe('agent formats and turn outcomes', () => {
     expect(t!.steps[1]!.observation).toMatchObject({ source: 'precheck', error: { type: 'unknown_tool' } });
     expect(t!.answer).toBe(items[0]!.answers[0]);
     store.close();
+  });
+});
+
+describe('generate as a job: flags resolved to the run config', () => {
+  const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
+
+  it('every default is the config field default; lists, routes and per-role models are resolved', () => {
+    const c = resolveGenerateConfig({ dataset: BAMBOOGLE, db: 'x.sqlite' });
+    expect(c).toMatchObject({ offset: 0, concurrency: 8, maxTurns: 8, format: 'text', dialect: 'hermes', utilityTools: ['wiki_search'], maxTools: 4, maxRepairs: 2, maxAttempts: 3, maxItemAttempts: 3, retryFailed: false, actorCache: true, skipBad: false });
+    expect(c.grounding).toEqual({ mode: 'none', noiseStart: 0, noiseEnd: 0.5, noiseBase: 10 });
+    expect(c.model).toMatchObject({ timeoutMs: MODEL_DEFAULTS.timeoutMs, maxRetries: MODEL_DEFAULTS.maxRetries, temperature: MODEL_DEFAULTS.temperature });
+    expect(c.roles).toEqual({ maker: {}, agent: {}, actor: {} });
+    const d = resolveGenerateConfig({
+      dataset: BAMBOOGLE, db: 'x.sqlite', run: 'mine', timeout: 5, utilityTools: 'none', toolRouting: 'wiki_search=hybrid:5', noActorCache: true,
+      baseUrl: 'http://127.0.0.1:8000/v1', actorBaseUrl: 'http://127.0.0.1:8001/v1', actorModel: 'gtm',
+    });
+    expect(d).toMatchObject({ run: 'mine', utilityTools: [], toolRouting: { wiki_search: { mode: 'hybrid', warmup: 5, unit: 'items' } }, actorCache: false });
+    expect(d.model).toMatchObject({ baseUrl: 'http://127.0.0.1:8000/v1', timeoutMs: 5000 }); // --timeout reaches every role through the run's model
+    expect(d.roles).toEqual({ maker: {}, agent: {}, actor: { baseUrl: 'http://127.0.0.1:8001/v1', model: 'gtm' } });
+  });
+
+  it('a bad value is a usage error naming its flag; --run is a name, never an id', () => {
+    expect(() => resolveGenerateConfig({ dataset: BAMBOOGLE, db: 'x.sqlite', maxTools: 9 })).toThrow(/^--max-tools: /);
+    expect(() => resolveGenerateConfig({ dataset: BAMBOOGLE, db: 'x.sqlite', noiseBase: 0 })).toThrow(/^--noise-base: expected a number > 0/);
+    expect(() => resolveGenerateConfig({ dataset: BAMBOOGLE, db: 'x.sqlite', run: '12' })).toThrow(/^--run: expected a run name with a non-digit/);
+    expect(() => resolveGenerateConfig({ dataset: BAMBOOGLE, db: 'x.sqlite', toolRouting: 'wiki_search=sometimes' })).toThrow(/^--tool-routing: expected/);
+  });
+
+  it('runs from TypeScript with partial input, as a library caller would', async () => {
+    const items = await loadItems(BAMBOOGLE, { limit: 2 });
+    const server = await startFakeOpenAI({ respond: scriptedModel({ items }) });
+    try {
+      const progress: number[] = [];
+      const summary = await generate.run({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'job.sqlite'), baseUrl: server.url, retries: 1 }, { onProgress: (p) => progress.push(p.done) });
+      expect(GenerateSummary.parse(summary)).toMatchObject({ items: 2, finished: 2, failed: 0, aborted: false, failures: [] });
+      expect(progress.at(-1)).toBe(2);
+    } finally {
+      await server.close();
+    }
   });
 });

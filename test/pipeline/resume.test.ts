@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/data/index.js';
 import { GenerateConfigSchema, roleConfig, runKey, transportOf } from '../../src/pipeline/config.js';
-import { generate, GENERATE_ROLES, type GenerateConfigInput } from '../../src/pipeline/generate.js';
+import { generateTraces, GENERATE_ROLES, type GenerateConfigInput } from '../../src/pipeline/generate.js';
 import { storeStatus as status, closedPort } from '../support/store.js';
 import { openDb } from '../../src/store/index.js';
 import { mtrError } from '../support/errors.js';
@@ -43,11 +43,11 @@ describe('run identity without transport', () => {
   it('a model server on another address resumes the same run, says so once, and stores the new address', async () => {
     const db = join(tmp, 'moved.sqlite');
     const a = await serve();
-    const first = await generate(config(db, a.url, { limit: 3 }));
+    const first = await generateTraces(config(db, a.url, { limit: 3 }));
     expect(first).toMatchObject({ finished: 3, notices: [] });
     const b = await serve();
     const notices: string[] = [];
-    const second = await generate(config(db, b.url), { onNotice: (l) => notices.push(l) });
+    const second = await generateTraces(config(db, b.url), { onNotice: (l) => notices.push(l) });
     expect(second).toMatchObject({ run_id: first.run_id, run_key: first.run_key, already_finished: 3, finished: 3 });
     expect(notices).toEqual([`resuming run ${first.run_key} (#${first.run_id}): model server moved from ${a.url} to ${b.url}`]);
     expect(second.notices).toEqual(notices);
@@ -59,7 +59,7 @@ describe('run identity without transport', () => {
   it('a store made when run keys held the server address resumes under the new key', async () => {
     const db = join(tmp, 'legacy.sqlite');
     const a = await serve();
-    const first = await generate(config(db, a.url, { limit: 3 }));
+    const first = await generateTraces(config(db, a.url, { limit: 3 }));
     // make it the store the old code left: key with the address, roles filled with the old defaults
     const c = GenerateConfigSchema.parse(config(db, a.url, { limit: 3 }));
     const legacyKey = runKey(c, { name: 'bamboogle', path: BAMBOOGLE }, transportOf(c));
@@ -71,27 +71,27 @@ describe('run identity without transport', () => {
 
     const b = await serve();
     const notices: string[] = [];
-    const second = await generate(config(db, b.url), { onNotice: (l) => notices.push(l) });
+    const second = await generateTraces(config(db, b.url), { onNotice: (l) => notices.push(l) });
     expect(second).toMatchObject({ run_id: first.run_id, run_key: first.run_key, already_finished: 3, finished: 3 });
     expect(notices).toHaveLength(1);
     expect(query<{ key: string }>(db, 'SELECT key FROM runs')).toEqual([{ key: first.run_key }]);
     expect(status(db)).toMatchObject({ runs: 1, items_total: 6, traces_finished: 6, duplicates: 0 });
     // settings that shape traces still make another run
-    const other = await generate(config(db, b.url, { maxTurns: 5 }));
+    const other = await generateTraces(config(db, b.url, { maxTurns: 5 }));
     expect(other.run_id).not.toBe(first.run_id);
   });
 
   it('of two old runs that differ only by server address, the one at the current address is resumed', async () => {
     const db = join(tmp, 'legacy-two.sqlite');
     const [a, b] = [await serve(), await serve()];
-    const first = await generate(config(db, a.url, { limit: 2 }));
+    const first = await generateTraces(config(db, a.url, { limit: 2 }));
     const at = (url: string) => GenerateConfigSchema.parse(config(db, url, { limit: 2 }));
     const legacyKey = (url: string) => runKey(at(url), { name: 'bamboogle', path: BAMBOOGLE }, transportOf(at(url)));
     const store = openDb(db);
     store.prepare('UPDATE runs SET key = ?').run(legacyKey(a.url));
     const second = Number(store.prepare('INSERT INTO runs (key, dataset, config) VALUES (?, ?, ?)').run(legacyKey(b.url), 'bamboogle', JSON.stringify(at(b.url))).lastInsertRowid);
     store.close();
-    const out = await generate(config(db, b.url, { limit: 2 }));
+    const out = await generateTraces(config(db, b.url, { limit: 2 }));
     expect(out).toMatchObject({ run_id: second, run_key: first.run_key, already_finished: 0, finished: 2 });
     expect(query<{ id: number; key: string }>(db, 'SELECT id, key FROM runs ORDER BY id')).toEqual([
       { id: first.run_id, key: legacyKey(a.url) },
@@ -120,16 +120,16 @@ describe('resume retries failed items', () => {
     let broken = true;
     const s = await serve(failing(() => broken));
     const cfg = config(db, s.url, { maxItemAttempts: 2 });
-    const first = await generate(cfg);
+    const first = await generateTraces(cfg);
     expect(first).toMatchObject({ finished: 5, failed: 1, retried: 0, failed_kept: 0 });
     expect(status(db)).toMatchObject({ traces_failed: 1, failures_by_code: { E_MODEL: { items: 1, attempts: 1 } }, items_retried: 0 });
-    const second = await generate(cfg); // still broken: second attempt
+    const second = await generateTraces(cfg); // still broken: second attempt
     expect(second).toMatchObject({ already_finished: 5, finished: 0, failed: 1, retried: 1 });
     expect(status(db).failures_by_code).toEqual({ E_MODEL: { items: 1, attempts: 2 } });
     broken = false;
-    const third = await generate(cfg); // out of attempts: left failed, no model call
+    const third = await generateTraces(cfg); // out of attempts: left failed, no model call
     expect(third).toMatchObject({ finished: 0, failed: 0, retried: 0, failed_kept: 1, model_calls: 0 });
-    const fourth = await generate({ ...cfg, maxItemAttempts: 3 });
+    const fourth = await generateTraces({ ...cfg, maxItemAttempts: 3 });
     expect(fourth).toMatchObject({ finished: 1, failed: 0, retried: 1, failed_kept: 0 });
     expect(status(db)).toMatchObject({ traces_finished: 6, traces_failed: 0, duplicates: 0, failures_by_code: {}, items_retried: 1 });
   });
@@ -138,12 +138,12 @@ describe('resume retries failed items', () => {
     const db = join(tmp, 'lasting.sqlite');
     let broken = true;
     const s = await serve(failing(() => broken, { content: 'not json at all' }));
-    const first = await generate(config(db, s.url));
+    const first = await generateTraces(config(db, s.url));
     expect(first).toMatchObject({ finished: 5, failed: 1 });
     expect(Object.keys(status(db).failures_by_code)).toEqual(['E_MODEL_OUTPUT']);
     broken = false;
-    expect(await generate(config(db, s.url))).toMatchObject({ finished: 0, failed_kept: 1, model_calls: 0 });
-    expect(await generate(config(db, s.url, { retryFailed: true }))).toMatchObject({ finished: 1, retried: 1, failed_kept: 0 });
+    expect(await generateTraces(config(db, s.url))).toMatchObject({ finished: 0, failed_kept: 1, model_calls: 0 });
+    expect(await generateTraces(config(db, s.url, { retryFailed: true }))).toMatchObject({ finished: 1, retried: 1, failed_kept: 0 });
     expect(status(db)).toMatchObject({ traces_finished: 6, duplicates: 0 });
   });
 });
@@ -159,7 +159,7 @@ describe('every retried request is stored', () => {
       }
       return script(req);
     });
-    const out = await generate(config(db, s.url, { limit: 1 }));
+    const out = await generateTraces(config(db, s.url, { limit: 1 }));
     expect(out).toMatchObject({ finished: 1, failed: 0 });
     const rows = query<{ ok: number; raw: string; error: string; params: string }>(db, 'SELECT ok, raw, error, params FROM model_calls WHERE ok = 0');
     expect(rows).toHaveLength(1);
@@ -174,7 +174,7 @@ describe('every dependency is checked before anything is written', () => {
     const s = await serve();
     const db = join(tmp, 'dead-retrieval.sqlite');
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const e = await mtrError(generate(config(db, s.url, { retrievalUrl: url })));
+    const e = await mtrError(generateTraces(config(db, s.url, { retrievalUrl: url })));
     expect(e.code).toBe('E_INPUT');
     expect(e.message).toContain(`--retrieval-url: cannot use the retrieval server at ${url}/retrieve`);
     expect(e.message).toContain('ECONNREFUSED');
@@ -189,7 +189,7 @@ describe('every dependency is checked before anything is written', () => {
     const junk = await startFakeOpenAI({ respond: () => ({ content: 'x' }) }); // POST /retrieve → 404
     servers.push(junk);
     const db = join(tmp, 'junk-retrieval.sqlite');
-    const e = await mtrError(generate(config(db, s.url, { retrievalUrl: junk.url })));
+    const e = await mtrError(generateTraces(config(db, s.url, { retrievalUrl: junk.url })));
     expect(e.message).toContain('expected status 200, got 404');
     expect(existsSync(db)).toBe(false);
   });
@@ -200,7 +200,7 @@ describe('every dependency is checked before anything is written', () => {
     const notIndex = join(tmp, 'not-an-index.sqlite');
     writeFileSync(notIndex, 'hello');
     for (const index of [join(tmp, 'missing.sqlite'), notIndex]) {
-      const e = await mtrError(generate(config(db, s.url, { index })));
+      const e = await mtrError(generateTraces(config(db, s.url, { index })));
       expect(e.code).toBe('E_USAGE');
       expect(e.message).toContain(index);
       expect(e.message).toContain('"mtr index"');
@@ -212,7 +212,7 @@ describe('every dependency is checked before anything is written', () => {
 
   it('a dead model server stops the run before the store is created', async () => {
     const db = join(tmp, 'dead-model.sqlite');
-    const e = await mtrError(generate(config(db, `http://127.0.0.1:${await closedPort()}/v1`)));
+    const e = await mtrError(generateTraces(config(db, `http://127.0.0.1:${await closedPort()}/v1`)));
     expect(e.code).toBe('E_MODEL_UNREACHABLE');
     expect(existsSync(db)).toBe(false);
   });

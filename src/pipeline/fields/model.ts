@@ -9,7 +9,7 @@ import type { Role } from '../../schema/model-call.js';
 export const ModelFields = {
   baseUrl: z
     .string()
-    .regex(/^https?:\/\/[^\s/]+/, 'expected an http(s) URL such as http://localhost:8000/v1')
+    .regex(/^https?:\/\/[^\s/]+/, { error: (issue) => `expected an http(s) URL such as http://localhost:8000/v1, got ${JSON.stringify(issue.input)}` })
     .optional()
     .meta({ placeholder: 'URL', env: 'OPENAI_BASE_URL', description: 'OpenAI-compatible server (vLLM, SGLang, LMDeploy, Ollama, llama.cpp server, OpenAI), e.g. http://localhost:8000/v1; unset: the embedded llama.cpp model' }),
   model: z.string().min(1).optional().meta({ placeholder: 'NAME', description: 'Model name on the server (default: the first one it lists)' }),
