@@ -5,5 +5,4 @@ export * from './reward-server.js';
 export * from './listen.js';
 export * from './tools-app.js';
 export * from './tools-server.js';
-export * from './tools-service.js';
 export * from './mcp.js';

@@ -4,7 +4,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isMtrError } from '../schema/errors.js';
 import { createMcpServer, DEFAULT_MCP_PAGE_SIZE } from './mcp.js';
 import { parseJson } from './middleware.js';
-import type { ToolService } from './tools-service.js';
+import type { ToolService } from '../pipeline/tool-service/service.js';
 
 const rpcError = (status: number, code: number, message: string): Response =>
   Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });

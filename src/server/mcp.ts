@@ -1,11 +1,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, type CallToolResult, ErrorCode, ListToolsRequestSchema, type ListToolsResult, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_MCP_PAGE_SIZE } from '../pipeline/serve-fields.js';
 import { isMtrError } from '../schema/errors.js';
 import { parametersJsonSchema } from '../schema/tool-convert.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import type { Observation } from '../schema/trace.js';
-import type { Caller, ToolService } from './tools-service.js';
+import type { Caller, ToolService } from '../pipeline/tool-service/service.js';
 
 export const MCP_SERVER_INFO = { name: 'mtr-tools', version: '0.1.0' } as const;
 
@@ -20,8 +21,7 @@ export function toMcpResult(o: Observation): CallToolResult {
 /** What an MCP server needs of the tool service: the tools to list and a way to call them. */
 export type McpToolSource = Pick<ToolService, 'tools' | 'call'>;
 
-/** Tools per tools/list page (MCP pagination: `nextCursor` until the last page); 0 lists every tool in one page. */
-export const DEFAULT_MCP_PAGE_SIZE = 100;
+export { DEFAULT_MCP_PAGE_SIZE };
 
 // Each tool's listing entry is made when its page is first asked for, then reused.
 const listed = new WeakMap<ToolTemplate, Tool>();

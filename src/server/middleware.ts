@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
-import { sha256Digest } from '../text/hash.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { DEFAULT_MAX_BODY_BYTES, tokenMatcher } from '../pipeline/serve-fields.js';
 import { MtrError } from '../schema/errors.js';
 
 export interface TokenOptions {
@@ -32,11 +31,11 @@ function presentedToken(c: Context, options: TokenOptions): string {
 
 /** Optional token (see presentedToken); compared in constant time (hashes make the lengths equal). */
 export function bearerToken(token: string | undefined, options: TokenOptions = {}): MiddlewareHandler {
-  const expected = token ? sha256Digest(token) : undefined;
+  const matches = token ? tokenMatcher(token) : undefined;
   return async (c, next) => {
-    if (expected) {
+    if (matches) {
       const given = presentedToken(c, options);
-      if (!given || !timingSafeEqual(sha256Digest(given), expected)) {
+      if (!matches(given)) {
         c.header('WWW-Authenticate', 'Bearer');
         const ways = ['"Authorization: Bearer <token>"', 'Basic auth with the token as password', ...(options.headers ?? []).map((h) => `a "${h}" header`)];
         return c.json({ error: `expected the token as ${ways.join(', or ')}, got ${given ? 'a wrong token' : 'none'}` }, 401);
@@ -46,8 +45,8 @@ export function bearerToken(token: string | undefined, options: TokenOptions = {
   };
 }
 
-/** The default of every server's body limit. */
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** The default of every server's body limit (declared with the server fields). */
+export { DEFAULT_MAX_BODY_BYTES };
 
 export const limitBody = (maxBytes: number): MiddlewareHandler =>
   bodyLimit({ maxSize: maxBytes, onError: (c) => c.json({ error: `body: expected at most ${maxBytes} bytes (the size limit, --max-body-bytes), got more` }, 413) });

@@ -1,13 +1,5 @@
 import { Hono } from 'hono';
-import { parseTrace } from '../grammar/parse.js';
-import { type Dialect, DIALECTS } from '../grammar/tags.js';
-import { defaultInstructions } from '../pipeline/prompt-instructions.js';
-import { COMPONENTS, DEFAULT_REWARD_CONFIG, type RewardConfig } from '../reward/config.js';
-import { rolloutDialect, type ScoreContext, scoreRollout } from '../reward/input.js';
-import { DEFAULT_SCORERS, resolveDataSource, type Scorer } from '../reward/registry.js';
-import { responseOf } from '../reward/response.js';
-import { type ScoreResult, zeroComponents } from '../reward/score.js';
-import { summarize } from '../reward/summary.js';
+import type { Dialect, RewardService, ScoreResult } from '../pipeline/serve-reward.js';
 import { isMtrError } from '../schema/errors.js';
 import { errorHandler } from './errors.js';
 import { badField, bearerToken, DEFAULT_MAX_BODY_BYTES, isObject, jsonBody, kindOf, limitBody, parseJson, shown } from './middleware.js';
@@ -16,10 +8,6 @@ export interface RewardAppOptions {
   token?: string;
   /** default 32 MiB */
   maxBodyBytes?: number;
-  config?: RewardConfig;
-  scorers?: Readonly<Record<string, Scorer>>;
-  /** instruction texts that open a prompt (default: Search-R1's, from prompts/search-r1.md) */
-  instructions?: readonly string[];
 }
 
 function stringList(body: Record<string, unknown>, field: string, length?: number): string[] | undefined {
@@ -48,9 +36,9 @@ export function labelGold(label: unknown, field: string): string[] {
   return gold;
 }
 
-const asDialect = (v: unknown, field: string): Dialect | undefined => {
+const asDialect = (dialects: readonly Dialect[], v: unknown, field: string): Dialect | undefined => {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(DIALECTS as readonly string[]).includes(v)) throw badField(field, `expected one of ${DIALECTS.join(', ')}, got ${shown(v)}`);
+  if (typeof v !== 'string' || !(dialects as readonly string[]).includes(v)) throw badField(field, `expected one of ${dialects.join(', ')}, got ${shown(v)}`);
   return v as Dialect;
 };
 
@@ -71,10 +59,9 @@ function perItem<T>(n: number, score: (i: number) => T, zero: (error: string) =>
   return { results, errors };
 }
 
-/** The reward server as a Hono app, testable with `app.request(...)` without a port. */
-export function createRewardApp(options: RewardAppOptions = {}): Hono {
-  const config = options.config ?? DEFAULT_REWARD_CONFIG;
-  const context: ScoreContext = { scorers: options.scorers ?? DEFAULT_SCORERS, instructions: options.instructions ?? defaultInstructions() };
+/** The reward server as a Hono app over a reward service (serve reward's setup), testable with `app.request(...)` without a port. */
+export function createRewardApp(service: RewardService, options: RewardAppOptions = {}): Hono {
+  const { config } = service;
   const app = new Hono();
   app.onError(errorHandler);
   app.notFound((c) => c.json({ error: `expected GET /health, POST /get_reward or POST /score, got ${c.req.method} ${c.req.path}` }, 404));
@@ -99,19 +86,19 @@ export function createRewardApp(options: RewardAppOptions = {}): Hono {
     const sources = stringList(body, 'data_sources', query.length);
     const source = typeof body.data_source === 'string' ? body.data_source : undefined;
     const dialects = stringList(body, 'dialects', query.length);
-    const dialect = asDialect(body.dialect, 'dialect');
+    const dialect = asDialect(service.dialects, body.dialect, 'dialect');
     const { results, errors } = perItem(
       query.length,
       (i) => {
-        const resolved = resolveDataSource(sources?.[i] ?? source, context.scorers);
-        const own = asDialect(dialects?.[i], `dialects[${i}]`) ?? dialect;
-        const trace = parseTrace(responseOf(query[i]!, { ...(prompts ? { prompt: prompts[i]! } : {}), instructions: context.instructions ?? [] }), { dialect: rolloutDialect(own, resolved.dialect, config) });
-        return resolved.scorer({ trace, gold: labelGold(labels[i], `labels[${i}]`) }, config);
+        const resolved = service.source(sources?.[i] ?? source);
+        const own = asDialect(service.dialects, dialects?.[i], `dialects[${i}]`) ?? dialect;
+        const gold = labelGold(labels[i], `labels[${i}]`);
+        return service.reward(resolved, { query: query[i]!, ...(prompts ? { prompt: prompts[i]! } : {}), ...(own ? { dialect: own } : {}), gold });
       },
-      () => ({ reward: 0, components: zeroComponents() }),
+      () => ({ reward: 0, components: service.zero() }),
     );
     const rewards = results.map((r) => r.reward);
-    const extra_logs = { ...Object.fromEntries(COMPONENTS.map((k) => [k, results.map((r) => r.components[k])])), error: errors.map((e) => (e === null ? 0 : 1)) };
+    const extra_logs = { ...Object.fromEntries(service.components.map((k) => [k, results.map((r) => r.components[k as keyof ScoreResult['components']])])), error: errors.map((e) => (e === null ? 0 : 1)) };
     return c.json({ rewards, scores: rewards, extra_logs, errors });
   });
 
@@ -120,12 +107,12 @@ export function createRewardApp(options: RewardAppOptions = {}): Hono {
     const body = await jsonBody(c);
     const items = Array.isArray(body) ? body : isObject(body) ? body.items : undefined;
     if (!Array.isArray(items)) throw badField('body', 'expected a list of rollouts or {"items": [...]}, got ' + (!isObject(body) ? kindOf(body) : body.items === undefined ? 'an object without "items"' : `"items": ${kindOf(body.items)}`));
-    const { results } = perItem<ScoreResult | { reward: number; components: ReturnType<typeof zeroComponents>; error: string }>(
+    const { results } = perItem<ScoreResult | { reward: number; components: ScoreResult['components']; error: string }>(
       items.length,
-      (i) => scoreRollout(items[i], config, { file: 'request', path: `items[${i}]` }, context),
-      (error) => ({ reward: 0, components: zeroComponents(), error }),
+      (i) => service.score(items[i], { file: 'request', path: `items[${i}]` }),
+      (error) => ({ reward: 0, components: service.zero(), error }),
     );
-    return c.json({ results, summary: summarize(results) });
+    return c.json({ results, summary: service.summarize(results) });
   });
   return app;
 }

@@ -1,3 +1,5 @@
+import { DEFAULT_REWARD_PORT } from '../pipeline/serve-fields.js';
+import type { RewardService } from '../pipeline/serve-reward.js';
 import { listen, type RunningServer } from './listen.js';
 import { createRewardApp, type RewardAppOptions } from './reward-app.js';
 
@@ -9,10 +11,9 @@ export interface RewardServerOptions extends RewardAppOptions {
 }
 
 export type { RunningServer } from './listen.js';
+export { DEFAULT_REWARD_PORT } from '../pipeline/serve-fields.js';
 
-export const DEFAULT_REWARD_PORT = 8787;
-
-/** Start the reward server on a real socket; resolves once it is listening. */
-export function startRewardServer(options: RewardServerOptions = {}): Promise<RunningServer> {
-  return listen(createRewardApp(options).fetch, { host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_REWARD_PORT, label: 'serve' });
+/** Start the reward server over a reward service on a real socket; resolves once it is listening. */
+export function startRewardServer(service: RewardService, options: RewardServerOptions = {}): Promise<RunningServer> {
+  return listen(createRewardApp(service, options).fetch, { host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_REWARD_PORT, label: 'serve' });
 }

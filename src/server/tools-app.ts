@@ -3,10 +3,11 @@ import { DatasetItemSchema } from '../schema/item.js';
 import { errorHandler, failureOf } from './errors.js';
 import { McpHttpSessions } from './mcp-http.js';
 import { badField, bearerToken, DEFAULT_MAX_BODY_BYTES, isObject, jsonBody, limitBody, shown } from './middleware.js';
-import type { Caller, ToolService } from './tools-service.js';
-import type { SessionItem } from './tools-sessions.js';
-import { undoArgumentRenames } from './tools-names.js';
-import { parseRetrieveRequest, retrieveArguments, RETRIEVE_TOOL, toRetrieved } from './tools-retrieve.js';
+import type { Caller, ToolService } from '../pipeline/tool-service/service.js';
+import type { SessionItem } from '../pipeline/tool-service/sessions.js';
+import { undoArgumentRenames } from '../pipeline/tool-service/names.js';
+import { RETRIEVE_TOOL, retrieveArguments, toRetrieved } from '../pipeline/tool-service/retrieve.js';
+import { parseRetrieveRequest } from './tools-retrieve.js';
 import { parseVirtualRequest, resolveVirtualName, TOOL_INPUT_PARSE_ERROR, toVirtualResponse, VIRTUAL_API_NOT_WORKING } from './tools-virtual.js';
 
 export interface ToolsAppOptions {

@@ -1,17 +1,4 @@
-import { SEARCH_R1_TOOL } from '../grammar/search-r1.js';
-import type { Observation } from '../schema/trace.js';
-import { passageContents } from '../tools/corpus.js';
-import { searchHitsOf } from '../tools/real.js';
-import type { ToolTemplate } from '../schema/tool.js';
 import { badField, isObject, shown } from './middleware.js';
-
-/**
- * Search-R1's retrieval server (`search_r1/search/retrieval_server.py`, `POST /retrieve`), answered by whatever
- * backs `wiki_search`: `{queries, topk?, return_scores?}` → `{result: [[{document: {id, contents}, score}]]}`,
- * or `{result: [[document]]}` without scores. `contents` is wiki-18's `"Title"\ntext`, which both Search-R1's
- * `_passages2string` and verl's `search_r1_like_utils._passages2string` split at the first newline.
- */
-export const RETRIEVE_TOOL = SEARCH_R1_TOOL;
 
 /** retrieval_server.py's `--topk` default, used when a request's topk is missing, null or 0 (`if not request.topk`). */
 export const DEFAULT_RETRIEVE_TOPK = 3;
@@ -24,13 +11,11 @@ export interface RetrieveRequest {
   session?: string;
 }
 
-export interface RetrievedDocument {
-  id: string;
-  contents: string;
-}
-
-export type RetrieveResult = { document: RetrievedDocument; score: number } | RetrievedDocument;
-
+/**
+ * Search-R1's retrieval server request (`search_r1/search/retrieval_server.py`, `POST /retrieve`):
+ * `{queries, topk?, return_scores?}` → `{result: [[{document: {id, contents}, score}]]}`, or `{result: [[document]]}`
+ * without scores (the answering is the tool service's: src/pipeline/tool-service/retrieve.ts).
+ */
 export function parseRetrieveRequest(body: unknown): RetrieveRequest {
   if (!isObject(body)) throw badField('body', `expected {"queries": [...], "topk": k, "return_scores": true}, got ${shown(body)}`);
   const { queries, topk, return_scores: scores, session } = body;
@@ -39,28 +24,4 @@ export function parseRetrieveRequest(body: unknown): RetrieveRequest {
   if (scores !== undefined && typeof scores !== 'boolean') throw badField('return_scores', `expected true or false, got ${shown(scores)}`);
   if (session !== undefined && typeof session !== 'string') throw badField('session', `expected a string, got ${shown(session)}`);
   return { queries, topk: (topk as number | null | undefined) || DEFAULT_RETRIEVE_TOPK, return_scores: scores === true, ...(session ? { session } : {}) };
-}
-
-/** The wiki_search call for one query: topk as `top_k`, capped at the tool's maximum (10 for the utility tool). */
-export function retrieveArguments(tool: ToolTemplate, query: string, topk: number): Record<string, unknown> {
-  const k = tool.parameters.top_k;
-  return k ? { query, top_k: Math.min(topk, typeof k.maximum === 'number' ? k.maximum : topk) } : { query };
-}
-
-const isPassage = (v: unknown): v is { title: string; text: string } => isObject(v) && typeof v.text === 'string' && (v.title === undefined || typeof v.title === 'string');
-
-/**
- * One query's wiki_search observation as Search-R1 documents. Real hits keep their corpus id and retrieval
- * score; simulated passages have neither, so they are numbered by rank and scored 1/rank. An error
- * observation (e.g. a bad query) retrieves nothing, as Search-R1's BM25 server answers a query with no hits.
- */
-export function toRetrieved(observation: Observation, returnScores: boolean): RetrieveResult[] {
-  const content = observation.content;
-  if (observation.error || !isObject(content) || !Array.isArray(content.results)) return [];
-  const hits = searchHitsOf(content);
-  return content.results.filter(isPassage).map((p, i) => {
-    const hit = hits?.[i];
-    const document = { id: hit?.id ?? String(i), contents: passageContents(hit ?? { title: p.title ?? '', text: p.text }) };
-    return returnScores ? { document, score: hit?.score ?? 1 / (i + 1) } : document;
-  });
 }

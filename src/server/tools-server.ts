@@ -1,6 +1,7 @@
+import { DEFAULT_TOOLS_PORT } from '../pipeline/serve-fields.js';
 import { listen, type RunningServer } from './listen.js';
 import { createToolsApp, type ToolsAppOptions } from './tools-app.js';
-import type { ToolService } from './tools-service.js';
+import type { ToolService } from '../pipeline/tool-service/service.js';
 
 export interface ToolsServerOptions extends ToolsAppOptions {
   /** default 127.0.0.1 (loopback); bind elsewhere only on purpose, with a token */
@@ -9,7 +10,7 @@ export interface ToolsServerOptions extends ToolsAppOptions {
   port?: number;
 }
 
-export const DEFAULT_TOOLS_PORT = 8788;
+export { DEFAULT_TOOLS_PORT } from '../pipeline/serve-fields.js';
 
 /** Start the tool server (HTTP, /virtual, MCP at /mcp) on a real socket; resolves once it is listening. */
 export function startToolsServer(service: ToolService, options: ToolsServerOptions = {}): Promise<RunningServer> {

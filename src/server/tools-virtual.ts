@@ -1,8 +1,8 @@
 import type { Observation } from '../schema/trace.js';
 import { badField, isObject, MAX_JSON_DEPTH, nestsDeeperThan, shown } from './middleware.js';
-import { changeName, FUNCTION_NAME_MAX, standardize, toolbenchFunctionName } from './tools-names.js';
+import { changeName, FUNCTION_NAME_MAX, standardize, toolbenchFunctionName } from '../pipeline/tool-service/names.js';
 
-export { standardize } from './tools-names.js';
+export { standardize } from '../pipeline/tool-service/names.js';
 
 /**
  * StableToolBench's virtual API server (`POST /virtual`): `{category, tool_name, api_name, tool_input, strip,

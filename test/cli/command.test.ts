@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { defineCommand, forSubcommands, type OptionSpec, parseCommandArgs, renderHelp } from '../../src/cli/command.js';
-import serve from '../../src/cli/serve.js';
 
 const cmd = defineCommand({
   name: 'demo',
@@ -86,14 +85,5 @@ describe('subcommands tag the options they read', () => {
     expect(() => parseCommandArgs(sub, ['b', '--count', '6'], {})).toThrow('--count does not apply to demo b (it is read by: a)');
     expect(parseCommandArgs(sub, ['b', '--out', 'f', '--both', '--db', 'x'], {}).options).toEqual({ db: 'x', count: 5, out: 'f', both: true });
     expect(parseCommandArgs(sub, ['a', '--count', '6'], {}).options.count).toBe(6);
-  });
-
-  it('serve reward refuses the tools-only flags and serve tools the reward weights; both read --port', () => {
-    expect(() => parseCommandArgs(serve, ['reward', '--concurrency', '16'], {})).toThrow('--concurrency does not apply to serve reward (it is read by: tools)');
-    expect(() => parseCommandArgs(serve, ['reward', '--toolset', 't.json'], {})).toThrow('--toolset does not apply to serve reward (it is read by: tools)');
-    expect(() => parseCommandArgs(serve, ['reward', '--base-url', 'http://x/v1'], {})).toThrow('--base-url does not apply to serve reward (it is read by: tools)');
-    expect(() => parseCommandArgs(serve, ['tools', '--weights', 'em=1'], {})).toThrow('--weights does not apply to serve tools (it is read by: reward)');
-    expect(parseCommandArgs(serve, ['reward', '--port', '0', '--weights', 'em=1'], { OPENAI_BASE_URL: 'http://x/v1', MTR_SERVE_TOKEN: 't' }).options).toMatchObject({ port: 0, weights: 'em=1', token: 't' });
-    expect(renderHelp(serve)).toMatch(/--cache FILE\s+\[tools\] SQLite store/);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRewardApp } from '../../src/server/reward-app.js';
+import { rewardService } from '../../src/pipeline/serve-reward.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/server/middleware.js';
 import { createToolsApp } from '../../src/server/tools-app.js';
 import type { FakeReply, FakeRequest } from '../support/openai-server.js';
@@ -33,7 +34,7 @@ const errorOf = async (res: Response): Promise<string> => {
 const DEPTH = new RegExp(`expected JSON nested at most ${MAX_JSON_DEPTH} levels deep \\(the depth limit\\), got deeper`);
 
 describe('request bodies: depth limit (400) and size limit (413) on every route', () => {
-  const reward = () => createRewardApp();
+  const reward = () => createRewardApp(rewardService());
   const tools = (maxBodyBytes?: number) => createToolsApp(fx.service, maxBodyBytes ? { maxBodyBytes } : {}).app;
 
   it('100k nested arrays anywhere in a body answer 400 naming the depth limit, on every route; no model is asked', async () => {
@@ -108,8 +109,8 @@ describe('request bodies: depth limit (400) and size limit (413) on every route'
   it('a body over the size limit answers 413 naming the limit, on every route', async () => {
     const big = JSON.stringify({ query: 'x'.repeat(3000) });
     const cases: [ReturnType<typeof reward> | ReturnType<typeof tools>, string, string?][] = [
-      [createRewardApp({ maxBodyBytes: 2000 }), '/get_reward'],
-      [createRewardApp({ maxBodyBytes: 2000 }), '/score'],
+      [createRewardApp(rewardService(), { maxBodyBytes: 2000 }), '/get_reward'],
+      [createRewardApp(rewardService(), { maxBodyBytes: 2000 }), '/score'],
       ...(['/v1/tools/wiki_search', '/v1/batch', '/virtual', '/retrieve', '/mcp'] as const).map((p): [ReturnType<typeof tools>, string] => [tools(2000), p]),
       [tools(2000), '/v1/sessions/s1', 'PUT'],
     ];
@@ -123,7 +124,7 @@ describe('request bodies: depth limit (400) and size limit (413) on every route'
 
 describe('failures of ours: one error handler, every 5xx on stderr with its cause', () => {
   it('an exception inside the reward server is a 500 E_INTERNAL for the caller and its stack on stderr', async () => {
-    const app = createRewardApp({ scorers: { qa: () => { throw new TypeError('scorer bug: cannot read x of undefined'); } } });
+    const app = createRewardApp(rewardService({ scorers: { qa: () => { throw new TypeError('scorer bug: cannot read x of undefined'); } } }));
     const res = await send(app, '/get_reward', JSON.stringify({ query: ['<answer>a</answer>'], labels: ['a'] }));
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: 'internal error', code: 'E_INTERNAL' });
@@ -155,7 +156,7 @@ describe('failures of ours: one error handler, every 5xx on stderr with its caus
   });
 
   it('4xx are not logged', async () => {
-    await send(createRewardApp(), '/score', '{"items": [');
+    await send(createRewardApp(rewardService()), '/score', '{"items": [');
     await send(createToolsApp(fx.service).app, '/v1/batch', 'null');
     expect(stderr).toEqual([]);
   });
@@ -163,7 +164,7 @@ describe('failures of ours: one error handler, every 5xx on stderr with its caus
 
 describe('"got X" names what came: null, a list, a string', () => {
   it('each route says "got null" for a null body or field, never "got object"', async () => {
-    const reward = createRewardApp();
+    const reward = createRewardApp(rewardService());
     const tools = createToolsApp(fx.service).app;
     const cases: [typeof reward, string, string, string, string?][] = [
       [reward, '/score', 'null', 'body: expected a list of rollouts or {"items": [...]}, got null'],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { responseOf } from '../../src/reward/response.js';
+import { rewardService } from '../../src/pipeline/serve-reward.js';
 import { createRewardApp, labelGold } from '../../src/server/reward-app.js';
 
 const GOOD = '<think>s</think><tool_call>{"name":"search","arguments":{"q":"x"}}</tool_call><tool_response>Tulsa it is.</tool_response><think>ok</think><answer>Tulsa</answer>';
@@ -7,7 +8,7 @@ const post = (app: ReturnType<typeof createRewardApp>, path: string, body: strin
   app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('reward app (no socket)', () => {
-  const app = createRewardApp({ token: 'secret', maxBodyBytes: 2000 });
+  const app = createRewardApp(rewardService(), { token: 'secret', maxBodyBytes: 2000 });
   const auth = { authorization: 'Bearer secret' };
 
   it('answers /get_reward in the OpenRLHF shape, stripping the prompt', async () => {
@@ -83,7 +84,7 @@ describe('reward app (no socket)', () => {
     const body = (await res.json()) as { rewards: number[]; extra_logs: Record<string, number[]> };
     expect(body.extra_logs.format).toEqual([0, 0, 1]);
     expect(body.extra_logs.consistency).toEqual([0, 0, 1]);
-    const configured = createRewardApp({ config: { ...(await import('../../src/reward/config.js')).DEFAULT_REWARD_CONFIG, dialect: 'search-r1' } });
+    const configured = createRewardApp(rewardService({ config: { ...(await import('../../src/reward/config.js')).DEFAULT_REWARD_CONFIG, dialect: 'search-r1' } }));
     const r = (await (await post(configured, '/get_reward', JSON.stringify({ query: [r1], labels: [{ target: ['Tulsa'] }] }))).json()) as { rewards: number[] };
     expect(r.rewards).toEqual([1]);
     const fromSource = (await (await post(app, '/get_reward', JSON.stringify({ query: [r1], labels: ['Tulsa'], data_source: 'searchR1_nq' }), auth)).json()) as { rewards: number[] };

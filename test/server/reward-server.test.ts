@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startRewardServer } from '../../src/server/reward-server.js';
+import { rewardService } from '../../src/pipeline/serve-reward.js';
 
 describe('reward server over a real socket', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startRewardServer({ port: 0, token: 't0k', maxBodyBytes: 64 * 1024 });
+    server = await startRewardServer(rewardService(), { port: 0, token: 't0k', maxBodyBytes: 64 * 1024 });
   });
   afterAll(async () => {
     await server.close();
@@ -36,6 +37,6 @@ describe('reward server over a real socket', () => {
   });
 
   it('refuses a port that is taken', async () => {
-    await expect(startRewardServer({ port: server.port })).rejects.toThrow(/expected a free port/);
+    await expect(startRewardServer(rewardService(), { port: server.port })).rejects.toThrow(/expected a free port/);
   });
 });

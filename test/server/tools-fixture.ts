@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { parseModelConfig } from '../../src/llm/config.js';
 import { OpenAIChatModel } from '../../src/llm/openai.js';
 import type { ToolTemplate } from '../../src/schema/tool.js';
-import { ToolService, type ToolServiceOptions } from '../../src/server/tools-service.js';
+import { ToolService, type ToolServiceOptions } from '../../src/pipeline/tool-service/service.js';
 import { UTILITY_TOOLS } from '../../src/tools/utility.js';
 import { type FakeReply, type FakeRequest, type FakeServer, type FakeServerOptions, startFakeOpenAI } from '../support/openai-server.js';
 import { instanceOf } from '../support/scripted-roles.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ToolTemplate } from '../../src/schema/tool.js';
 import { createToolsApp } from '../../src/server/tools-app.js';
-import { changeName, closeNames, standardize, toolbenchFunctionName, undoArgumentRenames } from '../../src/server/tools-names.js';
+import { changeName, closeNames, standardize, toolbenchFunctionName, undoArgumentRenames } from '../../src/pipeline/tool-service/names.js';
 import { startToolsServer } from '../../src/server/tools-server.js';
 import { resolveVirtualName } from '../../src/server/tools-virtual.js';
 import { sealTools } from '../support/seal-tools.js';

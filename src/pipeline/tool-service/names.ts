@@ -1,5 +1,5 @@
-import type { ToolError } from '../schema/trace.js';
-import { editDistance } from '../text/closest.js';
+import type { ToolError } from '../../schema/trace.js';
+import { editDistance } from '../../text/closest.js';
 
 /**
  * Tool-name rules shared by the tool server's faces: ToolBench's spellings (StableToolBench `server/utils.py`,

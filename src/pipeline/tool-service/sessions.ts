@@ -1,6 +1,6 @@
-import type { Exchange } from '../actor/index.js';
-import type { RunPosition } from '../actor/grounding.js';
-import type { DatasetItem } from '../schema/item.js';
+import type { Exchange } from '../../actor/index.js';
+import type { RunPosition } from '../../actor/grounding.js';
+import type { DatasetItem } from '../../schema/item.js';
 
 /** What a session may be opened with: the item a rollout works on (gold material for grounding) and its place in the run. */
 export interface SessionItem {

@@ -1,16 +1,16 @@
-import type { RunPosition } from '../actor/grounding.js';
-import { type ActorOptions, type Exchange, observe } from '../actor/index.js';
-import type { CallSink } from '../llm/role.js';
-import type { DatasetItem } from '../schema/item.js';
-import type { ModelCall } from '../schema/model-call.js';
-import { MtrError } from '../schema/errors.js';
-import { metaSchemaErrors } from '../schema/json-schema.js';
-import { parametersJsonSchema, toOpenAIFunction } from '../schema/tool-convert.js';
-import type { OpenAIFunction, ToolTemplate } from '../schema/tool.js';
-import type { Observation, RunTool, ToolCall } from '../schema/trace.js';
-import { ClientLimiter } from './tools-limit.js';
-import { unknownToolWithSuggestions } from './tools-names.js';
-import { SessionMemory, type SessionItem } from './tools-sessions.js';
+import type { RunPosition } from '../../actor/grounding.js';
+import { type ActorOptions, type Exchange, observe } from '../../actor/index.js';
+import type { CallSink } from '../../llm/role.js';
+import type { DatasetItem } from '../../schema/item.js';
+import type { ModelCall } from '../../schema/model-call.js';
+import { MtrError } from '../../schema/errors.js';
+import { metaSchemaErrors } from '../../schema/json-schema.js';
+import { parametersJsonSchema, toOpenAIFunction } from '../../schema/tool-convert.js';
+import type { OpenAIFunction, ToolTemplate } from '../../schema/tool.js';
+import type { Observation, RunTool, ToolCall } from '../../schema/trace.js';
+import { ClientLimiter } from './limit.js';
+import { unknownToolWithSuggestions } from './names.js';
+import { SessionMemory, type SessionItem } from './sessions.js';
 
 export interface ToolServiceOptions {
   tools: readonly ToolTemplate[];
