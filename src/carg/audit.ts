@@ -12,6 +12,7 @@ import type { Db } from '../store/db.js';
 import { invalidValueSample } from './error-data.js';
 import { mutationSamples } from './errors.js';
 import { exampleInput } from './example.js';
+import { stored } from './stored.js';
 
 export const AUDIT_VERDICTS = ['correct', 'should_success_got_error', 'should_error_got_success', 'inappropriate_response'] as const;
 export type AuditVerdict = (typeof AUDIT_VERDICTS)[number];
@@ -55,7 +56,7 @@ export interface AuditOptions {
 /** 5–10 labelled calls for a tool. */
 async function auditCases(db: Db, toolId: number, tool: ToolTemplate, generator: RoleModel | undefined, sink: CallSink): Promise<AuditCase[]> {
   const base = exampleInput(tool);
-  const happy = [base, ...listSamples(db, { kinds: ['single'], acceptedOnly: true, toolId }).map((s) => s.input as Record<string, unknown>)].slice(0, 3);
+  const happy = [base, ...stored(`reading the samples of ${tool.api_name}`, () => listSamples(db, { kinds: ['single'], acceptedOnly: true, toolId })).map((s) => s.input as Record<string, unknown>)].slice(0, 3);
   const cases: AuditCase[] = [
     ...mutationSamples(tool, base).map((s): AuditCase => ({ label: 'schema_violation', input: s.input, expectError: true })),
     ...happy.map((input): AuditCase => ({ label: 'happy_path', input, expectError: false })),
@@ -91,6 +92,6 @@ export async function auditTool(db: Db, job: string, toolId: number, tool: ToolT
     results.push({ scenario: c.label, input: c.input, output: { observation: obs.content, verdict: v.verdict, reason: v.reason, ...(c.pinned ? { pinned: c.pinned } : {}) }, scores: { correct: v.verdict === 'correct' ? 1 : 0 }, ...(results.length === 0 ? { calls } : {}) });
   }
   const reliability = results.length ? results.filter((r) => r.scores.correct === 1).length / results.length : 0;
-  saveEvalCases(db, job, opts.actor.model.model, toolId, results, { reliability, cases: results.length });
+  stored(`storing ${tool.api_name}`, () => saveEvalCases(db, job, opts.actor.model.model, toolId, results, { reliability, cases: results.length }));
   return { reliability, cases: results.length };
 }

@@ -10,6 +10,7 @@ import type { Embedder } from './dedup.js';
 import { groupFor, similarityMatrix, type ToolGroup } from './groups.js';
 import { judgeVerdict, type Verdict } from './judge.js';
 import { verifySingle } from './single.js';
+import { stored } from './stored.js';
 
 export interface MultiOptions {
   generator: RoleModel;
@@ -62,7 +63,7 @@ export async function multiTurnForTool(db: Db, job: string, toolId: number, grou
     });
     history.push({ name: turn.tool, input: turn.input, output: turn.output });
   }
-  saveJob(db, job, toolId, { turns: samples.length, coherence: group.coherence }, samples);
+  stored(`storing ${final}`, () => saveJob(db, job, toolId, { turns: samples.length, coherence: group.coherence }, samples));
   return { turns: samples.length, accepted: samples.filter((s) => s.accepted).length };
 }
 

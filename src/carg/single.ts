@@ -8,6 +8,7 @@ import type { ToolTemplate } from '../schema/tool.js';
 import { type NewSample, saveJob } from '../store/carg.js';
 import type { Db } from '../store/db.js';
 import { judgeVerdict, type Verdict } from './judge.js';
+import { stored } from './stored.js';
 
 export interface SingleOptions {
   generator: RoleModel;
@@ -96,6 +97,6 @@ export async function singleTurnForTool(db: Db, job: string, toolId: number, too
     conversation.push({ role: 'assistant', content: JSON.stringify(answer) }, { role: 'user', content: fillPrompt(refine, { failures: failureLines(rejected), count: opts.count }) });
   }
   const accepted = samples.filter((s) => s.accepted).length;
-  saveJob(db, job, toolId, { rounds: rates.length, pass_rates: rates }, samples);
+  stored(`storing ${tool.api_name}`, () => saveJob(db, job, toolId, { rounds: rates.length, pass_rates: rates }, samples));
   return { rounds: rates.length, accepted, total: samples.length };
 }

@@ -3,6 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ModelConfigInput } from '../../src/llm/config.js';
+import { type RoleModels, type RoleModelSpec, roleModels } from '../../src/pipeline/models.js';
+import type { Role } from '../../src/schema/model-call.js';
 
 /** A fresh temp dir per test file; tool fixtures are written there, never into the repo. */
 export function tempDir(prefix: string): { dir: string; write: (name: string, value: unknown) => string } {
@@ -41,4 +44,9 @@ export async function startFakeEmbeddings(): Promise<{ url: string; inputs: stri
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/v1`, inputs, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** CARG roles for tests calling work functions directly, from the one role-model factory (close them in afterAll). */
+export function cargTestRoles<R extends Role>(roles: readonly R[], config: ModelConfigInput, maxAttempts = 3): Promise<RoleModels<R>> {
+  return roleModels(Object.fromEntries(roles.map((r) => [r, { config, concurrency: 8, maxAttempts }])) as Record<R, RoleModelSpec>);
 }

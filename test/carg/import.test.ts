@@ -2,14 +2,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDuplicates } from '../../src/carg/dedup.js';
 import { openAIEmbedder } from '../../src/carg/embed.js';
-import { cargRole } from '../../src/carg/models.js';
 import { importTools } from '../../src/carg/repository.js';
 import { listCargTools } from '../../src/store/carg.js';
 import { openDb } from '../../src/store/db.js';
 import { startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 import { sealTools } from '../support/seal-tools.js';
-import { startFakeEmbeddings, tempDir } from './helpers.js';
+import { cargTestRoles, startFakeEmbeddings, tempDir } from './helpers.js';
 
 const TOOLS = join(SHARED_DATASETS, 'tools');
 const tmp = tempDir('import');
@@ -169,7 +168,7 @@ describe('import: dedup and --complete through real HTTP', () => {
       },
     });
     try {
-      const completer = await cargRole('maker', { baseUrl: server.url, model: 'fake-model', maxRetries: 0 }, { maxAttempts: 2 });
+      const completer = (await cargTestRoles(['maker'], { baseUrl: server.url, model: 'fake-model', maxRetries: 0 }, 2)).roles.maker;
       const file = tmp.write('incomplete.json', [
         { name: 'lookup_zip', description: 'City for a ZIP code.', parameters: { type: 'object', properties: { zip: { type: 'string', description: 'ZIP' } }, required: ['zip'] } },
         { name: 'mystery', description: 'Does something.', parameters: { type: 'object', properties: {} } },

@@ -5,18 +5,18 @@ import { groupFor } from '../../src/carg/groups.js';
 import { groupsOfRepository, multiTurnForTool } from '../../src/carg/multi.js';
 import { evalTable, evalTool, renderEvalTable } from '../../src/carg/eval.js';
 import { sftRow, simulatorMessages } from '../../src/carg/export.js';
-import { cargRole } from '../../src/carg/models.js';
 import { importTools } from '../../src/carg/repository.js';
-import { runStage } from '../../src/carg/run.js';
 import { formatVerdict, singleTurnForTool } from '../../src/carg/single.js';
 import type { RoleModel } from '../../src/llm/role.js';
+import type { RoleModels } from '../../src/pipeline/models.js';
+import { runCargStage, type StageRun } from '../../src/pipeline/carg/stage.js';
 import { validateJson } from '../../src/schema/json-schema.js';
 import { parametersJsonSchema } from '../../src/schema/tool-convert.js';
 import { countSamples, jobStats, listEvalCases, listSamples } from '../../src/store/carg.js';
 import { openDb } from '../../src/store/db.js';
 import { startFakeOpenAI, type FakeServer } from '../support/openai-server.js';
 import { sealTools } from '../support/seal-tools.js';
-import { tempDir } from './helpers.js';
+import { cargTestRoles, tempDir } from './helpers.js';
 import { scriptedCarg } from './scripted-carg.js';
 
 const tools = sealTools().slice(0, 4);
@@ -24,20 +24,25 @@ const tmp = tempDir('pipeline');
 
 describe('CARG end to end through the real client (scripted generator, judge and simulator)', () => {
   let server: FakeServer;
+  let models: RoleModels<'maker' | 'judge' | 'actor'>;
   let generator: RoleModel;
   let judge: RoleModel;
   const db = openDb(':memory:');
+  /** the stage loop as the jobs run it (one runner, failures stored) */
+  const stage = (name: string, job: string, split: StageRun['split'] = 'all', holdout = 0) => ({ stage: name, job, split, holdout, concurrency: 4 });
   beforeAll(async () => {
     server = await startFakeOpenAI({ respond: scriptedCarg(tools) });
-    const cfg = { baseUrl: server.url, model: 'fake-model', maxRetries: 0 };
-    generator = await cargRole('maker', cfg);
-    judge = await cargRole('judge', cfg);
+    models = await cargTestRoles(['maker', 'judge', 'actor'], { baseUrl: server.url, model: 'fake-model', maxRetries: 0 });
+    ({ maker: generator, judge } = models.roles);
     await importTools(db, [tmp.write('tools.json', tools)]);
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await models.close();
+    await server.close();
+  });
 
   it('single: V_format fails the broken sample, the low pass rate triggers one refined round, verdicts and calls stored', async () => {
-    const s = await runStage(db, 'single', 'single', 'all', {}, (tool, row) => singleTurnForTool(db, 'single', row.id, tool, { generator, judge, count: 2, minPassRate: 0.9, maxRefines: 2 }).then(() => undefined));
+    const s = await runCargStage(db, stage('single', 'single'), (tool, row) => singleTurnForTool(db, 'single', row.id, tool, { generator, judge, count: 2, minPassRate: 0.9, maxRefines: 2 }));
     expect(s).toMatchObject({ tools: 4, done: 4, failed: 0 });
     const samples = listSamples(db, { kinds: ['single'] });
     expect(samples).toHaveLength(16); // 2 rounds × 2 samples × 4 tools
@@ -54,7 +59,7 @@ describe('CARG end to end through the real client (scripted generator, judge and
 
   it('single resumes: a re-run skips every stored tool and calls no model', async () => {
     const before = server.requests.length;
-    const s = await runStage(db, 'single', 'single', 'all', {}, () => Promise.reject(new Error('must not run')));
+    const s = await runCargStage(db, stage('single', 'single'), () => Promise.reject(new Error('must not run')));
     expect(s).toMatchObject({ tools: 4, already_done: 4, done: 0 });
     expect(server.requests.length).toBe(before);
   });
@@ -74,7 +79,7 @@ describe('CARG end to end through the real client (scripted generator, judge and
   });
 
   it('errors: mutations of accepted inputs fail ajv, invalid values come from the model, every kind judged', async () => {
-    await runStage(db, 'errors', 'errors', 'all', {}, (tool, row) => errorDataForTool(db, 'errors', row.id, tool, { generator, judge, bases: 1 }).then(() => undefined));
+    await runCargStage(db, stage('errors', 'errors'), (tool, row) => errorDataForTool(db, 'errors', row.id, tool, { generator, judge, bases: 1 }));
     const errors = listSamples(db, { kinds: ['error'] });
     expect(new Set(errors.map((e) => e.error_type))).toEqual(new Set(['type_error', 'missing_required', 'excess_parameter', 'invalid_value']));
     for (const e of errors) {
@@ -90,7 +95,7 @@ describe('CARG end to end through the real client (scripted generator, judge and
 
   it('multi: a group per tool ending with it, each turn a sample with its history, coherence judged and stored', async () => {
     const { byName, groupOf } = await groupsOfRepository(db, 0, 2);
-    await runStage(db, 'multi', 'multi', 'all', {}, (_t, row) => multiTurnForTool(db, 'multi', row.id, groupOf(row.name), byName, { generator, judge, turns: 3 }).then(() => undefined));
+    await runCargStage(db, stage('multi', 'multi'), (_t, row) => multiTurnForTool(db, 'multi', row.id, groupOf(row.name), byName, { generator, judge, turns: 3 }));
     const multi = listSamples(db, { kinds: ['multi'] });
     expect(multi).toHaveLength(12);
     const finalTurns = multi.filter((m) => (m.history as unknown[]).length === 2);
@@ -144,8 +149,8 @@ describe('CARG end to end through the real client (scripted generator, judge and
   });
 
   it('eval: Format/Comp by code, judge scores stored, GTM table per scenario and All', async () => {
-    const simulator = await cargRole('actor', { baseUrl: server.url, model: 'fake-model', maxRetries: 0 });
-    const s = await runStage(db, 'eval', 'eval:fake', 'eval', { holdout: 1 }, (tool, row) => evalTool(db, 'eval:fake', row.id, tool, { simulator, judge, perTool: 2 }).then(() => undefined));
+    const simulator = models.roles.actor;
+    const s = await runCargStage(db, stage('eval', 'eval:fake', 'eval', 1), (tool, row) => evalTool(db, 'eval:fake', row.id, tool, { simulator, judge, perTool: 2 }));
     expect(s).toMatchObject({ tools: 4, done: 4 });
     const cases = listEvalCases(db, 'eval:fake');
     expect(cases.length).toBe(4 * 6); // 2 single + 2 multi + 2 error cases per tool
@@ -159,8 +164,8 @@ describe('CARG end to end through the real client (scripted generator, judge and
   });
 
   it('audit: labelled calls through observe(), verdicts by code, reliability stored per tool', async () => {
-    const actor = await cargRole('actor', { baseUrl: server.url, model: 'fake-model', maxRetries: 0 });
-    await runStage(db, 'audit', 'audit:fake', 'all', {}, (tool, row) => auditTool(db, 'audit:fake', row.id, tool, { actor, generator }).then(() => undefined));
+    const actor = models.roles.actor;
+    await runCargStage(db, stage('audit', 'audit:fake'), (tool, row) => auditTool(db, 'audit:fake', row.id, tool, { actor, generator }));
     const cases = listEvalCases(db, 'audit:fake');
     const labels = new Set(cases.map((c) => c.scenario));
     expect(labels).toEqual(new Set(['schema_violation', 'happy_path', 'semantic_violation', 'pinned']));

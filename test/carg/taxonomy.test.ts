@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cargRole } from '../../src/carg/models.js';
 import { readFieldFile, seededRandom, expandTaxonomy } from '../../src/carg/taxonomy.js';
 import { listCargTools, listFields } from '../../src/store/carg.js';
 import { openDb } from '../../src/store/db.js';
 import { startFakeOpenAI, type FakeServer } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
-import { tempDir } from './helpers.js';
+import { cargTestRoles, tempDir } from './helpers.js';
 
 const FIELDS = join(SHARED_DATASETS, 'tools/seal-tools/field.jsonl');
 const tmp = tempDir('taxonomy');
@@ -56,7 +55,7 @@ describe('field taxonomy', () => {
 
     it('adds new fields (not existing ones), subfields for bare fields, and checked tools per pair; a re-run resumes', async () => {
       const db = openDb(join(tmp.dir, 'expand.sqlite'));
-      const model = await cargRole('maker', { baseUrl: server.url, model: 'fake-model', maxRetries: 0 });
+      const model = (await cargTestRoles(['maker'], { baseUrl: server.url, model: 'fake-model', maxRetries: 0 })).roles.maker;
       const opts = { model, seedFile: seed, fieldRounds: 1, fieldsPerRound: 3, subfields: 2, toolsPer: 2, pairLimit: 4, seed: 1 };
       const s = await expandTaxonomy(db, opts);
       expect(s).toMatchObject({ new_fields: 2, new_subfields: 4, pairs: 4, imported: 4, rejected: 4, by_reason: { required_not_a_parameter: 4 } });

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import carg from '../../src/cli/carg.js';
-import { parseCommandArgs } from '../../src/cli/command.js';
+import { exportCommand } from '../../src/cli/carg/stages.js';
+import { type Command, type Io, parseCommandArgs } from '../../src/cli/command.js';
+import { main } from '../../src/cli/index.js';
 import { openDb } from '../../src/store/db.js';
 import { tempDir } from '../carg/helpers.js';
 import { scriptedCarg } from '../carg/scripted-carg.js';
@@ -12,6 +14,13 @@ import { SHARED_DATASETS } from '../support/paths.js';
 import { sealTools } from '../support/seal-tools.js';
 
 const tmp = tempDir('cli');
+
+/** `main(argv, io)` in this process, output captured. */
+async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const io = { stdout: '', stderr: '', isTTY: false, env: {}, out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) } satisfies Io & { stdout: string; stderr: string };
+  const code = await main(argv, io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
 const tools = sealTools().slice(10, 14);
 
 describe('mtr carg (real binary)', () => {
@@ -32,28 +41,36 @@ describe('mtr carg (real binary)', () => {
   it('usage errors exit 2 with the expected subcommands named; --help lists them', async () => {
     const none = await runCli(['carg', '--db', join(tmp.dir, 'x.sqlite')]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/expected a subcommand \(tools import, tools expand, single, multi, errors, export, audit, eval\), got ""/);
+    expect(none.stderr).toMatch(/mtr carg: unknown subcommand "--db" \(expected one of tools, single, multi, errors, export, audit, eval\)/);
     const noFiles = await runCli(['carg', 'tools', 'import', '--db', join(tmp.dir, 'x.sqlite')]);
-    expect(noFiles.stderr).toMatch(/tools import: expected one or more tool files/);
-    const help = await runCli(['carg', '--help']);
-    expect(help.stdout).toMatch(/tools import {2}Import tool files/);
-    expect(help.stdout).toMatch(/--threshold COS\s+\[tools import, tools expand\] Name cosine/);
+    expect(noFiles.code).toBe(2);
+    expect(noFiles.stderr).toMatch(/mtr carg tools import: expected one or more tool files/);
+    const help = await runCli(['carg', 'tools', '--help']);
+    expect(help.stdout).toMatch(/mtr carg tools import\s+Import tool files/);
+    const leafHelp = await runCli(['carg', 'tools', 'import', '--help']);
+    expect(leafHelp.stdout).toMatch(/^mtr carg tools import FILE… \[options\]/);
+    expect(leafHelp.stdout).toMatch(/--threshold COS\s+Name cosine/);
     const misplaced = await runCli(['carg', 'export', '--db', join(tmp.dir, 'x.sqlite'), '--out', join(tmp.dir, 'x.jsonl'), '--count', '3']);
     expect(misplaced.code).toBe(2);
-    expect(misplaced.stderr).toMatch(/--count does not apply to carg export \(it is read by: single\)/);
+    expect(misplaced.stderr).toMatch(/mtr carg export: Unknown option '--count'/);
   });
 
-  it('a flag the subcommand does not read is refused whatever its value, the default included (in-process)', () => {
+  it('a flag the subcommand does not read is an unknown option whatever its value, the default included (in-process)', async () => {
     const db = ['--db', join(tmp.dir, 'x.sqlite')];
     for (const count of ['5', '6']) {
-      expect(() => parseCommandArgs(carg, ['export', ...db, '--count', count], {})).toThrow('--count does not apply to carg export (it is read by: single)');
+      expect(() => parseCommandArgs(exportCommand, [...db, '--out', 'x.jsonl', '--count', count], {})).toThrow("Unknown option '--count'");
+      const r = await inProcess(['carg', 'export', ...db, '--out', join(tmp.dir, 'x.jsonl'), '--count', count]);
+      expect(r).toMatchObject({ code: 2, stdout: '' });
+      expect(r.stderr).toMatch(/^mtr carg export: Unknown option '--count'/);
     }
-    expect(() => parseCommandArgs(carg, ['tools', 'import', 'a.json', ...db, '--turns', '3'], {})).toThrow('--turns does not apply to carg tools import (it is read by: multi)');
-    // read by the subcommand, or common to all: accepted; an environment fallback is not a given flag
-    expect(parseCommandArgs(carg, ['single', ...db, '--count', '5', '--json'], { OPENAI_API_KEY: 'k' }).options).toMatchObject({ count: 5, json: true, apiKey: 'k' });
-    expect(parseCommandArgs(carg, ['export', ...db], { OPENAI_BASE_URL: 'http://x/v1' }).given).toEqual(new Set(['db']));
-    // positionals that name no subcommand are left to run(), which lists the subcommands
-    expect(parseCommandArgs(carg, ['nope', ...db, '--count', '5'], {}).positionals).toEqual(['nope']);
+    expect(() => parseCommandArgs(carg.subcommands.tools.subcommands.import as Command, ['a.json', ...db, '--turns', '3'], {})).toThrow("Unknown option '--turns'");
+    // read by the subcommand: accepted; an environment fallback is not a given flag
+    expect(parseCommandArgs(carg.subcommands.single, ['--count', '5', ...db, '--json'], { OPENAI_API_KEY: 'k' }).options).toMatchObject({ count: 5, json: true, apiKey: 'k' });
+    expect(parseCommandArgs(exportCommand, [...db, '--out', 'x.jsonl'], { OPENAI_BASE_URL: 'http://x/v1' }).given).toEqual(new Set(['db', 'out']));
+    // a name that is no subcommand is reported with the subcommands
+    const nope = await inProcess(['carg', 'nope', ...db]);
+    expect(nope).toMatchObject({ code: 2 });
+    expect(nope.stderr).toMatch(/mtr carg: unknown subcommand "nope" \(expected one of tools, single/);
   });
 
   describe('single → errors → export → eval against a local OpenAI-compatible server', () => {

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importTools } from '../../../src/carg/repository.js';
+import { cargErrorsJob } from '../../../src/pipeline/carg/errors.js';
+import { cargSingleJob } from '../../../src/pipeline/carg/single.js';
+import { runCargStage } from '../../../src/pipeline/carg/stage.js';
+import { MtrError } from '../../../src/schema/errors.js';
+import { finishedJobTools, saveJob } from '../../../src/store/carg.js';
+import { openDb } from '../../../src/store/db.js';
+import { tempDir } from '../../carg/helpers.js';
+import { scriptedCarg } from '../../carg/scripted-carg.js';
+import { type FakeServer, startFakeOpenAI } from '../../support/openai-server.js';
+import { sealTools } from '../../support/seal-tools.js';
+
+const tools = sealTools().slice(20, 24);
+const tmp = tempDir('stage');
+
+async function repository(name: string): Promise<string> {
+  const db = join(tmp.dir, name);
+  const store = openDb(db);
+  await importTools(store, [tmp.write(`${name}.json`, tools)]);
+  store.close();
+  return db;
+}
+
+const count = (db: string, sql: string): number => {
+  const store = openDb(db);
+  try {
+    return (store.prepare(sql).get() as { n: number }).n;
+  } finally {
+    store.close();
+  }
+};
+
+describe('CARG stages on the one runner', () => {
+  let server: FakeServer;
+  let broken = true;
+  beforeAll(async () => {
+    const scripted = scriptedCarg(tools);
+    // the generator answers nonsense for one tool while `broken`: that tool fails with E_MODEL_OUTPUT, the others do not
+    server = await startFakeOpenAI({ respond: (req, i) => (broken && req.response_format?.json_schema?.name === 'single_turn_samples' && JSON.stringify(req.messages).includes(tools[1]!.api_name) ? { content: 'no JSON here' } : scripted(req)) });
+  });
+  afterAll(() => server.close());
+
+  it("a tool's failure is stored with its code, shown again on resume, retried, and cleared once the tool is done", async () => {
+    const db = await repository('failures.sqlite');
+    const input = { db, baseUrl: server.url, model: 'fake-model', retries: 0, maxAttempts: 1, count: 2, maxRefines: 0 };
+    const first = await cargSingleJob.run(input);
+    expect(first).toMatchObject({ tools: 4, done: 3, failed: 1, aborted: false });
+    expect(first.failures).toEqual([{ tool: tools[1]!.api_name, code: 'E_MODEL_OUTPUT', error: expect.any(String) }]);
+    expect(count(db, 'SELECT COUNT(*) AS n FROM carg_failures')).toBe(1);
+
+    // a resumed run that does not get to the tool still reports its stored failure
+    const resumed = await cargSingleJob.run({ ...input, limit: 0 });
+    expect(resumed).toMatchObject({ already_done: 3, done: 0, failed: 0, failures: [{ tool: tools[1]!.api_name, code: 'E_MODEL_OUTPUT' }] });
+
+    broken = false;
+    const fixed = await cargSingleJob.run(input);
+    expect(fixed).toMatchObject({ already_done: 3, done: 1, failed: 0, failures: [] });
+    expect(count(db, 'SELECT COUNT(*) AS n FROM carg_failures')).toBe(0);
+  });
+
+  it('the store failing stops the stage with E_STORE; it is not counted as one tool failing', async () => {
+    const db = await repository('store-fails.sqlite');
+    const store = openDb(db);
+    store.exec(`CREATE TRIGGER full_disk BEFORE INSERT ON carg_jobs BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;`);
+    store.close();
+    // errors without a model: deterministic mutations, then the write the trigger refuses
+    await expect(cargErrorsJob.run({ db, concurrency: 1 })).rejects.toMatchObject({ code: 'E_STORE', message: expect.stringMatching(/storing .*database or disk is full/) });
+    expect(count(db, 'SELECT COUNT(*) AS n FROM carg_failures')).toBe(0);
+    expect(count(db, 'SELECT COUNT(*) AS n FROM carg_samples')).toBe(0);
+  });
+
+  it('an unreachable model is fatal by the runner rule: no tool starts after it, the tool in flight is awaited and stored, nothing writes after the throw', async () => {
+    const db = await repository('fatal.sqlite');
+    const store = openDb(db);
+    const started: string[] = [];
+    let stage: Promise<unknown> | undefined;
+    try {
+      stage = runCargStage(store, { stage: 'single', job: 'single', split: 'all', holdout: 0, concurrency: 2 }, async (tool, row) => {
+        started.push(tool.api_name);
+        if (row.name === tools[0]!.api_name) {
+          await new Promise((r) => setTimeout(r, 150)); // in flight when the other one fails
+          saveJob(store, 'single', row.id, { slow: true }, []);
+          return;
+        }
+        throw new MtrError('E_MODEL_UNREACHABLE', 'cannot reach http://127.0.0.1:9/v1');
+      });
+      await expect(stage).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' });
+      expect(started).toEqual([tools[0]!.api_name, tools[1]!.api_name]);
+      expect([...finishedJobTools(store, 'single')]).toHaveLength(1); // the slow tool finished before the throw
+    } finally {
+      store.close(); // as the job does: anything still running would now fail on a closed database
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(started).toHaveLength(2);
+  });
+
+  it('only an MtrError code decides what is fatal: an error that merely carries code E_MODEL_UNREACHABLE is one tool failing', async () => {
+    const db = await repository('duck.sqlite');
+    const store = openDb(db);
+    try {
+      const s = await runCargStage(store, { stage: 'single', job: 'single', split: 'all', holdout: 0, concurrency: 1, limit: 2 }, () => {
+        throw Object.assign(new Error('looks fatal'), { code: 'E_MODEL_UNREACHABLE' });
+      });
+      expect(s).toMatchObject({ done: 0, failed: 2, failures: [{ code: 'E_INTERNAL', error: 'looks fatal' }, { code: 'E_INTERNAL' }] });
+    } finally {
+      store.close();
+    }
+  });
+});
