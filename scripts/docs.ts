@@ -47,7 +47,7 @@ const code = (text: string): string => (text.includes('`') ? `\`\` ${text} \`\``
 
 function flagRow(key: string, spec: OptionSpec): string {
   const flag = `${flagName(key)}${spec.short ? `, -${spec.short}` : ''}`;
-  const value = spec.type === 'boolean' ? '' : spec.choices ? spec.choices.map(code).join(' \\| ') : code(spec.placeholder ?? spec.type.toUpperCase());
+  const value = spec.type === 'boolean' ? '' : spec.choices ? spec.choices.map(code).join(' | ') : code(spec.placeholder ?? spec.type.toUpperCase());
   const range =
     spec.type === 'number'
       ? [spec.integer ? 'whole number' : '', spec.min !== undefined ? `≥ ${spec.min}` : '', spec.max !== undefined ? `≤ ${spec.max}` : ''].filter(Boolean).join(', ')

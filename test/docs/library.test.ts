@@ -4,17 +4,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../../scripts/docs.js';
+import { generate } from '../../src/pipeline/generate.js';
 import { seededStore } from '../validate/store-fixture.js';
 
-/** The first ```ts block of README's "Use mtr as a library" section, exactly as written there. */
-function librarySnippet(): string {
+/** The ```ts blocks of README's "Use mtr as a library" section, exactly as written there. */
+function librarySnippets(): string[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.split(/^## /m).find((s) => s.startsWith('Use mtr as a library'));
   if (!section) throw new Error('README.md has no "## Use mtr as a library" section');
-  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!code) throw new Error('README.md "Use mtr as a library" has no ```ts block');
-  return code;
+  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
+const librarySnippet = (): string => librarySnippets()[0] ?? '';
 
 describe('README: Use mtr as a library', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mtr-library-'));
@@ -42,5 +42,19 @@ describe('README: Use mtr as a library', () => {
     } finally {
       log.mockRestore();
     }
+  });
+
+  it('shows generate with fields of its config and keys of its summary (the example needs a model server, so it is checked, not run)', () => {
+    const code = librarySnippets().find((c) => c.includes("from './src/pipeline/generate.js'"));
+    expect(code).toBeDefined();
+    const input = /generate\.run\(\s*\{([^}]*)\}/.exec(code!)?.[1] ?? '';
+    const fields = [...input.replace(/'[^']*'/g, "''").matchAll(/(\w+):/g)].map((m) => m[1]!);
+    expect(fields.length).toBeGreaterThan(0);
+    for (const f of fields) expect(Object.keys(generate.config.shape), f).toContain(f);
+    const printed = [...code!.matchAll(/summary\.(\w+)/g)].map((m) => m[1]!);
+    expect(printed.length).toBeGreaterThan(0);
+    for (const k of printed) expect(Object.keys(generate.summary.shape), k).toContain(k);
+    // the progress fields the example reads
+    for (const k of [...code!.matchAll(/\bp\.(\w+)/g)].map((m) => m[1]!)) expect(['total', 'done', 'failed', 'tokens', 'calls', 'download']).toContain(k);
   });
 });
