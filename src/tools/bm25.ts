@@ -97,7 +97,7 @@ export class Bm25Index {
     try {
       db = new Database(file, { readonly: true, fileMustExist: true });
       const format = (db.prepare(`SELECT value FROM meta WHERE key = 'format'`).get() as { value: string } | undefined)?.value;
-      if (!format || !FORMATS.has(format)) throw new Error(`format ${format ?? 'missing'}`);
+      if (!format || !FORMATS.has(format)) throw new MtrError('E_USAGE', `format ${format ?? 'missing'}`);
       this.passages = Number((db.prepare(`SELECT value FROM meta WHERE key = 'passages'`).get() as { value: string }).value);
       const contents = format === FORMAT ? 'contents' : 'NULL AS contents';
       this.stmt = db.prepare(`SELECT pid, title, text, ${contents}, -rank AS score FROM passages WHERE passages MATCH ? ORDER BY rank LIMIT ?`);
@@ -105,7 +105,7 @@ export class Bm25Index {
       this.db = db;
     } catch (e) {
       db?.close(); // not an index: release the file rather than leak the handle
-      throw new MtrError('E_USAGE', `${file}: expected an index built by "mtr index" (${FORMAT}), got: ${(e as Error).message}`);
+      throw new MtrError('E_USAGE', `${file}: expected an index built by "mtr index" (${FORMAT}), got: ${(e as Error).message}`, { file }, { cause: e });
     }
   }
 

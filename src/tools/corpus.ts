@@ -1,7 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { type Location, readRecords, recordError } from '../data/read.js';
-import { MtrError } from '../schema/errors.js';
+import { inputError, MtrError } from '../schema/errors.js';
 import type { Passage } from '../schema/item.js';
+import { readJsonLines, stripBom } from '../text/jsonl.js';
+
+/** Where a passage record sits: a line of a JSON-lines file, or an index into a JSON array. */
+type Location = { file: string; line: number } | { file: string; record: number };
+
+/** `file:line: field: message` (or `file: record N: field: message` in a JSON array), code E_DATASET. */
+function recordError(at: Location, field: string | undefined, message: string): MtrError {
+  if ('line' in at) return inputError('E_DATASET', at.file, at.line, field, message);
+  return new MtrError('E_DATASET', `${at.file}: record ${at.record}: ${field ? `${field}: ` : ''}${message}`, { file: at.file, record: at.record, field });
+}
 
 /**
  * A retrievable passage: an item passage without the gold flag, plus a stable id. `contents` keeps a FlashRAG
@@ -56,24 +65,44 @@ function* titleMap(file: string, data: Record<string, unknown>): Generator<Corpu
   }
 }
 
+/** A whole-file JSON corpus: a list of passages, or HotpotQA's `{title: [sentences]}`. */
+async function* jsonCorpus(file: string, text: string, requireList: boolean): AsyncGenerator<CorpusPassage> {
+  let data: unknown;
+  try {
+    data = JSON.parse(stripBom(text));
+  } catch (e) {
+    throw new MtrError('E_DATASET', `${file}: invalid JSON: ${(e as Error).message}`, { file }, { cause: e });
+  }
+  if (Array.isArray(data)) {
+    if (requireList && data.length === 0) throw new MtrError('E_DATASET', `${file}: expected at least one record, got an empty array`, { file });
+    for (let record = 0; record < data.length; record++) yield toPassage(data[record], { file, record }, String(record));
+    return;
+  }
+  if (requireList) throw new MtrError('E_DATASET', `${file}: expected a JSON array of records, got ${typeof data}`, { file });
+  if (data && typeof data === 'object') return yield* titleMap(file, data as Record<string, unknown>);
+  throw new MtrError('E_DATASET', `${file}: expected one of ${CORPUS_LAYOUTS.join('; ')}, got ${typeof data}`, { file });
+}
+
+function parseLine(text: string, at: Location): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw recordError(at, undefined, `invalid JSON: ${(e as Error).message}`);
+  }
+}
+
 /**
- * Every passage of a corpus file, whatever its layout. JSON lines are streamed (a full wiki-18 dump is
- * ~21M lines); `.json` files are parsed whole.
+ * Every passage of a corpus file, whatever its layout. JSON lines are streamed by the one JSON-lines reader
+ * (a full wiki-18 dump is ~21M lines); `.json` files, and any file whose first non-blank character is `[`, are
+ * parsed whole.
  */
 export async function* readCorpus(file: string): AsyncGenerator<CorpusPassage> {
-  if (file.endsWith('.json')) {
-    let data: unknown;
-    try {
-      data = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
-    } catch (e) {
-      throw new MtrError('E_DATASET', `${file}: invalid JSON: ${(e as Error).message}`, { file });
-    }
-    if (Array.isArray(data)) {
-      for (let record = 0; record < data.length; record++) yield toPassage(data[record], { file, record }, String(record));
-      return;
-    }
-    if (data && typeof data === 'object') return yield* titleMap(file, data as Record<string, unknown>);
-    throw new MtrError('E_DATASET', `${file}: expected one of ${CORPUS_LAYOUTS.join('; ')}, got ${typeof data}`, { file });
+  if (file.endsWith('.json')) return yield* jsonCorpus(file, await readFile(file, 'utf8'), false);
+  let first = true;
+  for await (const { line, text = '' } of readJsonLines(file)) {
+    if (first && text.trimStart().startsWith('[')) return yield* jsonCorpus(file, await readFile(file, 'utf8'), true);
+    first = false;
+    yield toPassage(parseLine(text, { file, line }), { file, line }, String(line - 1));
   }
-  for await (const raw of readRecords(file)) yield toPassage(raw.value(), raw.at, 'line' in raw.at ? String(raw.at.line - 1) : String(raw.at.record));
+  if (first) throw new MtrError('E_DATASET', `${file}: expected JSON records (a JSON array or JSON lines), got an empty file`, { file });
 }

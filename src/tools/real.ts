@@ -54,7 +54,7 @@ export function openRealTools(o: RealToolOptions): Record<string, RealTool> {
     try {
       index = new Bm25Index(o.index); // opens the file and checks its format now
     } catch (e) {
-      if (e instanceof MtrError) throw new MtrError(e.code, `${e.message}; build one with "mtr index", pass another --index, or drop the flag to simulate wiki_search`, e.details);
+      if (e instanceof MtrError) throw new MtrError(e.code, `${e.message}; build one with "mtr index", pass another --index, or drop the flag to simulate wiki_search`, e.details, { cause: e });
       throw e;
     }
     return { wiki_search: wikiSearchTool(async (q, k) => index.search(q, k), () => index.close()) };

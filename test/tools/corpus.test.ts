@@ -56,4 +56,12 @@ describe('readCorpus on user files', () => {
     await expect(all(write('e.json', '{"Title":"not a list"}'))).rejects.toThrow(/e\.json: "Title": expected a list of sentences/);
     await expect(all(write('f.json', '{"Title":'))).rejects.toThrow(/f\.json: invalid JSON/);
   });
+
+  it('reads JSON lines by the one JSON-lines rule (BOM, CRLF, blank lines counted), and a JSON list in any file', async () => {
+    const f = write('g.jsonl', '\uFEFF{"title":"T1","text":"one"}\r\n\r\n{"title":"T2","body":"x"}\r\n');
+    await expect(all(f)).rejects.toThrow(/g\.jsonl:3: contents: /);
+    expect(await all(write('h.jsonl', '\uFEFF\n[{"title":"T","text":"t"},\n {"id":"y","contents":"\\"U\\"\\nu"}]\n'))).toEqual([{ id: '0', title: 'T', text: 't' }, { id: 'y', title: 'U', text: 'u' }]);
+    await expect(all(write('i.jsonl', '[]'))).rejects.toThrow(/i\.jsonl: expected at least one record, got an empty array/);
+    await expect(all(write('j.jsonl', ' \n\n'))).rejects.toThrow(/j\.jsonl: expected JSON records \(a JSON array or JSON lines\), got an empty file/);
+  });
 });
