@@ -6,5 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker less than the CPUs: a single worker on a 2-core machine. Most slow files wait
+    // on sockets, child processes and timers, so two files at once nearly halve the suite there. Each file still
+    // runs in its own process (isolate), so no module state crosses files.
+    maxWorkers: 2,
   },
 });
