@@ -107,11 +107,26 @@ describe('mtr carg (real binary)', () => {
       expect(errors.code, errors.stderr).toBe(0);
       expect(JSON.parse(errors.stdout)).toMatchObject({ done: 4, failed: 0 });
 
-      const out = join(tmp.dir, 'sft.jsonl');
-      const exp = await runCli(['carg', 'export', '--db', db, '--out', out, '--holdout', '0', '--kinds', 'single', '--json']);
-      expect(JSON.parse(exp.stdout)).toEqual({ out, rows: 12, format: 'openai' });
-      const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      // through the one dataset folder writer: train/validation by tool, a manifest with counts by kind
+      const out = join(tmp.dir, 'sft');
+      const exp = await runCli(['carg', 'export', '--db', db, '--out', out, '--holdout', '0', '--kinds', 'single', '--val-ratio', '0', '--json']);
+      expect(exp.code, exp.stderr).toBe(0);
+      expect(JSON.parse(exp.stdout)).toEqual({ out, rows: 12, format: 'openai', train: 12, validation: 0, by_kind: { single: { train: 12, validation: 0 } }, files: { train: { file: 'train.jsonl', rows: 12 } } });
+      const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       expect(rows[0].messages.map((m: any) => m.role)).toEqual(['system', 'user', 'assistant']);
+      const split = await runCli(['carg', 'export', '--db', db, '--out', out, '--holdout', '0', '--format', 'sharegpt', '--val-ratio', '0.3']);
+      expect(split.code, split.stderr).toBe(0);
+      expect(split.stdout).toMatch(/^36 rows written to .*sft \(sharegpt\): \d+ train, \d+ validation\n$/);
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(manifest).toMatchObject({ stage: 'simulator', format: 'sharegpt', holdout: { fraction: 0, tools_left_out: 0 }, split: { val_ratio: 0.3 } });
+      const byKind = manifest.counts.by_kind as Record<string, { train: number; validation: number }>;
+      expect(Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, v.train + v.validation]))).toEqual({ single: 12, multi: 8, error: 16 });
+      expect(manifest.counts.validation).toBeGreaterThan(0);
+      const toolOf = (row: any) => JSON.parse(row.conversations.at(-2).value).name as string;
+      const names = (file: string) => new Set(readFileSync(join(out, file), 'utf8').trim().split('\n').map((l) => toolOf(JSON.parse(l))));
+      const inValidation = names('validation.jsonl');
+      expect([...names('train.jsonl')].filter((n) => inValidation.has(n))).toEqual([]); // a tool's samples stay in one split
+      expect(JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8'))).toHaveProperty('sft_train.columns', { messages: 'conversations', system: 'system' });
 
       const ev = await runCli(['carg', 'eval', '--db', db, '--holdout', '1', '--per-tool', '1', ...model]);
       expect(ev.code, ev.stderr).toBe(0);

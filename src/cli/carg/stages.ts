@@ -16,7 +16,8 @@ export const errorsCommand = jobCommand(cargErrorsJob, { ...generation, print: (
 
 export const exportCommand = jobCommand(cargExportJob, {
   faceOptions: JSON_OPTION,
-  print: (s, io, face) => io.out(face.json ? `${JSON.stringify(s)}\n` : `${s.rows} rows written to ${s.out} (${s.format})\n`),
+  hooks: (io) => ({ onNotice: (line) => io.err(`mtr carg export: ${line}\n`) }),
+  print: (s, io, face) => io.out(face.json ? `${JSON.stringify(s)}\n` : `${s.rows} rows written to ${s.out} (${s.format}): ${s.train} train, ${s.validation} validation\n`),
 });
 
 export const evalCommand = jobCommand(cargEvalJob, {
