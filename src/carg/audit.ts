@@ -13,6 +13,7 @@ import { invalidValueSample } from './error-data.js';
 import { mutationSamples } from './errors.js';
 import { exampleInput } from './example.js';
 import { stored } from './stored.js';
+import { isModelOutputError } from './judge.js';
 
 export const AUDIT_VERDICTS = ['correct', 'should_success_got_error', 'should_error_got_success', 'inappropriate_response'] as const;
 export type AuditVerdict = (typeof AUDIT_VERDICTS)[number];
@@ -70,7 +71,7 @@ async function auditCases(db: Db, toolId: number, tool: ToolTemplate, generator:
       const pinned = Object.fromEntries(Object.entries(w.expected).filter(([k]) => k in tool.responses));
       if (Object.keys(pinned).length) cases.push({ label: 'pinned', input: w.input, expectError: false, world: w.world_state, pinned });
     } catch (e) {
-      if ((e as { code?: string }).code !== 'E_MODEL_OUTPUT') throw e;
+      if (!isModelOutputError(e)) throw e;
     }
   }
   return cases;

@@ -3,6 +3,7 @@ import { type CallSink, jsonCall, type RoleModel } from '../llm/role.js';
 import { fillPrompt, loadPrompt } from '../prompts/index.js';
 import type { ModelCall } from '../schema/model-call.js';
 import { JSON_TYPES } from '../schema/tool.js';
+import { isModelOutputError } from './judge.js';
 
 const TypeName = z.enum(JSON_TYPES.filter((t) => t !== 'null') as ['string', 'integer', 'number', 'boolean', 'array', 'object']);
 export const CompletionSchema = z.object({
@@ -47,7 +48,7 @@ export async function completeTool(model: RoleModel, tool: Record<string, unknow
     return { ...applyCompletion(tool, missing, answer), calls };
   } catch (e) {
     // A model that cannot complete the tool leaves it incomplete; the failed calls are kept.
-    if (e instanceof Error && 'code' in e && (e as { code: string }).code === 'E_MODEL_OUTPUT') return { tool, filled: [], calls };
+    if (isModelOutputError(e)) return { tool, filled: [], calls };
     throw e;
   }
 }

@@ -9,7 +9,7 @@ import { listSamples, type NewSample, saveJob } from '../store/carg.js';
 import type { Db } from '../store/db.js';
 import { type ErrorSample, mutationSamples } from './errors.js';
 import { exampleInput } from './example.js';
-import { judgeJson, type Verdict } from './judge.js';
+import { isModelOutputError, judgeJson, type Verdict } from './judge.js';
 import { stored } from './stored.js';
 
 export interface ErrorDataOptions {
@@ -56,7 +56,7 @@ export async function invalidValueSample(tool: ToolTemplate, base: Record<string
     const v = InvalidValueSchema.parse(await jsonCall(generator, prompt, [{ role: 'user', content: fillPrompt(prompt, { tool: JSON.stringify(tool, null, 2), input: JSON.stringify(base) }) }], 'invalid_value_error', INVALID_VALUE_JSON_SCHEMA, sink));
     return { kind: 'invalid_value', base, input: v.input, output: { error: { type: 'invalid_value', parameter: v.parameter, message: v.message } } };
   } catch (e) {
-    if ((e as { code?: string }).code === 'E_MODEL_OUTPUT') return undefined; // recorded in the calls
+    if (isModelOutputError(e)) return undefined; // recorded in the calls
     throw e;
   }
 }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { type CallSink, jsonCall, type RoleModel } from '../llm/role.js';
 import { fillPrompt, loadPrompt } from '../prompts/index.js';
+import { isMtrError, type MtrError } from '../schema/errors.js';
+
+/** A model that answered, but never in the required shape (after its attempts): recorded, not fatal. */
+export const isModelOutputError = (e: unknown): e is MtrError => isMtrError(e) && e.code === 'E_MODEL_OUTPUT';
 
 /** A judge's pass/fail with its reason; stored as is in the sample's verdicts. */
 export const VerdictSchema = z.object({ pass: z.boolean(), reason: z.string() });
@@ -18,7 +22,7 @@ export async function judgeJson<S extends z.ZodType>(rm: RoleModel, promptName: 
   try {
     return await askJson(rm, promptName, values, schema, sink);
   } catch (e) {
-    if ((e as { code?: string }).code === 'E_MODEL_OUTPUT') return { error: (e as Error).message };
+    if (isModelOutputError(e)) return { error: e.message };
     throw e;
   }
 }
