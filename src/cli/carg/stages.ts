@@ -1,10 +1,9 @@
 import { cargAuditJob } from '../../pipeline/carg/audit.js';
 import { cargErrorsJob } from '../../pipeline/carg/errors.js';
-import { cargEvalJob } from '../../pipeline/carg/eval.js';
+import { cargEvalJob, renderEvalTable } from '../../pipeline/carg/eval.js';
 import { cargExportJob } from '../../pipeline/carg/export.js';
 import { cargMultiJob } from '../../pipeline/carg/multi.js';
 import { cargSingleJob } from '../../pipeline/carg/single.js';
-import { renderEvalTable } from '../../carg/eval.js';
 import { jobCommand } from '../command.js';
 import { JSON_OPTION, printStage, stageExit, stageHooks } from './face.js';
 

@@ -5,6 +5,9 @@ import { defineJob, type JobHooks, parseConfig } from '../job.js';
 import { cargModels, HoldoutField, StageFields } from './fields.js';
 import { runCargStage, type StageProgress, StageSummarySchema, withCargStore } from './stage.js';
 
+/** The table as text (GTM Table 1 layout), for faces. */
+export { renderEvalTable } from '../../carg/eval.js';
+
 export const CargEvalConfigSchema = z.object({
   ...StageFields,
   perTool: z.number().int().min(1).default(5).meta({ placeholder: 'N', description: 'Most cases per tool and scenario' }),
