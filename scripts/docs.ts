@@ -54,8 +54,7 @@ function flagRow(key: string, spec: OptionSpec): string {
       : '';
   const dflt = spec.required ? 'required' : spec.default !== undefined && spec.default !== false ? code(JSON.stringify(spec.default)) : '';
   const env = spec.env ? code(spec.env) : '';
-  const tag = spec.subcommands ? `[${spec.subcommands.join(', ')}] ` : '';
-  const description = `${tag}${spec.description}${range ? ` (${range})` : ''}`;
+  const description = `${spec.description}${range ? ` (${range})` : ''}`;
   return `| ${code(flag)} | ${cell(value)} | ${cell(dflt)} | ${env} | ${cell(description)} |`;
 }
 
@@ -117,9 +116,6 @@ function leafPage(entry: Entry, leaf: Command<any>, notes: string[], parent?: st
     '',
     ...(rows.length
       ? [
-          ...(Object.values(leaf.options).some((s) => (s as OptionSpec).subcommands)
-            ? ['Flags tagged `[sub, …]` are read by those subcommands only; giving one to another subcommand is an error, whatever its value.', '']
-            : []),
           '| flag | value | default | env | description |',
           '|---|---|---|---|---|',
           ...rows,

@@ -7,8 +7,8 @@ import { didYouMean } from '../text/closest.js';
 /**
  * Options are declared once — type, default, description, env fallback — and both parsing and `--help`
  * come from that declaration. Unknown flags are errors (node's strict parseArgs) naming the closest declared
- * ones, never ignored. A command with subcommands tags the options only some of them read (`subcommands`); a
- * flag given on the command line to a subcommand that does not read it is an error, whatever its value.
+ * ones, never ignored. Subcommands are data (`CommandGroup`): each leaf declares only the flags it reads, so a
+ * flag it does not read is an unknown option, whatever its value.
  */
 export interface OptionSpec {
   type: 'string' | 'number' | 'boolean';
@@ -26,8 +26,6 @@ export interface OptionSpec {
   integer?: boolean;
   min?: number;
   max?: number;
-  /** the subcommands that read this option (absent: every subcommand); help is tagged with them */
-  subcommands?: readonly string[];
 }
 export type OptionSpecs = Record<string, OptionSpec>;
 
@@ -65,8 +63,6 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   options: O;
   /** what extra positional arguments mean, if any (e.g. "FILE…") */
   positionals?: string;
-  /** the subcommand the positionals name (e.g. "tools import"), or undefined when they name none (run reports it) */
-  subcommandOf?(positionals: string[]): string | undefined;
   run(options: ParsedOptions<O>, positionals: string[], io: Io): Promise<number | void>;
 }
 
@@ -190,27 +186,10 @@ const isArrayField = (schema: z.ZodObject, key: string): boolean => {
 
 export { flagName };
 
-/**
- * Tags each option with the subcommands that read it, from one table (subcommand → option keys); options read by
- * every subcommand, and the `common` ones, stay untagged.
- */
-export function forSubcommands<O extends OptionSpecs>(options: O, reads: Record<string, readonly (keyof O)[]>, common: readonly (keyof O)[] = []): O {
-  const subs = Object.keys(reads);
-  return Object.fromEntries(
-    Object.entries(options).map(([key, spec]) => {
-      const by = subs.filter((sub) => reads[sub]!.includes(key));
-      return [key, common.includes(key) || by.length === subs.length ? spec : { ...spec, subcommands: by }];
-    }),
-  ) as O;
-}
-
 /** kebab-case flag names as written on the command line */
 const flagOf = (key: string): string => flagName(key).slice(2);
 
-/**
- * Flags into typed options. `given` holds the keys written on the command line (not those from a default or the
- * environment): a flag a subcommand does not read is refused by whether it was given, never by its value.
- */
+/** Flags into typed options. `given` holds the keys written on the command line (not those from a default or the environment). */
 export function parseCommandArgs<O extends OptionSpecs>(
   command: Command<O>,
   argv: string[],
@@ -227,13 +206,6 @@ export function parseCommandArgs<O extends OptionSpecs>(
     throw new MtrError('E_USAGE', unknownFlagMessage(e as Error & { code?: string }, Object.keys(nodeOptions)));
   }
   const given = new Set(Object.keys(command.options).filter((key) => parsed.values[flagOf(key)] !== undefined));
-  const sub = command.positionals !== undefined ? command.subcommandOf?.(parsed.positionals) : undefined;
-  if (sub !== undefined) {
-    for (const key of given) {
-      const subs = command.options[key]!.subcommands;
-      if (subs && !subs.includes(sub)) throw new MtrError('E_USAGE', `--${flagOf(key)} does not apply to ${command.name} ${sub} (it is read by: ${subs.join(', ') || 'none'})`);
-    }
-  }
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(command.options)) {
     const flag = flagOf(key);
@@ -287,8 +259,7 @@ export function renderHelp(command: Command, program = 'mtr'): string {
       spec.env ? `env ${spec.env}` : '',
       spec.required ? 'required' : '',
     ].filter(Boolean);
-    const tag = spec.subcommands ? `[${spec.subcommands.join(', ')}] ` : '';
-    return { left, right: `${tag}${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}` };
+    return { left, right: `${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}` };
   });
   const width = Math.max(...rows.map((r) => r.left.length), 10) + 2;
   return [

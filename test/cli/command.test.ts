@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineCommand, forSubcommands, type OptionSpec, parseCommandArgs, renderHelp } from '../../src/cli/command.js';
+import { defineCommand, parseCommandArgs, renderHelp } from '../../src/cli/command.js';
 
 const cmd = defineCommand({
   name: 'demo',
@@ -50,40 +50,5 @@ describe('command options', () => {
 
   it('reports which flags were written on the command line, not those from defaults or the environment', () => {
     expect(parseCommandArgs(cmd, ['--db', 'x', '--mode', 'a'], { DEMO_URL: 'http://env/v1' }).given).toEqual(new Set(['db', 'mode']));
-  });
-});
-
-describe('subcommands tag the options they read', () => {
-  const sub = defineCommand({
-    name: 'demo',
-    summary: 'A demo with subcommands.',
-    examples: [],
-    positionals: 'a|b',
-    options: forSubcommands(
-      {
-        db: { type: 'string', description: 'Store' },
-        count: { type: 'number', default: 5, description: 'How many' },
-        out: { type: 'string', description: 'Output' },
-        both: { type: 'boolean', description: 'Both' },
-      },
-      { a: ['count', 'both'], b: ['out', 'both'] },
-      ['db'],
-    ),
-    subcommandOf: ([first]) => (first === 'a' || first === 'b' ? first : undefined),
-    run: async () => 0,
-  });
-
-  it('forSubcommands tags only the options some subcommands read, and help shows the tags', () => {
-    expect((sub.options.count as OptionSpec).subcommands).toEqual(['a']);
-    expect((sub.options.both as OptionSpec).subcommands).toBeUndefined();
-    expect((sub.options.db as OptionSpec).subcommands).toBeUndefined();
-    expect(renderHelp(sub)).toMatch(/--count NUMBER\s+\[a\] How many \(default 5\)/);
-  });
-
-  it('refuses a flag given to a subcommand that does not read it, whatever its value', () => {
-    expect(() => parseCommandArgs(sub, ['b', '--count', '5'], {})).toThrow('--count does not apply to demo b (it is read by: a)');
-    expect(() => parseCommandArgs(sub, ['b', '--count', '6'], {})).toThrow('--count does not apply to demo b (it is read by: a)');
-    expect(parseCommandArgs(sub, ['b', '--out', 'f', '--both', '--db', 'x'], {}).options).toEqual({ db: 'x', count: 5, out: 'f', both: true });
-    expect(parseCommandArgs(sub, ['a', '--count', '6'], {}).options.count).toBe(6);
   });
 });
