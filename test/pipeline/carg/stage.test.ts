@@ -38,7 +38,7 @@ describe('CARG stages on the one runner', () => {
   beforeAll(async () => {
     const scripted = scriptedCarg(tools);
     // the generator answers nonsense for one tool while `broken`: that tool fails with E_MODEL_OUTPUT, the others do not
-    server = await startFakeOpenAI({ respond: (req, i) => (broken && req.response_format?.json_schema?.name === 'single_turn_samples' && JSON.stringify(req.messages).includes(tools[1]!.api_name) ? { content: 'no JSON here' } : scripted(req)) });
+    server = await startFakeOpenAI({ respond: (req) => (broken && req.response_format?.json_schema?.name === 'single_turn_samples' && JSON.stringify(req.messages).includes(tools[1]!.api_name) ? { content: 'no JSON here' } : scripted(req)) });
   });
   afterAll(() => server.close());
 
@@ -107,5 +107,27 @@ describe('CARG stages on the one runner', () => {
     } finally {
       store.close();
     }
+  });
+  it('Ctrl-C (the hooks\' signal) stops taking tools, finishes the ones in flight and says aborted; the re-run does the rest', async () => {
+    const db = await repository('abort.sqlite');
+    broken = false;
+    const controller = new AbortController();
+    const input = { db, baseUrl: server.url, model: 'fake-model', retries: 0, count: 2, maxRefines: 0, concurrency: 1 };
+    const first = await cargSingleJob.run(input, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 1) controller.abort();
+      },
+    });
+    expect(first).toMatchObject({ tools: 4, done: 1, failed: 0, aborted: true });
+    expect(count(db, 'SELECT COUNT(*) AS n FROM carg_jobs')).toBe(1);
+    const rest = await cargSingleJob.run(input);
+    expect(rest).toMatchObject({ already_done: 1, done: 3, aborted: false });
+  });
+
+  it('a model server that cannot be reached stops the job before any write (E_MODEL_UNREACHABLE)', async () => {
+    const db = await repository('unreachable.sqlite');
+    await expect(cargSingleJob.run({ db, baseUrl: 'http://127.0.0.1:9/v1', model: 'fake-model', retries: 0 })).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' });
+    expect(count(db, 'SELECT COUNT(*) AS n FROM carg_samples')).toBe(0);
   });
 });
