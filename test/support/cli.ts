@@ -37,19 +37,19 @@ interface Capture {
 
 /** The call a write belongs to, followed through awaits, timers and callbacks (calls may overlap). */
 const calls = new AsyncLocalStorage<Capture>();
-let streamsRouted = false;
+const routers = new WeakSet<object>();
 
 /**
  * Writes to process.stdout/stderr made inside a runCli call go to that call's capture; every other write passes
- * through. Installed once per worker, so a command not yet writing through `io` is still captured.
+ * through to the write found there. Installed at each call unless already in place (a test's spy that replaced
+ * it, then was restored, is wrapped again), so a command not yet writing through `io` is still captured.
  */
 function routeProcessStreams(): void {
-  if (streamsRouted) return;
-  streamsRouted = true;
   for (const key of ['stdout', 'stderr'] as const) {
     const stream = process[key];
+    if (routers.has(stream.write)) continue;
     const write = stream.write;
-    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    const routed = function (this: NodeJS.WriteStream, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
       const capture = calls.getStore();
       if (!capture) return (write as (...a: unknown[]) => boolean).call(this, chunk, encoding, callback);
       capture[key] += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
@@ -57,6 +57,8 @@ function routeProcessStreams(): void {
       if (typeof done === 'function') process.nextTick(done as () => void);
       return true;
     } as typeof stream.write;
+    routers.add(routed);
+    stream.write = routed;
   }
 }
 
