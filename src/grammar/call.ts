@@ -61,7 +61,7 @@ export function parseObservation(body: string, source: Observation['source']): O
   return error?.success ? { content, error: error.data, source } : { content, source };
 }
 
-export const renderCall = (call: ToolCall): string => JSON.stringify({ name: call.name, arguments: call.arguments });
+export { renderCall } from '../schema/trace-text.js';
 
 export function renderObservation(observation: Observation): string {
   const content = observation.content !== undefined ? observation.content : observation.error ? { error: observation.error } : '';

@@ -3,10 +3,9 @@ import { availableParallelism } from 'node:os';
 import { access, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { getLlama, LlamaChat, resolveModelFile, type ChatHistoryItem, type GbnfJsonSchema, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
-import { renderCall } from '../grammar/call.js';
-import { TAGS, wrap } from '../grammar/tags.js';
 import { cacheDir as defaultCacheDir } from '../paths.js';
 import { MtrError } from '../schema/errors.js';
+import { renderCall, TAGS, wrap } from '../schema/trace-text.js';
 import type { ModelConfig } from './config.js';
 import type { ChatMessage, ChatModel, Completion, GenerateOptions } from './types.js';
 
