@@ -2,8 +2,8 @@
 // server's CPU. Prints {"url"} once listening; answers "stats" on stdin with its counters.
 import { createInterface } from 'node:readline';
 import { loadItems } from '../src/data/index.js';
-import { startFakeOpenAI } from '../test/support/openai-server.js';
-import { scriptedModel } from '../test/support/scripted-roles.js';
+import { startFakeOpenAI } from '../fakes/openai-server.js';
+import { scriptedModel } from '../fakes/scripted-roles.js';
 
 const [dataset, limit, latency, capacity] = process.argv.slice(2);
 const items = await loadItems(dataset!, { limit: Number(limit) });

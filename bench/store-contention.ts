@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadItems } from '../src/data/index.js';
 import { addItems, openDb, TraceWriter, upsertRun } from '../src/store/index.js';
-import { goodSteps, TOOLS } from '../test/validate/fixtures.js';
+import { goodSteps, TOOLS } from '../fakes/traces.js';
 
 const BAMBOOGLE = join(fileURLToPath(new URL('.', import.meta.url)), '../../shared/datasets/bamboogle/bamboogle.jsonl');
 const MTR = fileURLToPath(new URL('../bin/mtr.js', import.meta.url));
