@@ -76,9 +76,22 @@ export async function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<C
     isTTY: false,
     env: cliEnv(env),
   };
-  const code = await calls.run(capture, () => main([...args], io));
+  const listening = SIGNALS.map((s) => process.listenerCount(s));
+  inFlight++;
+  let code: number;
+  try {
+    code = await calls.run(capture, () => main([...args], io));
+  } finally {
+    inFlight--;
+  }
+  // a library call must leave the process as it found it (an overlapping call may hold its own listener)
+  const left = SIGNALS.filter((s, i) => process.listenerCount(s) > listening[i]!);
+  if (left.length && inFlight === 0) throw new Error(`mtr ${args.join(' ')} left ${left.join(' and ')} listeners behind (exit ${code}; stderr: ${capture.stderr})`);
   return { code, signal: null, stdout: capture.stdout, stderr: capture.stderr };
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+let inFlight = 0;
 
 export interface ServingCli {
   url: string;
