@@ -3,9 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ROOT } from '../../scripts/docs.js';
+import { ROOT, walkCommands } from '../../scripts/docs.js';
 import { generate } from '../../src/pipeline/generate.js';
 import { seededStore } from '../validate/store-fixture.js';
+
+/** README's "Use mtr as a library" section. */
+function librarySection(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  return readme.split(/^## /m).find((s) => s.startsWith('Use mtr as a library')) ?? '';
+}
 
 /** The ```ts blocks of README's "Use mtr as a library" section, exactly as written there. */
 function librarySnippets(): string[] {
@@ -56,5 +62,19 @@ describe('README: Use mtr as a library', () => {
     for (const k of printed) expect(Object.keys(generate.summary.shape), k).toContain(k);
     // the progress fields the example reads
     for (const k of [...code!.matchAll(/\bp\.(\w+)/g)].map((m) => m[1]!)) expect(['total', 'done', 'failed', 'tokens', 'calls', 'download']).toContain(k);
+  });
+
+  it('names a job for every command, each exported by its module with a config, a summary and run', async () => {
+    const rows = [...librarySection().matchAll(/^\| `mtr ([a-z -]+)` \| `(\w+)` \| `(src\/pipeline\/[\w/-]+\.ts)` \|$/gm)].map((m) => ({ command: m[1]!, job: m[2]!, file: m[3]! }));
+    const leaves = (await walkCommands()).filter((e) => !('subcommands' in e.command)).map((e) => e.path.join(' '));
+    expect(rows.map((r) => r.command).sort()).toEqual([...leaves].sort());
+    for (const row of rows) {
+      const mod = (await import(pathToFileURL(join(ROOT, row.file)).href)) as Record<string, { run?: unknown; config?: unknown; summary?: unknown }>;
+      const job = mod[row.job];
+      expect(job, `${row.file} exports ${row.job}`).toBeDefined();
+      expect(typeof job!.run, row.job).toBe('function');
+      expect(job!.config, row.job).toBeDefined();
+      expect(job!.summary, row.job).toBeDefined();
+    }
   });
 });
