@@ -4,6 +4,7 @@ import { type AgentOptions, agentStart, agentTurn, observationMessage } from '..
 import type { Dialect } from '../src/grammar/tags.js';
 import type { ChatMessage } from '../src/llm/types.js';
 import { makeTools, type MakerOptions } from '../src/maker/index.js';
+import { MtrError } from '../src/schema/errors.js';
 import type { DatasetItem } from '../src/schema/item.js';
 import type { ModelCall } from '../src/schema/model-call.js';
 import type { Classification, RejectedTool, RunTool, Step } from '../src/schema/trace.js';
@@ -40,7 +41,10 @@ type Update = typeof TraceState.Update;
 
 function context(config: LangGraphRunnableConfig): { deps: TraceDeps; sink: TraceSink } {
   const c = config.configurable as { deps?: TraceDeps; sink?: TraceSink } | undefined;
-  if (!c?.deps || !c.sink) throw new Error('trace graph: configurable.deps and configurable.sink are required');
+  if (!c?.deps || !c.sink) {
+    const got = c ? `${c.deps ? 'deps' : 'no deps'} and ${c.sink ? 'a sink' : 'no sink'}` : 'no configurable';
+    throw new MtrError('E_INTERNAL', `trace graph: expected configurable.deps and configurable.sink, got ${got}`);
+  }
   return { deps: c.deps, sink: c.sink };
 }
 

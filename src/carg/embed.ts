@@ -1,4 +1,4 @@
-import { withRetry } from '../llm/retry.js';
+import { HttpStatusError, withRetry } from '../llm/retry.js';
 import { MtrError } from '../schema/errors.js';
 import type { Embedder } from './dedup.js';
 
@@ -23,11 +23,7 @@ export function openAIEmbedder(server: EmbeddingServer): Embedder {
       body: JSON.stringify({ model: server.model, input }),
       signal: AbortSignal.timeout(server.timeoutMs ?? 60_000),
     });
-    if (!res.ok) {
-      const err = new Error(`${res.status} ${(await res.text()).slice(0, 200)}`) as Error & { status: number };
-      err.status = res.status;
-      throw err;
-    }
+    if (!res.ok) throw new HttpStatusError(res.status, `${res.status} ${(await res.text()).slice(0, 200)}`); // retried on 5xx/429 by withRetry
     const body = (await res.json()) as { data?: { index?: number; embedding?: unknown }[] };
     const data = body.data ?? [];
     if (data.length !== input.length || !data.every((d) => Array.isArray(d.embedding))) {
@@ -44,7 +40,7 @@ export function openAIEmbedder(server: EmbeddingServer): Embedder {
           out.push(...(await withRetry(() => post(texts.slice(i, i + batch)), { maxRetries: 2, baseMs: 200 })));
         } catch (e) {
           if (e instanceof MtrError) throw e;
-          throw new MtrError('E_MODEL_UNREACHABLE', `cannot get embeddings from ${url}: ${(e as Error).message}; check --embed-base-url and --embed-model, or leave them unset for the offline vectoriser`);
+          throw new MtrError('E_MODEL_UNREACHABLE', `cannot get embeddings from ${url}: ${(e as Error).message}; check --embed-base-url and --embed-model, or leave them unset for the offline vectoriser`, { url }, { cause: e });
         }
       }
       return out;

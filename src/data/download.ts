@@ -61,11 +61,12 @@ export async function resolveDataset(nameOrPath: string, options: ResolveOptions
   return { path, name: found.name, split };
 }
 
-function downloadError(url: string, dest: string, reason: string): MtrError {
+function downloadError(url: string, dest: string, reason: string, cause?: unknown): MtrError {
   return new MtrError(
     'E_DOWNLOAD',
     `could not download ${url}: ${reason}. Download it by hand (e.g. curl -L -o ${dest} ${url}) and pass the file path instead of the dataset name`,
     { url },
+    { cause },
   );
 }
 
@@ -80,7 +81,7 @@ export async function downloadFile(url: string, dest: string, options: Pick<Reso
     response = await fetchImpl(url, { redirect: 'follow' });
   } catch (e) {
     const cause = (e as Error & { cause?: Error }).cause;
-    throw downloadError(url, dest, `${(e as Error).message}${cause?.message ? ` (${cause.message})` : ''}`);
+    throw downloadError(url, dest, `${(e as Error).message}${cause?.message ? ` (${cause.message})` : ''}`, e);
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => {}); // release the connection of an error page we do not read
@@ -103,19 +104,19 @@ export async function downloadFile(url: string, dest: string, options: Pick<Reso
   try {
     await mkdir(dirname(dest), { recursive: true });
   } catch (e) {
-    throw downloadError(url, dest, `cannot create the cache folder: ${(e as Error).message}`);
+    throw downloadError(url, dest, `cannot create the cache folder: ${(e as Error).message}`, e);
   }
   const temp = `${dest}.${process.pid}.${randomUUID().slice(0, 8)}.part`;
   const writer = createWriteStream(temp, { flags: 'wx' });
   try {
     await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, writer);
-    if (total !== undefined && received !== total) throw new Error(`expected ${total} bytes, got ${received}`);
-    if (received === 0) throw new Error('expected data, got an empty response');
+    if (total !== undefined && received !== total) throw downloadError(url, dest, `expected ${total} bytes, got ${received}`);
+    if (received === 0) throw downloadError(url, dest, 'expected data, got an empty response');
     await rename(temp, dest);
   } catch (e) {
     // A destroyed writer may still be opening the file; remove it only once it is closed.
     if (!writer.closed) await new Promise<void>((closed) => writer.once('close', () => closed()));
     await rm(temp, { force: true });
-    throw downloadError(url, dest, (e as Error).message);
+    throw e instanceof MtrError ? e : downloadError(url, dest, (e as Error).message, e);
   }
 }

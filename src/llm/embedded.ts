@@ -186,12 +186,15 @@ export function toGrammarSchema(schema: unknown): unknown {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function checkModelFile(path: string): Promise<string> {
+  const refused = (reason: string, cause?: unknown) => new MtrError('E_USAGE', `--model-file: expected a readable GGUF file, got ${JSON.stringify(path)} (${reason})`, { path }, { cause });
+  let isFile: boolean;
   try {
     await access(path, constants.R_OK);
-    if (!(await stat(path)).isFile()) throw new Error('not a regular file');
+    isFile = (await stat(path)).isFile();
   } catch (e) {
-    throw new MtrError('E_USAGE', `--model-file: expected a readable GGUF file, got ${JSON.stringify(path)} (${errorText(e)})`, { path });
+    throw refused(errorText(e), e);
   }
+  if (!isFile) throw refused('not a regular file');
   return path;
 }
 

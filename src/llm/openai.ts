@@ -3,7 +3,7 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage }
 import { MtrError } from '../schema/errors.js';
 import type { ToolCall } from '../schema/index.js';
 import type { ModelConfig } from './config.js';
-import { classifyError, httpStatus, MalformedReplyError, withRetry } from './retry.js';
+import { classifyError, HttpStatusError, httpStatus, MalformedReplyError, withRetry } from './retry.js';
 import type { ChatMessage, ChatModel, Completion, GenerateOptions } from './types.js';
 
 type Format = 'json_schema' | 'json_object' | 'none';
@@ -281,7 +281,7 @@ export async function probeServer(baseUrl: string, apiKey?: string, timeoutMs = 
   } catch (e) {
     throw unreachableError(baseUrl, describeCause(e, { timeoutMs }));
   }
-  if (res.status === 401 || res.status === 403) throw unreachableError(baseUrl, describeCause(Object.assign(new Error(await res.text().catch(() => '')), { status: res.status })));
+  if (res.status === 401 || res.status === 403) throw unreachableError(baseUrl, describeCause(new HttpStatusError(res.status, await res.text().catch(() => ''))));
   if (!res.ok) {
     await res.body?.cancel();
     return { models: [] };

@@ -28,6 +28,21 @@ export class MalformedReplyError extends Error {
   }
 }
 
+/**
+ * A non-2xx reply from a server mtr talks to over plain fetch (embeddings, a model listing): `status` is what
+ * `classifyError` reads (5xx/429 retried, 401/403 unreachable). Internal like MalformedReplyError: callers
+ * report it as an MtrError with this as its cause.
+ */
+export class HttpStatusError extends Error {
+  override readonly name = 'HttpStatusError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 type ErrorLike = { name?: unknown; code?: unknown; status?: unknown; cause?: unknown; error?: unknown; message?: unknown; headers?: unknown };
 
 /** The openai SDK's errors keep the default `name`, so their class is told by constructor name. */

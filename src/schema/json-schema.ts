@@ -1,5 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { RE2JS } from 're2js';
+import { asMtrError, MtrError } from './errors.js';
 import type { JsonSchema } from './tool-convert.js';
 
 /**
@@ -11,7 +12,8 @@ export function compilePattern(pattern: string): { test: (s: string) => boolean 
   try {
     return RE2JS.compile(pattern);
   } catch (e) {
-    throw new Error(`pattern ${JSON.stringify(pattern.length > 80 ? `${pattern.slice(0, 77)}...` : pattern)}: expected a regular expression a linear-time engine (RE2) accepts, got ${(e as Error).message}`);
+    const shown = JSON.stringify(pattern.length > 80 ? `${pattern.slice(0, 77)}...` : pattern);
+    throw new MtrError('E_TOOL_SCHEMA', `pattern ${shown}: expected a regular expression a linear-time engine (RE2) accepts, got ${(e as Error).message}`, { pattern }, { cause: e });
   }
 }
 const regExp = Object.assign((pattern: string) => compilePattern(pattern), { code: 'compilePattern' });
@@ -47,7 +49,11 @@ export function compileSchema(schema: JsonSchema): ValidateFunction {
   const key = JSON.stringify(schema);
   fn = byText.get(key);
   if (!fn) {
-    fn = ajv.compile(schema);
+    try {
+      fn = ajv.compile(schema);
+    } catch (e) {
+      throw asMtrError(e, 'E_TOOL_SCHEMA'); // ajv's own errors (an unresolvable $ref…) keep their message, the original as cause
+    }
     byText.set(key, fn);
   }
   byObject.set(schema, fn);
