@@ -28,11 +28,24 @@ function topHelp(): string {
   ].join('\n');
 }
 
-/** A group's subcommands, one line each (nested groups by their full path). */
+/** A group's subcommands, one line each (nested groups flattened to their leaves), and each leaf's first example. */
 function groupHelp(group: CommandGroup, path: string): string {
-  const rows = Object.entries(group.subcommands).map(([n, c]) => [`${path} ${n}`, c.summary] as const);
+  const leaves = (g: CommandGroup, at: string): [string, Command<any>][] =>
+    Object.entries(g.subcommands).flatMap(([n, c]) => (isGroup(c) ? leaves(c, `${at} ${n}`) : [[`${at} ${n}`, c] as [string, Command<any>]]));
+  const rows = leaves(group, path);
   const width = Math.max(...rows.map(([n]) => n.length)) + 4;
-  return [`Usage: ${path} <subcommand> [options]      (${path} <subcommand> --help for its options)`, '', group.summary, '', 'Subcommands:', ...rows.map(([n, s]) => `  ${n.padEnd(width)}${s}`), ''].join('\n');
+  return [
+    `Usage: ${path} <subcommand> [options]      (${path} <subcommand> --help for its options)`,
+    '',
+    group.summary,
+    '',
+    'Subcommands:',
+    ...rows.map(([n, c]) => `  ${n.padEnd(width)}${c.summary.split(/(?<=\.) /)[0]}`),
+    '',
+    'Examples:',
+    ...rows.flatMap(([, c]) => c.examples.slice(0, 1).map((e) => `  ${e}`)),
+    '',
+  ].join('\n');
 }
 
 /**
