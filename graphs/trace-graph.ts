@@ -1,13 +1,15 @@
 import { Annotation, END, type LangGraphRunnableConfig, START, StateGraph } from '@langchain/langgraph';
 import { type ActorOptions, type Exchange, observe } from '../src/actor/index.js';
 import { type AgentOptions, agentStart, agentTurn, observationMessage } from '../src/agent/index.js';
-import type { Dialect } from '../src/grammar/tags.js';
-import type { ChatMessage } from '../src/llm/types.js';
 import { makeTools, type MakerOptions } from '../src/maker/index.js';
 import { MtrError } from '../src/schema/errors.js';
 import type { DatasetItem } from '../src/schema/item.js';
 import type { ModelCall } from '../src/schema/model-call.js';
 import type { Classification, RejectedTool, RunTool, Step } from '../src/schema/trace.js';
+import type { Dialect } from '../src/schema/trace-text.js';
+
+/** The agent's conversation, as the agent role builds it (graphs know roles, not the model client's types). */
+type ChatMessage = ReturnType<typeof agentStart>[number];
 
 /** Where a trace's pieces go as they happen (the store's TraceWriter in production). */
 export interface TraceSink {
