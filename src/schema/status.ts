@@ -23,3 +23,12 @@ export const RunStatusSchema = z.object({
   by_role: z.record(z.string(), z.object({ calls: z.number().int(), tokens_in: z.number().int(), tokens_out: z.number().int(), mean_latency_ms: z.number() })),
 });
 export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+/** `mtr status`: the totals, plus why items failed (keys added, never renamed). */
+export const RunStatusWithFailuresSchema = RunStatusSchema.extend({
+  /** items left failed, by the error code of their last failed trace, with the traces they took */
+  failures_by_code: z.record(z.string(), z.object({ items: z.number().int(), attempts: z.number().int() })),
+  /** items finished after one or more failed traces (a resume retried them) */
+  items_retried: z.number().int(),
+});
+export type RunStatusWithFailures = z.infer<typeof RunStatusWithFailuresSchema>;

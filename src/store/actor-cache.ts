@@ -1,5 +1,6 @@
 import { type ActorCacheEntry, type Observation, ObservationSchema } from '../schema/trace.js';
 import type { Db } from './db.js';
+import { jsonOf, recordOf } from './rows.js';
 
 /**
  * The run-level ToolActor cache (table actor_cache): identical calls — same tool, canonical arguments,
@@ -21,8 +22,9 @@ export class ActorCache {
   get(key: string): Observation | undefined {
     const row = this.stmts.get.get(key) as { observation: string } | undefined;
     if (!row) return undefined;
+    const observation = recordOf(ObservationSchema, 'actor_cache', key, jsonOf('actor_cache', key, 'observation', row.observation));
     this.stmts.hit.run(key);
-    return ObservationSchema.parse(JSON.parse(row.observation));
+    return observation;
   }
 
   put(e: ActorCacheEntry): void {

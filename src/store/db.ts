@@ -53,3 +53,8 @@ function migrate(db: Db, path: string): void {
     }).immediate();
   }
 }
+
+/** Opens an existing store file read only: not migrated, locked or written (reading a run store another process may own). */
+export function openReadonly(path: string): Db {
+  return new Database(path, { readonly: true, fileMustExist: true });
+}

@@ -1,3 +1,34 @@
+import { existsSync } from 'node:fs';
+import { MtrError } from '../schema/errors.js';
+import { openDb, openReadonly } from './db.js';
+import { sqliteStore } from './sqlite-store.js';
+import type { OpenStoreOptions, Store } from './store.js';
+
+export type { ActorCacheRepository, CargRepository, ItemRepository, ModelCallRepository, OpenStoreOptions, RunRepository, Store, TracePieces, TraceRepository, TraceStatus, VerdictRepository } from './store.js';
+export { TraceDraft } from './trace-draft.js';
+export { isSqliteFile } from './carg.js';
+
+/**
+ * Opens a store: the one way jobs and faces reach one. A file path is the embedded SQLite backend; a
+ * `postgres://` URL is issue 19. Without `create`, a missing file is an error (a typo must not make an empty
+ * store that then reports "no runs").
+ */
+export async function openStore(path: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  if (/^postgres(ql)?:\/\//i.test(path)) throw new MtrError('E_USAGE', `--db: PostgreSQL stores come with issue 19; got ${path.replace(/\/\/[^@/]*@/, '//***@')}`);
+  if (path !== ':memory:' && !existsSync(path)) {
+    if (!opts.create || opts.readonly) throw new MtrError('E_STORE', `${path}: no such store (create one with mtr generate --db PATH)`);
+  }
+  if (opts.readonly) {
+    try {
+      return sqliteStore(openReadonly(path), path);
+    } catch (e) {
+      throw new MtrError('E_STORE', `${path}: cannot open database: ${(e as Error).message}`, undefined, { cause: e });
+    }
+  }
+  return sqliteStore(openDb(path), path);
+}
+
+// the SQLite functions below are the backend's internals, still used by callers not yet on the interface
 export { openDb, type Db } from './db.js';
 export { upsertRun, renameRun, failedAttempts, claimRun, releaseRun, addItems, pendingItems, dropUnfinished, finishedItemIds } from './runs.js';
 export { TraceWriter } from './traces.js';

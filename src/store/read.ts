@@ -1,10 +1,10 @@
 import { MtrError } from '../schema/errors.js';
-import { type TraceRecord, TraceRecordSchema } from '../schema/trace.js';
+import { type RunToolRow, RunToolRowSchema } from '../schema/run.js';
+import { ClassificationSchema, RejectedToolSchema, RunToolSchema, StepSchema, type TraceRecord, TraceRecordSchema } from '../schema/trace.js';
 import type { Db } from './db.js';
+import { jsonOf, recordOf } from './rows.js';
 
 export type StoredTrace = TraceRecord;
-
-const parse = (s: string | null): unknown => (s === null ? undefined : JSON.parse(s));
 
 /** Traces of a run with their tools and steps, in item order; `status` narrows (e.g. only finished). */
 export function readTraces(db: Db, runId: number, status?: TraceRecord['status']): StoredTrace[] {
@@ -16,7 +16,11 @@ export function readTraces(db: Db, runId: number, status?: TraceRecord['status']
 
 export const readTrace = (db: Db, traceId: number): StoredTrace | undefined => traceReader(db)(traceId);
 
-/** Reads traces by id with statements prepared once: for callers reading many traces one by one. */
+type TraceRow = { id: number; run_id: number; item_id: string; status: string; stop_reason: string | null; answer: string | null; classification: string | null; error: string | null };
+type ToolRow = { id: number; name: string; origin: string; accepted: number; schema: string; reasons: string | null; attempt: number };
+type StepRow = { idx: number; think: string; call: string | null; observation: string | null; answer: string | null; raw: string };
+
+/** Reads traces by id with statements prepared once; each row is parsed by its schema (E_STORE naming table, row and field). */
 export function traceReader(db: Db): (traceId: number) => StoredTrace | undefined {
   const stmts = {
     trace: db.prepare('SELECT * FROM traces WHERE id = ?'),
@@ -24,31 +28,52 @@ export function traceReader(db: Db): (traceId: number) => StoredTrace | undefine
     steps: db.prepare('SELECT * FROM steps WHERE trace_id = ? ORDER BY idx'),
   };
   return (traceId) => {
-    const t = stmts.trace.get(traceId) as Record<string, unknown> & { classification: string | null } | undefined;
+    const t = stmts.trace.get(traceId) as TraceRow | undefined;
     if (!t) return undefined;
-    const tools = stmts.tools.all(traceId) as { origin: string; accepted: number; schema: string; reasons: string | null; attempt: number }[];
-    const steps = stmts.steps.all(traceId) as { idx: number; think: string; call: string | null; observation: string | null; answer: string | null; raw: string }[];
-    return TraceRecordSchema.parse({
+    const tools = stmts.tools.all(traceId) as ToolRow[];
+    const steps = stmts.steps.all(traceId) as StepRow[];
+    const classification = jsonOf('traces', t.id, 'classification', t.classification);
+    return recordOf(TraceRecordSchema, 'traces', t.id, {
       id: t.id,
       run_id: t.run_id,
       item_id: t.item_id,
       status: t.status,
       stop_reason: t.stop_reason ?? null,
       answer: t.answer ?? null,
-      classification: t.classification ? JSON.parse(t.classification) : null,
+      classification: classification === undefined ? null : recordOf(ClassificationSchema.nullable(), 'traces', t.id, classification),
       error: t.error ?? null,
-      tools: tools.filter((x) => x.accepted).map((x) => ({ origin: x.origin, tool: JSON.parse(x.schema) })),
-      rejected_tools: tools.filter((x) => !x.accepted).map((x) => ({ tool: JSON.parse(x.schema), reasons: parse(x.reasons) ?? [], attempt: x.attempt })),
-      steps: steps.map((s) => ({
-        index: s.idx,
-        think: s.think,
-        ...(s.call ? { call: JSON.parse(s.call) } : {}),
-        ...(s.observation ? { observation: JSON.parse(s.observation) } : {}),
-        ...(s.answer !== null ? { answer: s.answer } : {}),
-        raw: s.raw,
-      })),
+      tools: tools.filter((x) => x.accepted).map((x) => recordOf(RunToolSchema, 'tools', x.id, { origin: x.origin, tool: jsonOf('tools', x.id, 'schema', x.schema) })),
+      rejected_tools: tools.filter((x) => !x.accepted).map((x) => recordOf(RejectedToolSchema, 'tools', x.id, { tool: jsonOf('tools', x.id, 'schema', x.schema), reasons: jsonOf('tools', x.id, 'reasons', x.reasons) ?? [], attempt: x.attempt })),
+      steps: steps.map((s) => {
+        const where = `${traceId}/${s.idx}`;
+        const call = jsonOf('steps', where, 'call', s.call);
+        const observation = jsonOf('steps', where, 'observation', s.observation);
+        return recordOf(StepSchema, 'steps', where, {
+          index: s.idx,
+          think: s.think,
+          ...(call !== undefined ? { call } : {}),
+          ...(observation !== undefined ? { observation } : {}),
+          ...(s.answer !== null ? { answer: s.answer } : {}),
+          raw: s.raw,
+        });
+      }),
     });
   };
+}
+
+/**
+ * The accepted tools of the store's traces, in trace order: of one run (or all), of one origin (or any), of
+ * finished traces only (or any status). The one reader behind `serve tools --from-run` and `carg tools import`.
+ */
+export function runTools(db: Db, filter: { runId?: number; origin?: string; finishedOnly?: boolean } = {}): RunToolRow[] {
+  const where = ['x.accepted = 1'];
+  const params: (string | number)[] = [];
+  if (filter.runId !== undefined) (where.push('t.run_id = ?'), params.push(filter.runId));
+  if (filter.origin !== undefined) (where.push('x.origin = ?'), params.push(filter.origin));
+  if (filter.finishedOnly) where.push(`t.status = 'finished'`);
+  const rows = db.prepare(`SELECT x.id, t.run_id, x.trace_id, t.item_id, x.name, x.origin, x.schema FROM tools x JOIN traces t ON t.id = x.trace_id
+      WHERE ${where.join(' AND ')} ORDER BY t.id, x.id`).all(...params) as { id: number; run_id: number; trace_id: number; item_id: string; name: string; origin: string; schema: string }[];
+  return rows.map((r) => recordOf(RunToolRowSchema, 'tools', r.id, { ...r, tool: jsonOf('tools', r.id, 'schema', r.schema) }));
 }
 
 /**
@@ -63,7 +88,6 @@ export function readRunTools(db: Db, run?: string): { runId: number; runKey: str
     const known = runs.map((r) => `${r.id} (${r.key})`).join(', ');
     throw new MtrError('E_USAGE', `run: expected ${run === undefined ? 'a run name (the store holds several)' : 'a run key or id in the store'}, got ${run === undefined ? 'none' : `"${run}"`}; runs: ${known}`);
   }
-  const rows = db.prepare(`SELECT t.id AS traceId, t.item_id AS itemId, x.origin, x.schema FROM tools x JOIN traces t ON t.id = x.trace_id
-      WHERE t.run_id = ? AND t.status = 'finished' AND x.accepted = 1 ORDER BY t.id, x.id`).all(found.id) as { traceId: number; itemId: string; origin: string; schema: string }[];
-  return { runId: found.id, runKey: found.key, tools: rows.map((r) => ({ traceId: r.traceId, itemId: r.itemId, origin: r.origin, tool: JSON.parse(r.schema) })) };
+  const tools = runTools(db, { runId: found.id, finishedOnly: true });
+  return { runId: found.id, runKey: found.key, tools: tools.map((r) => ({ traceId: r.trace_id, itemId: r.item_id, origin: r.origin, tool: r.tool })) };
 }

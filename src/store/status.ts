@@ -1,15 +1,7 @@
-import { z } from 'zod';
-import { RunStatusSchema } from '../schema/status.js';
+import { type RunStatusWithFailures, RunStatusWithFailuresSchema } from '../schema/status.js';
 import type { Db } from './db.js';
 
-/** `mtr status`: the totals, plus why items failed (keys added, never renamed). */
-export const RunStatusWithFailuresSchema = RunStatusSchema.extend({
-  /** items left failed, by the error code of their last failed trace, with the traces they took */
-  failures_by_code: z.record(z.string(), z.object({ items: z.number().int(), attempts: z.number().int() })),
-  /** items finished after one or more failed traces (a resume retried them) */
-  items_retried: z.number().int(),
-});
-export type RunStatusWithFailures = z.infer<typeof RunStatusWithFailuresSchema>;
+export { RunStatusWithFailuresSchema, type RunStatusWithFailures } from '../schema/status.js';
 
 /** Totals over one run, or over every run in the file. Counts items by their latest state. */
 export function runStatus(db: Db, runId?: number): RunStatusWithFailures {

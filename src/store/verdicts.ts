@@ -1,12 +1,14 @@
 import type { DatasetItem } from '../schema/item.js';
-import type { Verdict } from '../schema/verdict.js';
+import { type Provenance, ProvenanceSchema, type RunRecord, RunRecordSchema } from '../schema/run.js';
+import { type Verdict, VerdictSchema } from '../schema/verdict.js';
+import { jsonOf, recordOf } from './rows.js';
 import { itemFromRow, type ItemRow } from './runs.js';
 import type { Db } from './db.js';
 
 /** Runs in the file, oldest first (what `--run` picks from). */
-export function listRuns(db: Db): { id: number; key: string; dataset: string; config: unknown }[] {
+export function listRuns(db: Db): RunRecord[] {
   const rows = db.prepare('SELECT id, key, dataset, config FROM runs ORDER BY id').all() as { id: number; key: string; dataset: string; config: string }[];
-  return rows.map((r) => ({ ...r, config: JSON.parse(r.config) }));
+  return rows.map((r) => recordOf(RunRecordSchema, 'runs', r.id, { ...r, config: jsonOf('runs', r.id, 'config', r.config) }));
 }
 
 /** Every item of a run in dataset order, gold answers included. */
@@ -35,15 +37,19 @@ export function writeVerdicts(db: Db, configHash: string, verdicts: readonly Ver
 export function readVerdicts(db: Db, runId: number, configHash: string): Verdict[] {
   const rows = db.prepare(`SELECT v.* FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? AND v.config_hash = ?
       ORDER BY v.trace_id, v.check_name`).all(runId, configHash) as { trace_id: number; check_name: string; pass: number; reason: string | null; details: string | null }[];
-  return rows.map((r) => ({
-    trace_id: r.trace_id,
-    check: r.check_name,
-    result: r.pass ? { pass: true } : ({ pass: false, reason: r.reason, details: JSON.parse(r.details ?? '{}') } as Verdict['result']),
-  }));
+  return rows.map((r) => {
+    const where = `${r.trace_id}/${r.check_name}`;
+    return recordOf(VerdictSchema, 'verdicts', where, {
+      trace_id: r.trace_id,
+      check: r.check_name,
+      result: r.pass ? { pass: true } : { pass: false, reason: r.reason, details: jsonOf('verdicts', where, 'details', r.details) ?? {} },
+    });
+  });
 }
 
 /** Which models and prompt files (with hashes) produced a run: the provenance an export manifest records. */
-export function runProvenance(db: Db, runId: number): { role: string; model: string; prompt_file: string; prompt_hash: string; calls: number }[] {
-  return db.prepare(`SELECT m.role, m.model, m.prompt_file, m.prompt_hash, COUNT(*) AS calls FROM model_calls m JOIN traces t ON t.id = m.trace_id
-      WHERE t.run_id = ? GROUP BY m.role, m.model, m.prompt_file, m.prompt_hash ORDER BY m.role, m.prompt_file, m.model`).all(runId) as never;
+export function runProvenance(db: Db, runId: number): Provenance[] {
+  const rows = db.prepare(`SELECT m.role, m.model, m.prompt_file, m.prompt_hash, COUNT(*) AS calls FROM model_calls m JOIN traces t ON t.id = m.trace_id
+      WHERE t.run_id = ? GROUP BY m.role, m.model, m.prompt_file, m.prompt_hash ORDER BY m.role, m.prompt_file, m.model`).all(runId) as Provenance[];
+  return rows.map((r) => recordOf(ProvenanceSchema, 'model_calls', `${r.role}/${r.model}/${r.prompt_file}`, r));
 }
