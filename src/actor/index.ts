@@ -13,10 +13,10 @@ import { combinedPrompt, type GroundingConfig, GroundingConfigSchema, groundingF
 import { precheckCall, unknownToolError } from '../validate/precheck.js';
 import { routeCall, type ToolRouting } from './routing.js';
 
-/** The run-level observation cache (the store's ActorCache in production). */
+/** The run-level observation cache (the store's actorCache repository in production; its calls may be async). */
 export interface ObservationCache {
-  get(key: string): Observation | undefined;
-  put(entry: ActorCacheEntry): void;
+  get(key: string): Observation | undefined | Promise<Observation | undefined>;
+  put(entry: ActorCacheEntry): void | Promise<void>;
 }
 
 export interface ActorOptions {
@@ -94,15 +94,15 @@ export async function observe(call: ToolCall, tools: readonly RunTool[], history
 
   const cache = opts.cache;
   if (!cache) return { ...(await simulate(call, tool, history, grounding.text, prompt, opts.model, sink)), ...record };
-  const hit = cache.get(key);
+  const hit = await cache.get(key);
   if (hit) return { ...hit, ...record, source: 'cache' };
   const pending = inFlight.get(cache) ?? new Map<string, Promise<Observation>>();
   inFlight.set(cache, pending);
   const running = pending.get(key);
   if (running) return { ...(await running), ...record, source: 'cache' };
-  const made = simulate(call, tool, history, grounding.text, prompt, opts.model, sink).then((o) => {
+  const made = simulate(call, tool, history, grounding.text, prompt, opts.model, sink).then(async (o) => {
     const observation = { ...o, ...record };
-    cache.put({ key, tool: tool.api_name, arguments: args, grounding: groundingKey, observation, model, prompt_hash: prompt.hash });
+    await cache.put({ key, tool: tool.api_name, arguments: args, grounding: groundingKey, observation, model, prompt_hash: prompt.hash });
     return observation;
   });
   pending.set(key, made);
