@@ -40,7 +40,7 @@ const FOLDERS: [string, Part][] = [
   ['test/', 'test'],
 ];
 
-export function partOf(file: string): Part | undefined {
+function partOf(file: string): Part | undefined {
   let best: [string, Part] | undefined;
   for (const entry of FOLDERS) if ((file === entry[0] || file.startsWith(entry[0])) && entry[0].length > (best?.[0].length ?? -1)) best = entry;
   return best?.[1];
@@ -162,7 +162,7 @@ function scan(): Import[] {
 }
 
 /** Why this import crosses the table, or undefined when it may be made. */
-export function crossing(imp: Import): string | undefined {
+function crossing(imp: Import): string | undefined {
   const from = partOf(imp.file);
   if (!from) return `${imp.file} is in no part of the table`;
   if (imp.target === undefined) {

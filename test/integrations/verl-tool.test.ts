@@ -160,7 +160,7 @@ class ToolAgentLoop:
 };
 
 /** Writes the stand-in package into a fresh temp dir and returns the dir (put it on PYTHONPATH). */
-export function writeVerlStandIn(): string {
+function writeVerlStandIn(): string {
   const root = mkdtempSync(join(tmpdir(), 'mtr-verl-standin-'));
   for (const [path, text] of Object.entries(FILES)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
