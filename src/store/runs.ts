@@ -1,6 +1,7 @@
 import { MtrError } from '../schema/errors.js';
 import { type DatasetItem, DatasetItemSchema } from '../schema/item.js';
 import { type Db, jsonColumn } from './db.js';
+import { jsonOf, recordOf } from './rows.js';
 
 /**
  * A run is one (dataset, configuration) pair; the same command finds the same run and resumes it. The stored
@@ -63,19 +64,23 @@ export function addItems(db: Db, runId: number, items: readonly DatasetItem[]): 
   })();
 }
 
-export interface ItemRow { item_id: string; dataset: string; question: string; answers: string; context: string | null; decomposition: string | null; meta: string | null }
+export interface ItemRow { run_id: number; item_id: string; dataset: string; question: string; answers: string; context: string | null; decomposition: string | null; meta: string | null }
 
 /** An `items` row as the record it was stored from. */
-export const itemFromRow = (r: ItemRow): DatasetItem =>
-  DatasetItemSchema.parse({
+export const itemFromRow = (r: ItemRow): DatasetItem => {
+  const where = `${r.run_id}/${r.item_id}`;
+  const col = (field: 'answers' | 'context' | 'decomposition' | 'meta') => jsonOf('items', where, field, r[field]);
+  const [context, decomposition, meta] = [col('context'), col('decomposition'), col('meta')];
+  return recordOf(DatasetItemSchema, 'items', where, {
     id: r.item_id,
     dataset: r.dataset,
     question: r.question,
-    answers: JSON.parse(r.answers),
-    ...(r.context ? { context: JSON.parse(r.context) } : {}),
-    ...(r.decomposition ? { decomposition: JSON.parse(r.decomposition) } : {}),
-    ...(r.meta ? { meta: JSON.parse(r.meta) } : {}),
+    answers: col('answers'),
+    ...(context ? { context } : {}),
+    ...(decomposition ? { decomposition } : {}),
+    ...(meta ? { meta } : {}),
   });
+};
 
 /** Items of the run (restricted to `ids` when given) that have no finished trace yet, in dataset order. */
 export function pendingItems(db: Db, runId: number, ids?: readonly string[]): DatasetItem[] {

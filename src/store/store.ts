@@ -129,7 +129,7 @@ export interface CargRepository {
   listEvalCases(job: string): Promise<EvalCaseRow[]>;
   /** Per-tool stats of a stage, by tool id. */
   jobStats(job: string): Promise<Map<number, JobStats>>;
-  /** Adds taxonomy rows, skipping ones already there; the first new row carries the calls. Returns how many were new. */
+  /** Adds taxonomy rows, skipping ones already there; the first row carries the calls (a model round). Returns how many were new. */
   addFields(rows: readonly NewField[], calls?: readonly ModelCall[]): Promise<number>;
   listFields(): Promise<FieldRow[]>;
   /** A (field, subfield)'s generated tools and its done flag, in one transaction. */
