@@ -7,8 +7,7 @@ import type { ChatModel } from '../llm/types.js';
 import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
 import type { ToolTemplate } from '../schema/tool.js';
-import { ActorCache } from '../store/actor-cache.js';
-import { openDb } from '../store/db.js';
+import { openStore } from '../store/index.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { loadToolsetFile, loadToolsetFromRun, type Toolset } from '../tools/toolset.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
@@ -91,10 +90,10 @@ const noSimulator = (): ChatModel => ({
   close: () => Promise.resolve(),
 });
 
-/** The actor cache of `--cache FILE` (created if missing) and how to close it. */
-function openCache(file: string): { cache: ObservationCache; close: () => void } {
-  const db = openDb(file);
-  return { cache: new ActorCache(db), close: () => db.close() };
+/** The actor cache of `--cache FILE` (a store, created if missing: its actorCache repository) and how to close it. */
+async function openCache(file: string): Promise<{ cache: ObservationCache; close: () => Promise<void> }> {
+  const store = await openStore(file, { create: true });
+  return { cache: store.actorCache, close: () => store.close() };
 }
 
 /**
@@ -130,17 +129,20 @@ export const serveToolsJob = {
     // with it the model client, is imported here, not at the top: MCP over stdio answers before it has loaded.)
     const models = import('./models.js').then((m) => m.roleModels({ actor: { config: modelConfig, concurrency: c.concurrency, maxAttempts: c.maxAttempts, ...(allReal ? { model: noSimulator() } : {}) } }));
     models.catch(() => undefined); // its failure is reported where it is awaited
-    let cache: ReturnType<typeof openCache> | undefined;
+    let cache: Awaited<ReturnType<typeof openCache>> | undefined;
     let realTools: Record<string, RealTool> = {};
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
-        cache?.close();
-        for (const t of Object.values(realTools)) t.close?.();
-        await (await models.catch(() => undefined))?.close();
+        try {
+          await cache?.close();
+        } finally {
+          for (const t of Object.values(realTools)) t.close?.();
+          await (await models.catch(() => undefined))?.close();
+        }
       })());
     try {
-      cache = c.cache ? openCache(c.cache) : undefined;
+      cache = c.cache ? await openCache(c.cache) : undefined;
       realTools = openRealTools(backends);
       await checkRealTools(realTools); // a dead --retrieval-url stops the server before it listens
     } catch (e) {

@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { serveRewardJob } from '../../src/pipeline/serve-reward.js';
 import { serveToolsJob } from '../../src/pipeline/serve-tools.js';
 import { buildIndex } from '../../src/tools/bm25.js';
+import { openStore } from '../../src/store/index.js';
+import { startFakeOpenAI } from '../support/openai-server.js';
 import { closedPort } from '../support/store.js';
-import { SEAL, WIKI } from '../server/tools-fixture.js';
+import { SEAL, simulated, WIKI } from '../server/tools-fixture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-serve-jobs-'));
 
@@ -42,6 +44,33 @@ describe('serve tools setup (called as a library)', () => {
     } finally {
       await set.close();
       await set.close(); // once
+    }
+  });
+
+  it('--cache: a store created if missing, whose actor cache replays an identical call after a restart with no model request', async () => {
+    const fake = await startFakeOpenAI({ respond: simulated });
+    const cache = join(tmp, 'cache.sqlite');
+    const once = async () => {
+      const set = await serveToolsJob.run({ baseUrl: fake.url, model: 'fake-model', cache });
+      try {
+        const { service, summary } = await set.ready;
+        expect(summary.simulated_by).toBe('fake-model');
+        return await service.call('wiki_search', { query: 'Paris' }, { client: 'test' });
+      } finally {
+        await set.close();
+      }
+    };
+    try {
+      const first = await once();
+      const again = await once();
+      expect(first.source).toBe('simulated');
+      expect(again).toMatchObject({ source: 'cache', content: first.content });
+      expect(fake.requests).toHaveLength(1);
+      const store = await openStore(cache);
+      expect(await store.actorCache.stats()).toMatchObject({ entries: 1, hits: 1 });
+      await store.close();
+    } finally {
+      await fake.close();
     }
   });
 

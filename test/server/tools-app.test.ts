@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ActorCache } from '../../src/store/actor-cache.js';
-import { openDb } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
 import { createToolsApp, SESSION_HEADER } from '../../src/server/tools-app.js';
 import type { FakeReply, FakeRequest } from '../support/openai-server.js';
 import { promptOf, SEAL, simulated, toolsFixture, type ToolsFixture } from './tools-fixture.js';
@@ -127,8 +126,8 @@ describe('sessions: a per-session world memory', () => {
 
 describe('the actor cache (--cache FILE)', () => {
   it('replays an identical call of another session or client from SQLite with no second model request', async () => {
-    const db = openDb(':memory:');
-    const cached = await toolsFixture({ actor: { cache: new ActorCache(db) } });
+    const store = await openStore(':memory:', { create: true });
+    const cached = await toolsFixture({ actor: { cache: store.actorCache } });
     try {
       const a = createToolsApp(cached.service).app;
       const first = await (await post('/v1/tools/wiki_search', { top_k: 2, query: 'Paris' }, { [SESSION_HEADER]: 'x' }, a)).json();
@@ -136,8 +135,9 @@ describe('the actor cache (--cache FILE)', () => {
       expect(first).toMatchObject({ source: 'simulated' });
       expect(again).toMatchObject({ source: 'cache', content: (first as { content: unknown }).content });
       expect(cached.fake.requests).toHaveLength(1);
+      expect(await store.actorCache.stats()).toMatchObject({ entries: 1, hits: 1 });
     } finally {
-      db.close();
+      await store.close();
       await cached.close();
     }
   });
