@@ -3,9 +3,8 @@ import { MtrError } from '../schema/errors.js';
 import { checkToolCandidate } from '../schema/tool-check.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import { parseToolText } from '../schema/tool-file.js';
-import { openDb } from '../store/db.js';
-import { readRunTools } from '../store/read.js';
-import { readItems } from '../store/verdicts.js';
+import type { RunRef } from '../schema/run-ref.js';
+import { openStore } from '../store/index.js';
 import type { DatasetItem } from '../schema/item.js';
 
 /**
@@ -69,17 +68,27 @@ export function readToolFile(file: string): ToolCandidate[] {
 
 export const loadToolsetFile = (file: string): Toolset => buildToolset(file, readToolFile(file));
 
-/** `DB[:RUN]` → the accepted tools of the run's traces (RUN: key or id; optional when the store holds one run). */
-export function loadToolsetFromRun(spec: string): Toolset {
+/** `DB[:RUN]` → the accepted tools of the run's finished traces, and its items (RUN: key or id; optional when the store holds one run). */
+export async function loadToolsetFromRun(spec: string): Promise<Toolset> {
   const at = /^(.*?)(?::([^:/\\]+))?$/.exec(spec)!;
   const [path, run] = existsSync(spec) ? [spec, undefined] : [at[1]!, at[2]];
   if (!path || !existsSync(path)) throw new MtrError('E_USAGE', `--from-run: expected DB[:RUN] naming an existing store file, got "${spec}"`);
-  const db = openDb(path);
+  const store = await openStore(path);
   try {
-    const found = readRunTools(db, run);
-    const set = buildToolset(`${path}:${found.runKey}`, found.tools.map((t) => ({ where: `${path}: run ${found.runKey}: trace ${t.traceId} (${t.itemId})`, value: t.tool })));
-    return { ...set, items: readItems(db, found.runId) };
+    const found = pickRun(await store.runs.list(), run);
+    const tools = await store.runs.tools({ runId: found.id, finishedOnly: true });
+    const set = buildToolset(`${path}:${found.key}`, tools.map((t) => ({ where: `${path}: run ${found.key}: trace ${t.trace_id} (${t.item_id})`, value: t.tool })));
+    return { ...set, items: await store.items.list(found.id) };
   } finally {
-    db.close();
+    await store.close();
   }
+}
+
+/** The run `RUN` names (key or id); with none named, the store's only run. */
+function pickRun(runs: readonly RunRef[], run: string | undefined): RunRef {
+  const found = run === undefined ? (runs.length === 1 ? runs[0] : undefined) : runs.find((r) => r.key === run || String(r.id) === run);
+  if (found) return found;
+  if (!runs.length) throw new MtrError('E_USAGE', 'run: expected a store with a run, got a store with no runs');
+  const known = runs.map((r) => `${r.id} (${r.key})`).join(', ');
+  throw new MtrError('E_USAGE', `run: expected ${run === undefined ? 'a run name (the store holds several)' : 'a run key or id in the store'}, got ${run === undefined ? 'none' : `"${run}"`}; runs: ${known}`);
 }

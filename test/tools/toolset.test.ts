@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toOpenAIFunction } from '../../src/schema/tool-convert.js';
-import { addItems, openDb, TraceWriter, upsertRun } from '../../src/store/index.js';
+import type { RejectedTool, RunTool } from '../../src/schema/trace.js';
+import { openStore } from '../../src/store/index.js';
 import { loadToolsetFile, loadToolsetFromRun } from '../../src/tools/toolset.js';
 import { UTILITY_TOOLS } from '../../src/tools/utility.js';
 import { SHARED_DATASETS } from '../support/paths.js';
@@ -82,43 +83,42 @@ describe('tool files', () => {
 });
 
 describe('--from-run DB[:RUN]', () => {
-  function store(name: string, runs: string[]): string {
+  async function store(name: string, runs: string[]): Promise<string> {
     const path = join(tmp, name);
-    const db = openDb(path);
+    const st = await openStore(path, { create: true });
+    const pieces = (tools: RunTool[], rejected: RejectedTool[] = []) => ({ tools, rejected, steps: [], calls: [] });
     for (const key of runs) {
-      const runId = upsertRun(db, key, 'toy', {});
-      addItems(db, runId, ['a', 'b', 'c'].map((id) => ({ id, dataset: 'toy', question: `Q ${id}?`, answers: ['x'] })));
+      const runId = await st.runs.upsert(key, 'toy', {});
+      await st.items.add(runId, ['a', 'b', 'c'].map((id) => ({ id, dataset: 'toy', question: `Q ${id}?`, answers: ['x'] })));
       const wiki = { origin: 'utility' as const, tool: UTILITY_TOOLS.wiki_search! };
       const task = { origin: 'maker' as const, tool: { ...TASK_TOOL, required: ['entity'] } };
-      const a = new TraceWriter(db, runId, 'a');
-      a.tools([wiki, task], [{ tool: { api_name: 'rejected_one' }, reasons: ['bad'], attempt: 0 }]);
-      a.finish('answer', 'x');
-      const b = new TraceWriter(db, runId, 'b'); // same names: wiki identical, the task tool different
-      b.tools([wiki, { ...task, tool: { ...task.tool, api_description: 'Another design.' } }], []);
-      b.finish('answer', 'x');
-      const c = new TraceWriter(db, runId, 'c'); // unfinished traces do not count
-      c.tools([{ origin: 'maker', tool: { ...TASK_TOOL, api_name: 'unfinished_tool' } }], []);
+      const a = await st.traces.begin(runId, 'a');
+      await st.traces.finish(a, pieces([wiki, task], [{ tool: { api_name: 'rejected_one' }, reasons: ['bad'], attempt: 0 }]), { stopReason: 'answer', answer: 'x' });
+      const b = await st.traces.begin(runId, 'b'); // same names: wiki identical, the task tool different
+      await st.traces.finish(b, pieces([wiki, { ...task, tool: { ...task.tool, api_description: 'Another design.' } }]), { stopReason: 'answer', answer: 'x' });
+      const c = await st.traces.begin(runId, 'c'); // unfinished traces do not count
+      await st.traces.fail(c, pieces([{ origin: 'maker', tool: { ...TASK_TOOL, api_name: 'unfinished_tool' } }]), { code: 'E_MODEL', message: 'x' });
     }
-    db.close();
+    await st.close();
     return path;
   }
 
-  it("serves the accepted tools of a run's finished traces, merged by name", () => {
-    const path = store('one.sqlite', ['run-1']);
-    const set = loadToolsetFromRun(path);
+  it("serves the accepted tools of a run's finished traces, merged by name", async () => {
+    const path = await store('one.sqlite', ['run-1']);
+    const set = await loadToolsetFromRun(path);
     expect(set.source).toBe(`${path}:run-1`);
     expect(set.tools.map((t) => t.api_name)).toEqual(['wiki_search', TASK_TOOL.api_name]);
     expect(set.skipped).toEqual([{ where: expect.stringMatching(/run run-1: trace 2 \(b\)$/), reasons: [expect.stringMatching(/already taken by a different tool at .*trace 1 \(a\)/)] }]);
-    expect(loadToolsetFromRun(`${path}:1`).tools).toHaveLength(2);
+    expect((await loadToolsetFromRun(`${path}:1`)).tools).toHaveLength(2);
     // every item of the run comes along, in run order, so sessions can be grounded by item id
     expect(set.items?.map((i) => i.id)).toEqual(['a', 'b', 'c']);
   });
 
-  it('needs RUN when the store holds several runs, and names the runs it has', () => {
-    const path = store('two.sqlite', ['run-1', 'run-2']);
-    expect(loadToolsetFromRun(`${path}:run-2`).source).toBe(`${path}:run-2`);
-    expect(() => loadToolsetFromRun(path)).toThrow(/run: expected a run name \(the store holds several\), got none; runs: 1 \(run-1\), 2 \(run-2\)/);
-    expect(() => loadToolsetFromRun(`${path}:nope`)).toThrow(/got "nope"/);
-    expect(() => loadToolsetFromRun(join(tmp, 'absent.sqlite'))).toThrow(/--from-run: expected DB\[:RUN\] naming an existing store file/);
+  it('needs RUN when the store holds several runs, and names the runs it has', async () => {
+    const path = await store('two.sqlite', ['run-1', 'run-2']);
+    expect((await loadToolsetFromRun(`${path}:run-2`)).source).toBe(`${path}:run-2`);
+    await expect(loadToolsetFromRun(path)).rejects.toThrow(/run: expected a run name \(the store holds several\), got none; runs: 1 \(run-1\), 2 \(run-2\)/);
+    await expect(loadToolsetFromRun(`${path}:nope`)).rejects.toThrow(/got "nope"/);
+    await expect(loadToolsetFromRun(join(tmp, 'absent.sqlite'))).rejects.toThrow(/--from-run: expected DB\[:RUN\] naming an existing store file/);
   });
 });
