@@ -72,10 +72,10 @@ export interface ReadyToolService {
 /** With no tool set, the utility wiki_search alone: a Search-R1 retrieval server (POST /retrieve) and nothing else. */
 const RETRIEVAL_ONLY: Toolset = { source: 'the utility tools (retrieval only)', tools: [UTILITY_TOOLS.wiki_search!], skipped: [] };
 
-function loadToolset(c: { toolset?: string | undefined; fromRun?: string | undefined }, notice: (line: string) => void): Toolset {
+async function loadToolset(c: { toolset?: string | undefined; fromRun?: string | undefined }, notice: (line: string) => void): Promise<Toolset> {
   if (c.toolset && c.fromRun) throw new MtrError('E_USAGE', 'expected at most one of --toolset FILE or --from-run DB[:RUN], got both');
   if (!c.toolset && !c.fromRun) return RETRIEVAL_ONLY;
-  const set = c.toolset ? loadToolsetFile(c.toolset) : loadToolsetFromRun(c.fromRun!);
+  const set = c.toolset ? loadToolsetFile(c.toolset) : await loadToolsetFromRun(c.fromRun!);
   for (const s of set.skipped.slice(0, 5)) notice(`skipped ${s.where}: ${s.reasons.join('; ')}`);
   if (set.skipped.length > 5) notice(`… and ${set.skipped.length - 5} more tools skipped`);
   if (!set.tools.length) throw new MtrError('E_USAGE', `expected at least one servable tool in ${set.source}, got none (${set.skipped.length} skipped)`);
@@ -116,7 +116,7 @@ export const serveToolsJob = {
   summary: ServeToolsSummarySchema,
   async run(input: ServeToolsInput, hooks: JobHooks = {}): Promise<ReadyToolService> {
     const c = parseConfig(ServeToolsConfigSchema, input);
-    const toolset = loadToolset(c, (line) => hooks.onNotice?.(line));
+    const toolset = await loadToolset(c, (line) => hooks.onNotice?.(line));
     const grounding = GroundingConfigSchema.parse({ mode: c.grounding, noiseStart: c.noiseStart, noiseEnd: c.noiseEnd, noiseBase: c.noiseBase });
     ['actor', ...(c.grounding === 'none' ? [] : ['actor-gold', 'actor-noisy'])].forEach((p) => loadPrompt(p));
     const backends = { ...(c.index ? { index: c.index } : {}), ...(c.retrievalUrl ? { retrievalUrl: c.retrievalUrl } : {}) };
