@@ -11,7 +11,7 @@ import type { Dialect } from '../src/schema/trace-text.js';
 /** The agent's conversation, as the agent role builds it (graphs know roles, not the model client's types). */
 type ChatMessage = ReturnType<typeof agentStart>[number];
 
-/** Where a trace's pieces go as they happen (the store's TraceWriter in production). */
+/** Where a trace's pieces go as they happen (in production a TraceDraft's sink: held in memory, then written whole by store.traces.finish or fail in one transaction). */
 export interface TraceSink {
   tools(accepted: readonly RunTool[], rejected: readonly RejectedTool[], classification?: Classification): void;
   step(step: Step): void;
