@@ -33,4 +33,4 @@ export { openDb, type Db } from './db.js';
 export { upsertRun, renameRun, failedAttempts, claimRun, releaseRun, addItems, pendingItems, dropUnfinished, finishedItemIds } from './runs.js';
 export { TraceWriter } from './traces.js';
 export { runStatus } from './status.js';
-export { readTrace, readTraces, traceReader, type StoredTrace } from './read.js';
+export { readTrace, readTraces, type StoredTrace } from './read.js';

@@ -1,4 +1,3 @@
-import { MtrError } from '../schema/errors.js';
 import { type RunToolRow, RunToolRowSchema } from '../schema/run.js';
 import { ClassificationSchema, RejectedToolSchema, RunToolSchema, StepSchema, type TraceRecord, TraceRecordSchema } from '../schema/trace.js';
 import type { Db } from './db.js';
@@ -74,20 +73,4 @@ export function runTools(db: Db, filter: { runId?: number; origin?: string; fini
   const rows = db.prepare(`SELECT x.id, t.run_id, x.trace_id, t.item_id, x.name, x.origin, x.schema FROM tools x JOIN traces t ON t.id = x.trace_id
       WHERE ${where.join(' AND ')} ORDER BY t.id, x.id`).all(...params) as { id: number; run_id: number; trace_id: number; item_id: string; name: string; origin: string; schema: string }[];
   return rows.map((r) => recordOf(RunToolRowSchema, 'tools', r.id, { ...r, tool: jsonOf('tools', r.id, 'schema', r.schema) }));
-}
-
-/**
- * The accepted tools of a run's finished traces, in trace order (a tool server serves what ToolMaker made).
- * `run` is a run key or id; it may be left out when the store holds exactly one run.
- */
-export function readRunTools(db: Db, run?: string): { runId: number; runKey: string; tools: { traceId: number; itemId: string; origin: string; tool: unknown }[] } {
-  const runs = db.prepare('SELECT id, key FROM runs ORDER BY id').all() as { id: number; key: string }[];
-  const found = run === undefined ? (runs.length === 1 ? runs[0] : undefined) : runs.find((r) => r.key === run || String(r.id) === run);
-  if (!found) {
-    if (!runs.length) throw new MtrError('E_USAGE', 'run: expected a store with a run, got a store with no runs');
-    const known = runs.map((r) => `${r.id} (${r.key})`).join(', ');
-    throw new MtrError('E_USAGE', `run: expected ${run === undefined ? 'a run name (the store holds several)' : 'a run key or id in the store'}, got ${run === undefined ? 'none' : `"${run}"`}; runs: ${known}`);
-  }
-  const tools = runTools(db, { runId: found.id, finishedOnly: true });
-  return { runId: found.id, runKey: found.key, tools: tools.map((r) => ({ traceId: r.trace_id, itemId: r.item_id, origin: r.origin, tool: r.tool })) };
 }
