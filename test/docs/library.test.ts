@@ -65,7 +65,11 @@ describe('README: Use mtr as a library', () => {
   });
 
   it('names a job for every command, each exported by its module with a config, a summary and run', async () => {
-    const rows = [...librarySection().matchAll(/^\| `mtr ([a-z -]+)` \| `(\w+)` \| `(src\/pipeline\/[\w/-]+\.ts)` \|$/gm)].map((m) => ({ command: m[1]!, job: m[2]!, file: m[3]! }));
+    const rows = [...librarySection().matchAll(/^\| `mtr ([a-z -]+)` \| `(\w+)` \| `(src\/pipeline\/[\w/-]+\.ts)` \|$/gm)].map((m) => ({
+      command: m[1]!,
+      job: m[2]!,
+      file: m[3]!,
+    }));
     const leaves = (await walkCommands()).filter((e) => !('subcommands' in e.command)).map((e) => e.path.join(' '));
     expect(rows.map((r) => r.command).sort()).toEqual([...leaves].sort());
     for (const row of rows) {
