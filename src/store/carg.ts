@@ -56,7 +56,7 @@ export function updateCargTool(db: Db, id: number, patch: CargToolPatch): void {
     const calls = [...stored, ...patch.calls];
     db.prepare('UPDATE carg_tools SET template = ?, status = ?, reasons = ?, notes = ?, calls = ? WHERE id = ?')
       .run(JSON.stringify(patch.template), patch.status, json(patch.reasons.length ? patch.reasons : undefined), json(patch.notes.length ? patch.notes : undefined), json(calls.length ? calls : undefined), id);
-  })();
+  }).immediate(); // reads, then writes: take the write lock first, so another writer in between is waited for, not a SQLITE_BUSY
 }
 
 type RawTool = Omit<CargToolRow, 'template' | 'reasons' | 'notes'> & { template: string; reasons: string | null; notes: string | null };

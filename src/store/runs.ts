@@ -58,10 +58,10 @@ export function releaseRun(db: Db, runId: number, pid = process.pid): void {
 export function addItems(db: Db, runId: number, items: readonly DatasetItem[]): void {
   const insert = db.prepare(`INSERT OR IGNORE INTO items (run_id, item_id, ord, dataset, question, answers, context, decomposition, meta)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const base = (db.prepare('SELECT COALESCE(MAX(ord) + 1, 0) AS n FROM items WHERE run_id = ?').get(runId) as { n: number }).n;
   db.transaction(() => {
+    const base = (db.prepare('SELECT COALESCE(MAX(ord) + 1, 0) AS n FROM items WHERE run_id = ?').get(runId) as { n: number }).n;
     items.forEach((it, i) => insert.run(runId, it.id, base + i, it.dataset, it.question, JSON.stringify(it.answers), jsonColumn(it.context), jsonColumn(it.decomposition), jsonColumn(it.meta)));
-  })();
+  }).immediate(); // the next position is read and used under the write lock
 }
 
 export interface ItemRow { run_id: number; item_id: string; dataset: string; question: string; answers: string; context: string | null; decomposition: string | null; meta: string | null }
