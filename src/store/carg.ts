@@ -180,10 +180,7 @@ export function countFieldRounds(db: Db): number {
   return (db.prepare(`SELECT COUNT(*) AS n FROM carg_fields WHERE origin = 'model' AND subfield = '' AND calls IS NOT NULL`).get() as { n: number }).n;
 }
 
-/** An mtr run store (`mtr generate --db`)? Recognised by the SQLite header, so any file name works. */
-export function isSqliteFile(head: Buffer): boolean {
-  return head.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000';
-}
+export { isSqliteFile } from './db.js';
 
 /** The tools ToolMaker wrote and the checks accepted in a run store, read-only (the store is not migrated or locked). */
 export function readRunTools(path: string): { id: number; name: string; schema: unknown }[] {

@@ -58,3 +58,8 @@ function migrate(db: Db, path: string): void {
 export function openReadonly(path: string): Db {
   return new Database(path, { readonly: true, fileMustExist: true });
 }
+
+/** An mtr store (`mtr generate --db`)? Recognised by the SQLite header, so any file name works. */
+export function isSqliteFile(head: Buffer): boolean {
+  return head.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000';
+}

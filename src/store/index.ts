@@ -6,7 +6,7 @@ import type { OpenStoreOptions, Store } from './store.js';
 
 export type { ActorCacheRepository, CargRepository, ItemRepository, ModelCallRepository, OpenStoreOptions, RunRepository, Store, TracePieces, TraceRepository, TraceStatus, VerdictRepository } from './store.js';
 export { TraceDraft } from './trace-draft.js';
-export { isSqliteFile } from './carg.js';
+export { isSqliteFile } from './db.js';
 
 /**
  * Opens a store: the one way jobs and faces reach one. A file path is the embedded SQLite backend; a
