@@ -63,7 +63,7 @@ function endTrace(db: Db, traceId: number, pieces: TracePieces, end: () => void)
     if (row?.status !== 'running') throw new MtrError('E_STORE', `trace ${traceId}: expected a running trace, got ${row ? `a ${row.status} one` : 'none (dropped by a resume?)'}`);
     writePieces(db, traceId, pieces);
     end();
-  })();
+  }).immediate(); // reads, then writes: a deferred transaction would fail at once (SQLITE_BUSY, no busy wait) when validate/export wrote in between
 }
 
 function writePieces(db: Db, traceId: number, p: TracePieces): void {
