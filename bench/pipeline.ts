@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { generateTraces } from '../src/pipeline/generate.js';
+import { MtrError } from '../src/schema/errors.js';
 
 const DATASET = fileURLToPath(new URL('../../shared/datasets/hotpotqa/hotpot_dev_qa_500.jsonl', import.meta.url));
 const LATENCY_MS = 50;
@@ -59,7 +60,7 @@ export async function benchPipeline(levels = [1, 16, 256]): Promise<PipelineBenc
       } finally {
         server.close(); // a failed level must not leave the server process running
       }
-      if (s.finished !== traces || s.model_calls !== traces * CALLS_PER_TRACE) throw new Error(`bench at ${n}: expected ${traces} traces and ${traces * CALLS_PER_TRACE} calls, got ${s.finished} and ${s.model_calls}`);
+      if (s.finished !== traces || s.model_calls !== traces * CALLS_PER_TRACE) throw new MtrError('E_INTERNAL', `bench at ${n}: expected ${traces} traces and ${traces * CALLS_PER_TRACE} calls, got ${s.finished} and ${s.model_calls}`);
       const waves = Math.ceil(traces / n);
       const tracesS = s.elapsed_s - s.setup_s; // dataset, store and model start-up are not per-call work
       const perCallMs = (tracesS * 1000) / (waves * CALLS_PER_TRACE);

@@ -1,6 +1,6 @@
 // Does `mtr validate` / `mtr export` beside a writing `mtr generate` stall its writes?
-// A writer process writes traces through the store's TraceWriter (generate's own write path), paced like a run,
-// timing every write; beside it run real `bin/mtr.js validate` / `export` processes on the same WAL store, or
+// A writer process writes traces through the store interface as generate does (a 'running' row at the start, the
+// whole trace in one transaction at the end), paced like a run, timing every write; beside it run real `bin/mtr.js validate` / `export` processes on the same WAL store, or
 // (control) a CPU burner, so store waits are told apart from the 2-core machine's CPU contention.
 // Run: node --import tsx bench/store-contention.ts [seconds per phase, default 8]
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadItems } from '../src/data/index.js';
-import { addItems, openDb, TraceWriter, upsertRun } from '../src/store/index.js';
+import { openStore, type Store, TraceDraft } from '../src/store/index.js';
 import { goodSteps, TOOLS } from '../fakes/traces.js';
 
 const BAMBOOGLE = join(fileURLToPath(new URL('.', import.meta.url)), '../../shared/datasets/bamboogle/bamboogle.jsonl');
@@ -25,40 +25,40 @@ const PER_PHASE = 4000;
 
 const CALL = { role: 'agent', model: 'bench', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 10, tokens_out: 5, latency_ms: 1, attempt: 1, ok: true } as const;
 
-/** Writes one trace as generate does (tools, steps and calls as they come, then finish), timing each write in ms. */
-async function writeTrace(db: ReturnType<typeof openDb>, runId: number, item: Awaited<ReturnType<typeof loadItems>>[number], lat: number[]) {
-  const timed = (fn: () => void) => {
+/** Writes one trace as generate does (begin; tools, steps and calls held in a draft as they come; finish), timing each write in ms. */
+async function writeTrace(store: Store, runId: number, item: Awaited<ReturnType<typeof loadItems>>[number], lat: number[]) {
+  const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
-    fn();
+    const out = await fn();
     lat.push(performance.now() - t);
+    return out;
   };
-  let w!: TraceWriter;
-  timed(() => (w = new TraceWriter(db, runId, item.id)));
-  timed(() => w.tools(TOOLS, []));
+  const draft = new TraceDraft(await timed(() => store.traces.begin(runId, item.id)));
+  draft.setTools(TOOLS, []);
   for (const s of goodSteps(item)) {
-    timed(() => w.call(CALL));
-    timed(() => w.step(s));
-    await new Promise((r) => setTimeout(r, 2)); // the model's turn: generate writes between model calls
+    draft.call(CALL);
+    draft.step(s);
+    await new Promise((r) => setTimeout(r, 2)); // the model's turn
   }
-  timed(() => w.finish('answer', goodSteps(item).at(-1)!.answer));
+  await timed(() => store.traces.finish(draft.id, draft, { stopReason: 'answer', answer: goodSteps(item).at(-1)!.answer }));
 }
 
 async function writer(path: string, seconds: number, offset: number) {
   const items = (await manyItems(offset + PER_PHASE)).slice(offset);
-  const db = openDb(path);
-  const runId = upsertRun(db, 'bench', 'bamboogle', { maxTurns: 6, format: 'text' });
+  const store = await openStore(path);
+  const runId = await store.runs.upsert('bench', 'bamboogle', { maxTurns: 6, format: 'text' });
   const lat: number[] = [];
   let errors = 0;
   const end = Date.now() + seconds * 1000;
   for (let i = 0; Date.now() < end && i < items.length; i++) {
     try {
-      await writeTrace(db, runId, items[i]!, lat);
+      await writeTrace(store, runId, items[i]!, lat);
     } catch (e) {
       errors++;
       process.stderr.write(`${(e as Error).message}\n`);
     }
   }
-  db.close();
+  await store.close();
   lat.sort((a, b) => a - b);
   const q = (p: number) => Number(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2));
   process.stdout.write(`${JSON.stringify({ writes: lat.length, p50_ms: q(0.5), p99_ms: q(0.99), p999_ms: q(0.999), max_ms: q(1), over_100ms: lat.filter((x) => x > 100).length, errors })}\n`);
@@ -100,12 +100,12 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'mtr-contention-'));
   const path = join(dir, 'store.sqlite');
   const items = await manyItems(2000 + 4 * PER_PHASE);
-  const db = openDb(path);
-  const runId = upsertRun(db, 'bench', 'bamboogle', { maxTurns: 6, format: 'text' });
-  addItems(db, runId, items);
+  const store = await openStore(path, { create: true });
+  const runId = await store.runs.upsert('bench', 'bamboogle', { maxTurns: 6, format: 'text' });
+  await store.items.add(runId, items);
   const seed: number[] = [];
-  for (let i = 0; i < 2000; i++) await writeTrace(db, runId, items[i]!, seed); // what validate/export chew on
-  db.close();
+  for (let i = 0; i < 2000; i++) await writeTrace(store, runId, items[i]!, seed); // what validate/export chew on
+  await store.close();
   console.log(`store contention — ${seconds} s per phase, store of 2,000+ traces, WAL, busy_timeout 10 s`);
   const rows = [];
   for (const [phase, kind] of (['none', 'cpu', 'validate', 'export'] as const).entries()) {

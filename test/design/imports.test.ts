@@ -116,7 +116,6 @@ const PENDING_CROSSINGS: readonly string[] = [
   'src/tools/toolset.ts → src/store/db.ts',
   'src/tools/toolset.ts → src/store/read.ts',
   'src/tools/toolset.ts → src/store/verdicts.ts',
-  'bench/actor.ts → src/store/actor-cache.ts',
   'src/pipeline/carg/audit.ts → src/store/carg.ts',
   'src/pipeline/carg/eval.ts → src/store/carg.ts',
   'src/pipeline/carg/export.ts → src/store/carg.ts',
