@@ -5,8 +5,7 @@ import type { SftExample } from '../export/sft.js';
 import { MtrError } from '../schema/errors.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { RunTool, TraceRecord } from '../schema/trace.js';
-import { type Db, readTraces } from '../store/index.js';
-import { listRuns, readItems } from '../store/verdicts.js';
+import type { Store } from '../store/index.js';
 import { CHECK_NAMES, type CheckConfig, type RemovalReason, removalReasons, sftTraceIds } from '../validate/index.js';
 import { type Cause, checkCauses, validateRuns } from './validate.js';
 
@@ -52,15 +51,15 @@ export interface Collected<T> {
 }
 
 /** SFT examples, the config hash of their verdicts, and why the finished traces left out failed. */
-export function collectSft(db: Db, runIds: readonly number[], config: CheckConfig, o: CollectOptions): Collected<SftExample> & { hash: string; reasons: RemovalReason[] } {
-  const { verdicts, hash } = validateRuns(db, runIds, config);
+export async function collectSft(store: Store, runIds: readonly number[], config: CheckConfig, o: CollectOptions): Promise<Collected<SftExample> & { hash: string; reasons: RemovalReason[] }> {
+  const { verdicts, hash } = await validateRuns(store, runIds, config);
   const keep = sftTraceIds(verdicts, CHECK_NAMES);
   const counts = { traces: 0, failed: 0, running: 0, invalid: 0, kept: 0 };
   const examples: SftExample[] = [];
   const invalid = new Set<number>();
-  for (const run of listRuns(db).filter((r) => runIds.includes(r.id))) {
-    const items = new Map(readItems(db, run.id).map((i) => [i.id, i]));
-    for (const trace of readTraces(db, run.id)) {
+  for (const run of (await store.runs.list()).filter((r) => runIds.includes(r.id))) {
+    const items = new Map((await store.items.list(run.id)).map((i) => [i.id, i]));
+    for (const trace of await store.traces.list(run.id)) {
       counts.traces++;
       if (trace.status !== 'finished') counts[trace.status]++;
       else if (!keep.has(trace.id)) {
@@ -86,17 +85,17 @@ function itemTools(traces: readonly TraceRecord[]): RunTool[] | undefined {
 }
 
 /** Stage-2 items; `needTools` false (Search-R1: its one tool is search) keeps items whose traces made no tools. */
-export function collectGrpo(db: Db, runIds: readonly number[], solved: Set<string> | undefined, o: CollectOptions & { needTools: boolean }): Collected<GrpoExample> {
+export async function collectGrpo(store: Store, runIds: readonly number[], solved: Set<string> | undefined, o: CollectOptions & { needTools: boolean }): Promise<Collected<GrpoExample>> {
   const counts = { items: 0, no_tools: 0, solved: 0, kept: 0 };
   const examples: GrpoExample[] = [];
-  for (const run of listRuns(db).filter((r) => runIds.includes(r.id))) {
+  for (const run of (await store.runs.list()).filter((r) => runIds.includes(r.id))) {
     const tracesOf = new Map<string, TraceRecord[]>();
-    for (const t of readTraces(db, run.id)) {
+    for (const t of await store.traces.list(run.id)) {
       const list = tracesOf.get(t.item_id);
       if (list) list.push(t);
       else tracesOf.set(t.item_id, [t]);
     }
-    for (const item of readItems(db, run.id)) {
+    for (const item of await store.items.list(run.id)) {
       counts.items++;
       const tools = itemTools(tracesOf.get(item.id) ?? []) ?? (o.needTools ? undefined : []);
       if (!tools) counts.no_tools++;

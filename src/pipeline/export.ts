@@ -11,7 +11,7 @@ import { configTools, MTR_TOOL_AGENT, toolSetKey, VERL_TOOL_AGENT, verlToolConfi
 import { DIALECTS, type Dialect, SEARCH_R1_TOOL } from '../grammar/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
-import { listRuns, runProvenance } from '../store/verdicts.js';
+import type { Provenance } from '../schema/run.js';
 import { CHECK_NAMES, checkConfigOf, solvedItemIds } from '../validate/index.js';
 import { collectGrpo, collectSft, exportCauses, type SystemChoice } from './export-collect.js';
 import { StoreFields } from './fields/store.js';
@@ -110,10 +110,11 @@ export const exportJob = defineJob({
     if (o.unsolvedBy && stage !== 'grpo') throw new MtrError('E_USAGE', '--unsolved-by: expected only with --stage grpo', { field: 'unsolvedBy' });
     const config = checkConfigOf(o);
     const solved = o.unsolvedBy ? readSolved(o.unsolvedBy) : undefined;
-    const db = openExistingStore(o.db);
+    const store = await openExistingStore(o.db);
     try {
-      const runIds = selectRuns(db, o.run);
-      const dialect: Dialect = o.dialect ?? runsDialect(listRuns(db).filter((r) => runIds.includes(r.id)));
+      const runIds = await selectRuns(store, o.run);
+      const runs = (await store.runs.list()).filter((r) => runIds.includes(r.id));
+      const dialect: Dialect = o.dialect ?? runsDialect(runs);
       const system = systemFor({ format: o.format, system: o.system, dialect });
       const searchR1 = dialect === 'search-r1';
       const sftOpts = { keepThink: !o.dropThink, toolsColumn: system !== 'text' };
@@ -125,6 +126,7 @@ export const exportJob = defineJob({
       let reasons: Parameters<typeof exportCauses>[1] = [];
       let causes: ReturnType<typeof exportCauses> = [];
       let perItemTools = false;
+      const provenance: { run: number; calls: Provenance[] }[] = [];
       const result = await writeDataset<SftExample | GrpoExample>({
         out: o.out,
         overwrite: o.overwrite,
@@ -134,9 +136,10 @@ export const exportJob = defineJob({
         seed: o.seed,
         valRatio: o.valRatio,
         onNotice: notice,
-        examples: () => {
+        examples: async () => {
           const opts = { system, dataSource: o.dataSource };
-          const collected = stage === 'sft' ? collectSft(db, runIds, config, opts) : collectGrpo(db, runIds, solved, { ...opts, needTools: !searchR1 });
+          const collected = stage === 'sft' ? await collectSft(store, runIds, config, opts) : await collectGrpo(store, runIds, solved, { ...opts, needTools: !searchR1 });
+          for (const id of runIds) provenance.push({ run: id, calls: await store.modelCalls.provenance(id) });
           let examples: (SftExample | GrpoExample)[] = collected.examples;
           counts = { ...collected.counts };
           if ('hash' in collected) ({ hash: collectedHash, reasons } = collected);
@@ -178,7 +181,7 @@ export const exportJob = defineJob({
           for (const e of all) byDataSource[e.dataSource] = (byDataSource[e.dataSource] ?? 0) + 1;
           return {
             dialect,
-            source: { db: resolve(o.db), runs: listRuns(db).filter((r) => runIds.includes(r.id)).map((r) => ({ id: r.id, key: r.key, dataset: r.dataset })) },
+            source: { db: resolve(o.db), runs: runs.map((r) => ({ id: r.id, key: r.key, dataset: r.dataset })) },
             filters:
               stage === 'sft'
                 ? { rule: 'finished and every check passed (answer correct included)', checks: CHECK_NAMES, check_config: config, config_hash: collectedHash, ...(searchR1 ? { search_r1: `every call is ${SEARCH_R1_TOOL}` } : {}) }
@@ -204,13 +207,13 @@ export const exportJob = defineJob({
             counts: { ...counts, duplicates: splits.duplicates, train: splits.train.length, validation: splits.validation.length },
             files,
             removed: causes,
-            provenance: runIds.map((id) => ({ run: id, calls: runProvenance(db, id) })),
+            provenance,
           };
         },
       });
       return { stage, format: o.format, dialect, out: o.out, train: result.splits.train.length, validation: result.splits.validation.length, counts: result.manifest.counts as Record<string, number>, files: result.files };
     } finally {
-      db.close();
+      await store.close();
     }
   },
 });

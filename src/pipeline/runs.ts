@@ -1,16 +1,10 @@
-import { existsSync } from 'node:fs';
-import { MtrError } from '../schema/errors.js';
-import { type Db, openDb } from '../store/index.js';
-import { listRuns } from '../store/verdicts.js';
 import { resolveRuns } from '../schema/run-ref.js';
+import { openStore, type Store } from '../store/index.js';
 
 export { type RunRef, resolveRuns } from '../schema/run-ref.js';
 
-/** A store that must already exist: reading jobs never create an empty one by mistake. */
-export function openExistingStore(path: string): Db {
-  if (!existsSync(path)) throw new MtrError('E_STORE', `${path}: no such store (create one with mtr generate --db ${path})`);
-  return openDb(path);
-}
+/** A store that must already exist: reading jobs never create an empty one by mistake (E_STORE "no such store"). */
+export const openExistingStore = (path: string): Promise<Store> => openStore(path);
 
 /** The runs `--run` names in an open store (every run when absent). */
-export const selectRuns = (db: Db, run: string | number | undefined): number[] => resolveRuns(listRuns(db), run);
+export const selectRuns = async (store: Store, run: string | number | undefined): Promise<number[]> => resolveRuns(await store.runs.list(), run);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runStatus, RunStatusWithFailuresSchema } from '../store/status.js';
+import { RunStatusWithFailuresSchema } from '../schema/status.js';
 import { StoreFields } from './fields/store.js';
 import { defineJob, parseConfig } from './job.js';
 import { openExistingStore, selectRuns } from './runs.js';
@@ -18,13 +18,13 @@ export const statusJob = defineJob({
   summary: StatusSummarySchema,
   async run(input) {
     const o = parseConfig(StatusConfigSchema, input);
-    const db = openExistingStore(o.db);
+    const store = await openExistingStore(o.db);
     try {
       // an unknown run is an error, not a report of zeros
-      const runId = o.run === undefined ? undefined : selectRuns(db, o.run)[0];
-      return runStatus(db, runId);
+      const runId = o.run === undefined ? undefined : (await selectRuns(store, o.run))[0];
+      return await store.runs.status(runId);
     } finally {
-      db.close();
+      await store.close();
     }
   },
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { MtrError } from '../schema/errors.js';
-import { type Db, readTrace } from '../store/index.js';
-import { readItems, readVerdicts, unvalidatedTraceIds, writeVerdicts } from '../store/verdicts.js';
+import type { Store } from '../store/index.js';
 import {
   type CheckConfig,
   CheckConfigSchema,
@@ -49,24 +48,25 @@ const VERDICT_BATCH = 64;
  * the same config adds nothing. Returns the verdicts of the runs under this config and how many traces were
  * newly checked.
  */
-export function validateRuns(db: Db, runIds: readonly number[], config: CheckConfig): { verdicts: Verdict[]; checked: number; hash: string } {
+export async function validateRuns(store: Store, runIds: readonly number[], config: CheckConfig): Promise<{ verdicts: Verdict[]; checked: number; hash: string }> {
   const hash = checkConfigHash(config);
   let checked = 0;
   const verdicts: Verdict[] = [];
   for (const runId of runIds) {
-    const items = new Map(readItems(db, runId).map((i) => [i.id, i]));
+    const items = new Map((await store.items.list(runId)).map((i) => [i.id, i]));
     let batch: Verdict[] = [];
-    for (const id of unvalidatedTraceIds(db, runId, hash)) {
-      const trace = readTrace(db, id)!;
+    for (const id of await store.verdicts.unvalidated(runId, hash)) {
+      const trace = await store.traces.get(id);
+      if (!trace) continue; // dropped since it was listed (a resumed generate drops running traces only)
       const results = runChecks({ trace, item: items.get(trace.item_id)! }, config);
       for (const [check, result] of Object.entries(results)) batch.push({ trace_id: id, check, result });
       if (++checked % VERDICT_BATCH === 0) {
-        writeVerdicts(db, hash, batch);
+        await store.verdicts.write(hash, batch);
         batch = [];
       }
     }
-    writeVerdicts(db, hash, batch);
-    for (const v of readVerdicts(db, runId, hash)) verdicts.push(v); // a spread overflows the stack past ~120k verdicts
+    if (batch.length) await store.verdicts.write(hash, batch);
+    for (const v of await store.verdicts.list(runId, hash)) verdicts.push(v); // a spread overflows the stack past ~120k verdicts
   }
   return { verdicts, checked, hash };
 }
@@ -102,13 +102,13 @@ export const validateJob = defineJob({
   async run(input) {
     const o = parseConfig(ValidateConfigSchema, input);
     const config = checkConfigOf(o);
-    const db = openExistingStore(o.db);
+    const store = await openExistingStore(o.db);
     try {
-      const runs = selectRuns(db, o.run);
-      const { verdicts, checked, hash } = validateRuns(db, runs, config);
+      const runs = await selectRuns(store, o.run);
+      const { verdicts, checked, hash } = await validateRuns(store, runs, config);
       return { config, config_hash: hash, runs, checked, report: summarizeVerdicts(verdicts), failing: checkCauses(removalReasons(verdicts), config) };
     } finally {
-      db.close();
+      await store.close();
     }
   },
 });
