@@ -7,12 +7,11 @@ import type { ModelCall } from '../schema/model-call.js';
 import { responsesJsonSchema } from '../schema/tool-convert.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import type { Observation } from '../schema/trace.js';
-import { type EvalCase, listSamples, saveEvalCases } from '../store/carg.js';
-import type { Db } from '../store/db.js';
+import type { EvalCase } from '../schema/carg.js';
+import type { CargRepository } from '../store/index.js';
 import { invalidValueSample } from './error-data.js';
 import { mutationSamples } from './errors.js';
 import { exampleInput } from './example.js';
-import { stored } from './stored.js';
 import { isModelOutputError } from './judge.js';
 
 export const AUDIT_VERDICTS = ['correct', 'should_success_got_error', 'should_error_got_success', 'inappropriate_response'] as const;
@@ -55,9 +54,9 @@ export interface AuditOptions {
 }
 
 /** 5–10 labelled calls for a tool. */
-async function auditCases(db: Db, toolId: number, tool: ToolTemplate, generator: RoleModel | undefined, sink: CallSink): Promise<AuditCase[]> {
+async function auditCases(repo: CargRepository, toolId: number, tool: ToolTemplate, generator: RoleModel | undefined, sink: CallSink): Promise<AuditCase[]> {
   const base = exampleInput(tool);
-  const happy = [base, ...stored(`reading the samples of ${tool.api_name}`, () => listSamples(db, { kinds: ['single'], acceptedOnly: true, toolId })).map((s) => s.input as Record<string, unknown>)].slice(0, 3);
+  const happy = [base, ...(await repo.listSamples({ kinds: ['single'], acceptedOnly: true, toolId })).map((s) => s.input as Record<string, unknown>)].slice(0, 3);
   const cases: AuditCase[] = [
     ...mutationSamples(tool, base).map((s): AuditCase => ({ label: 'schema_violation', input: s.input, expectError: true })),
     ...happy.map((input): AuditCase => ({ label: 'happy_path', input, expectError: false })),
@@ -81,10 +80,10 @@ async function auditCases(db: Db, toolId: number, tool: ToolTemplate, generator:
  * Per-tool reliability audit (§7): each labelled call goes through observe() as an agent's would; verdicts
  * are decided by code; reliability = correct / total, stored with the cases.
  */
-export async function auditTool(db: Db, job: string, toolId: number, tool: ToolTemplate, opts: AuditOptions): Promise<{ reliability: number; cases: number }> {
+export async function auditTool(repo: CargRepository, job: string, toolId: number, tool: ToolTemplate, opts: AuditOptions): Promise<{ reliability: number; cases: number }> {
   const calls: ModelCall[] = [];
   const sink: CallSink = (c) => calls.push(c);
-  const cases = await auditCases(db, toolId, tool, opts.generator, sink);
+  const cases = await auditCases(repo, toolId, tool, opts.generator, sink);
   const results: EvalCase[] = [];
   for (const c of cases) {
     const history: Exchange[] = c.world ? [{ call: { name: 'world_state', arguments: {} }, observation: { content: c.world, source: 'real' } }] : [];
@@ -93,6 +92,6 @@ export async function auditTool(db: Db, job: string, toolId: number, tool: ToolT
     results.push({ scenario: c.label, input: c.input, output: { observation: obs.content, verdict: v.verdict, reason: v.reason, ...(c.pinned ? { pinned: c.pinned } : {}) }, scores: { correct: v.verdict === 'correct' ? 1 : 0 }, ...(results.length === 0 ? { calls } : {}) });
   }
   const reliability = results.length ? results.filter((r) => r.scores.correct === 1).length / results.length : 0;
-  stored(`storing ${tool.api_name}`, () => saveEvalCases(db, job, opts.actor.model.model, toolId, results, { reliability, cases: results.length }));
+  await repo.saveEvalCases(job, opts.actor.model.model, toolId, results, { reliability, cases: results.length });
   return { reliability, cases: results.length };
 }

@@ -5,12 +5,11 @@ import { fillPrompt, loadPrompt } from '../prompts/index.js';
 import type { ModelCall } from '../schema/model-call.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import { ToolErrorSchema } from '../schema/trace.js';
-import { listSamples, type NewSample, saveJob } from '../store/carg.js';
-import type { Db } from '../store/db.js';
+import type { NewSample } from '../schema/carg.js';
+import type { CargRepository } from '../store/index.js';
 import { type ErrorSample, mutationSamples } from './errors.js';
 import { exampleInput } from './example.js';
 import { isModelOutputError, judgeJson, type Verdict } from './judge.js';
-import { stored } from './stored.js';
 
 export interface ErrorDataOptions {
   /** writes invalid-value errors; absent → only the three deterministic kinds */
@@ -62,8 +61,8 @@ export async function invalidValueSample(tool: ToolTemplate, base: Record<string
 }
 
 /** Error data for one tool, stored with its job row in one transaction. */
-export async function errorDataForTool(db: Db, job: string, toolId: number, tool: ToolTemplate, opts: ErrorDataOptions): Promise<{ samples: number; accepted: number }> {
-  const fromSingle = stored(`reading the samples of ${tool.api_name}`, () => listSamples(db, { kinds: ['single'], acceptedOnly: true, toolId })).map((s) => s.input as Record<string, unknown>);
+export async function errorDataForTool(repo: CargRepository, job: string, toolId: number, tool: ToolTemplate, opts: ErrorDataOptions): Promise<{ samples: number; accepted: number }> {
+  const fromSingle = (await repo.listSamples({ kinds: ['single'], acceptedOnly: true, toolId })).map((s) => s.input as Record<string, unknown>);
   const bases = [...fromSingle, exampleInput(tool)].filter((b) => !precheckCall(tool, b)).slice(0, Math.max(1, opts.bases));
   const calls: ModelCall[] = [];
   const sink: CallSink = (c) => calls.push(c);
@@ -80,6 +79,6 @@ export async function errorDataForTool(db: Db, job: string, toolId: number, tool
     const v = verdicts[i]!;
     return { kind: 'error', errorType: s.kind, round: 0, input: s.input, output: s.output, context: { base: s.base }, verdicts: v, accepted: v.format.pass && v.existence.pass && (v.message?.pass ?? true), ...(i === 0 ? { calls } : {}) };
   });
-  stored(`storing ${tool.api_name}`, () => saveJob(db, job, toolId, { samples: samples.length }, samples));
+  await repo.saveJob(job, toolId, { samples: samples.length }, samples);
   return { samples: samples.length, accepted: samples.filter((s) => s.accepted).length };
 }

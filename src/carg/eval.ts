@@ -7,11 +7,10 @@ import type { ModelCall } from '../schema/model-call.js';
 import { responsesJsonSchema } from '../schema/tool-convert.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import { ToolErrorSchema } from '../schema/trace.js';
-import { type EvalCase, listSamples, saveEvalCases } from '../store/carg.js';
-import type { Db } from '../store/db.js';
+import type { EvalCase } from '../schema/carg.js';
+import type { CargRepository } from '../store/index.js';
 import { type HistoryTurn, simulatorMessages } from './export.js';
 import { judgeJson } from './judge.js';
-import { stored } from './stored.js';
 
 /** GTM Table 1 columns: Format and Comp by code, the rest by a judge (0–10, shown ×10 as a percentage). */
 export const EVAL_METRICS = ['format', 'comp', 'logic', 'sem', 'cons', 'det', 'help'] as const;
@@ -44,8 +43,8 @@ export interface EvalOptions {
 }
 
 /** Evaluates the simulator on one held-out tool: its accepted samples are the calls and the references. */
-export async function evalTool(db: Db, job: string, toolId: number, tool: ToolTemplate, opts: EvalOptions): Promise<number> {
-  const refs = stored(`reading the samples of ${tool.api_name}`, () => listSamples(db, { acceptedOnly: true, toolId }));
+export async function evalTool(repo: CargRepository, job: string, toolId: number, tool: ToolTemplate, opts: EvalOptions): Promise<number> {
+  const refs = await repo.listSamples({ acceptedOnly: true, toolId });
   const byKind = new Map<string, typeof refs>();
   for (const r of refs) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r].slice(0, opts.perTool));
   const toolText = JSON.stringify(tool, null, 2);
@@ -68,7 +67,7 @@ export async function evalTool(db: Db, job: string, toolId: number, tool: ToolTe
       return { scenario: ref.kind, input: ref.input, output: det.output, scores, calls };
     }),
   );
-  stored(`storing ${tool.api_name}`, () => saveEvalCases(db, job, opts.simulator.model.model, toolId, cases));
+  await repo.saveEvalCases(job, opts.simulator.model.model, toolId, cases);
   return cases.length;
 }
 

@@ -3,14 +3,13 @@ import { type CallSink, jsonCall, type RoleModel } from '../llm/role.js';
 import { fillPrompt, loadPrompt } from '../prompts/index.js';
 import type { ModelCall } from '../schema/model-call.js';
 import { type ToolTemplate, ToolTemplateSchema } from '../schema/tool.js';
-import { listCargTools, type NewSample, saveJob } from '../store/carg.js';
-import type { Db } from '../store/db.js';
+import type { NewSample } from '../schema/carg.js';
+import type { CargRepository } from '../store/index.js';
 import type { HistoryTurn } from './export.js';
 import type { Embedder } from './dedup.js';
 import { groupFor, similarityMatrix, type ToolGroup } from './groups.js';
 import { judgeVerdict, type Verdict } from './judge.js';
 import { verifySingle } from './single.js';
-import { stored } from './stored.js';
 
 export interface MultiOptions {
   generator: RoleModel;
@@ -30,7 +29,7 @@ const NO_TOOL = (name: string): Verdict => ({ pass: false, reason: `"${name}" is
  * is the turns before it, so the simulator learns to stay consistent within a session. Stored under the
  * final API's job row, with the group and its coherence score.
  */
-export async function multiTurnForTool(db: Db, job: string, toolId: number, group: ToolGroup, byName: ReadonlyMap<string, { id: number; tool: ToolTemplate }>, opts: MultiOptions): Promise<{ turns: number; accepted: number }> {
+export async function multiTurnForTool(repo: CargRepository, job: string, toolId: number, group: ToolGroup, byName: ReadonlyMap<string, { id: number; tool: ToolTemplate }>, opts: MultiOptions): Promise<{ turns: number; accepted: number }> {
   const final = group.names.at(-1)!;
   const prompt = loadPrompt('carg-multi');
   const calls: ModelCall[] = [];
@@ -63,13 +62,13 @@ export async function multiTurnForTool(db: Db, job: string, toolId: number, grou
     });
     history.push({ name: turn.tool, input: turn.input, output: turn.output });
   }
-  stored(`storing ${final}`, () => saveJob(db, job, toolId, { turns: samples.length, coherence: group.coherence }, samples));
+  await repo.saveJob(job, toolId, { turns: samples.length, coherence: group.coherence }, samples);
   return { turns: samples.length, accepted: samples.filter((s) => s.accepted).length };
 }
 
 /** The accepted tools by name and a group for each, ready for the per-tool stage loop. */
-export async function groupsOfRepository(db: Db, tau: number, size: number, embedder?: Embedder): Promise<{ byName: Map<string, { id: number; tool: ToolTemplate }>; groupOf: (name: string) => ToolGroup }> {
-  const rows = listCargTools(db, ['accepted']);
+export async function groupsOfRepository(repo: CargRepository, tau: number, size: number, embedder?: Embedder): Promise<{ byName: Map<string, { id: number; tool: ToolTemplate }>; groupOf: (name: string) => ToolGroup }> {
+  const rows = await repo.listTools(['accepted']);
   const tools = rows.map((r) => ToolTemplateSchema.parse(r.template));
   const names = rows.map((r) => r.name);
   const sim = await similarityMatrix(tools, embedder);

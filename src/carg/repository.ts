@@ -1,6 +1,6 @@
 import type { RoleModel } from '../llm/role.js';
-import { type CargToolStatus, insertCargTools, listCargTools, type NewCargTool, updateCargTool } from '../store/carg.js';
-import type { Db } from '../store/db.js';
+import type { CargToolStatus, NewCargTool } from '../schema/carg.js';
+import type { CargRepository } from '../store/index.js';
 import { MtrError } from '../schema/errors.js';
 import { checkToolCandidate } from '../schema/tool-check.js';
 import { checkTool } from '../validate/tool-schema.js';
@@ -83,13 +83,19 @@ export function classifyCandidate(candidate: Candidate): Classified {
   return { candidate, name: c.name, template: withField(c.servable!), status: 'accepted', reasons: [], notes: c.notes };
 }
 
+/** The readable tool files with their candidates, and each unreadable one with why. */
+export interface ToolFiles {
+  read: { file: string; format: ToolFormat; candidates: Candidate[] }[];
+  failed: ImportSummary['failed'];
+}
+
 /** Every file read before anything is written: the readable ones, and each unreadable one with why. */
-export function readToolFiles(files: readonly string[]): { read: { file: string; format: ToolFormat; candidates: Candidate[] }[]; failed: ImportSummary['failed'] } {
-  const read: { file: string; format: ToolFormat; candidates: Candidate[] }[] = [];
-  const failed: ImportSummary['failed'] = [];
+export async function readToolFiles(files: readonly string[]): Promise<ToolFiles> {
+  const read: ToolFiles['read'] = [];
+  const failed: ToolFiles['failed'] = [];
   for (const file of files) {
     try {
-      read.push({ file, ...readToolFile(file) });
+      read.push({ file, ...(await readToolFile(file)) });
     } catch (e) {
       if (!(e instanceof MtrError)) throw e;
       failed.push({ file, error: e.message });
@@ -103,24 +109,24 @@ export function readToolFiles(files: readonly string[]): { read: { file: string;
  * and reasons; unreadable files are listed in `failed`. A tool already imported from the same place (same
  * name, same template) is left as it is, so importing the same files again changes nothing.
  */
-export async function importTools(db: Db, files: readonly string[] | ReturnType<typeof readToolFiles>, opts: ImportOptions = {}): Promise<ImportSummary> {
-  const { read, failed } = Array.isArray(files) ? readToolFiles(files as readonly string[]) : (files as ReturnType<typeof readToolFiles>);
-  const known = importedKeys(db);
+export async function importTools(repo: CargRepository, files: readonly string[] | ToolFiles, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const { read, failed } = Array.isArray(files) ? await readToolFiles(files as readonly string[]) : (files as ToolFiles);
+  const known = await importedKeys(repo);
   const fresh = read.flatMap((r) => r.candidates).map(classifyCandidate).filter((c) => !known.has(c.candidate.source, c.name, c.template));
   const unchanged = read.reduce((n, r) => n + r.candidates.length, 0) - fresh.length;
-  const rows = await rowsOf(db, fresh, opts);
-  const ids = insertCargTools(db, rows);
-  const completed = opts.completer ? await completeIncomplete(db, opts.completer, opts) : 0;
-  return { files: read.map((r) => ({ file: r.file, format: r.format, tools: r.candidates.length })), failed, unchanged, completed, ...summarize(db, ids) };
+  const rows = await rowsOf(repo, fresh, opts);
+  const ids = await repo.insertTools(rows);
+  const completed = opts.completer ? await completeIncomplete(repo, opts.completer, opts) : 0;
+  return { files: read.map((r) => ({ file: r.file, format: r.format, tools: r.candidates.length })), failed, unchanged, completed, ...(await summarize(repo, ids)) };
 }
 
 const importKey = (source: string, name: string, template: unknown): string => JSON.stringify([source, name, template]);
 
 /** Is this tool already stored from the same place? Same name and template, or the model completed the stored one. */
-function importedKeys(db: Db): { has: (source: string, name: string, template: unknown) => boolean } {
+async function importedKeys(repo: CargRepository): Promise<{ has: (source: string, name: string, template: unknown) => boolean }> {
   const exact = new Set<string>();
   const completed = new Set<string>();
-  for (const t of listCargTools(db)) {
+  for (const t of await repo.listTools()) {
     exact.add(importKey(t.source, t.name, t.template));
     if (t.notes.some((n) => n.startsWith('completed by model'))) completed.add(importKey(t.source, t.name, null));
   }
@@ -131,13 +137,13 @@ function importedKeys(db: Db): { has: (source: string, name: string, template: u
  * Candidates → repository rows: normalised, checked, and deduplicated against the live tools and each
  * other (a duplicate points at what it repeats). Nothing is written; the caller inserts the rows.
  */
-export function prepareRows(db: Db, candidates: readonly Candidate[], opts: Pick<ImportOptions, 'threshold' | 'embedder'> = {}): Promise<NewCargTool[]> {
-  return rowsOf(db, candidates.map(classifyCandidate), opts);
+export function prepareRows(repo: CargRepository, candidates: readonly Candidate[], opts: Pick<ImportOptions, 'threshold' | 'embedder'> = {}): Promise<NewCargTool[]> {
+  return rowsOf(repo, candidates.map(classifyCandidate), opts);
 }
 
-async function rowsOf(db: Db, classified: readonly Classified[], opts: Pick<ImportOptions, 'threshold' | 'embedder'>): Promise<NewCargTool[]> {
+async function rowsOf(repo: CargRepository, classified: readonly Classified[], opts: Pick<ImportOptions, 'threshold' | 'embedder'>): Promise<NewCargTool[]> {
   const threshold = opts.threshold ?? 0.8;
-  const live = listCargTools(db, ['accepted', 'incomplete']);
+  const live = await repo.listTools(['accepted', 'incomplete']);
   const usable = classified.map((c, i) => ({ c, i })).filter(({ c }) => c.status !== 'rejected');
   const hits = await findDuplicates(live.map((t) => t.name), usable.map(({ c }) => c.name), threshold, opts.embedder);
   const rows: NewCargTool[] = classified.map((c) => ({
@@ -165,8 +171,8 @@ async function rowsOf(db: Db, classified: readonly Classified[], opts: Pick<Impo
 }
 
 /** Counts of what became of the tools with these ids (after any completion). */
-export function summarize(db: Db, ids: readonly number[]): Omit<ImportSummary, 'files' | 'failed' | 'unchanged' | 'completed'> {
-  const byId = new Map(listCargTools(db).map((t) => [t.id, t]));
+export async function summarize(repo: CargRepository, ids: readonly number[]): Promise<Omit<ImportSummary, 'files' | 'failed' | 'unchanged' | 'completed'>> {
+  const byId = new Map((await repo.listTools()).map((t) => [t.id, t]));
   const out: Omit<ImportSummary, 'files' | 'failed' | 'unchanged' | 'completed'> = { imported: 0, incomplete: 0, rejected: 0, duplicates: 0, by_reason: {}, renamed: 0, problems: [] };
   for (const id of ids) {
     const t = byId.get(id)!;
@@ -184,9 +190,9 @@ export function summarize(db: Db, ids: readonly number[]): Omit<ImportSummary, '
 }
 
 /** Completes every incomplete tool in the repository, one stored update each, so an interrupted run resumes. */
-async function completeIncomplete(db: Db, model: RoleModel, opts: ImportOptions): Promise<number> {
+async function completeIncomplete(repo: CargRepository, model: RoleModel, opts: ImportOptions): Promise<number> {
   // a tool lacking only what the model may not write (a description) is not sent
-  const todo = listCargTools(db, ['incomplete']).filter((row) => normalizeCandidate(row.template as Record<string, unknown>).missing.some(fillable));
+  const todo = (await repo.listTools(['incomplete'])).filter((row) => normalizeCandidate(row.template as Record<string, unknown>).missing.some(fillable));
   let done = 0;
   let completed = 0;
   await Promise.all(
@@ -199,10 +205,10 @@ async function completeIncomplete(db: Db, model: RoleModel, opts: ImportOptions)
       const still = normalizeCandidate(result.tool).missing;
       if (check.ok) {
         completed++;
-        updateCargTool(db, row.id, { template: check.tool, status: 'accepted', reasons: [], notes: [...row.notes, `completed by model ${result.calls.at(-1)?.model ?? model.model.model}: ${result.filled.join(', ')}`], calls: result.calls });
+        await repo.updateTool(row.id, { template: check.tool, status: 'accepted', reasons: [], notes: [...row.notes, `completed by model ${result.calls.at(-1)?.model ?? model.model.model}: ${result.filled.join(', ')}`], calls: result.calls });
       } else {
         const reasons = still.length ? still.map(missingReason) : check.reasons;
-        updateCargTool(db, row.id, { template: result.tool, status: still.length ? 'incomplete' : 'rejected', reasons, notes: row.notes, calls: result.calls });
+        await repo.updateTool(row.id, { template: result.tool, status: still.length ? 'incomplete' : 'rejected', reasons, notes: row.notes, calls: result.calls });
       }
       opts.onProgress?.({ stage: 'complete', done: ++done, total: todo.length });
     }),

@@ -5,10 +5,9 @@ import { formatErrors, validateJson } from '../schema/json-schema.js';
 import type { ModelCall } from '../schema/model-call.js';
 import { parametersJsonSchema, responsesJsonSchema } from '../schema/tool-convert.js';
 import type { ToolTemplate } from '../schema/tool.js';
-import { type NewSample, saveJob } from '../store/carg.js';
-import type { Db } from '../store/db.js';
+import type { NewSample } from '../schema/carg.js';
+import type { CargRepository } from '../store/index.js';
 import { judgeVerdict, type Verdict } from './judge.js';
-import { stored } from './stored.js';
 
 export interface SingleOptions {
   generator: RoleModel;
@@ -67,7 +66,7 @@ const failureLines = (rejected: { sample: Generated; verdicts: SingleVerdicts }[
  * and while the pass rate is below the bound, ask again with the failures spelled out. All samples, with
  * their verdicts and the model calls, are stored with the tool's job row in one transaction.
  */
-export async function singleTurnForTool(db: Db, job: string, toolId: number, tool: ToolTemplate, opts: SingleOptions): Promise<{ rounds: number; accepted: number; total: number }> {
+export async function singleTurnForTool(repo: CargRepository, job: string, toolId: number, tool: ToolTemplate, opts: SingleOptions): Promise<{ rounds: number; accepted: number; total: number }> {
   const samples: NewSample[] = [];
   const conversation = [] as { role: 'user' | 'assistant'; content: string }[];
   const first = loadPrompt('carg-single');
@@ -97,6 +96,6 @@ export async function singleTurnForTool(db: Db, job: string, toolId: number, too
     conversation.push({ role: 'assistant', content: JSON.stringify(answer) }, { role: 'user', content: fillPrompt(refine, { failures: failureLines(rejected), count: opts.count }) });
   }
   const accepted = samples.filter((s) => s.accepted).length;
-  stored(`storing ${tool.api_name}`, () => saveJob(db, job, toolId, { rounds: rates.length, pass_rates: rates }, samples));
+  await repo.saveJob(job, toolId, { rounds: rates.length, pass_rates: rates }, samples);
   return { rounds: rates.length, accepted, total: samples.length };
 }

@@ -4,8 +4,7 @@ import type { RoleModel } from '../llm/role.js';
 import { inputError } from '../schema/errors.js';
 import { jsonLines } from '../text/jsonl.js';
 import type { ModelCall } from '../schema/model-call.js';
-import { addFields, countFieldRounds, listCargTools, listFields, saveFieldTools } from '../store/carg.js';
-import type { Db } from '../store/db.js';
+import type { CargRepository } from '../store/index.js';
 import type { Embedder } from './dedup.js';
 import { askJson } from './judge.js';
 import { prepareRows, summarize } from './repository.js';
@@ -88,15 +87,15 @@ export interface ExpandSummary {
  * then tools per (field, subfield), each checked and deduplicated like an import. Every step is stored as
  * it finishes, so a re-run continues where the last one stopped (field rounds are counted from the store).
  */
-export async function expandTaxonomy(db: Db, opts: ExpandOptions): Promise<ExpandSummary> {
+export async function expandTaxonomy(repo: CargRepository, opts: ExpandOptions): Promise<ExpandSummary> {
   const summary: ExpandSummary = { new_fields: 0, new_subfields: 0, pairs: 0, imported: 0, rejected: 0, duplicates: 0, by_reason: {} };
-  if (opts.seedFile) addFields(db, readFieldFile(opts.seedFile).flatMap(({ field, subfields }) => [{ field, origin: 'seed' as const }, ...subfields.map((subfield) => ({ field, subfield, origin: 'seed' as const }))]));
+  if (opts.seedFile) await repo.addFields(readFieldFile(opts.seedFile).flatMap(({ field, subfields }) => [{ field, origin: 'seed' as const }, ...subfields.map((subfield) => ({ field, subfield, origin: 'seed' as const }))]));
   const random = seededRandom(opts.seed);
-  const fieldNames = () => [...new Set(listFields(db).map((f) => f.field))];
-  const doneRounds = countFieldRounds(db);
+  const fieldNames = async () => [...new Set((await repo.listFields()).map((f) => f.field))];
+  const doneRounds = await repo.countFieldRounds();
   for (let i = 0; i < doneRounds * 2; i++) random(); // the same pairs as an uninterrupted run
   for (let round = doneRounds; round < opts.fieldRounds && !opts.signal?.aborted; round++) {
-    const names = fieldNames();
+    const names = await fieldNames();
     if (names.length < 2) break;
     const a = names[Math.floor(random() * names.length)]!;
     let b = names[Math.floor(random() * names.length)]!;
@@ -105,28 +104,28 @@ export async function expandTaxonomy(db: Db, opts: ExpandOptions): Promise<Expan
     const answer = await ask(opts.model, 'carg-expand-fields', { field_a: a, field_b: b, existing: names.join(', '), count: opts.fieldsPerRound }, FieldsAnswer, calls);
     const known = new Set(names.map(key));
     const fresh = [...new Set(answer.fields.map((f) => f.trim()))].filter((f) => !known.has(key(f)));
-    summary.new_fields += addFields(db, fresh.map((field) => ({ field, origin: 'model' as const })), calls);
+    summary.new_fields += await repo.addFields(fresh.map((field) => ({ field, origin: 'model' as const })), calls);
     opts.onProgress?.({ stage: 'fields', done: round + 1, failed: 0, total: opts.fieldRounds });
   }
-  const withSubfields = new Set(listFields(db).filter((r) => r.subfield !== '').map((r) => r.field));
-  const bare = fieldNames().filter((f) => !withSubfields.has(f));
+  const withSubfields = new Set((await repo.listFields()).filter((r) => r.subfield !== '').map((r) => r.field));
+  const bare = (await fieldNames()).filter((f) => !withSubfields.has(f));
   for (const [i, field] of bare.entries()) {
     if (opts.signal?.aborted) break;
     const calls: ModelCall[] = [];
     const answer = await ask(opts.model, 'carg-expand-subfields', { field, count: opts.subfields }, SubfieldsAnswer, calls);
-    summary.new_subfields += addFields(db, [...new Set(answer.subfields.map((s) => s.trim()))].map((subfield) => ({ field, subfield, origin: 'model' as const })), calls);
+    summary.new_subfields += await repo.addFields([...new Set(answer.subfields.map((s) => s.trim()))].map((subfield) => ({ field, subfield, origin: 'model' as const })), calls);
     opts.onProgress?.({ stage: 'subfields', done: i + 1, failed: 0, total: bare.length });
   }
-  const pairs = listFields(db).filter((f) => f.subfield !== '' && !f.tools_done).slice(0, opts.pairLimit);
+  const pairs = (await repo.listFields()).filter((f) => f.subfield !== '' && !f.tools_done).slice(0, opts.pairLimit);
   for (const [i, pair] of pairs.entries()) {
     if (opts.signal?.aborted) break;
     const calls: ModelCall[] = [];
-    const existing = listCargTools(db, ['accepted']).filter((t) => t.field === pair.field && t.subfield === pair.subfield).map((t) => t.name);
+    const existing = (await repo.listTools(['accepted'])).filter((t) => t.field === pair.field && t.subfield === pair.subfield).map((t) => t.name);
     const answer = await ask(opts.model, 'carg-expand-tools', { field: pair.field, subfield: pair.subfield, count: opts.toolsPer, existing: existing.join(', ') || '(none)' }, ToolsAnswer, calls);
     const source = `expand:${pair.field}/${pair.subfield}`;
-    const rows = await prepareRows(db, answer.tools.map((raw, k) => ({ source: `${source}#${k}`, format: 'template' as const, raw: { ...raw, field: `${pair.field}/${pair.subfield}` }, field: pair.field, subfield: pair.subfield })), opts);
+    const rows = await prepareRows(repo, answer.tools.map((raw, k) => ({ source: `${source}#${k}`, format: 'template' as const, raw: { ...raw, field: `${pair.field}/${pair.subfield}` }, field: pair.field, subfield: pair.subfield })), opts);
     if (rows[0]) rows[0].calls = calls;
-    const s = summarize(db, saveFieldTools(db, pair.field, pair.subfield, rows));
+    const s = await summarize(repo, await repo.saveFieldTools(pair.field, pair.subfield, rows));
     summary.pairs++;
     summary.imported += s.imported;
     summary.rejected += s.rejected + s.incomplete;

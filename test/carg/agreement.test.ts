@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importTools } from '../../src/carg/repository.js';
-import { listCargTools } from '../../src/store/carg.js';
 import { openDb } from '../../src/store/db.js';
+import { memoryCarg } from './helpers.js';
 import { loadToolsetFile } from '../../src/tools/toolset.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 
@@ -13,12 +13,12 @@ const FILES = readdirSync(TOOLS, { recursive: true, withFileTypes: true }).filte
 
 /** `serve tools` and `carg tools import` read every shared tool file through one reader and one check. */
 describe('one loader: serve tools and carg tools import agree on every shared tool file', () => {
-  it('the shared folder holds the five files this was measured on', () => {
+  it('the shared folder holds the five files this was measured on', async () => {
     expect(FILES.map((f) => relative(TOOLS, f))).toEqual(['seal-tools/dev.jsonl', 'seal-tools/field.jsonl', 'seal-tools/tool.jsonl', 'toolalpaca/eval_simulated.json', 'tooleyes_tool_library.json']);
   });
 
   it.each(FILES.map((f) => [relative(TOOLS, f), f]))('%s: same servable tools, same refusals, same templates; importing it again changes nothing', async (_name, file) => {
-    const db = openDb(':memory:');
+    const db = await memoryCarg();
     const imported = await importTools(db, [file]);
     let served: ReturnType<typeof loadToolsetFile>;
     try {
@@ -26,10 +26,10 @@ describe('one loader: serve tools and carg tools import agree on every shared to
     } catch (e) {
       // a file that is no tool file is refused by both, with the same message
       expect(imported.failed).toEqual([{ file, error: (e as Error).message }]);
-      expect(listCargTools(db)).toEqual([]);
+      expect((await db.listTools())).toEqual([]);
       return;
     }
-    const rows = listCargTools(db);
+    const rows = (await db.listTools());
     const usable = rows.filter((r) => r.status !== 'rejected');
     expect(served.tools.map((t) => t.api_name).sort()).toEqual([...new Set(usable.map((r) => r.name))].sort());
     // the accepted tools are served exactly as carg stores them
@@ -41,7 +41,7 @@ describe('one loader: serve tools and carg tools import agree on every shared to
 
     const again = await importTools(db, [file]);
     expect(again).toMatchObject({ unchanged: imported.files[0]!.tools, imported: 0, incomplete: 0, rejected: 0, duplicates: 0, failed: imported.failed });
-    expect(listCargTools(db)).toEqual(rows);
+    expect((await db.listTools())).toEqual(rows);
   }, 60_000);
 
   it('a file of broken tools: the same refusals with the same file#pointer: field messages', async () => {
@@ -50,9 +50,9 @@ describe('one loader: serve tools and carg tools import agree on every shared to
     const fn = (name: unknown, a: Record<string, unknown>, required: string[] = []) => ({ type: 'function', function: { name, description: 'd', parameters: { type: 'object', properties: { a }, required } } });
     writeFileSync(file, JSON.stringify([fn('typo', { type: 'strng' }), fn('req', { type: 'string' }, ['b']), 42, fn(undefined, { type: 'string' }), fn('look', { type: 'string', pattern: '(?=x)' }), fn('neg', { type: 'string', maxLength: -2 }), fn('ok', { type: 'str' }), fn('ok', { type: 'int' })]));
     const served = loadToolsetFile(file);
-    const db = openDb(':memory:');
+    const db = await memoryCarg();
     await importTools(db, [file]);
-    const rejected = listCargTools(db, ['rejected']).map((r) => [r.source, r.reasons.filter((x) => !/missing in the source file/.test(x))]);
+    const rejected = (await db.listTools(['rejected'])).map((r) => [r.source, r.reasons.filter((x) => !/missing in the source file/.test(x))]);
     expect(served.skipped.slice(0, -1).map((s) => [s.where, s.reasons])).toEqual(rejected);
     expect(rejected.map(([where, reasons]) => `${String(where).slice(file.length)}: ${(reasons as string[])[0]}`)).toEqual([
       '#/0: parameters.a.type: unknown type "strng"',
@@ -64,16 +64,16 @@ describe('one loader: serve tools and carg tools import agree on every shared to
     ]);
     expect(served.tools.map((t) => [t.api_name, t.parameters.a?.type])).toEqual([['ok', 'string']]);
     expect(served.skipped.at(-1)?.reasons[0]).toMatch(/^api_name: "ok" is already taken by a different tool at .*broken\.json#\/6$/);
-    expect(listCargTools(db, ['duplicate']).map((r) => [r.name, r.source.slice(file.length)])).toEqual([['ok', '#/7']]);
+    expect((await db.listTools(['duplicate'])).map((r) => [r.name, r.source.slice(file.length)])).toEqual([['ok', '#/7']]);
   });
 
   it('all files in one import, twice: the second import changes nothing (no tool moves from duplicate to accepted)', async () => {
-    const db = openDb(':memory:');
+    const db = await memoryCarg();
     const first = await importTools(db, FILES);
-    const rows = listCargTools(db);
+    const rows = (await db.listTools());
     expect(first).toMatchObject({ imported: 4010, incomplete: 465, rejected: 0, failed: [{ file: FILES[0] }, { file: FILES[1] }] });
     const again = await importTools(db, [...FILES].reverse());
     expect(again).toMatchObject({ unchanged: rows.length, imported: 0, incomplete: 0, rejected: 0, duplicates: 0 });
-    expect(listCargTools(db)).toEqual(rows);
+    expect((await db.listTools())).toEqual(rows);
   }, 120_000);
 });

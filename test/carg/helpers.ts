@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ModelConfigInput } from '../../src/llm/config.js';
 import { type RoleModels, type RoleModelSpec, roleModels } from '../../src/pipeline/models.js';
 import type { Role } from '../../src/schema/model-call.js';
+import { type CargRepository, openStore } from '../../src/store/index.js';
 
 /** A fresh temp dir per test file; tool fixtures are written there, never into the repo. */
 export function tempDir(prefix: string): { dir: string; write: (name: string, value: unknown) => string } {
@@ -50,3 +51,6 @@ export async function startFakeEmbeddings(): Promise<{ url: string; inputs: stri
 export function cargTestRoles<R extends Role>(roles: readonly R[], config: ModelConfigInput, maxAttempts = 3): Promise<RoleModels<R>> {
   return roleModels(Object.fromEntries(roles.map((r) => [r, { config, concurrency: 8, maxAttempts }])) as Record<R, RoleModelSpec>);
 }
+
+/** A fresh in-memory store's CARG repository (the one store interface, SQLite backend). */
+export const memoryCarg = async (): Promise<CargRepository> => (await openStore(':memory:')).carg;

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { auditTool } from '../../carg/audit.js';
 import { writeAtomic } from '../../export/write.js';
 import { MtrError } from '../../schema/errors.js';
-import { jobStats, listCargTools } from '../../store/carg.js';
 import { defineJob, type JobHooks, parseConfig } from '../job.js';
 import { cargModels, StageFields } from './fields.js';
 import { runCargStage, type StageProgress, StageSummarySchema, withCargStore } from './stage.js';
@@ -33,17 +32,17 @@ export const cargAuditJob = defineJob({
   async run(input, hooks: JobHooks<StageProgress> = {}) {
     const c = parseConfig(CargAuditConfigSchema, input);
     if (c.minReliability !== undefined && !c.out) throw new MtrError('E_USAGE', '--min-reliability needs --out FILE for the reliable tools');
-    return withCargStore(c.db, async (db) => {
+    return withCargStore(c.db, { create: false }, async ({ carg }) => {
       // the judge also writes the semantic violations and world states
       const models = await cargModels(c, ['actor', 'judge']);
       try {
         const actor = models.roles.actor;
         const job = c.job ?? `audit:${actor.model.model}`;
-        const s = await runCargStage(db, { stage: 'audit', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
-          auditTool(db, job, row.id, tool, { actor, generator: models.roles.judge }),
+        const s = await runCargStage(carg, { stage: 'audit', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
+          auditTool(carg, job, row.id, tool, { actor, generator: models.roles.judge }),
         );
-        const stats = jobStats(db, job);
-        const rows = listCargTools(db, ['accepted']).filter((t) => stats.has(t.id)).map((t) => ({ name: t.name, template: t.template, reliability: Number(stats.get(t.id)!.reliability) }));
+        const stats = await carg.jobStats(job);
+        const rows = (await carg.listTools(['accepted'])).filter((t) => stats.has(t.id)).map((t) => ({ name: t.name, template: t.template, reliability: Number(stats.get(t.id)!.reliability) }));
         const kept = c.minReliability === undefined ? rows : rows.filter((r) => r.reliability >= c.minReliability!);
         if (c.minReliability !== undefined) writeAtomic(c.out!, `${JSON.stringify(kept.map((r) => r.template), null, 2)}\n`);
         const mean = rows.length ? rows.reduce((a, r) => a + r.reliability, 0) / rows.length : 0;

@@ -19,16 +19,16 @@ export const cargErrorsJob = defineJob({
   summary: CargGenerationSummarySchema,
   async run(input, hooks: JobHooks<StageProgress> = {}) {
     const c = parseConfig(CargErrorsConfigSchema, input);
-    return withCargStore(c.db, async (db) => {
+    return withCargStore(c.db, { create: false }, async ({ carg }) => {
       // without a model (no --base-url, --model or --model-file): only the deterministic kinds
       const models = c.baseUrl || c.modelFile || c.model ? await cargModels(c, ['maker', 'judge']) : undefined;
       try {
         const opts = { bases: c.bases, ...(models ? { generator: models.roles.maker, judge: models.roles.judge } : {}) };
         const job = c.job ?? 'errors';
-        const s = await runCargStage(db, { stage: 'errors', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
-          errorDataForTool(db, job, row.id, tool, opts),
+        const s = await runCargStage(carg, { stage: 'errors', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
+          errorDataForTool(carg, job, row.id, tool, opts),
         );
-        return { ...s, ...sampleCounts(db, 'error') };
+        return { ...s, ...(await sampleCounts(carg, 'error')) };
       } finally {
         await models?.close();
       }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { EVAL_METRICS, evalTable, evalTool } from '../../carg/eval.js';
-import { listEvalCases } from '../../store/carg.js';
 import { defineJob, type JobHooks, parseConfig } from '../job.js';
 import { cargModels, HoldoutField, StageFields } from './fields.js';
 import { runCargStage, type StageProgress, StageSummarySchema, withCargStore } from './stage.js';
@@ -32,17 +31,17 @@ export const cargEvalJob = defineJob({
   summary: CargEvalSummarySchema,
   async run(input, hooks: JobHooks<StageProgress> = {}) {
     const c = parseConfig(CargEvalConfigSchema, input);
-    return withCargStore(c.db, async (db) => {
+    return withCargStore(c.db, { create: false }, async ({ carg }) => {
       const models = await cargModels(c, ['actor', 'judge']);
       try {
         const simulator = models.roles.actor;
         const model = simulator.model.model;
         const job = c.job ?? `eval:${model}`;
         const opts = { simulator, judge: models.roles.judge, perTool: c.perTool };
-        const s = await runCargStage(db, { stage: 'eval', job, split: 'eval', holdout: c.holdout, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
-          evalTool(db, job, row.id, tool, opts),
+        const s = await runCargStage(carg, { stage: 'eval', job, split: 'eval', holdout: c.holdout, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
+          evalTool(carg, job, row.id, tool, opts),
         );
-        return { ...s, model, table: evalTable(listEvalCases(db, job)) };
+        return { ...s, model, table: evalTable(await carg.listEvalCases(job)) };
       } finally {
         await models.close();
       }

@@ -38,11 +38,11 @@ export const cargExpandJob = defineJob({
   summary: CargExpandSummarySchema,
   async run(input, hooks: JobHooks<StageProgress> = {}): Promise<CargExpandSummary> {
     const c = parseConfig(CargExpandConfigSchema, input);
-    return withCargStore(c.db, async (db) => {
+    return withCargStore(c.db, { create: true }, async ({ carg }) => {
       const models = await cargModels(c, ['maker']);
       try {
         const embedder = embedderOf(c);
-        return await expandTaxonomy(db, {
+        return await expandTaxonomy(carg, {
           model: models.roles.maker,
           ...(c.seedFields ? { seedFile: c.seedFields } : {}),
           fieldRounds: c.fieldRounds,

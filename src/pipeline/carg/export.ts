@@ -4,7 +4,7 @@ import { type HistoryTurn, SIM_SFT_FORMATS, type SimSftFormat, sftRow, simulator
 import { isHeldOut } from '../../carg/split.js';
 import { SPLIT_RULE, writeDataset } from '../../export/dataset.js';
 import { ToolTemplateSchema } from '../../schema/tool.js';
-import { type CargSampleKind, listCargTools, listSamples } from '../../store/carg.js';
+import type { CargSampleKind } from '../../schema/carg.js';
 import { ExportConfigSchema } from '../export.js';
 import { defineJob, type JobHooks, parseConfig } from '../job.js';
 import { CargStoreFields, HoldoutField } from './fields.js';
@@ -64,13 +64,13 @@ export const cargExportJob = defineJob({
     const c = parseConfig(CargExportConfigSchema, input);
     const kinds = c.kinds.split(',').map((k) => k.trim()) as CargSampleKind[];
     const format: SimSftFormat = c.format;
-    return withCargStore(c.db, async (db) => {
+    return withCargStore(c.db, { create: false }, async ({ carg }) => {
       let heldOut = 0;
-      const examples = (): SimExample[] => {
-        const accepted = listCargTools(db, ['accepted']);
+      const examples = async (): Promise<SimExample[]> => {
+        const accepted = await carg.listTools(['accepted']);
         const tools = new Map(accepted.filter((t) => !isHeldOut(t.name, c.holdout)).map((t) => [t.id, { name: t.name, tool: ToolTemplateSchema.parse(t.template) }]));
         heldOut = accepted.length - tools.size;
-        return listSamples(db, { kinds, acceptedOnly: true }).flatMap((s) => {
+        return (await carg.listSamples({ kinds, acceptedOnly: true })).flatMap((s) => {
           const t = tools.get(s.tool_id);
           return t ? [{ item: { id: t.name, question: `sample ${s.id}` }, kind: s.kind, row: sftRow(simulatorMessages(t.tool, s.input, (s.history ?? []) as HistoryTurn[]), s.output, format) }] : [];
         });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { importTools, readToolFiles } from '../../carg/repository.js';
 import { MtrError } from '../../schema/errors.js';
 import { TOOL_FORMATS } from '../../schema/tool-file.js';
-import { CARG_TOOL_STATUSES } from '../../store/carg.js';
+import { CARG_TOOL_STATUSES } from '../../schema/carg.js';
 import { defineJob, type JobHooks, parseConfig } from '../job.js';
 import { CargModelFields, cargModels, CargStoreFields, EmbedFields, embedderOf } from './fields.js';
 import { type StageProgress, withCargStore } from './stage.js';
@@ -57,13 +57,13 @@ export const cargImportJob = defineJob({
   async run(input, hooks: JobHooks<StageProgress> = {}): Promise<CargImportSummary> {
     const c = parseConfig(CargImportConfigSchema, input);
     if (!c.files.length) throw new MtrError('E_USAGE', 'expected one or more tool files');
-    const files = readToolFiles(c.files);
+    const files = await readToolFiles(c.files);
     if (!files.read.length) throw new MtrError('E_INPUT', `expected a readable tool file, got none (nothing written):${files.failed.map((f) => `\n  ${f.error}`).join('')}`);
     const models = c.complete ? await cargModels(c, ['maker']) : undefined;
     try {
       const embedder = embedderOf(c);
-      const summary = await withCargStore(c.db, (db) =>
-        importTools(db, files, {
+      const summary = await withCargStore(c.db, { create: true }, ({ carg }) =>
+        importTools(carg, files, {
           threshold: c.threshold,
           ...(embedder ? { embedder } : {}),
           ...(models ? { completer: models.roles.maker } : {}),

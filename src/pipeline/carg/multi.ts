@@ -21,16 +21,16 @@ export const cargMultiJob = defineJob({
   summary: CargGenerationSummarySchema,
   async run(input, hooks: JobHooks<StageProgress> = {}) {
     const c = parseConfig(CargMultiConfigSchema, input);
-    return withCargStore(c.db, async (db) => {
+    return withCargStore(c.db, { create: false }, async ({ carg }) => {
       const models = await cargModels(c, ['maker', 'judge']);
       try {
-        const { byName, groupOf } = await groupsOfRepository(db, c.tau, c.groupSize);
+        const { byName, groupOf } = await groupsOfRepository(carg, c.tau, c.groupSize);
         const opts = { generator: models.roles.maker, judge: models.roles.judge, turns: c.turns };
         const job = c.job ?? 'multi';
-        const s = await runCargStage(db, { stage: 'multi', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (_tool, row) =>
-          multiTurnForTool(db, job, row.id, groupOf(row.name), byName, opts),
+        const s = await runCargStage(carg, { stage: 'multi', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (_tool, row) =>
+          multiTurnForTool(carg, job, row.id, groupOf(row.name), byName, opts),
         );
-        return { ...s, ...sampleCounts(db, 'multi') };
+        return { ...s, ...(await sampleCounts(carg, 'multi')) };
       } finally {
         await models.close();
       }

@@ -23,15 +23,15 @@ export const cargSingleJob = defineJob({
   summary: CargGenerationSummarySchema,
   async run(input, hooks: JobHooks<StageProgress> = {}) {
     const c = parseConfig(CargSingleConfigSchema, input);
-    return withCargStore(c.db, async (db) => {
+    return withCargStore(c.db, { create: false }, async ({ carg }) => {
       const models = await cargModels(c, ['maker', 'judge']);
       try {
         const opts = { generator: models.roles.maker, judge: models.roles.judge, count: c.count, minPassRate: c.minPassRate, maxRefines: c.maxRefines };
         const job = c.job ?? 'single';
-        const s = await runCargStage(db, { stage: 'single', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
-          singleTurnForTool(db, job, row.id, tool, opts),
+        const s = await runCargStage(carg, { stage: 'single', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
+          singleTurnForTool(carg, job, row.id, tool, opts),
         );
-        return { ...s, ...sampleCounts(db, 'single') };
+        return { ...s, ...(await sampleCounts(carg, 'single')) };
       } finally {
         await models.close();
       }

@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { isHeldOut } from '../../carg/split.js';
-import { asMtrError } from '../../schema/errors.js';
+import type { CargSampleKind, CargToolRow } from '../../schema/carg.js';
+import { MtrError } from '../../schema/errors.js';
 import { type ToolTemplate, ToolTemplateSchema } from '../../schema/tool.js';
-import { type CargSampleKind, type CargToolRow, countSamples, finishedJobTools, listCargTools, listJobFailures, saveJobFailure } from '../../store/carg.js';
-import { type Db, openDb } from '../../store/db.js';
+import { type CargRepository, openStore, type Store } from '../../store/index.js';
 import { runItems } from '../runner.js';
 
 export const StageProgressSchema = z.object({ stage: z.string(), done: z.number().int(), failed: z.number().int(), total: z.number().int() });
@@ -43,16 +44,9 @@ export interface StageRun {
  * (and cleared once the tool is finished); an unreachable model or a failing store stops the stage, and nothing
  * it started still runs or writes when this returns or throws.
  */
-export async function runCargStage(db: Db, s: StageRun, work: (tool: ToolTemplate, row: CargToolRow) => Promise<unknown>): Promise<StageSummary> {
-  const read = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (e) {
-      throw asMtrError(e, 'E_STORE', `${s.stage}: reading the store`);
-    }
-  };
-  const tools = read(() => listCargTools(db, ['accepted'])).filter((t) => s.split === 'all' || isHeldOut(t.name, s.holdout));
-  const finished = read(() => finishedJobTools(db, s.job));
+export async function runCargStage(repo: CargRepository, s: StageRun, work: (tool: ToolTemplate, row: CargToolRow) => Promise<unknown>): Promise<StageSummary> {
+  const tools = (await repo.listTools(['accepted'])).filter((t) => s.split === 'all' || isHeldOut(t.name, s.holdout));
+  const finished = await repo.finishedTools(s.job);
   let todo = tools.filter((t) => !finished.has(t.id));
   if (s.limit !== undefined) todo = todo.slice(0, s.limit);
   s.onProgress?.({ stage: s.stage, done: 0, failed: 0, total: todo.length });
@@ -62,28 +56,32 @@ export async function runCargStage(db: Db, s: StageRun, work: (tool: ToolTemplat
     {
       concurrency: s.concurrency,
       ...(s.signal ? { signal: s.signal } : {}),
-      onFailure: (row, error) => saveJobFailure(db, s.job, row.id, { code: error.code, error: error.message }),
+      onFailure: (row, error) => repo.saveFailure(s.job, row.id, { code: error.code, error: error.message }),
       onProgress: (p) => s.onProgress?.({ stage: s.stage, done: p.done, failed: p.failed, total: p.total }),
     },
   );
   const names = new Map(tools.map((t) => [t.id, t.name]));
-  const failures = read(() => listJobFailures(db, s.job)).flatMap((f) => (names.has(f.tool_id) ? [{ tool: names.get(f.tool_id)!, code: f.code, error: f.error }] : []));
+  const failures = (await repo.listFailures(s.job)).flatMap((f) => (names.has(f.tool_id) ? [{ tool: names.get(f.tool_id)!, code: f.code, error: f.error }] : []));
   return { job: s.job, tools: tools.length, already_done: tools.filter((t) => finished.has(t.id)).length, done: result.done, failed: result.failed, failures, aborted: result.aborted };
 }
 
-/** The store of a CARG job, open for `fn` and closed after it (every stage awaits its work before returning). */
-export async function withCargStore<T>(path: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = openDb(path);
+/**
+ * The store of a CARG job, open for `fn` and closed after it (every stage awaits its work before returning).
+ * Only `tools import` and `tools expand` make a new one; the other stages need the tools they imported.
+ */
+export async function withCargStore<T>(path: string, opts: { create: boolean }, fn: (store: Store) => Promise<T>): Promise<T> {
+  if (!opts.create && path !== ':memory:' && !existsSync(path)) throw new MtrError('E_STORE', `${path}: no such store (import tools first: mtr carg tools import FILE… --db ${path})`);
+  const store = await openStore(path, { create: opts.create });
   try {
-    return await fn(db);
+    return await fn(store);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
 /** What a generation stage leaves in the store: its samples of `kind`, and how many were accepted. */
 export const SampleCountsSchema = z.object({ samples: z.number().int(), accepted: z.number().int() });
-export const sampleCounts = (db: Db, kind: CargSampleKind): z.output<typeof SampleCountsSchema> => ({
-  samples: countSamples(db, { kinds: [kind] }),
-  accepted: countSamples(db, { kinds: [kind], acceptedOnly: true }),
+export const sampleCounts = async (repo: CargRepository, kind: CargSampleKind): Promise<z.output<typeof SampleCountsSchema>> => ({
+  samples: await repo.countSamples({ kinds: [kind] }),
+  accepted: await repo.countSamples({ kinds: [kind], acceptedOnly: true }),
 });

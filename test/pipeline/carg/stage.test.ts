@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importTools } from '../../../src/carg/repository.js';
@@ -5,8 +6,8 @@ import { cargErrorsJob } from '../../../src/pipeline/carg/errors.js';
 import { cargSingleJob } from '../../../src/pipeline/carg/single.js';
 import { runCargStage } from '../../../src/pipeline/carg/stage.js';
 import { MtrError } from '../../../src/schema/errors.js';
-import { finishedJobTools, saveJob } from '../../../src/store/carg.js';
 import { openDb } from '../../../src/store/db.js';
+import { openStore } from '../../../src/store/index.js';
 import { tempDir } from '../../carg/helpers.js';
 import { scriptedCarg } from '../../carg/scripted-carg.js';
 import { type FakeServer, startFakeOpenAI } from '../../support/openai-server.js';
@@ -17,9 +18,9 @@ const tmp = tempDir('stage');
 
 async function repository(name: string): Promise<string> {
   const db = join(tmp.dir, name);
-  const store = openDb(db);
-  await importTools(store, [tmp.write(`${name}.json`, tools)]);
-  store.close();
+  const store = await openStore(db, { create: true });
+  await importTools(store.carg, [tmp.write(`${name}.json`, tools)]);
+  await store.close();
   return db;
 }
 
@@ -66,31 +67,31 @@ describe('CARG stages on the one runner', () => {
     store.exec(`CREATE TRIGGER full_disk BEFORE INSERT ON carg_jobs BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;`);
     store.close();
     // errors without a model: deterministic mutations, then the write the trigger refuses
-    await expect(cargErrorsJob.run({ db, concurrency: 1 })).rejects.toMatchObject({ code: 'E_STORE', message: expect.stringMatching(/storing .*database or disk is full/) });
+    await expect(cargErrorsJob.run({ db, concurrency: 1 })).rejects.toMatchObject({ code: 'E_STORE', message: expect.stringMatching(/store-fails.sqlite: database or disk is full/) });
     expect(count(db, 'SELECT COUNT(*) AS n FROM carg_failures')).toBe(0);
     expect(count(db, 'SELECT COUNT(*) AS n FROM carg_samples')).toBe(0);
   });
 
   it('an unreachable model is fatal by the runner rule: no tool starts after it, the tool in flight is awaited and stored, nothing writes after the throw', async () => {
     const db = await repository('fatal.sqlite');
-    const store = openDb(db);
+    const store = await openStore(db);
     const started: string[] = [];
     let stage: Promise<unknown> | undefined;
     try {
-      stage = runCargStage(store, { stage: 'single', job: 'single', split: 'all', holdout: 0, concurrency: 2 }, async (tool, row) => {
+      stage = runCargStage(store.carg, { stage: 'single', job: 'single', split: 'all', holdout: 0, concurrency: 2 }, async (tool, row) => {
         started.push(tool.api_name);
         if (row.name === tools[0]!.api_name) {
           await new Promise((r) => setTimeout(r, 150)); // in flight when the other one fails
-          saveJob(store, 'single', row.id, { slow: true }, []);
+          await store.carg.saveJob('single', row.id, { rounds: 0 }, []);
           return;
         }
         throw new MtrError('E_MODEL_UNREACHABLE', 'cannot reach http://127.0.0.1:9/v1');
       });
       await expect(stage).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' });
       expect(started).toEqual([tools[0]!.api_name, tools[1]!.api_name]);
-      expect([...finishedJobTools(store, 'single')]).toHaveLength(1); // the slow tool finished before the throw
+      expect([...(await store.carg.finishedTools('single'))]).toHaveLength(1); // the slow tool finished before the throw
     } finally {
-      store.close(); // as the job does: anything still running would now fail on a closed database
+      await store.close(); // as the job does: anything still running would now fail on a closed store
     }
     await new Promise((r) => setTimeout(r, 200));
     expect(started).toHaveLength(2);
@@ -98,16 +99,17 @@ describe('CARG stages on the one runner', () => {
 
   it('only an MtrError code decides what is fatal: an error that merely carries code E_MODEL_UNREACHABLE is one tool failing', async () => {
     const db = await repository('duck.sqlite');
-    const store = openDb(db);
+    const store = await openStore(db);
     try {
-      const s = await runCargStage(store, { stage: 'single', job: 'single', split: 'all', holdout: 0, concurrency: 1, limit: 2 }, () => {
+      const s = await runCargStage(store.carg, { stage: 'single', job: 'single', split: 'all', holdout: 0, concurrency: 1, limit: 2 }, () => {
         throw Object.assign(new Error('looks fatal'), { code: 'E_MODEL_UNREACHABLE' });
       });
       expect(s).toMatchObject({ done: 0, failed: 2, failures: [{ code: 'E_INTERNAL', error: 'looks fatal' }, { code: 'E_INTERNAL' }] });
     } finally {
-      store.close();
+      await store.close();
     }
   });
+
   it('Ctrl-C (the hooks\' signal) stops taking tools, finishes the ones in flight and says aborted; the re-run does the rest', async () => {
     const db = await repository('abort.sqlite');
     broken = false;
@@ -129,5 +131,11 @@ describe('CARG stages on the one runner', () => {
     const db = await repository('unreachable.sqlite');
     await expect(cargSingleJob.run({ db, baseUrl: 'http://127.0.0.1:9/v1', model: 'fake-model', retries: 0 })).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' });
     expect(count(db, 'SELECT COUNT(*) AS n FROM carg_samples')).toBe(0);
+  });
+
+  it('a stage on a store that does not exist is refused (E_STORE) and creates nothing', async () => {
+    const db = join(tmp.dir, 'typo.sqlite');
+    await expect(cargErrorsJob.run({ db })).rejects.toMatchObject({ code: 'E_STORE', message: `${db}: no such store (import tools first: mtr carg tools import FILE… --db ${db})` });
+    expect(existsSync(db)).toBe(false);
   });
 });
