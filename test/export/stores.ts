@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatasetItem } from '../../src/schema/item.js';
 import type { RunTool, Step } from '../../src/schema/trace.js';
-import { addItems, openDb, TraceWriter, upsertRun } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
 import { UTILITY_TOOLS } from '../../src/tools/utility.js';
 import { TASK_TOOL } from '../support/scripted-roles.js';
 import { bamboogle, goodSteps } from '../validate/fixtures.js';
@@ -50,18 +50,16 @@ async function build(dir: string, name: string, o: StoreOptions, tracesOf: (item
   const items = (await bamboogle(o.count ?? 6)).map((i) => (o.dataset ? { ...i, dataset: o.dataset } : i));
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.sqlite`);
-  const db = openDb(path);
-  const runId = upsertRun(db, name, items[0]!.dataset, { maxTurns: 6, format: 'text', ...(o.dialect ? { dialect: o.dialect } : {}) });
-  addItems(db, runId, items);
-  items.forEach((item, k) => {
+  const store = await openStore(path, { create: true });
+  const runId = await store.runs.upsert(name, items[0]!.dataset, { maxTurns: 6, format: 'text', ...(o.dialect ? { dialect: o.dialect } : {}) });
+  await store.items.add(runId, items);
+  for (const [k, item] of items.entries()) {
     const { tools, steps } = tracesOf(item, k);
-    const w = new TraceWriter(db, runId, item.id);
-    w.tools(tools, []);
-    steps.forEach((s) => w.step(s));
-    w.call({ role: 'agent', model: 'fake-model', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 10, tokens_out: 5, latency_ms: 1, attempt: 1, ok: true });
-    w.finish('answer', steps.at(-1)!.answer);
-  });
-  db.close();
+    const id = await store.traces.begin(runId, item.id);
+    const calls = [{ role: 'agent', model: 'fake-model', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 10, tokens_out: 5, latency_ms: 1, attempt: 1, ok: true } as const];
+    await store.traces.finish(id, { tools, rejected: [], steps, calls }, { stopReason: 'answer', answer: steps.at(-1)!.answer });
+  }
+  await store.close();
   return { path, items };
 }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DatasetItem } from '../../src/schema/item.js';
-import { addItems, openDb, TraceWriter, upsertRun } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
 import { bamboogle, goodSteps, TOOLS } from './fixtures.js';
 
 /**
@@ -11,24 +11,24 @@ export async function seededStore(dir: string): Promise<{ path: string; items: D
   const base = await bamboogle(6);
   const items = [...base, { ...base[0]!, id: 'dup-of-1', question: `${base[0]!.question.toUpperCase()} ` }];
   const path = join(dir, 'store.sqlite');
-  const db = openDb(path);
-  const runId = upsertRun(db, 'bamboogle-test', 'bamboogle', { maxTurns: 6, format: 'text' });
-  addItems(db, runId, items);
-  const write = (item: DatasetItem, edit: (s: ReturnType<typeof goodSteps>) => void = () => {}, fail = false) => {
-    const w = new TraceWriter(db, runId, item.id);
-    w.tools(TOOLS, []);
+  // written through the store interface, as generate writes: each trace whole, in one transaction
+  const store = await openStore(path, { create: true });
+  const runId = await store.runs.upsert('bamboogle-test', 'bamboogle', { maxTurns: 6, format: 'text' });
+  await store.items.add(runId, items);
+  const write = async (item: DatasetItem, edit: (s: ReturnType<typeof goodSteps>) => void = () => {}, fail = false) => {
+    const id = await store.traces.begin(runId, item.id);
     const steps = goodSteps(item);
     edit(steps);
-    steps.forEach((s) => w.step(s));
-    w.call({ role: 'agent', model: 'fake-model', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 10, tokens_out: 5, latency_ms: 1, attempt: 1, ok: true });
-    if (fail) w.fail('model unreachable', 'E_MODEL_UNREACHABLE');
-    else w.finish('answer', steps.at(-1)!.answer);
+    const calls = [{ role: 'agent', model: 'fake-model', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 10, tokens_out: 5, latency_ms: 1, attempt: 1, ok: true } as const];
+    const pieces = { tools: TOOLS, rejected: [], steps, calls };
+    if (fail) await store.traces.fail(id, pieces, { code: 'E_MODEL_UNREACHABLE', message: 'model unreachable' });
+    else await store.traces.finish(id, pieces, { stopReason: 'answer', answer: steps.at(-1)!.answer });
   };
   const [a, b, c, wrong, ungrounded, failed, dup] = items;
-  [a!, b!, c!, dup!].forEach((i) => write(i));
-  write(wrong!, (s) => (s[2]!.answer = 'Nobody In Particular'));
-  write(ungrounded!, (s) => (s[1]!.call!.arguments = { query: 'Completely Unrelated Topic' }));
-  write(failed!, (s) => s.splice(2), true);
-  db.close();
+  for (const i of [a!, b!, c!, dup!]) await write(i);
+  await write(wrong!, (s) => (s[2]!.answer = 'Nobody In Particular'));
+  await write(ungrounded!, (s) => (s[1]!.call!.arguments = { query: 'Completely Unrelated Topic' }));
+  await write(failed!, (s) => s.splice(2), true);
+  await store.close();
   return { path, items, valid: [a!.id, b!.id, c!.id] };
 }
