@@ -4,10 +4,10 @@ import { loadDataset, resolveDataset, type DownloadProgress, type SkippedRecord 
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
 import { z } from 'zod';
-import { asMtrError, ERROR_CODES, type ErrorCode, MtrError } from '../schema/errors.js';
-import { addItems, claimRun, type Db, dropUnfinished, finishedItemIds, openDb, releaseRun, renameRun, TraceWriter, upsertRun } from '../store/index.js';
-import { listRuns } from '../store/verdicts.js';
-import { ActorCache } from '../store/actor-cache.js';
+import { ERROR_CODES, type ErrorCode, MtrError } from '../schema/errors.js';
+import { openStore, type Store, TraceDraft } from '../store/index.js';
+import type { ModelCall } from '../schema/model-call.js';
+import type { RunRecord } from '../schema/run.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
 import { actorRouting, checkGenerateConfig, GENERATE_ROLES, GenerateJobConfig, resolveGenerateConfig, roleConfig, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, runKey } from './config.js';
@@ -70,7 +70,7 @@ const SKIPPED_SHOWN = 20;
 export const generate = defineJob<typeof GenerateJobConfig, typeof GenerateSummary, JobHooks<Progress>>({
   name: 'generate',
   description:
-    'Generate one trace per dataset item: ToolMaker designs tools, AutoAgent thinks and calls them, ToolActor simulates each result. Everything is stored in SQLite as it happens; re-running the same command resumes.',
+    'Generate one trace per dataset item: ToolMaker designs tools, AutoAgent thinks and calls them, ToolActor simulates each result. Each trace is stored in SQLite, whole, as it ends (with its tools, steps and every model call); re-running the same command resumes.',
   examples: [
     'mtr generate --dataset bamboogle --limit 20 --db runs/bamboogle.sqlite',
     'mtr generate --dataset ../shared/datasets/hotpotqa/hotpot_dev_distractor_300.jsonl --base-url http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --concurrency 64 --db runs/hotpot.sqlite',
@@ -114,7 +114,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
   const routing = actorRouting(c);
   const key = runKey(c, dataset);
   // an existing store is read now; a new one is created only once every dependency answered
-  let db: Db | undefined = existsSync(c.db) ? openDb(c.db) : undefined;
+  let store: Store | undefined = existsSync(c.db) ? await openStore(c.db) : undefined;
   let realTools: Record<string, RealTool> = {};
   const summary: GenerateSummary = {
     run_id: 0, run_key: key, dataset: dataset.name, items: items.length, already_finished: 0, finished: 0, failed: 0, aborted: false,
@@ -127,22 +127,25 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     // Every dependency answers before anything is written: --index / --retrieval-url, then the model servers.
     realTools = openRealTools({ ...(c.index ? { index: c.index } : {}), ...(c.retrievalUrl ? { retrievalUrl: c.retrievalUrl } : {}) });
     await checkRealTools(realTools);
-    const found = db ? findRun(db, c, dataset) : { key };
-    const done = db && found.stored ? finishedItemIds(db, found.stored.key, items.map((i) => i.id)) : new Set<string>();
+    const runs = store ? await store.runs.list() : [];
+    const found = findRun(runs, c, dataset);
+    const done = store && found.stored ? await store.traces.finishedItemIds(found.stored.key, items.map((i) => i.id)) : new Set<string>();
     if (done.size < items.length) models = await roleModels(roleSpecs(c));
-    db ??= openDb(c.db);
-    if (found.stored && found.stored.key !== key) renameRun(db, found.stored.id, key); // a store whose keys held server addresses
+    store ??= await openStore(c.db, { create: true });
+    const db = store;
+    if (found.stored && found.stored.key !== key) await db.runs.rename(found.stored.id, key); // a store whose keys held server addresses
     if (found.notice) {
       summary.notices.push(found.notice);
       hooks.onNotice?.(found.notice);
     }
-    checkRunDialect(db, key, c.dialect);
-    runId = upsertRun(db, key, dataset.name, storedConfig(c));
+    checkRunDialect(runs.find((r) => r.id === found.stored?.id), key, c.dialect);
+    runId = await db.runs.upsert(key, dataset.name, storedConfig(c));
+    const run = runId;
     summary.run_id = runId;
-    claimRun(db, runId);
-    dropUnfinished(db, runId);
-    addItems(db, runId, items);
-    const plan = planItems(db, runId, items, c);
+    await db.runs.claim(runId);
+    await db.traces.dropUnfinished(runId);
+    await db.items.add(runId, items);
+    const plan = await planItems(db, runId, items, c);
     const pending = plan.run;
     summary.already_finished = plan.finished;
     summary.retried = plan.retried;
@@ -163,29 +166,23 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
         grounding: c.grounding,
         routing,
         realTools,
-        ...(c.actorCache ? { cache: new ActorCache(db) } : {}),
+        ...(c.actorCache ? { cache: db.actorCache } : {}),
         position: (item) => ({ index: order.get(item.id) ?? 0, total: items.length }),
       },
     };
     const graph = buildTraceGraph();
     summary.setup_s = Math.round((performance.now() - started) / 10) / 100;
-    const writers = new Map<string, TraceWriter>();
+    const drafts = new Map<string, TraceDraft>();
     const base = { done: progress.done, failed: progress.failed };
     const result = await runItems(
       pending,
       async (item) => {
-        let writer: TraceWriter;
-        try {
-          writer = new TraceWriter(db!, runId!, item.id);
-        } catch (e) {
-          throw asMtrError(e, 'E_STORE', `${c.db}: cannot start a trace`); // the store failing stops the run
-        }
-        writers.set(item.id, writer);
+        const draft = new TraceDraft(await db.traces.begin(run, item.id)); // a store error here is fatal (E_STORE)
+        drafts.set(item.id, draft);
         const sink = {
-          tools: writer.tools.bind(writer),
-          step: writer.step.bind(writer),
-          call: (call: Parameters<TraceWriter['call']>[0]) => {
-            writer.call(call);
+          ...draft.sink,
+          call: (call: ModelCall) => {
+            draft.call(call);
             summary.model_calls++;
             summary.tokens_in += call.tokens_in;
             summary.tokens_out += call.tokens_out;
@@ -195,16 +192,16 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
         };
         // a fatal error leaves the trace 'running': this run's clean-up (or the next run) drops it and redoes the item
         const out = await graph.invoke({ item, maxTurns: c.maxTurns, dialect: c.dialect }, { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 });
-        writer.finish(out.answer !== undefined ? 'answer' : 'max_turns', out.answer);
-        writers.delete(item.id);
+        await db.traces.finish(draft.id, draft, out.answer !== undefined ? { stopReason: 'answer', answer: out.answer } : { stopReason: 'max_turns' });
+        drafts.delete(item.id);
       },
       {
         concurrency: c.concurrency,
         ...(hooks.signal ? { signal: hooks.signal } : {}),
-        onFailure: (item, e) => {
-          const writer = writers.get(item.id);
-          writers.delete(item.id);
-          writer?.fail(e.message, e.code);
+        onFailure: async (item, e) => {
+          const draft = drafts.get(item.id);
+          drafts.delete(item.id);
+          if (draft) await db.traces.fail(draft.id, draft, { code: e.code, message: e.message });
           summary.failures.push({ item: item.id, code: e.code, error: e.message });
         },
         onProgress: (p) => {
@@ -220,12 +217,12 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     return finish(summary, started);
   } finally {
     try {
-      if (db && runId !== undefined) {
-        dropUnfinished(db, runId); // an aborted run leaves no half trace behind
-        releaseRun(db, runId);
+      if (store && runId !== undefined) {
+        await store.traces.dropUnfinished(runId); // an aborted run leaves no half trace behind
+        await store.runs.release(runId);
       }
     } finally {
-      db?.close(); // even when the store refuses the clean-up above
+      await store?.close(); // even when the store refuses the clean-up above
       for (const t of Object.values(realTools)) t.close?.();
       await models?.close();
     }
@@ -244,8 +241,7 @@ const storedConfig = (c: GenerateConfig): GenerateConfig => ({
 });
 
 /** A run named with --run keeps the dialect it was made in: one run never mixes two kinds of trace text. */
-function checkRunDialect(db: Db, key: string, dialect: Dialect): void {
-  const run = listRuns(db).find((r) => r.key === key);
+function checkRunDialect(run: RunRecord | undefined, key: string, dialect: Dialect): void {
   const stored = (run?.config as { dialect?: Dialect } | undefined)?.dialect ?? DEFAULT_DIALECT;
   if (run && stored !== dialect) throw new MtrError('E_USAGE', `--dialect: run ${key} was generated with --dialect ${stored}, got ${dialect}; pass --dialect ${stored} or another --run`);
 }

@@ -1,6 +1,6 @@
 import type { DatasetItem } from '../schema/item.js';
-import { type Db, failedAttempts, pendingItems } from '../store/index.js';
-import { listRuns } from '../store/verdicts.js';
+import type { RunRecord } from '../schema/run.js';
+import type { Store } from '../store/index.js';
 import { GENERATE_ROLES, type GenerateConfig, GenerateConfigSchema, runKey, type Transport, transportOf } from './config.js';
 
 /** The stored run a config resumes; `key` is the run's key under the current rules, `stored` the row found. */
@@ -17,13 +17,12 @@ const storedTransport = (config: unknown): Transport | undefined => {
 };
 
 /**
- * Finds the run this config resumes. Server addresses are not part of a key, so a server that moved resumes
+ * Finds the run this config resumes among a store's runs (a pure function). Server addresses are not part of a key, so a server that moved resumes
  * the same run; a store made when keys held the addresses is found by recomputing its old key with the
  * addresses it stored (the caller renames it to the new key).
  */
-export function findRun(db: Db, c: GenerateConfig, dataset: { name: string; path: string }): FoundRun {
+export function findRun(runs: readonly RunRecord[], c: GenerateConfig, dataset: { name: string; path: string }): FoundRun {
   const key = runKey(c, dataset);
-  const runs = listRuns(db);
   let row = runs.find((r) => r.key === key);
   if (!row && !c.run) {
     const legacy = runs.filter((r) => {
@@ -67,9 +66,9 @@ export interface ItemPlan {
  * Which items a (resumed) run works on: those without a finished trace, except failed ones whose failure
  * was not transient or that failed `maxItemAttempts` times already (across runs); `retryFailed` retries all.
  */
-export function planItems(db: Db, runId: number, items: readonly DatasetItem[], c: Pick<GenerateConfig, 'maxItemAttempts' | 'retryFailed'>): ItemPlan {
-  const pending = pendingItems(db, runId, items.map((i) => i.id));
-  const failed = failedAttempts(db, runId);
+export async function planItems(store: Store, runId: number, items: readonly DatasetItem[], c: Pick<GenerateConfig, 'maxItemAttempts' | 'retryFailed'>): Promise<ItemPlan> {
+  const pending = await store.items.pending(runId, items.map((i) => i.id));
+  const failed = await store.runs.failedAttempts(runId);
   const plan: ItemPlan = { run: [], finished: items.length - pending.length, retried: 0, kept: [] };
   for (const item of pending) {
     const f = failed.get(item.id);
