@@ -12,11 +12,12 @@ export const CompletionSchema = z.object({
 });
 const COMPLETION_JSON_SCHEMA = z.toJSONSchema(CompletionSchema) as Record<string, unknown>;
 
-type Obj = Record<string, any>;
+/** A piece of a tool template walked by path: a parameter, or an object with properties. */
+type Node = { properties?: Record<string, Node>; type?: unknown } & Record<string, unknown>;
 
 /** Puts the model's answer where the tool said nothing; anything the tool already says is left as it is. Pure. */
 export function applyCompletion(tool: Record<string, unknown>, missing: readonly string[], answer: z.infer<typeof CompletionSchema>): { tool: Record<string, unknown>; filled: string[] } {
-  const copy = structuredClone(tool) as Obj;
+  const copy = structuredClone(tool) as Node;
   const filled: string[] = [];
   for (const path of missing) {
     if (path === 'responses') {
@@ -28,7 +29,8 @@ export function applyCompletion(tool: Record<string, unknown>, missing: readonly
     }
     const keys = path.split('.').slice(1, -1); // parameters.<name>[.properties…].type
     const type = answer.parameter_types[keys.join('.')] ?? answer.parameter_types[keys.at(-1)!];
-    const target = keys.reduce<any>((v, k) => v?.properties?.[k] ?? v?.[k], path.startsWith('responses') ? copy.responses : copy.parameters);
+    const start = (path.startsWith('responses') ? copy.responses : copy.parameters) as Node | undefined;
+    const target = keys.reduce<Node | undefined>((v, k) => v?.properties?.[k] ?? (v?.[k] as Node | undefined), start);
     if (type && target && typeof target === 'object' && target.type === undefined) {
       target.type = type;
       filled.push(path);

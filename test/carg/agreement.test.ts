@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importTools } from '../../src/carg/repository.js';
-import { openDb } from '../../src/store/db.js';
 import { memoryCarg } from './helpers.js';
 import { loadToolsetFile } from '../../src/tools/toolset.js';
 import { SHARED_DATASETS } from '../support/paths.js';
