@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addItems, openDb, upsertRun } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
 import { runCli } from '../support/cli.js';
 import { perItemStore } from '../export/stores.js';
 import { seededStore } from '../validate/store-fixture.js';
@@ -51,9 +51,9 @@ describe('an empty or near-empty result says why', () => {
 
   it('a run with no traces yet: export and validate say to run generate first', async () => {
     const path = join(tmp, 'fresh.sqlite');
-    const db = openDb(path);
-    addItems(db, upsertRun(db, 'fresh', 'bamboogle', {}), seeded.items.slice(0, 2));
-    db.close();
+    const store = await openStore(path, { create: true });
+    await store.items.add(await store.runs.upsert('fresh', 'bamboogle', {}), seeded.items.slice(0, 2));
+    await store.close();
     const r = await runCli(['export', '--db', path, '--out', join(tmp, 'fresh-out'), '--stage', 'sft', '--format', 'trl']);
     expect([r.code, r.stderr]).toEqual([1, `mtr export: nothing to export (E_EMPTY): 0 of 0 traces kept, ${join(tmp, 'fresh-out')} left as it was; runs 1 hold no traces; run mtr generate first\n`]);
     const v = await runCli(['validate', '--db', path]);

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addItems, openDb, TraceWriter, upsertRun } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { bamboogle, goodSteps, TOOLS } from '../validate/fixtures.js';
 import { seededStore } from '../validate/store-fixture.js';
@@ -18,8 +18,8 @@ describe('mtr validate', () => {
     const out = JSON.parse(first.stdout);
     expect(out.checked).toBe(7);
 
-    const db = openDb(path);
-    const rows = db.prepare('SELECT trace_id, check_name, pass, reason FROM verdicts WHERE config_hash = ?').all(out.config_hash) as { trace_id: number; check_name: string; pass: number; reason: string | null }[];
+    const store = await openStore(path);
+    const rows = (await store.verdicts.list(1, out.config_hash)).map((v) => ({ trace_id: v.trace_id, check_name: v.check, pass: v.result.pass, reason: v.result.pass ? null : v.result.reason }));
     expect(rows).toHaveLength(7 * 10);
     const tracesFailing = (pred: (r: (typeof rows)[number]) => boolean) => new Set(rows.filter((r) => !r.pass && pred(r)).map((r) => r.trace_id)).size;
     const pct = (n: number) => Math.round((10000 * n) / 7) / 100;
@@ -39,12 +39,13 @@ describe('mtr validate', () => {
     const again = JSON.parse((await runCli(['validate', '--db', path, '--json'])).stdout);
     expect(again.checked).toBe(0);
     expect(again.report).toEqual(out.report);
-    expect((db.prepare('SELECT COUNT(*) AS n FROM verdicts').get() as { n: number }).n).toBe(70);
+    expect(await store.verdicts.list(1, out.config_hash)).toHaveLength(70);
 
     const strict = JSON.parse((await runCli(['validate', '--db', path, '--json', '--f1-threshold', '1'])).stdout);
     expect(strict.config_hash).not.toBe(out.config_hash);
     expect(strict.checked).toBe(7);
-    db.close();
+    expect(await store.verdicts.list(1, out.config_hash)).toHaveLength(70); // the first config's verdicts stay as they were
+    await store.close();
 
     const text = await runCli(['validate', '--db', path]);
     expect(text.stdout).toMatch(/Malformed %\s+0\.00/);
@@ -69,31 +70,31 @@ describe('mtr validate', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'mtr-validate-beside-')), 'store.sqlite');
     const base = await bamboogle(125);
     const items = Array.from({ length: 2000 }, (_, i) => ({ ...base[i % base.length]!, id: `${base[i % base.length]!.id}-${i}` }));
-    const db = openDb(path);
-    const runId = upsertRun(db, 'beside', 'bamboogle', { maxTurns: 6, format: 'text' });
-    addItems(db, runId, items);
+    const store = await openStore(path, { create: true });
+    const runId = await store.runs.upsert('beside', 'bamboogle', { maxTurns: 6, format: 'text' });
+    await store.items.add(runId, items);
     const call = { role: 'agent', model: 'm', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 1, tokens_out: 1, latency_ms: 1, attempt: 1, ok: true } as const;
-    const write = (k: number, done: boolean) => {
+    const write = async (k: number, done: boolean) => {
       const item = items[k % items.length]!;
-      const w = new TraceWriter(db, runId, item.id);
-      w.tools(TOOLS, []);
-      for (const s of goodSteps(item)) (w.call(call), w.step(s));
-      if (done) w.finish('answer', goodSteps(item).at(-1)!.answer);
-      else w.fail('transient', 'E_MODEL');
+      const id = await store.traces.begin(runId, item.id);
+      const steps = goodSteps(item);
+      const pieces = { tools: TOOLS, rejected: [], steps, calls: steps.map(() => call) };
+      if (done) await store.traces.finish(id, pieces, { stopReason: 'answer', answer: steps.at(-1)!.answer });
+      else await store.traces.fail(id, pieces, { code: 'E_MODEL', message: 'transient' });
     };
-    for (let k = 0; k < items.length; k++) write(k, true); // 2,000 traces to check
-    // generate's write path (TraceWriter, the same connection settings) while validate checks them
+    for (let k = 0; k < items.length; k++) await write(k, true); // 2,000 traces to check
+    // generate's write path (the store interface, the same connection settings) while validate checks them
     const side = spawnCli(['validate', '--db', path, '--json']);
     let running = true;
     void side.done.then(() => (running = false));
     const waits: number[] = [];
     for (let k = 0; running; k++) {
       const t = performance.now();
-      write(k, false);
+      await write(k, false);
       waits.push(performance.now() - t);
       await new Promise((r) => setTimeout(r, 1));
     }
-    db.close();
+    await store.close();
     const r = await side.done;
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).checked).toBeGreaterThanOrEqual(2000); // and the failed traces written before it listed its work

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { exportJob } from '../../src/pipeline/export.js';
 import { resolveRuns } from '../../src/pipeline/runs.js';
 import { CheckFields, validateEmptyError, validateJob } from '../../src/pipeline/validate.js';
-import { addItems, openDb, upsertRun } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
 import { CheckConfigSchema, checkConfigHash } from '../../src/validate/index.js';
 import { seededStore } from '../validate/store-fixture.js';
 
@@ -62,9 +62,9 @@ describe('validateJob as a library call', () => {
     expect(none.report.passed.count).toBe(0);
     expect(validateEmptyError(none)?.message).toMatch(/^no trace passed every check \(E_EMPTY\): 0 of 7; failing: too_many_turns 7 \(4 for this alone; raise --max-turns \(now 1\)\)/);
     const path = join(tmp, 'fresh.sqlite');
-    const db = openDb(path);
-    addItems(db, upsertRun(db, 'fresh', 'bamboogle', {}), seeded.items.slice(0, 1));
-    db.close();
+    const store = await openStore(path, { create: true });
+    await store.items.add(await store.runs.upsert('fresh', 'bamboogle', {}), seeded.items.slice(0, 1));
+    await store.close();
     const empty = await validateJob.run({ db: path });
     expect(validateEmptyError(empty)).toMatchObject({ code: 'E_EMPTY', message: expect.stringContaining('runs 1 hold no finished or failed traces') });
   });
