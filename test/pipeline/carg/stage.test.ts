@@ -138,4 +138,27 @@ describe('CARG stages on the one runner', () => {
     await expect(cargErrorsJob.run({ db })).rejects.toMatchObject({ code: 'E_STORE', message: `${db}: no such store (import tools first: mtr carg tools import FILE… --db ${db})` });
     expect(existsSync(db)).toBe(false);
   });
+
+  it('a model server that starts refusing mid-run (401) stops the job: nothing is sent or written after it throws, and no failure is stored', async () => {
+    const scripted = scriptedCarg(tools);
+    let refusing = false;
+    const refuser = await startFakeOpenAI({
+      latencyMs: 20,
+      respond: (req) => {
+        if (req.response_format?.json_schema?.name === 'single_turn_samples' && JSON.stringify(req.messages).includes(tools[2]!.api_name)) refusing = true;
+        return refusing ? { status: 401, body: '{"error":{"message":"key revoked"}}' } : scripted(req);
+      },
+    });
+    try {
+      const db = await repository('refused.sqlite');
+      await expect(cargSingleJob.run({ db, baseUrl: refuser.url, model: 'fake-model', retries: 0, count: 2, maxRefines: 0, concurrency: 1 })).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' });
+      const sent = refuser.requests.length;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(refuser.requests.length).toBe(sent);
+      expect(count(db, 'SELECT COUNT(*) AS n FROM carg_jobs')).toBe(2);
+      expect(count(db, 'SELECT COUNT(*) AS n FROM carg_failures')).toBe(0);
+    } finally {
+      await refuser.close();
+    }
+  });
 });
