@@ -80,7 +80,10 @@ describe('writeDataset', () => {
     mkdirSync(mine);
     writeFileSync(join(mine, 'notes.txt'), 'x');
     let collected = false;
-    const refused = writeDataset({ out: mine, stage: 's', format: 'jsonl', seed: 0, valRatio: 0, examples: () => ((collected = true), samples), rows: () => [] });
+    const refused = writeDataset({ out: mine, stage: 's', format: 'jsonl', seed: 0, valRatio: 0, examples: () => {
+        collected = true;
+        return samples;
+      }, rows: () => [] });
     await expect(refused).rejects.toMatchObject({ code: 'E_USAGE' });
     expect(collected).toBe(false);
     expect(readdirSync(mine)).toEqual(['notes.txt']);
