@@ -1,6 +1,7 @@
 import type { JobHooks } from '../../pipeline/job.js';
 import type { StageProgress, StageSummary } from '../../pipeline/carg/stage.js';
 import type { Io, OptionSpecs } from '../command.js';
+import { interruptSignal } from '../interrupt.js';
 
 /** The face-only flag of every `mtr carg` leaf. */
 export const JSON_OPTION = { json: { type: 'boolean', description: 'Print the summary as JSON on stdout' } } as const satisfies OptionSpecs;
@@ -10,16 +11,10 @@ export const JSON_OPTION = { json: { type: 'boolean', description: 'Print the su
  * the end), and Ctrl-C finishing the tools in flight (a second one quits at once; a re-run resumes).
  */
 export function stageHooks(io: Io): JobHooks & { dispose: () => void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    io.err('\nstopping: finishing the tools in flight (Ctrl-C again to quit now; a re-run resumes)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const { signal, dispose } = interruptSignal(io, 'tools');
   let last = 0;
   return {
-    signal: controller.signal,
+    signal,
     onProgress(progress) {
       const p = progress as StageProgress; // what every CARG job reports (JobHooks<StageProgress>)
       const now = performance.now();
@@ -31,7 +26,7 @@ export function stageHooks(io: Io): JobHooks & { dispose: () => void } {
         last = now;
       }
     },
-    dispose: () => void process.off('SIGINT', onSigint),
+    dispose,
   };
 }
 
