@@ -11,10 +11,19 @@ function printText(s: GenerateSummary, io: Io, db: string): void {
       `${s.model_calls} model calls, ${s.tokens_in} tokens in, ${s.tokens_out} tokens out, ${s.elapsed_s}s, ${s.calls_per_s} calls/s\n`,
   );
   for (const f of s.failures.slice(0, 5)) io.out(`  failed ${f.item}: ${f.error}\n`);
-  if (s.records_skipped > 0) io.out(`${s.records_skipped} dataset records skipped (--skip-bad)${s.records_skipped > 5 ? ', the first 5' : ''}:\n${s.skipped.slice(0, 5).map((r) => `  skipped ${r.reason}\n`).join('')}`);
+  if (s.records_skipped > 0)
+    io.out(
+      `${s.records_skipped} dataset records skipped (--skip-bad)${s.records_skipped > 5 ? ', the first 5' : ''}:\n${s.skipped
+        .slice(0, 5)
+        .map((r) => `  skipped ${r.reason}\n`)
+        .join('')}`,
+    );
   if (s.failures.length > 5) io.out(`  … and ${s.failures.length - 5} more (mtr status --db ${db})\n`);
   if (s.retried > 0) io.out(`${s.retried} failed items of earlier attempts retried\n`);
-  if (s.failed_kept > 0) io.out(`${s.failed_kept} failed items left failed (lasting failure or --max-item-attempts reached; --retry-failed retries them; mtr status --db ${db} lists why)\n`);
+  if (s.failed_kept > 0)
+    io.out(
+      `${s.failed_kept} failed items left failed (lasting failure or --max-item-attempts reached; --retry-failed retries them; mtr status --db ${db} lists why)\n`,
+    );
 }
 
 export default jobCommand(generate, {

@@ -1,7 +1,12 @@
 import type { Progress } from '../pipeline/generate.js';
 import type { Io } from './command.js';
 
-const fmtDuration = (s: number): string => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+const fmtDuration = (s: number): string =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+      : `${Math.round(s)}s`;
 const fmtCount = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : String(n));
 
 /** One progress line: counts, rate and ETA from the items finished in this process. */
@@ -22,7 +27,11 @@ export function progressLine(p: Progress, elapsedS: number, startDone: number, w
  * Progress on `io.err`: on a terminal one line redrawn in place; elsewhere (logs, CI, tests) a plain line at most
  * every `everyMs`, and the last one. `columns` is the terminal's width (the line is cut to fit).
  */
-export function progressReporter(io: Io, everyMs = 5000, columns = (): number => process.stderr.columns || 120): { update: (p: Progress) => void; done: () => void } {
+export function progressReporter(
+  io: Io,
+  everyMs = 5000,
+  columns = (): number => process.stderr.columns || 120,
+): { update: (p: Progress) => void; done: () => void } {
   const started = performance.now();
   let startDone: number | undefined;
   let last = 0;

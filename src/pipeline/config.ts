@@ -68,52 +68,64 @@ const limits = DatasetLimitsSchema.shape;
  * once (the CLI's flags and --help come from it). `resolveGenerateConfig` turns it into the run's config.
  */
 export const GenerateJobConfig = z.object({
-  dataset: z.string().min(1).meta({ placeholder: 'NAME|FILE', description: `Registry name (${KNOWN_DATASETS.join(', ')}; downloaded once and cached) or a local file in any supported layout` }),
+  dataset: z
+    .string()
+    .min(1)
+    .meta({
+      placeholder: 'NAME|FILE',
+      description: `Registry name (${KNOWN_DATASETS.join(', ')}; downloaded once and cached) or a local file in any supported layout`,
+    }),
   split: z.string().min(1).optional().meta({ placeholder: 'SPLIT', description: 'Split of a registry dataset (default: its evaluation split)' }),
   limit: z.number().int().min(0).optional().meta({ placeholder: 'N', description: 'Use the first N items (after --offset)' }),
   offset: z.number().int().min(0).default(0).meta({ placeholder: 'N', description: 'Skip the first N items' }),
   maxQuestionChars: limits.maxQuestionChars.meta({
     placeholder: 'N',
-    description: 'Longest question accepted, in characters; a longer one stops the run before anything is written (file:line: question), or is skipped with --skip-bad',
+    description:
+      'Longest question accepted, in characters; a longer one stops the run before anything is written (file:line: question), or is skipped with --skip-bad',
   }),
   maxRecordBytes: limits.maxRecordBytes.meta({
     placeholder: 'N',
-    description: "Largest dataset record accepted, in bytes (a JSON line, or a JSON-array record's compact JSON); a larger one stops the run before anything is written, or is skipped with --skip-bad",
+    description:
+      "Largest dataset record accepted, in bytes (a JSON line, or a JSON-array record's compact JSON); a larger one stops the run before anything is written, or is skipped with --skip-bad",
   }),
-  skipBad: limits.skipBad.meta({ description: 'Skip dataset records over a limit or unreadable as items (invalid JSON, missing fields, duplicate ids) instead of stopping; the summary counts them' }),
+  skipBad: limits.skipBad.meta({
+    description:
+      'Skip dataset records over a limit or unreadable as items (invalid JSON, missing fields, duplicate ids) instead of stopping; the summary counts them',
+  }),
   db: StoreFields.db.meta({ placeholder: 'FILE', description: 'SQLite store; created if missing, resumed if it holds this run' }),
-  run: z
-    .string()
-    .min(1)
-    .regex(/\D/, 'expected a run name with a non-digit (a number names a run by its id: mtr status --run 3)')
-    .optional()
-    .meta({ placeholder: 'NAME', description: "The run's name, its key in the store (default: derived from dataset, models and settings); the same name resumes the run" }),
+  run: z.string().min(1).regex(/\D/, 'expected a run name with a non-digit (a number names a run by its id: mtr status --run 3)').optional().meta({
+    placeholder: 'NAME',
+    description: "The run's name, its key in the store (default: derived from dataset, models and settings); the same name resumes the run",
+  }),
   concurrency: z.number().int().min(1).default(8).meta({ placeholder: 'N', description: 'Traces in flight at once' }),
   roleConcurrency: z.number().int().min(1).optional().meta({ placeholder: 'N', description: 'Model calls in flight per role (default: --concurrency)' }),
-  maxTurns: z
-    .number()
-    .int()
-    .min(1)
-    .default(8)
-    .meta({ placeholder: 'N', description: "Most agent turns per trace; with --dialect search-r1, Search-R1's max_turns: N rounds of search, then one final turn whose search is not run" }),
+  maxTurns: z.number().int().min(1).default(8).meta({
+    placeholder: 'N',
+    description: "Most agent turns per trace; with --dialect search-r1, Search-R1's max_turns: N rounds of search, then one final turn whose search is not run",
+  }),
   format: z.enum(['text', 'native']).default('text').meta({ description: 'Agent format: Qwen/Hermes <tool_call> text, or native OpenAI tool_calls' }),
   dialect: z.enum(DIALECTS).default(DEFAULT_DIALECT).meta({
     description:
       "Agent dialect: hermes (ToolMaker's tools, <tool_call>/<tool_response>), or search-r1 (Search-R1's rollout: its instruction as the one user turn, <search> query </search> answered by <information>Doc i(Title: t) text</information>; ToolMaker is skipped, the one tool is wiki_search, real with --index/--retrieval-url or simulated by ToolActor)",
   }),
-  utilityTools: z.string().default('wiki_search').meta({ placeholder: 'LIST', description: `Predefined tools added to every trace, comma-separated (${UTILITY_TOOL_NAMES.join(', ')}) or "none"` }),
+  utilityTools: z
+    .string()
+    .default('wiki_search')
+    .meta({ placeholder: 'LIST', description: `Predefined tools added to every trace, comma-separated (${UTILITY_TOOL_NAMES.join(', ')}) or "none"` }),
   maxTools: z.number().int().min(1).max(8).default(4).meta({ placeholder: 'N', description: 'Most task-specific tools ToolMaker keeps per question' }),
   maxRepairs: z.number().int().min(0).default(2).meta({ placeholder: 'N', description: 'Rounds of validation feedback for invalid tool schemas' }),
   maxAttempts: z.number().int().min(1).default(3).meta({ placeholder: 'N', description: 'Attempts per structured output before it is recorded as failed' }),
-  maxItemAttempts: z
-    .number()
-    .int()
-    .min(1)
-    .default(3)
-    .meta({ placeholder: 'N', description: 'Traces per item, across resumes: re-running the command retries an item that failed transiently (the model server failed after --retries) until it has failed N times' }),
+  maxItemAttempts: z.number().int().min(1).default(3).meta({
+    placeholder: 'N',
+    description:
+      'Traces per item, across resumes: re-running the command retries an item that failed transiently (the model server failed after --retries) until it has failed N times',
+  }),
   retryFailed: z.boolean().default(false).meta({ description: 'Retry every failed item of the run, whatever its failure and attempts' }),
   ...ActorFields,
-  noActorCache: z.boolean().default(false).meta({ description: 'Always ask the actor model, instead of replaying identical tool calls from the cache in the database' }),
+  noActorCache: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'Always ask the actor model, instead of replaying identical tool calls from the cache in the database' }),
   ...ModelFields,
   ...roleModelFields(GENERATE_ROLES),
 });
@@ -144,7 +156,13 @@ export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigIn
     maxTurns: f.maxTurns,
     format: f.format,
     dialect: f.dialect,
-    utilityTools: f.utilityTools === 'none' ? [] : f.utilityTools.split(',').map((s) => s.trim()).filter(Boolean),
+    utilityTools:
+      f.utilityTools === 'none'
+        ? []
+        : f.utilityTools
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
     maxTools: f.maxTools,
     maxRepairs: f.maxRepairs,
     maxAttempts: f.maxAttempts,
@@ -160,7 +178,8 @@ export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigIn
   };
 }
 
-export const roleConfig = (c: GenerateConfig, role: Role): ModelConfig => ModelConfigSchema.parse({ ...c.model, ...(c.roles[role as (typeof GENERATE_ROLES)[number]] ?? {}) });
+export const roleConfig = (c: GenerateConfig, role: Role): ModelConfig =>
+  ModelConfigSchema.parse({ ...c.model, ...(c.roles[role as (typeof GENERATE_ROLES)[number]] ?? {}) });
 
 /** Where each role's server listens, and the retrieval server: transport, which never names a run. */
 export interface Transport {
@@ -208,11 +227,17 @@ export const actorRouting = (c: GenerateConfig) => resolveRouting(c.toolRouting,
 export function checkGenerateConfig(c: GenerateConfig): void {
   if (c.dialect === 'search-r1') {
     // Search-R1's agent has one action, search: no native tool_calls, no other tools
-    if (c.format !== 'text') throw new MtrError('E_USAGE', `--format: expected text with --dialect search-r1 (Search-R1 writes <search> in its text), got ${c.format}`);
-    if (c.utilityTools.join(',') !== 'wiki_search') throw new MtrError('E_USAGE', `--utility-tools: expected wiki_search with --dialect search-r1 (its one tool is search), got ${c.utilityTools.join(',') || 'none'}`);
+    if (c.format !== 'text')
+      throw new MtrError('E_USAGE', `--format: expected text with --dialect search-r1 (Search-R1 writes <search> in its text), got ${c.format}`);
+    if (c.utilityTools.join(',') !== 'wiki_search')
+      throw new MtrError(
+        'E_USAGE',
+        `--utility-tools: expected wiki_search with --dialect search-r1 (its one tool is search), got ${c.utilityTools.join(',') || 'none'}`,
+      );
   }
   for (const name of c.utilityTools) {
-    if (!UTILITY_TOOLS[name]) throw new MtrError('E_USAGE', `--utility-tools: unknown tool "${name}": expected some of ${Object.keys(UTILITY_TOOLS).join(', ')} (or "none")`);
+    if (!UTILITY_TOOLS[name])
+      throw new MtrError('E_USAGE', `--utility-tools: unknown tool "${name}": expected some of ${Object.keys(UTILITY_TOOLS).join(', ')} (or "none")`);
   }
   actorRouting(c);
 }

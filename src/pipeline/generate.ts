@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { buildTraceGraph, type TraceDeps } from '../../graphs/trace-graph.js';
-import { loadDataset, resolveDataset, type DownloadProgress, type SkippedRecord } from '../data/index.js';
+import { type DownloadProgress, loadDataset, resolveDataset } from '../data/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
 import { z } from 'zod';
@@ -10,13 +10,32 @@ import type { ModelCall } from '../schema/model-call.js';
 import type { RunRecord } from '../schema/run.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
-import { actorRouting, checkGenerateConfig, GENERATE_ROLES, GenerateJobConfig, resolveGenerateConfig, roleConfig, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, runKey } from './config.js';
+import {
+  actorRouting,
+  checkGenerateConfig,
+  GENERATE_ROLES,
+  GenerateJobConfig,
+  resolveGenerateConfig,
+  roleConfig,
+  type GenerateConfig,
+  type GenerateConfigInput,
+  GenerateConfigSchema,
+  runKey,
+} from './config.js';
 import { type RoleModels, type RoleModelSpec, roleModels } from './models.js';
 import { defineJob, type JobHooks } from './job.js';
 import { runItems } from './runner.js';
 import { findRun, planItems } from './resume.js';
 
-export { GENERATE_ROLES, type GenerateConfig, type GenerateConfigInput, GenerateConfigSchema, GenerateJobConfig, type GenerateJobInput, resolveGenerateConfig } from './config.js';
+export {
+  GENERATE_ROLES,
+  type GenerateConfig,
+  type GenerateConfigInput,
+  GenerateConfigSchema,
+  GenerateJobConfig,
+  type GenerateJobInput,
+  resolveGenerateConfig,
+} from './config.js';
 
 export interface Progress {
   total: number;
@@ -105,10 +124,15 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
   });
   delete progress.download;
   const { items, skipped } = await loadDataset(dataset.path, {
-    dataset: dataset.name, offset: c.offset, ...(c.limit === undefined ? {} : { limit: c.limit }),
-    maxQuestionChars: c.maxQuestionChars, maxRecordBytes: c.maxRecordBytes, skipBad: c.skipBad,
+    dataset: dataset.name,
+    offset: c.offset,
+    ...(c.limit === undefined ? {} : { limit: c.limit }),
+    maxQuestionChars: c.maxQuestionChars,
+    maxRecordBytes: c.maxRecordBytes,
+    skipBad: c.skipBad,
   });
-  const agentPrompts = c.dialect === 'search-r1' ? ['search-r1'] : ['maker-classify', 'maker-tools', 'maker-repair', c.format === 'text' ? 'agent-text' : 'agent-native'];
+  const agentPrompts =
+    c.dialect === 'search-r1' ? ['search-r1'] : ['maker-classify', 'maker-tools', 'maker-repair', c.format === 'text' ? 'agent-text' : 'agent-native'];
   [...agentPrompts, 'actor', ...(c.grounding.mode === 'none' ? [] : ['actor-gold', 'actor-noisy'])].forEach((p) => loadPrompt(p));
 
   const routing = actorRouting(c);
@@ -117,9 +141,26 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
   let store: Store | undefined = existsSync(c.db) ? await openStore(c.db) : undefined;
   let realTools: Record<string, RealTool> = {};
   const summary: GenerateSummary = {
-    run_id: 0, run_key: key, dataset: dataset.name, items: items.length, already_finished: 0, finished: 0, failed: 0, aborted: false,
-    model_calls: 0, tokens_in: 0, tokens_out: 0, elapsed_s: 0, setup_s: 0, calls_per_s: 0, failures: [], retried: 0, failed_kept: 0, notices: [],
-    records_skipped: skipped.length, skipped: skipped.slice(0, SKIPPED_SHOWN),
+    run_id: 0,
+    run_key: key,
+    dataset: dataset.name,
+    items: items.length,
+    already_finished: 0,
+    finished: 0,
+    failed: 0,
+    aborted: false,
+    model_calls: 0,
+    tokens_in: 0,
+    tokens_out: 0,
+    elapsed_s: 0,
+    setup_s: 0,
+    calls_per_s: 0,
+    failures: [],
+    retried: 0,
+    failed_kept: 0,
+    notices: [],
+    records_skipped: skipped.length,
+    skipped: skipped.slice(0, SKIPPED_SHOWN),
   };
   let models: RoleModels<(typeof GENERATE_ROLES)[number]> | undefined;
   let runId: number | undefined;
@@ -129,7 +170,13 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     await checkRealTools(realTools);
     const runs = store ? await store.runs.list() : [];
     const found = findRun(runs, c, dataset);
-    const done = store && found.stored ? await store.traces.finishedItemIds(found.stored.key, items.map((i) => i.id)) : new Set<string>();
+    const done =
+      store && found.stored
+        ? await store.traces.finishedItemIds(
+            found.stored.key,
+            items.map((i) => i.id),
+          )
+        : new Set<string>();
     if (done.size < items.length) models = await roleModels(roleSpecs(c));
     store ??= await openStore(c.db, { create: true });
     const db = store;
@@ -138,7 +185,11 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
       summary.notices.push(found.notice);
       hooks.onNotice?.(found.notice);
     }
-    checkRunDialect(runs.find((r) => r.id === found.stored?.id), key, c.dialect);
+    checkRunDialect(
+      runs.find((r) => r.id === found.stored?.id),
+      key,
+      c.dialect,
+    );
     runId = await db.runs.upsert(key, dataset.name, storedConfig(c));
     const run = runId;
     summary.run_id = runId;
@@ -191,7 +242,10 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
           },
         };
         // a fatal error leaves the trace 'running': this run's clean-up (or the next run) drops it and redoes the item
-        const out = await graph.invoke({ item, maxTurns: c.maxTurns, dialect: c.dialect }, { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 });
+        const out = await graph.invoke(
+          { item, maxTurns: c.maxTurns, dialect: c.dialect },
+          { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 },
+        );
         await db.traces.finish(draft.id, draft, out.answer !== undefined ? { stopReason: 'answer', answer: out.answer } : { stopReason: 'max_turns' });
         drafts.delete(item.id);
       },
@@ -231,7 +285,9 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
 
 /** Each role's model: the run's settings with the role's overrides, on its own queue (`roleConcurrency`, default `concurrency`). */
 const roleSpecs = (c: GenerateConfig) =>
-  Object.fromEntries(GENERATE_ROLES.map((role) => [role, { config: roleConfig(c, role), concurrency: c.roleConcurrency ?? c.concurrency, maxAttempts: c.maxAttempts }])) as Record<(typeof GENERATE_ROLES)[number], RoleModelSpec>;
+  Object.fromEntries(
+    GENERATE_ROLES.map((role) => [role, { config: roleConfig(c, role), concurrency: c.roleConcurrency ?? c.concurrency, maxAttempts: c.maxAttempts }]),
+  ) as Record<(typeof GENERATE_ROLES)[number], RoleModelSpec>;
 
 /** The config as stored with the run: what was used, keys masked. */
 const storedConfig = (c: GenerateConfig): GenerateConfig => ({
@@ -243,7 +299,8 @@ const storedConfig = (c: GenerateConfig): GenerateConfig => ({
 /** A run named with --run keeps the dialect it was made in: one run never mixes two kinds of trace text. */
 function checkRunDialect(run: RunRecord | undefined, key: string, dialect: Dialect): void {
   const stored = (run?.config as { dialect?: Dialect } | undefined)?.dialect ?? DEFAULT_DIALECT;
-  if (run && stored !== dialect) throw new MtrError('E_USAGE', `--dialect: run ${key} was generated with --dialect ${stored}, got ${dialect}; pass --dialect ${stored} or another --run`);
+  if (run && stored !== dialect)
+    throw new MtrError('E_USAGE', `--dialect: run ${key} was generated with --dialect ${stored}, got ${dialect}; pass --dialect ${stored} or another --run`);
 }
 
 function finish(s: GenerateSummary, started: number): GenerateSummary {
@@ -264,7 +321,10 @@ const FAILURE_HINTS: Partial<Record<ErrorCode, string>> = {
 export function failureCauses(failures: readonly { code: ErrorCode }[]): string {
   const counts = new Map<ErrorCode, number>();
   for (const f of failures) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n} (${FAILURE_HINTS[code] ?? 'see mtr status'})`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => `${code} ${n} (${FAILURE_HINTS[code] ?? 'see mtr status'})`)
+    .join(', ');
 }
 
 /** Nothing was generated: every trace tried now failed and none was finished before (the face exits 1). */

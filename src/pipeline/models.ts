@@ -52,7 +52,8 @@ export async function roleModels<R extends Role>(specs: Record<R, RoleModelSpec>
     throw failed.reason;
   }
   const roles = {} as Record<R, RoleModel>;
-  for (const [i, { role, spec, config }] of entries.entries()) roles[role] = roleModel(role, (results[i] as PromiseFulfilledResult<ChatModel>).value, config, spec);
+  for (const [i, { role, spec, config }] of entries.entries())
+    roles[role] = roleModel(role, (results[i] as PromiseFulfilledResult<ChatModel>).value, config, spec);
   return { roles, close };
 }
 

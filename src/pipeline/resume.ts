@@ -41,7 +41,8 @@ export function findRun(runs: readonly RunRecord[], c: GenerateConfig, dataset: 
     const [was, is] = [before?.baseUrls[role], now.baseUrls[role]];
     if (was && is && was !== is && !moved.some((m) => m.includes(`${was} to ${is}`))) moved.push(`model server moved from ${was} to ${is}`);
   }
-  if (before?.retrievalUrl && now.retrievalUrl && before.retrievalUrl !== now.retrievalUrl) moved.push(`retrieval server moved from ${before.retrievalUrl} to ${now.retrievalUrl}`);
+  if (before?.retrievalUrl && now.retrievalUrl && before.retrievalUrl !== now.retrievalUrl)
+    moved.push(`retrieval server moved from ${before.retrievalUrl} to ${now.retrievalUrl}`);
   return {
     key,
     stored: { id: row.id, key: row.key },
@@ -66,8 +67,16 @@ export interface ItemPlan {
  * Which items a (resumed) run works on: those without a finished trace, except failed ones whose failure
  * was not transient or that failed `maxItemAttempts` times already (across runs); `retryFailed` retries all.
  */
-export async function planItems(store: Store, runId: number, items: readonly DatasetItem[], c: Pick<GenerateConfig, 'maxItemAttempts' | 'retryFailed'>): Promise<ItemPlan> {
-  const pending = await store.items.pending(runId, items.map((i) => i.id));
+export async function planItems(
+  store: Store,
+  runId: number,
+  items: readonly DatasetItem[],
+  c: Pick<GenerateConfig, 'maxItemAttempts' | 'retryFailed'>,
+): Promise<ItemPlan> {
+  const pending = await store.items.pending(
+    runId,
+    items.map((i) => i.id),
+  );
   const failed = await store.runs.failedAttempts(runId);
   const plan: ItemPlan = { run: [], finished: items.length - pending.length, retried: 0, kept: [] };
   for (const item of pending) {

@@ -41,7 +41,8 @@ export const isFatalError = (e: unknown): boolean => isMtrError(e) && (e.code ==
 
 /** Runs `work` over `items` under the rules above; resolves with the counts, or throws the first fatal error. */
 export async function runItems<T>(items: readonly T[], work: (item: T) => Promise<unknown>, opts: RunnerOptions<T>): Promise<RunnerResult> {
-  if (!(Number.isInteger(opts.concurrency) && opts.concurrency > 0)) throw new MtrError('E_INTERNAL', `runItems: concurrency: expected a whole number > 0, got ${opts.concurrency}`);
+  if (!(Number.isInteger(opts.concurrency) && opts.concurrency > 0))
+    throw new MtrError('E_INTERNAL', `runItems: concurrency: expected a whole number > 0, got ${opts.concurrency}`);
   const progress: RunnerProgress = { total: items.length, done: 0, failed: 0 };
   let next = 0;
   let fatal: { error: unknown } | undefined;

@@ -18,8 +18,6 @@ const HOTPOT = join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_qa_500.jsonl');
 const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
 const fast = ['--retries', '2', '--timeout', '10'];
 
-
-
 describe('mtr generate / status (the real binary)', () => {
   let server: FakeServer;
   beforeAll(async () => {
@@ -59,9 +57,13 @@ describe('mtr generate / status (the real binary)', () => {
     expect(status.code).toBe(0);
     const s = JSON.parse(status.stdout);
     expect(s).toMatchObject({ items_total: 40, traces_finished: 40, traces_failed: 0, traces_running: 0, duplicates: 0 });
-    for (const key of ['items_total', 'traces_finished', 'traces_failed', 'duplicates', 'steps', 'model_calls', 'tokens_in', 'tokens_out']) expect(typeof s[key]).toBe('number');
+    for (const key of ['items_total', 'traces_finished', 'traces_failed', 'duplicates', 'steps', 'model_calls', 'tokens_in', 'tokens_out'])
+      expect(typeof s[key]).toBe('number');
     const store = openDb(db);
-    const perItem = store.prepare(`SELECT item_id, SUM(status = 'finished') f, SUM(status = 'running') r FROM traces GROUP BY item_id`).all() as { f: number; r: number }[];
+    const perItem = store.prepare(`SELECT item_id, SUM(status = 'finished') f, SUM(status = 'running') r FROM traces GROUP BY item_id`).all() as {
+      f: number;
+      r: number;
+    }[];
     expect(perItem).toHaveLength(40);
     expect(perItem.every((x) => x.f === 1 && x.r === 0)).toBe(true);
     store.close();
@@ -87,12 +89,18 @@ describe('mtr generate / status (the real binary)', () => {
 
     it('malformed dataset line names file and line', async () => {
       const bad = join(tmp, 'bad.jsonl');
-      writeFileSync(bad, ['{"idx": 0, "question": "Q one?", "answer": "A"}', '{"idx": 1, "question": "Q two?", "answer": "B"}', '{"idx": 2, "question": oops}'].join('\n'));
-      expectOneLine(await runCli(['generate', '--dataset', bad, '--db', db, '--base-url', server.url]), new RegExp(`bad\\.jsonl:3: .*JSON`));
+      writeFileSync(
+        bad,
+        ['{"idx": 0, "question": "Q one?", "answer": "A"}', '{"idx": 1, "question": "Q two?", "answer": "B"}', '{"idx": 2, "question": oops}'].join('\n'),
+      );
+      expectOneLine(await runCli(['generate', '--dataset', bad, '--db', db, '--base-url', server.url]), /bad\.jsonl:3: .*JSON/);
     });
 
     it('unknown dataset name lists the known ones', async () => {
-      expectOneLine(await runCli(['generate', '--dataset', 'hotpotqq', '--db', db, '--base-url', server.url]), /unknown dataset "hotpotqq" \(did you mean hotpotqa or hotpot\?\).*bamboogle/);
+      expectOneLine(
+        await runCli(['generate', '--dataset', 'hotpotqq', '--db', db, '--base-url', server.url]),
+        /unknown dataset "hotpotqq" \(did you mean hotpotqa or hotpot\?\).*bamboogle/,
+      );
     });
 
     it('unreachable model server names the URL and the ways out', async () => {
@@ -103,7 +111,10 @@ describe('mtr generate / status (the real binary)', () => {
 
     it('status of a missing store or an unknown run', async () => {
       expectOneLine(await runCli(['status', '--db', join(tmp, 'nope.sqlite')]), /nope\.sqlite: no such store \(create one with mtr generate/);
-      expectOneLine(await runCli(['status', '--db', db, '--run', '99']), /--run: expected one of the runs in the store by name or id \(\S+ \(id 1\)\), got "99"/);
+      expectOneLine(
+        await runCli(['status', '--db', db, '--run', '99']),
+        /--run: expected one of the runs in the store by name or id \(\S+ \(id 1\)\), got "99"/,
+      );
     });
 
     it('bad flag and bad value', async () => {
@@ -130,11 +141,28 @@ describe('mtr generate / status (the real binary)', () => {
       try {
         const db = join(tmp, 'timeout.sqlite');
         const started = Date.now();
-        const r = await runCli(['generate', '--dataset', BAMBOOGLE, '--limit', '1', '--db', db, '--base-url', slow.url, '--timeout', '0.3', '--retries', '2', '--json']);
+        const r = await runCli([
+          'generate',
+          '--dataset',
+          BAMBOOGLE,
+          '--limit',
+          '1',
+          '--db',
+          db,
+          '--base-url',
+          slow.url,
+          '--timeout',
+          '0.3',
+          '--retries',
+          '2',
+          '--json',
+        ]);
         expect(r.code).toBe(0);
         expect(JSON.parse(r.stdout)).toMatchObject({ finished: 1, failed: 0 });
         const store = openDb(db);
-        const timeouts = store.prepare(`SELECT role, COUNT(*) n FROM model_calls WHERE ok = 0 AND error LIKE '%no answer within 300 ms%' GROUP BY role ORDER BY role`).all();
+        const timeouts = store
+          .prepare(`SELECT role, COUNT(*) n FROM model_calls WHERE ok = 0 AND error LIKE '%no answer within 300 ms%' GROUP BY role ORDER BY role`)
+          .all();
         const config = JSON.parse((store.prepare('SELECT config FROM runs').get() as { config: string }).config);
         store.close();
         expect(timeouts.map((t: any) => t.role)).toEqual(['actor', 'agent', 'maker']);
@@ -155,7 +183,12 @@ describe('mtr generate / status (the real binary)', () => {
       try {
         const r = await runCli(['generate', '--dataset', HOTPOT, '--limit', '4', '--db', db, '--base-url', moved.url, ...fast]);
         expect(r.code).toBe(0);
-        expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('resuming run'))).toEqual([expect.stringContaining(`model server moved from ${server.url} to ${moved.url}`)]);
+        expect(
+          r.stderr
+            .trim()
+            .split('\n')
+            .filter((l) => l.startsWith('resuming run')),
+        ).toEqual([expect.stringContaining(`model server moved from ${server.url} to ${moved.url}`)]);
         expect(r.stdout).toMatch(/2 traces finished, 0 failed, 2 already done of 4/);
         expect(statusOf(db)).toMatchObject({ runs: 1, items_total: 4, traces_finished: 4, duplicates: 0 });
       } finally {
@@ -171,7 +204,9 @@ describe('mtr generate / status (the real binary)', () => {
       expect(r.code).not.toBe(0);
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`--retrieval-url: cannot use the retrieval server at ${url.replace(/[/.]/g, '\\$&')}/retrieve: .*ECONNREFUSED.*--index FILE`));
+      expect(lines[0]).toMatch(
+        new RegExp(`--retrieval-url: cannot use the retrieval server at ${url.replace(/[/.]/g, '\\$&')}/retrieve: .*ECONNREFUSED.*--index FILE`),
+      );
       expect(existsSync(db)).toBe(false);
       expect(server.stats().received).toBe(before);
     });
@@ -180,21 +215,31 @@ describe('mtr generate / status (the real binary)', () => {
       const items = await loadItems(BAMBOOGLE, { limit: 3 });
       const script = scriptedModel({ items });
       let broken = true;
-      const flaky = await startFakeOpenAI({ respond: (req) => (broken && JSON.stringify(req.messages).includes(items[0]!.question) ? { status: 503 } : script(req)) });
+      const flaky = await startFakeOpenAI({
+        respond: (req) => (broken && JSON.stringify(req.messages).includes(items[0]!.question) ? { status: 503 } : script(req)),
+      });
       try {
         const db = join(tmp, 'failures.sqlite');
         const args = ['generate', '--dataset', BAMBOOGLE, '--limit', '3', '--db', db, '--base-url', flaky.url, '--retries', '1', '--max-item-attempts', '1'];
         expect((await runCli(args)).stdout).toMatch(/2 traces finished, 1 failed/);
         const text = await runCli(['status', '--db', db]);
         expect(text.stdout).toMatch(/^ {2}E_MODEL +1 items, 1 attempts/m);
-        expect(JSON.parse((await runCli(['status', '--db', db, '--json'])).stdout)).toMatchObject({ failures_by_code: { E_MODEL: { items: 1, attempts: 1 } }, items_retried: 0 });
+        expect(JSON.parse((await runCli(['status', '--db', db, '--json'])).stdout)).toMatchObject({
+          failures_by_code: { E_MODEL: { items: 1, attempts: 1 } },
+          items_retried: 0,
+        });
         broken = false;
         const kept = await runCli(args);
         expect(kept.stdout).toMatch(/1 failed items left failed .*--retry-failed/);
         const retried = await runCli([...args, '--retry-failed']);
         expect(retried.stdout).toMatch(/1 traces finished, 0 failed, 2 already done of 3/);
         expect(retried.stdout).toMatch(/1 failed items of earlier attempts retried/);
-        expect(JSON.parse((await runCli(['status', '--db', db, '--json'])).stdout)).toMatchObject({ traces_finished: 3, duplicates: 0, failures_by_code: {}, items_retried: 1 });
+        expect(JSON.parse((await runCli(['status', '--db', db, '--json'])).stdout)).toMatchObject({
+          traces_finished: 3,
+          duplicates: 0,
+          failures_by_code: {},
+          items_retried: 1,
+        });
       } finally {
         await flaky.close();
       }
@@ -204,10 +249,26 @@ describe('mtr generate / status (the real binary)', () => {
       const down = await startFakeOpenAI({ respond: () => ({ status: 503 }) });
       try {
         const db = join(tmp, 'all-failed.sqlite');
-        const r = await runCli(['generate', '--dataset', BAMBOOGLE, '--limit', '2', '--db', db, '--base-url', down.url, '--retries', '0', '--max-item-attempts', '1']);
+        const r = await runCli([
+          'generate',
+          '--dataset',
+          BAMBOOGLE,
+          '--limit',
+          '2',
+          '--db',
+          db,
+          '--base-url',
+          down.url,
+          '--retries',
+          '0',
+          '--max-item-attempts',
+          '1',
+        ]);
         expect(r.code).toBe(1);
         expect(r.stdout).toMatch(/0 traces finished, 2 failed/);
-        expect(r.stderr).toMatch(/nothing generated \(E_EMPTY\): all 2 traces failed; by cause: E_MODEL 2 \(the model server failed after --retries; re-run the command/);
+        expect(r.stderr).toMatch(
+          /nothing generated \(E_EMPTY\): all 2 traces failed; by cause: E_MODEL 2 \(the model server failed after --retries; re-run the command/,
+        );
         expect(statusOf(db)).toMatchObject({ traces_failed: 2, duplicates: 0 });
       } finally {
         await down.close();
@@ -216,14 +277,16 @@ describe('mtr generate / status (the real binary)', () => {
   });
 
   it('a bad per-role server URL is reported under its own flag', () => {
-    const flags = (...extra: string[]) => parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options as Parameters<typeof generateConfig>[0];
+    const flags = (...extra: string[]) =>
+      parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options as Parameters<typeof generateConfig>[0];
     expect(() => generateConfig(flags('--actor-base-url', 'localhost:8001'))).toThrow(/^--actor-base-url: expected an http\(s\) URL.*got "localhost:8001"/);
     expect(() => generateConfig(flags('--base-url', 'localhost:8000'))).toThrow(/^--base-url: expected an http\(s\) URL/);
     expect(generateConfig(flags('--actor-base-url', 'http://127.0.0.1:8001/v1')).roles).toMatchObject({ actor: { baseUrl: 'http://127.0.0.1:8001/v1' } });
   });
 
   it('--dialect: hermes by default, search-r1 on request, anything else refused by the option layer', () => {
-    const flags = (...extra: string[]) => parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options as Parameters<typeof generateConfig>[0];
+    const flags = (...extra: string[]) =>
+      parseCommandArgs(generateCommand, ['--dataset', HOTPOT, '--db', join(tmp, 'x.sqlite'), ...extra], {}).options as Parameters<typeof generateConfig>[0];
     expect(generateConfig(flags()).dialect).toBe('hermes');
     expect(generateConfig(flags('--dialect', 'search-r1')).dialect).toBe('search-r1');
     expect(() => flags('--dialect', 'searchr1')).toThrow(/--dialect: expected one of hermes\|search-r1, got "searchr1"/);
@@ -233,7 +296,23 @@ describe('mtr generate / status (the real binary)', () => {
     const items = await loadItems(BAMBOOGLE, { limit: 3 });
     const sr1 = await startFakeOpenAI({ respond: scriptedModel({ items, format: 'search-r1' }) });
     const db = join(tmp, 'sr1.sqlite');
-    const r = await runCli(['generate', '--dataset', BAMBOOGLE, '--limit', '3', '--db', db, '--base-url', sr1.url, '--dialect', 'search-r1', '--max-turns', '4', '--json', ...fast]);
+    const r = await runCli([
+      'generate',
+      '--dataset',
+      BAMBOOGLE,
+      '--limit',
+      '3',
+      '--db',
+      db,
+      '--base-url',
+      sr1.url,
+      '--dialect',
+      'search-r1',
+      '--max-turns',
+      '4',
+      '--json',
+      ...fast,
+    ]);
     await sr1.close();
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/error/i);

@@ -10,7 +10,9 @@ describe('progress line', () => {
 
   it('has no ETA before anything settled, and shows downloads', () => {
     expect(progressLine({ total: 5, done: 0, failed: 0, tokens: 0, calls: 0 }, 0, 0, 4)).toContain('ETA ?');
-    expect(progressLine({ total: 0, done: 0, failed: 0, tokens: 0, calls: 0, download: { url: 'http://x/d.jsonl', received: 20_000, total: 40_000 } }, 1, 0)).toBe('downloading http://x/d.jsonl 20kB / 40kB');
+    expect(
+      progressLine({ total: 0, done: 0, failed: 0, tokens: 0, calls: 0, download: { url: 'http://x/d.jsonl', received: 20_000, total: 40_000 } }, 1, 0),
+    ).toBe('downloading http://x/d.jsonl 20kB / 40kB');
   });
 });
 

@@ -22,9 +22,18 @@ const agentRequests = (requests: FakeRequest[]) => requests.filter((r) => !r.res
 /** nq_search.py's question handling, written out: stripped, `?` added. */
 const sr1Question = (q: string) => (q.trim().endsWith('?') ? q.trim() : `${q.trim()}?`);
 /** Search-R1's information block for passages (`_passages2string` over FlashRAG contents `"title"\ntext`, stripped, in blank lines), written out. */
-const infoBlock = (results: { title: string; text: string }[]) => `\n\n<information>${results.map((r, i) => `Doc ${i + 1}(Title: "${r.title}") ${r.text}\n`).join('').trim()}</information>\n\n`;
+const infoBlock = (results: { title: string; text: string }[]) =>
+  `\n\n<information>${results
+    .map((r, i) => `Doc ${i + 1}(Title: "${r.title}") ${r.text}\n`)
+    .join('')
+    .trim()}</information>\n\n`;
 const questionOf = (r: FakeRequest) => r.messages[0].content as string;
-const withoutIds = (steps: Step[]) => steps.map((s) => ({ ...s, ...(s.call ? { call: { name: s.call.name, arguments: s.call.arguments } } : {}), ...(s.observation ? { observation: { content: s.observation.content } } : {}) }));
+const withoutIds = (steps: Step[]) =>
+  steps.map((s) => ({
+    ...s,
+    ...(s.call ? { call: { name: s.call.name, arguments: s.call.arguments } } : {}),
+    ...(s.observation ? { observation: { content: s.observation.content } } : {}),
+  }));
 
 async function run(config: Omit<GenerateConfigInput, 'model' | 'dialect'>, respond: (req: FakeRequest) => ReturnType<ReturnType<typeof scriptedModel>>) {
   const server = await startFakeOpenAI({ respond });
@@ -58,8 +67,16 @@ describe.each(['bamboogle/bamboogle.jsonl', '2wiki/2wiki_dev_qa_500.jsonl'])('ge
       expect(t).toMatchObject({ status: 'finished', stop_reason: 'answer', answer: gold, classification: null });
       expect(t.tools.map((x) => [x.origin, x.tool.api_name])).toEqual([['utility', 'wiki_search']]);
       // the model wrote past </search>; the stop sequence and Search-R1's cut keep the response up to it
-      expect(t.steps.map((s) => s.raw)).toEqual([`<think>Step 0: I need to search.</think>\n<search> ${item.question} </search>`, `<think>Step 1: I need to search.</think>\n<search> ${gold} </search>`, `<think>The results agree.</think>\n<answer> ${gold} </answer>`]);
-      expect(t.steps.map((s) => s.call)).toEqual([{ name: 'wiki_search', arguments: { query: item.question.trim() }, id: 'call_0' }, { name: 'wiki_search', arguments: { query: gold.trim() }, id: 'call_1' }, undefined]);
+      expect(t.steps.map((s) => s.raw)).toEqual([
+        `<think>Step 0: I need to search.</think>\n<search> ${item.question} </search>`,
+        `<think>Step 1: I need to search.</think>\n<search> ${gold} </search>`,
+        `<think>The results agree.</think>\n<answer> ${gold} </answer>`,
+      ]);
+      expect(t.steps.map((s) => s.call)).toEqual([
+        { name: 'wiki_search', arguments: { query: item.question.trim() }, id: 'call_0' },
+        { name: 'wiki_search', arguments: { query: gold.trim() }, id: 'call_1' },
+        undefined,
+      ]);
       expect(t.steps.map((s) => s.think)).toEqual(['Step 0: I need to search.', 'Step 1: I need to search.', 'The results agree.']);
       for (const s of t.steps.slice(0, 2)) expect(['simulated', 'cache']).toContain(s.observation!.source);
 
@@ -104,7 +121,10 @@ describe('generate --dialect search-r1 with a real BM25 index (--index)', () => 
     const index = join(tmp, 'hotpot10.sqlite');
     await buildIndex(index, passages.values());
 
-    const { summary, requests } = await run({ dataset: path, limit: 10, db: join(tmp, 'bm25.sqlite'), index, maxTurns: 4 }, scriptedModel({ items, format: 'search-r1' }));
+    const { summary, requests } = await run(
+      { dataset: path, limit: 10, db: join(tmp, 'bm25.sqlite'), index, maxTurns: 4 },
+      scriptedModel({ items, format: 'search-r1' }),
+    );
     expect(summary).toMatchObject({ finished: 10, failed: 0 });
     expect(requests.filter((r) => r.response_format)).toHaveLength(0);
 
@@ -143,7 +163,11 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
       '\nMy previous action is invalid. If I want to search, I should put the query between <search> and </search>. If I want to give the final answer, I should put the answer between <answer> and </answer>. Let me try again.\n';
     const second = agentRequests(requests).filter((r) => r.messages.length === 3);
     expect(second).toHaveLength(3);
-    for (const r of second) expect(r.messages.slice(1)).toEqual([{ role: 'assistant', content: '<think>Hmm.</think> It could be <answer> something' }, { role: 'user', content: correction }]);
+    for (const r of second)
+      expect(r.messages.slice(1)).toEqual([
+        { role: 'assistant', content: '<think>Hmm.</think> It could be <answer> something' },
+        { role: 'user', content: correction },
+      ]);
 
     const store = openDb(join(tmp, 'malformed.sqlite'));
     for (const [i, t] of readTraces(store, summary.run_id).entries()) {
@@ -153,7 +177,11 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
         index: 0,
         think: 'Hmm.',
         raw: '<think>Hmm.</think> It could be <answer> something',
-        observation: { content: { error: { type: 'malformed_call', message: correction } }, error: { type: 'malformed_call', message: 'expected <search> query </search> or <answer> answer </answer>, got neither' }, source: 'precheck' },
+        observation: {
+          content: { error: { type: 'malformed_call', message: correction } },
+          error: { type: 'malformed_call', message: 'expected <search> query </search> or <answer> answer </answer>, got neither' },
+          source: 'precheck',
+        },
       });
     }
     store.close();
@@ -168,7 +196,10 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
     const store = openDb(join(tmp, 'final.sqlite'));
     for (const [i, t] of readTraces(store, summary.run_id).entries()) {
       expect(t).toMatchObject({ stop_reason: 'max_turns', answer: null });
-      expect(t.steps.map((s) => [s.call?.arguments.query, s.observation?.source])).toEqual([[its[i]!.question.trim(), 'simulated'], [its[i]!.answers[0], undefined]]);
+      expect(t.steps.map((s) => [s.call?.arguments.query, s.observation?.source])).toEqual([
+        [its[i]!.question.trim(), 'simulated'],
+        [its[i]!.answers[0], undefined],
+      ]);
       expect(renderSearchR1Trace(t.steps)).toMatch(/<\/information>\n\n<think>Step 1: I need to search.<\/think>\n<search> [^<]+ <\/search>$/);
     }
     store.close();
@@ -177,7 +208,9 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
   it('stops after --max-turns + 1 turns when no turn is an action', async () => {
     const its = await items(2);
     const script = scriptedModel({ items: its });
-    const { summary } = await run({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'never.sqlite'), maxTurns: 2 }, (req) => (req.response_format ? script(req) : { content: 'I think the answer might be somewhere.' }));
+    const { summary } = await run({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'never.sqlite'), maxTurns: 2 }, (req) =>
+      req.response_format ? script(req) : { content: 'I think the answer might be somewhere.' },
+    );
     const store = openDb(join(tmp, 'never.sqlite'));
     expect(summary).toMatchObject({ finished: 2 });
     for (const t of readTraces(store, summary.run_id)) {
@@ -206,7 +239,10 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
     expect(hermes).toMatchObject({ finished: 4, already_finished: 0 });
     expect(hermes.run_key).not.toBe(first.run_key);
     const mixed = await mtrError(generateTraces({ dataset: BAMBOOGLE, limit: 4, db, run: hermes.run_key, dialect: 'search-r1', model }));
-    expect([mixed.code, mixed.message]).toEqual(['E_USAGE', `--dialect: run ${hermes.run_key} was generated with --dialect hermes, got search-r1; pass --dialect hermes or another --run`]);
+    expect([mixed.code, mixed.message]).toEqual([
+      'E_USAGE',
+      `--dialect: run ${hermes.run_key} was generated with --dialect hermes, got search-r1; pass --dialect hermes or another --run`,
+    ]);
     await server.close();
     const store = openDb(db);
     const configs = (store.prepare('SELECT config FROM runs ORDER BY id').all() as { config: string }[]).map((r) => JSON.parse(r.config).dialect);
@@ -217,8 +253,14 @@ describe('generate --dialect search-r1: malformed turns, resume, one dialect per
   it('refuses settings Search-R1 has no place for: native tool calls, other utility tools', async () => {
     const base = { dataset: BAMBOOGLE, limit: 1, db: join(tmp, 'refused.sqlite'), dialect: 'search-r1' as const, model: { baseUrl: 'http://127.0.0.1:9/v1' } };
     const native = await mtrError(generateTraces({ ...base, format: 'native' }));
-    expect([native.code, native.message]).toEqual(['E_USAGE', '--format: expected text with --dialect search-r1 (Search-R1 writes <search> in its text), got native']);
+    expect([native.code, native.message]).toEqual([
+      'E_USAGE',
+      '--format: expected text with --dialect search-r1 (Search-R1 writes <search> in its text), got native',
+    ]);
     const tools = await mtrError(generateTraces({ ...base, utilityTools: ['wiki_search', 'calculator'] }));
-    expect([tools.code, tools.message]).toEqual(['E_USAGE', '--utility-tools: expected wiki_search with --dialect search-r1 (its one tool is search), got wiki_search,calculator']);
+    expect([tools.code, tools.message]).toEqual([
+      'E_USAGE',
+      '--utility-tools: expected wiki_search with --dialect search-r1 (its one tool is search), got wiki_search,calculator',
+    ]);
   });
 });

@@ -12,12 +12,7 @@ import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 import { scriptedModel, TASK_TOOL } from '../support/scripted-roles.js';
 
-const DATASETS = [
-  'bamboogle/bamboogle.jsonl',
-  'hotpotqa/hotpot_dev_distractor_300.jsonl',
-  '2wiki/2wiki_dev_qa_500.jsonl',
-  'musique/musique_dev_qa_500.jsonl',
-];
+const DATASETS = ['bamboogle/bamboogle.jsonl', 'hotpotqa/hotpot_dev_distractor_300.jsonl', '2wiki/2wiki_dev_qa_500.jsonl', 'musique/musique_dev_qa_500.jsonl'];
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-gen-'));
 const fast = { maxRetries: 3, retryBaseMs: 5, retryMaxMs: 50, timeoutMs: 5000 };
@@ -35,7 +30,14 @@ describe.each(DATASETS)('generate over %s (20 items, real ChatOpenAI → local s
   it('stores one finished trace per item with its tools, steps, observations, answer and model calls', async () => {
     const db = join(tmp, `${file.replace(/\W/g, '_')}.sqlite`);
     const items = await loadItems(path, { limit: 20 });
-    const summary = await generateTraces({ dataset: path, limit: 20, db, concurrency: 8, maxTurns: 6, model: { baseUrl: server.url, model: 'fake-model', ...fast } });
+    const summary = await generateTraces({
+      dataset: path,
+      limit: 20,
+      db,
+      concurrency: 8,
+      maxTurns: 6,
+      model: { baseUrl: server.url, model: 'fake-model', ...fast },
+    });
     expect(summary).toMatchObject({ items: 20, finished: 20, failed: 0, aborted: false });
 
     const store = openDb(db);
@@ -46,7 +48,10 @@ describe.each(DATASETS)('generate over %s (20 items, real ChatOpenAI → local s
       expect(t.stop_reason).toBe('answer');
       expect(t.answer).toBe(items[i]!.answers[0]);
       expect(t.classification).toEqual({ domain: 'encyclopedia', reasoning_type: 'bridge', hops: 2 });
-      expect(t.tools.map((x) => [x.origin, x.tool.api_name])).toEqual([['maker', TASK_TOOL.api_name], ['utility', 'wiki_search']]);
+      expect(t.tools.map((x) => [x.origin, x.tool.api_name])).toEqual([
+        ['maker', TASK_TOOL.api_name],
+        ['utility', 'wiki_search'],
+      ]);
       expect(t.steps.map((s) => s.call?.name ?? 'answer')).toEqual([TASK_TOOL.api_name, 'wiki_search', 'answer']);
       expect(t.steps[0]!.call!.arguments).toEqual({ entity: items[i]!.question, attribute: 'answer' });
       for (const s of t.steps.slice(0, 2)) {
@@ -57,9 +62,18 @@ describe.each(DATASETS)('generate over %s (20 items, real ChatOpenAI → local s
         expect(s.think).toMatch(/^Step \d: I should use/);
       }
     }
-    const calls = store.prepare('SELECT role, COUNT(*) n, MIN(prompt_hash) h, MIN(tokens_in) tin FROM model_calls GROUP BY role ORDER BY role').all() as { role: string; n: number; h: string; tin: number }[];
+    const calls = store.prepare('SELECT role, COUNT(*) n, MIN(prompt_hash) h, MIN(tokens_in) tin FROM model_calls GROUP BY role ORDER BY role').all() as {
+      role: string;
+      n: number;
+      h: string;
+      tin: number;
+    }[];
     // per trace: maker = classify + tools; agent = 3 turns; actor = 2 observations
-    expect(calls.map((c) => [c.role, c.n])).toEqual([['actor', 40], ['agent', 60], ['maker', 40]]);
+    expect(calls.map((c) => [c.role, c.n])).toEqual([
+      ['actor', 40],
+      ['agent', 60],
+      ['maker', 40],
+    ]);
     for (const c of calls) {
       expect(c.h).toMatch(/^[0-9a-f]{16}$/);
       expect(c.tin).toBeGreaterThan(0);
@@ -77,7 +91,7 @@ describe('generate under injected faults', () => {
     const faults = ['429', '500', 'hang', 'malformed'] as const;
     const server = await startFakeOpenAI({
       respond: (req, n) => {
-        const fault = n % 7 === 3 ? faults[(n / 7) % 4 | 0] : undefined;
+        const fault = n % 7 === 3 ? faults[((n / 7) % 4) | 0] : undefined;
         if (fault === '429') return { status: 429, body: '{"error":{"message":"slow down"}}', headers: { 'retry-after': '0' } };
         if (fault === '500') return { status: 500, body: '{"error":{"message":"boom"}}' };
         if (fault === 'hang') return { hang: true };
@@ -87,7 +101,13 @@ describe('generate under injected faults', () => {
       },
     });
     const db = join(tmp, 'faults.sqlite');
-    const summary = await generateTraces({ dataset: join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl'), limit: 20, db, concurrency: 4, model: { baseUrl: server.url, ...fast, timeoutMs: 300 } });
+    const summary = await generateTraces({
+      dataset: join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl'),
+      limit: 20,
+      db,
+      concurrency: 4,
+      model: { baseUrl: server.url, ...fast, timeoutMs: 300 },
+    });
     await server.close();
     expect(summary).toMatchObject({ finished: 20, failed: 0 });
 
@@ -143,7 +163,13 @@ describe('agent formats and turn outcomes', () => {
   it('native tool_calls map to the same stored steps as the text format', async () => {
     const items = await loadItems(BAMBOOGLE, { limit: 5 });
     const server = await startFakeOpenAI({ respond: scriptedModel({ items, format: 'native' }) });
-    const summary = await generateTraces({ dataset: BAMBOOGLE, limit: 5, db: join(tmp, 'native.sqlite'), format: 'native', model: { baseUrl: server.url, ...fast } });
+    const summary = await generateTraces({
+      dataset: BAMBOOGLE,
+      limit: 5,
+      db: join(tmp, 'native.sqlite'),
+      format: 'native',
+      model: { baseUrl: server.url, ...fast },
+    });
     const agentRequests = server.requests.filter((r) => !r.response_format);
     await server.close();
     expect(summary).toMatchObject({ finished: 5, failed: 0 });
@@ -167,7 +193,13 @@ describe('agent formats and turn outcomes', () => {
     const items = await loadItems(BAMBOOGLE, { limit: 2 });
     const script = scriptedModel({ items });
     const server = await startFakeOpenAI({ respond: (req) => (req.response_format ? script(req) : { content: 'I think the answer might be somewhere.' }) });
-    const summary = await generateTraces({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'malformed.sqlite'), maxTurns: 3, model: { baseUrl: server.url, ...fast } });
+    const summary = await generateTraces({
+      dataset: BAMBOOGLE,
+      limit: 2,
+      db: join(tmp, 'malformed.sqlite'),
+      maxTurns: 3,
+      model: { baseUrl: server.url, ...fast },
+    });
     const lastAgent = server.requests.filter((r) => !r.response_format).at(-1)!;
     await server.close();
     expect(summary).toMatchObject({ finished: 2, failed: 0 });
@@ -175,7 +207,8 @@ describe('agent formats and turn outcomes', () => {
     for (const t of readTraces(store, summary.run_id)) {
       expect(t).toMatchObject({ stop_reason: 'max_turns', answer: null });
       expect(t.steps).toHaveLength(3);
-      for (const s of t.steps) expect(s.observation).toMatchObject({ source: 'precheck', error: { type: 'malformed_call', message: expect.stringContaining('missing_action') } });
+      for (const s of t.steps)
+        expect(s.observation).toMatchObject({ source: 'precheck', error: { type: 'malformed_call', message: expect.stringContaining('missing_action') } });
     }
     expect(JSON.stringify(lastAgent.messages.at(-1))).toContain('<tool_response>');
     expect(runStatus(store)).toMatchObject({ answers: 0, stopped_at_max_turns: 2 });
@@ -194,7 +227,9 @@ describe('agent formats and turn outcomes', () => {
         if (req.response_format) return script(req);
         const turn = req.messages.filter((m) => m.role === 'assistant').length;
         const call = calls[turn];
-        return { content: call ? `<think>try</think><tool_call>${JSON.stringify(call)}</tool_call>` : `<think>done</think><answer>${items[0]!.answers[0]}</answer>` };
+        return {
+          content: call ? `<think>try</think><tool_call>${JSON.stringify(call)}</tool_call>` : `<think>done</think><answer>${items[0]!.answers[0]}</answer>`,
+        };
       },
     });
     const summary = await generateTraces({ dataset: BAMBOOGLE, limit: 1, db: join(tmp, 'precheck.sqlite'), model: { baseUrl: server.url, ...fast } });
@@ -203,7 +238,10 @@ describe('agent formats and turn outcomes', () => {
     expect(actorRequests).toHaveLength(0);
     const store = openDb(join(tmp, 'precheck.sqlite'));
     const [t] = readTraces(store, summary.run_id);
-    expect(t!.steps[0]!.observation).toMatchObject({ source: 'precheck', error: { type: 'type_error', parameter: 'entity', message: 'parameter "entity": expected string, got integer 42' } });
+    expect(t!.steps[0]!.observation).toMatchObject({
+      source: 'precheck',
+      error: { type: 'type_error', parameter: 'entity', message: 'parameter "entity": expected string, got integer 42' },
+    });
     expect(t!.steps[1]!.observation).toMatchObject({ source: 'precheck', error: { type: 'unknown_tool' } });
     expect(t!.answer).toBe(items[0]!.answers[0]);
     store.close();
@@ -215,13 +253,35 @@ describe('generate as a job: flags resolved to the run config', () => {
 
   it('every default is the config field default; lists, routes and per-role models are resolved', () => {
     const c = resolveGenerateConfig({ dataset: BAMBOOGLE, db: 'x.sqlite' });
-    expect(c).toMatchObject({ offset: 0, concurrency: 8, maxTurns: 8, format: 'text', dialect: 'hermes', utilityTools: ['wiki_search'], maxTools: 4, maxRepairs: 2, maxAttempts: 3, maxItemAttempts: 3, retryFailed: false, actorCache: true, skipBad: false });
+    expect(c).toMatchObject({
+      offset: 0,
+      concurrency: 8,
+      maxTurns: 8,
+      format: 'text',
+      dialect: 'hermes',
+      utilityTools: ['wiki_search'],
+      maxTools: 4,
+      maxRepairs: 2,
+      maxAttempts: 3,
+      maxItemAttempts: 3,
+      retryFailed: false,
+      actorCache: true,
+      skipBad: false,
+    });
     expect(c.grounding).toEqual({ mode: 'none', noiseStart: 0, noiseEnd: 0.5, noiseBase: 10 });
     expect(c.model).toMatchObject({ timeoutMs: MODEL_DEFAULTS.timeoutMs, maxRetries: MODEL_DEFAULTS.maxRetries, temperature: MODEL_DEFAULTS.temperature });
     expect(c.roles).toEqual({ maker: {}, agent: {}, actor: {} });
     const d = resolveGenerateConfig({
-      dataset: BAMBOOGLE, db: 'x.sqlite', run: 'mine', timeout: 5, utilityTools: 'none', toolRouting: 'wiki_search=hybrid:5', noActorCache: true,
-      baseUrl: 'http://127.0.0.1:8000/v1', actorBaseUrl: 'http://127.0.0.1:8001/v1', actorModel: 'gtm',
+      dataset: BAMBOOGLE,
+      db: 'x.sqlite',
+      run: 'mine',
+      timeout: 5,
+      utilityTools: 'none',
+      toolRouting: 'wiki_search=hybrid:5',
+      noActorCache: true,
+      baseUrl: 'http://127.0.0.1:8000/v1',
+      actorBaseUrl: 'http://127.0.0.1:8001/v1',
+      actorModel: 'gtm',
     });
     expect(d).toMatchObject({ run: 'mine', utilityTools: [], toolRouting: { wiki_search: { mode: 'hybrid', warmup: 5, unit: 'items' } }, actorCache: false });
     expect(d.model).toMatchObject({ baseUrl: 'http://127.0.0.1:8000/v1', timeoutMs: 5000 }); // --timeout reaches every role through the run's model
@@ -240,7 +300,10 @@ describe('generate as a job: flags resolved to the run config', () => {
     const server = await startFakeOpenAI({ respond: scriptedModel({ items }) });
     try {
       const progress: number[] = [];
-      const summary = await generate.run({ dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'job.sqlite'), baseUrl: server.url, retries: 1 }, { onProgress: (p) => progress.push(p.done) });
+      const summary = await generate.run(
+        { dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'job.sqlite'), baseUrl: server.url, retries: 1 },
+        { onProgress: (p) => progress.push(p.done) },
+      );
       expect(GenerateSummary.parse(summary)).toMatchObject({ items: 2, finished: 2, failed: 0, aborted: false, failures: [] });
       expect(progress.at(-1)).toBe(2);
     } finally {

@@ -27,7 +27,13 @@ async function serve(respond: FakeServerOptions['respond'] = script): Promise<Fa
   return s;
 }
 const config = (db: string, url: string, over: Partial<GenerateConfigInput> = {}): GenerateConfigInput => ({
-  dataset: BAMBOOGLE, limit: 6, db, concurrency: 3, maxTurns: 6, model: { baseUrl: url, model: 'fake-model', ...fast }, ...over,
+  dataset: BAMBOOGLE,
+  limit: 6,
+  db,
+  concurrency: 3,
+  maxTurns: 6,
+  model: { baseUrl: url, model: 'fake-model', ...fast },
+  ...over,
 });
 const mentions = (req: FakeRequest, question: string) => JSON.stringify(req.messages).includes(question);
 const query = <T>(db: string, sql: string, ...args: unknown[]): T[] => {
@@ -64,7 +70,12 @@ describe('run identity without transport', () => {
     const c = GenerateConfigSchema.parse(config(db, a.url, { limit: 3 }));
     const legacyKey = runKey(c, { name: 'bamboogle', path: BAMBOOGLE }, transportOf(c));
     expect(legacyKey).not.toBe(first.run_key);
-    const oldRoles = Object.fromEntries(GENERATE_ROLES.map((r) => [r, { temperature: 0.7, maxTokens: 1024, timeoutMs: 60000, maxRetries: 4, retryBaseMs: 500, retryMaxMs: 30000, structured: 'auto' }]));
+    const oldRoles = Object.fromEntries(
+      GENERATE_ROLES.map((r) => [
+        r,
+        { temperature: 0.7, maxTokens: 1024, timeoutMs: 60000, maxRetries: 4, retryBaseMs: 500, retryMaxMs: 30000, structured: 'auto' },
+      ]),
+    );
     const store = openDb(db);
     store.prepare('UPDATE runs SET key = ?, config = ?').run(legacyKey, JSON.stringify({ ...c, roles: oldRoles }));
     store.close();
@@ -89,7 +100,9 @@ describe('run identity without transport', () => {
     const legacyKey = (url: string) => runKey(at(url), { name: 'bamboogle', path: BAMBOOGLE }, transportOf(at(url)));
     const store = openDb(db);
     store.prepare('UPDATE runs SET key = ?').run(legacyKey(a.url));
-    const second = Number(store.prepare('INSERT INTO runs (key, dataset, config) VALUES (?, ?, ?)').run(legacyKey(b.url), 'bamboogle', JSON.stringify(at(b.url))).lastInsertRowid);
+    const second = Number(
+      store.prepare('INSERT INTO runs (key, dataset, config) VALUES (?, ?, ?)').run(legacyKey(b.url), 'bamboogle', JSON.stringify(at(b.url))).lastInsertRowid,
+    );
     store.close();
     const out = await generateTraces(config(db, b.url, { limit: 2 }));
     expect(out).toMatchObject({ run_id: second, run_key: first.run_key, already_finished: 0, finished: 2 });
@@ -102,7 +115,11 @@ describe('run identity without transport', () => {
 
 describe('every model option reaches every role', () => {
   it('the run timeout, retries and temperature are every role’s unless a role overrides them; the stored config shows them', async () => {
-    const c = GenerateConfigSchema.parse({ ...config('x', 'http://127.0.0.1:1/v1'), model: { baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 5000, maxRetries: 7, temperature: 0.2 }, roles: { maker: {}, agent: {}, actor: { model: 'sim' } } });
+    const c = GenerateConfigSchema.parse({
+      ...config('x', 'http://127.0.0.1:1/v1'),
+      model: { baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 5000, maxRetries: 7, temperature: 0.2 },
+      roles: { maker: {}, agent: {}, actor: { model: 'sim' } },
+    });
     for (const r of GENERATE_ROLES) expect(roleConfig(c, r)).toMatchObject({ timeoutMs: 5000, maxRetries: 7, temperature: 0.2 });
     expect(roleConfig(c, 'actor').model).toBe('sim');
     const defaults = GenerateConfigSchema.parse({ dataset: 'x', db: 'y', model: {}, roles: { maker: {} } });
@@ -113,7 +130,10 @@ describe('every model option reaches every role', () => {
 describe('resume retries failed items', () => {
   const [bad] = [items[1]!.question];
   /** 500 for every request about `question` while `broken()` */
-  const failing = (broken: () => boolean, reply: FakeReply = { status: 500 }) => (req: FakeRequest) => (broken() && mentions(req, bad) ? reply : script(req));
+  const failing =
+    (broken: () => boolean, reply: FakeReply = { status: 500 }) =>
+    (req: FakeRequest) =>
+      broken() && mentions(req, bad) ? reply : script(req);
 
   it('a transient failure is retried on resume, up to --max-item-attempts across runs; status shows failures by code and attempts', async () => {
     const db = join(tmp, 'transient.sqlite');

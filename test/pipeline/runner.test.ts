@@ -138,7 +138,13 @@ describe('runItems: the one item runner', () => {
     const controller = new AbortController();
     controller.abort();
     let ran = 0;
-    expect(await runItems([1, 2], async () => void ran++, { concurrency: 4, signal: controller.signal })).toEqual({ total: 2, done: 0, failed: 0, aborted: true, skipped: 2 });
+    expect(await runItems([1, 2], async () => void ran++, { concurrency: 4, signal: controller.signal })).toEqual({
+      total: 2,
+      done: 0,
+      failed: 0,
+      aborted: true,
+      skipped: 2,
+    });
     expect(ran).toBe(0);
     expect(await runItems([], async () => undefined, { concurrency: 4 })).toEqual({ total: 0, done: 0, failed: 0, aborted: false, skipped: 0 });
   });
