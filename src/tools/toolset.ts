@@ -3,7 +3,7 @@ import { MtrError } from '../schema/errors.js';
 import { checkToolCandidate } from '../schema/tool-check.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import { parseToolText } from '../schema/tool-file.js';
-import type { RunRef } from '../schema/run-ref.js';
+import { type RunRef, resolveRuns } from '../schema/run-ref.js';
 import { openStore } from '../store/index.js';
 import type { DatasetItem } from '../schema/item.js';
 
@@ -86,7 +86,8 @@ export async function loadToolsetFromRun(spec: string): Promise<Toolset> {
 
 /** The run `RUN` names (key or id); with none named, the store's only run. */
 function pickRun(runs: readonly RunRef[], run: string | undefined): RunRef {
-  const found = run === undefined ? (runs.length === 1 ? runs[0] : undefined) : runs.find((r) => r.key === run || String(r.id) === run);
+  if (run !== undefined) return runs.find((r) => r.id === resolveRuns(runs, run, '--from-run')[0])!; // the one --run resolver
+  const found = runs.length === 1 ? runs[0] : undefined;
   if (found) return found;
   if (!runs.length) throw new MtrError('E_USAGE', 'run: expected a store with a run, got a store with no runs');
   const known = runs.map((r) => `${r.id} (${r.key})`).join(', ');

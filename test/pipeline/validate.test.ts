@@ -86,5 +86,7 @@ describe('resolveRuns: the one --run resolver', () => {
   it('anything else lists the runs by name and id', () => {
     expect(() => resolveRuns(runs, 'hotpot')).toThrow('--run: expected one of the runs in the store by name or id (hotpot-qwen (id 1), 7 (id 2), bamboogle (id 7)), got "hotpot"');
     expect(() => resolveRuns([], '1')).toThrow('(none), got "1"');
+    // under the option that named it (serve tools --from-run DB:RUN)
+    expect(() => resolveRuns(runs, 'x', '--from-run')).toThrow(/^--from-run: expected one of the runs in the store by name or id/);
   });
 });
