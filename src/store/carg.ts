@@ -24,9 +24,7 @@ import {
 } from '../schema/carg.js';
 import { type ModelCall, ModelCallSchema } from '../schema/model-call.js';
 import { z } from 'zod';
-import { MtrError } from '../schema/errors.js';
-import { type Db, jsonColumn as json, openReadonly } from './db.js';
-import { runTools } from './read.js';
+import { type Db, jsonColumn as json } from './db.js';
 import { jsonOf, recordOf } from './rows.js';
 
 export { CARG_TOOL_STATUSES, type CargSampleKind, type CargToolRow, type CargToolStatus, type EvalCase, type FieldRow, type JobFailure, type NewCargTool, type NewSample, type SampleFilter, type SampleRow } from '../schema/carg.js';
@@ -181,16 +179,3 @@ export function countFieldRounds(db: Db): number {
 }
 
 export { isSqliteFile } from './db.js';
-
-/** The tools ToolMaker wrote and the checks accepted in a run store, read-only (the store is not migrated or locked). */
-export function readRunTools(path: string): { id: number; name: string; schema: unknown }[] {
-  let db: Db | undefined;
-  try {
-    db = openReadonly(path);
-    return runTools(db, { origin: 'maker' }).map((t) => ({ id: t.id, name: t.name, schema: t.tool }));
-  } catch (e) {
-    throw new MtrError('E_INPUT', `${path}: expected an mtr run store with a tools table, got: ${(e as Error).message}`);
-  } finally {
-    db?.close();
-  }
-}

@@ -28,9 +28,7 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
   return sqliteStore(openDb(path), path);
 }
 
-// the SQLite functions below are the backend's internals, still used by callers not yet on the interface
+// SQLite internals still read directly by other parts' tests (their fixtures and assertions), until those move to the interface
 export { openDb, type Db } from './db.js';
-export { upsertRun, renameRun, failedAttempts, claimRun, releaseRun, addItems, pendingItems, dropUnfinished, finishedItemIds } from './runs.js';
-export { TraceWriter } from './traces.js';
 export { runStatus } from './status.js';
-export { readTrace, readTraces, type StoredTrace } from './read.js';
+export { readTraces, type StoredTrace } from './read.js';
