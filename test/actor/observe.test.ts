@@ -13,8 +13,7 @@ import type { ModelCall } from '../../src/schema/model-call.js';
 import { validateJson } from '../../src/schema/json-schema.js';
 import { responsesJsonSchema } from '../../src/schema/tool-convert.js';
 import type { RunTool, ToolCall } from '../../src/schema/trace.js';
-import { ActorCache } from '../../src/store/actor-cache.js';
-import { openDb } from '../../src/store/index.js';
+import { openStore } from '../../src/store/index.js';
 import { UTILITY_TOOLS } from '../../src/tools/utility.js';
 import { type FakeReply, type FakeRequest, type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
@@ -152,20 +151,20 @@ describe('consistency: repeated calls are replayed without a model request', () 
       if (c.same) expect(inTrace.content).toEqual(first.content);
       expect(server.requests).toHaveLength(c.same ? 1 : 2);
 
-      const db = openDb(':memory:');
-      const opts = actor({ cache: new ActorCache(db) });
+      const db = await openStore(':memory:', { create: true });
+      const opts = actor({ cache: db.actorCache });
       const cached = await observe(a, tools, [], opts, sink);
       const again = await observe(b, tools, [], opts, sink);
       expect(again.source).toBe(c.same ? 'cache' : 'simulated');
       expect(again.cache_key === cached.cache_key).toBe(c.same);
-      db.close();
+      await db.close();
     });
   }
 
   it('replays a call repeated anywhere in the run from the SQLite cache, also after reopening the store', async () => {
     const file = join(tmp, 'cache.sqlite');
-    const db = openDb(file);
-    const opts = actor({ cache: new ActorCache(db) });
+    const db = await openStore(file, { create: true });
+    const opts = actor({ cache: db.actorCache });
     const call: ToolCall = { name: 'wiki_search', arguments: { query: 'Eiffel Tower height', top_k: 2 } };
     const first = await observe(call, TOOLS, [], opts, sink);
     expect(first.source).toBe('simulated');
@@ -173,39 +172,39 @@ describe('consistency: repeated calls are replayed without a model request', () 
     const other = await observe({ name: 'wiki_search', arguments: { top_k: 2, query: 'eiffel tower HEIGHT' } }, TOOLS, [], opts, sink);
     expect(other).toMatchObject({ source: 'cache', content: first.content, cache_key: first.cache_key });
     expect(server.requests).toHaveLength(1);
-    db.close();
+    await db.close();
 
-    const reopened = openDb(file);
-    const replay = await observe(call, TOOLS, [], actor({ cache: new ActorCache(reopened) }), sink);
+    const reopened = await openStore(file);
+    const replay = await observe(call, TOOLS, [], actor({ cache: reopened.actorCache }), sink);
     expect(replay).toMatchObject({ source: 'cache', content: first.content });
     expect(server.requests).toHaveLength(1);
-    expect(new ActorCache(reopened).stats()).toEqual({ entries: 1, hits: 2 });
+    expect(await reopened.actorCache.stats()).toEqual({ entries: 1, hits: 2 });
     // a different argument is a different call
-    await observe({ name: 'wiki_search', arguments: { query: 'Eiffel Tower height', top_k: 3 } }, TOOLS, [], actor({ cache: new ActorCache(reopened) }), sink);
+    await observe({ name: 'wiki_search', arguments: { query: 'Eiffel Tower height', top_k: 3 } }, TOOLS, [], actor({ cache: reopened.actorCache }), sink);
     expect(server.requests).toHaveLength(2);
-    reopened.close();
+    await reopened.close();
   });
 
   it('keys the cache by grounding material: the same call for another item under gold grounding is a new request', async () => {
     const items = await loadItems(join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_distractor_300.jsonl'), { limit: 2 });
-    const db = openDb(':memory:');
-    const opts = actor({ cache: new ActorCache(db), grounding: { mode: 'gold', noiseStart: 0, noiseEnd: 0.5, noiseBase: 10 } });
+    const db = await openStore(':memory:', { create: true });
+    const opts = actor({ cache: db.actorCache, grounding: { mode: 'gold', noiseStart: 0, noiseEnd: 0.5, noiseBase: 10 } });
     const call: ToolCall = { name: 'wiki_search', arguments: { query: 'same words' } };
     await observe(call, TOOLS, [], opts, sink, { item: items[0]!, step: 0 });
     expect((await observe(call, TOOLS, [], opts, sink, { item: items[0]!, step: 4 })).source).toBe('cache');
     expect((await observe(call, TOOLS, [], opts, sink, { item: items[1]!, step: 0 })).source).toBe('simulated');
     expect(server.requests).toHaveLength(2);
-    db.close();
+    await db.close();
   });
 
   it('sends one request for identical calls in flight at the same time', async () => {
-    const db = openDb(':memory:');
-    const opts = actor({ cache: new ActorCache(db) });
+    const db = await openStore(':memory:', { create: true });
+    const opts = actor({ cache: db.actorCache });
     const out = await Promise.all(Array.from({ length: 5 }, () => observe({ name: 'wiki_search', arguments: { query: 'concurrent' } }, TOOLS, [], opts, sink)));
     expect(server.requests).toHaveLength(1);
     expect(out.filter((o) => o.source === 'simulated')).toHaveLength(1);
     for (const o of out) expect(o.content).toEqual(out[0]!.content);
-    db.close();
+    await db.close();
   });
 });
 
