@@ -162,7 +162,8 @@ describe('mtr carg (real binary)', () => {
       const jobs = () => (store.prepare('SELECT COUNT(*) AS n FROM carg_jobs').get() as { n: number }).n;
       while (jobs() < 1 && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
       child.kill('SIGKILL');
-      expect((await done).signal).toBe('SIGKILL');
+      const ended = await done;
+      expect(ended.signal, ended.stderr).toBe('SIGKILL');
       const kept = jobs();
       expect(kept).toBeLessThan(4);
       const orphans = store.prepare('SELECT COUNT(*) AS n FROM carg_samples s WHERE NOT EXISTS (SELECT 1 FROM carg_jobs j WHERE j.job = s.job AND j.tool_id = s.tool_id)').get() as { n: number };
