@@ -53,6 +53,9 @@ describe('mtr carg (real binary)', () => {
     const misplaced = await runCli(['carg', 'export', '--db', join(tmp.dir, 'x.sqlite'), '--out', join(tmp.dir, 'x.jsonl'), '--count', '3']);
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toMatch(/mtr carg export: Unknown option '--count'/);
+    const kinds = await inProcess(['carg', 'export', '--db', join(tmp.dir, 'x.sqlite'), '--out', join(tmp.dir, 'x'), '--kinds', 'single,erors']);
+    expect(kinds).toMatchObject({ code: 2, stdout: '' });
+    expect(kinds.stderr).toMatch(/^mtr carg export: --kinds: expected a comma-separated list of single, multi, error/);
   });
 
   it('a flag the subcommand does not read is an unknown option whatever its value, the default included (in-process)', async () => {
