@@ -56,6 +56,10 @@ describe('mtr carg (real binary)', () => {
     const kinds = await inProcess(['carg', 'export', '--db', join(tmp.dir, 'x.sqlite'), '--out', join(tmp.dir, 'x'), '--kinds', 'single,erors']);
     expect(kinds).toMatchObject({ code: 2, stdout: '' });
     expect(kinds.stderr).toMatch(/^mtr carg export: --kinds: expected a comma-separated list of single, multi, error/);
+    // checked before any model or store is touched (was: after the whole audit had run)
+    const audit = await inProcess(['carg', 'audit', '--db', join(tmp.dir, 'absent.sqlite'), '--min-reliability', '0.8', '--base-url', 'http://127.0.0.1:9/v1']);
+    expect(audit).toMatchObject({ code: 2, stdout: '' });
+    expect(audit.stderr).toMatch(/^mtr carg audit: --min-reliability needs --out FILE for the reliable tools/);
   });
 
   it('a flag the subcommand does not read is an unknown option whatever its value, the default included (in-process)', async () => {
