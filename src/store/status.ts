@@ -1,8 +1,6 @@
 import { type RunStatusWithFailures, RunStatusWithFailuresSchema } from '../schema/status.js';
 import type { Db } from './db.js';
 
-export { RunStatusWithFailuresSchema, type RunStatusWithFailures } from '../schema/status.js';
-
 /** Totals over one run, or over every run in the file. Counts items by their latest state. */
 export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
   /** `column = @runId`, or no restriction when every run is counted */
