@@ -20,7 +20,13 @@ vi.mock('../../../src/pipeline/models.js', async (original) => {
       const models = await real.roleModels(specs);
       const entry = { roles: Object.keys(specs), closed: 0 };
       made.push(entry);
-      return { ...models, close: () => (entry.closed++, models.close()) };
+      return {
+        ...models,
+        close: () => {
+          entry.closed++;
+          return models.close();
+        },
+      };
     },
   };
 });
