@@ -92,47 +92,12 @@ const PACKAGES: [RegExp, (file: string, part: Part) => boolean, string][] = [
 ];
 
 /**
- * PENDING_CROSSINGS — known crossings that other work in flight removes (issue 14). THE LEAD EMPTIES THIS LIST:
- * remove an entry as soon as its crossing is gone (the test prints the entries no longer seen). Never add one
- * to make a new import pass: fix the import. Exact `file → import` pairs.
+ * PENDING_CROSSINGS — known crossings that work in flight removes. THE LEAD EMPTIES THIS LIST: an entry goes as soon
+ * as its crossing is gone (the test prints the entries no longer seen). Empty since issue 14 (the last ones, jobs,
+ * CARG and the tool set reaching SQLite files, went with the store interface). Never add one to make a new import
+ * pass: fix the import. Exact `file → import` pairs.
  */
-const PENDING_CROSSINGS: readonly string[] = [
-  // the store interface (src/store/store.ts) is landing; CARG, the tool set, jobs and bench still reach backends
-  'src/carg/audit.ts → src/store/carg.ts',
-  'src/carg/audit.ts → src/store/db.ts',
-  'src/carg/error-data.ts → src/store/carg.ts',
-  'src/carg/error-data.ts → src/store/db.ts',
-  'src/carg/eval.ts → src/store/carg.ts',
-  'src/carg/eval.ts → src/store/db.ts',
-  'src/carg/formats.ts → src/store/carg.ts',
-  'src/carg/multi.ts → src/store/carg.ts',
-  'src/carg/multi.ts → src/store/db.ts',
-  'src/carg/repository.ts → src/store/carg.ts',
-  'src/carg/repository.ts → src/store/db.ts',
-  'src/carg/single.ts → src/store/carg.ts',
-  'src/carg/single.ts → src/store/db.ts',
-  'src/carg/taxonomy.ts → src/store/carg.ts',
-  'src/carg/taxonomy.ts → src/store/db.ts',
-  'src/tools/toolset.ts → src/store/db.ts',
-  'src/tools/toolset.ts → src/store/read.ts',
-  'src/tools/toolset.ts → src/store/verdicts.ts',
-  'src/pipeline/carg/audit.ts → src/store/carg.ts',
-  'src/pipeline/carg/eval.ts → src/store/carg.ts',
-  'src/pipeline/carg/export.ts → src/store/carg.ts',
-  'src/pipeline/carg/import.ts → src/store/carg.ts',
-  'src/pipeline/carg/stage.ts → src/store/carg.ts',
-  'src/pipeline/carg/stage.ts → src/store/db.ts',
-  'src/pipeline/export-collect.ts → src/store/verdicts.ts',
-  'src/pipeline/export.ts → src/store/verdicts.ts',
-  'src/pipeline/generate.ts → src/store/actor-cache.ts',
-  'src/pipeline/generate.ts → src/store/verdicts.ts',
-  'src/pipeline/resume.ts → src/store/verdicts.ts',
-  'src/pipeline/runs.ts → src/store/verdicts.ts',
-  'src/pipeline/serve-tools.ts → src/store/actor-cache.ts',
-  'src/pipeline/serve-tools.ts → src/store/db.ts',
-  'src/pipeline/status.ts → src/store/status.ts',
-  'src/pipeline/validate.ts → src/store/verdicts.ts',
-];
+const PENDING_CROSSINGS: readonly string[] = [];
 
 const SCANNED = ['src', 'graphs', 'bench', 'fakes'];
 
