@@ -24,30 +24,46 @@ const librarySnippet = (): string => librarySnippets()[0] ?? '';
 
 describe('README: Use mtr as a library', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mtr-library-'));
-  // The snippet imports './src/…', so it runs from the repository root, as a reader's script beside a clone would.
-  const file = join(ROOT, `.readme-snippet-${process.pid}.ts`);
+  const written: string[] = [];
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
-    rmSync(file, { force: true });
+    for (const f of written) rmSync(f, { force: true });
   });
+
+  /**
+   * Runs a README snippet as written, with its store path pointed at `store`, and returns what it logged. The snippet
+   * imports './src/…', so it runs from the repository root, as a reader's script beside a clone would.
+   */
+  async function runSnippet(code: string, store: string): Promise<unknown[][]> {
+    expect(code).toContain("'runs/hotpot.sqlite'");
+    const file = join(ROOT, `.readme-snippet-${process.pid}-${written.length}.ts`);
+    written.push(file);
+    writeFileSync(file, code.replace("'runs/hotpot.sqlite'", JSON.stringify(store)));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await import(pathToFileURL(file).href);
+      return log.mock.calls;
+    } finally {
+      log.mockRestore();
+    }
+  }
 
   it('calls a job of src/pipeline/ from TypeScript', () => {
     expect(librarySnippet()).toMatch(/from '\.\/src\/pipeline\/[a-z-]+\.js'/);
   });
 
-  it('runs as written on a real store and prints the summary', async () => {
-    const { path } = await seededStore(dir);
-    const code = librarySnippet();
-    expect(code).toContain("'runs/hotpot.sqlite'");
-    writeFileSync(file, code.replace("'runs/hotpot.sqlite'", JSON.stringify(path)));
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    try {
-      await import(pathToFileURL(file).href);
-      // the fixture: 7 traces, 4 pass (3 valid and a valid duplicate question), none malformed
-      expect(log.mock.calls).toEqual([['4 of 7 traces pass every check; malformed 0%']]);
-    } finally {
-      log.mockRestore();
-    }
+  it('runs the job example as written on a real store and prints the summary', async () => {
+    const { path } = await seededStore(mkdtempSync(join(dir, 'job-')));
+    // the fixture: 7 traces, 4 pass (3 valid and a valid duplicate question), none malformed
+    expect(await runSnippet(librarySnippet(), path)).toEqual([['4 of 7 traces pass every check; malformed 0%']]);
+  });
+
+  it('runs the store example as written on a real store', async () => {
+    const code = librarySnippets().find((c) => c.includes("from './src/store/index.js'"));
+    expect(code).toBeDefined();
+    const { path } = await seededStore(mkdtempSync(join(dir, 'store-')));
+    // the fixture: one run, 6 finished traces and 1 failed
+    expect(await runSnippet(code!, path)).toEqual([['bamboogle-test: 6 finished, 1 failed']]);
   });
 
   it('shows generate with fields of its config and keys of its summary (the example needs a model server, so it is checked, not run)', () => {
