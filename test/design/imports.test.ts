@@ -108,6 +108,58 @@ interface Import {
   target?: string;
 }
 
+/**
+ * What src/store/index.ts offers other parts: the interface (store.ts), the trace draft, `openStore`, and
+ * `isSqliteFile` (sniffs a file's first bytes; opens nothing). Everything else it exports is the SQLite backend's
+ * internals, kept for the store's own tests.
+ */
+const STORE_INDEX_INTERFACE = (() => {
+  const index = ts.createSourceFile('index.ts', readFileSync(join(REPO_ROOT, 'src/store/index.ts'), 'utf8'), ts.ScriptTarget.Latest);
+  const names = new Set(['isSqliteFile']);
+  for (const st of index.statements) {
+    if (ts.isFunctionDeclaration(st) && st.name && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) names.add(st.name.text);
+    if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) && ['./store.js', './trace-draft.js'].includes(st.moduleSpecifier.text)) {
+      if (st.exportClause && ts.isNamedExports(st.exportClause)) for (const e of st.exportClause.elements) names.add(e.name.text);
+    }
+  }
+  return names;
+})();
+
+/** Names imported (or re-exported) from `src/store/index.ts` by a file outside the store. */
+function storeIndexNames(abs: string, text: string): string[] {
+  const src = ts.createSourceFile(abs, text, ts.ScriptTarget.Latest);
+  const names: string[] = [];
+  for (const st of src.statements) {
+    const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
+    if (!spec?.startsWith('.') || relative(REPO_ROOT, resolve(dirname(abs), spec)) !== 'src/store/index.js') continue;
+    if (ts.isImportDeclaration(st)) {
+      const b = st.importClause?.namedBindings;
+      if (st.importClause?.name || (b && ts.isNamespaceImport(b))) names.push('*');
+      if (b && ts.isNamedImports(b)) for (const e of b.elements) names.push((e.propertyName ?? e.name).text);
+    } else if (ts.isExportDeclaration(st)) {
+      if (!st.exportClause) names.push('*');
+      else if (ts.isNamedExports(st.exportClause)) for (const e of st.exportClause.elements) names.push((e.propertyName ?? e.name).text);
+    }
+  }
+  return names;
+}
+
+/** `file → src/store/index.ts { name }` for every backend internal imported through the index outside the store. */
+function storeInternalsUsed(): string[] {
+  const out: string[] = [];
+  for (const dir of SCANNED) {
+    for (const e of readdirSync(join(REPO_ROOT, dir), { recursive: true, withFileTypes: true })) {
+      if (!e.isFile() || !e.name.endsWith('.ts')) continue;
+      const abs = join(e.parentPath, e.name);
+      const file = relative(REPO_ROOT, abs);
+      const text = readFileSync(abs, 'utf8');
+      if (file.startsWith('src/store/') || !text.includes('store/index.js')) continue;
+      for (const name of storeIndexNames(abs, text)) if (!STORE_INDEX_INTERFACE.has(name)) out.push(`${file} → src/store/index.ts { ${name} }`);
+    }
+  }
+  return out;
+}
+
 function scan(): Import[] {
   const out: Import[] = [];
   for (const dir of SCANNED) {
@@ -170,6 +222,16 @@ describe("imports follow DESIGN.md's parts table", () => {
   it.each(parts)('%s imports only what it knows', (part) => {
     const crossings = found.filter((c) => c.part === part && !pending.has(c.pair)).map((c) => `${c.pair} — ${c.why}`);
     expect(crossings, crossings.join('\n')).toEqual([]);
+  });
+
+  it('outside the store, src/store/index.ts is used for its interface only (openStore, Store and its repositories, TraceDraft), never the SQLite internals it still exports', () => {
+    expect(STORE_INDEX_INTERFACE).toContain('openStore');
+    expect(STORE_INDEX_INTERFACE).toContain('Store');
+    expect(STORE_INDEX_INTERFACE).not.toContain('openDb');
+    const probe = "import { openDb, type Store } from '../store/index.js';\nexport { runStatus as status } from '../store/index.js';\nimport * as all from '../store/index.js';";
+    expect(storeIndexNames(join(REPO_ROOT, 'src/pipeline/probe.ts'), probe)).toEqual(['openDb', 'Store', 'runStatus', '*']);
+    const used = storeInternalsUsed();
+    expect(used, used.join('\n')).toEqual([]);
   });
 
   it('the rules themselves: a face reaching a role or a store backend, models reaching grammar, bench reaching test/', () => {
