@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { z } from 'zod';
-import { type FieldMeta, flagName, type Job, type JobHooks, parseConfig } from '../pipeline/job.js';
+import { flagName } from '../pipeline/job.js';
 import { MtrError } from '../schema/errors.js';
 import { didYouMean } from '../text/closest.js';
 
@@ -77,114 +76,6 @@ export const isGroup = (c: Command<any> | CommandGroup): c is CommandGroup => 's
 
 export const defineCommand = <O extends OptionSpecs>(command: Command<O>): Command<O> => command;
 
-/**
- * A job's config fields as flags: type, default, range, choices and description from zod, placeholder, env and
- * short from `.meta()` (see FieldMeta). `omit` leaves out fields the face fills itself (e.g. positionals).
- */
-export function optionsFromSchema(schema: z.ZodObject, omit: readonly string[] = []): OptionSpecs {
-  const out: OptionSpecs = {};
-  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
-    if (omit.includes(key)) continue;
-    out[key] = optionOf(key, field);
-  }
-  return out;
-}
-
-type ZodInternals = { _zod: { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown } }; description?: string; minValue?: number; maxValue?: number; isInt?: boolean; options?: readonly string[] };
-
-function optionOf(key: string, field: z.ZodType): OptionSpec {
-  let meta: FieldMeta & { description?: string } = {};
-  let optional = false;
-  let def: unknown;
-  let t = field as unknown as ZodInternals;
-  for (;;) {
-    meta = { ...(globalRegistryMeta(t) ?? {}), ...meta }; // the outermost meta wins
-    const kind = t._zod.def.type;
-    if (kind === 'optional') optional = true;
-    else if (kind === 'default' || kind === 'prefault') def ??= t._zod.def.defaultValue;
-    else break;
-    t = t._zod.def.innerType as unknown as ZodInternals;
-  }
-  const kind = t._zod.def.type;
-  const description = meta.description ?? t.description;
-  if (!description) throw new MtrError('E_INTERNAL', `config field ${key}: no description (every flag is documented)`);
-  const spec: OptionSpec = {
-    type: kind === 'number' ? 'number' : kind === 'boolean' ? 'boolean' : 'string',
-    description,
-    ...(meta.placeholder ? { placeholder: meta.placeholder } : {}),
-    ...(meta.env ? { env: meta.env } : {}),
-    ...(meta.short ? { short: meta.short } : {}),
-  };
-  if (!['number', 'boolean', 'string', 'enum'].includes(kind)) throw new MtrError('E_INTERNAL', `config field ${key}: a ${kind} cannot be a flag (use a string, number, boolean or enum)`);
-  if (kind === 'enum') spec.choices = t.options!;
-  if (kind === 'number') {
-    if (t.isInt) spec.integer = true;
-    if (Number.isFinite(t.minValue) && Math.abs(t.minValue!) < Number.MAX_SAFE_INTEGER) spec.min = t.minValue!;
-    if (Number.isFinite(t.maxValue) && Math.abs(t.maxValue!) < Number.MAX_SAFE_INTEGER) spec.max = t.maxValue!;
-  }
-  if (def !== undefined) spec.default = def as string | number | boolean;
-  else if (!optional && kind !== 'boolean') spec.required = true;
-  return spec;
-}
-
-const globalRegistryMeta = (t: unknown): (FieldMeta & { description?: string }) | undefined =>
-  (t as { meta?: () => (FieldMeta & { description?: string }) | undefined }).meta?.();
-
-/** How a job command presents itself: which field the positionals fill, face-only flags, and how the summary prints. */
-export interface JobFace<C extends z.ZodObject, S extends z.ZodType, F extends OptionSpecs> {
-  /** the config field the positional arguments fill (a string, or an array of strings) */
-  positionals?: { key: keyof z.input<C> & string; placeholder: string };
-  /** flags of the face itself (e.g. --json, --port), not part of the job's config */
-  faceOptions?: F;
-  /** flags → the job's input, when a flag's shape differs from the field (default: the flags as they are) */
-  input?(options: Record<string, unknown>, positionals: string[]): z.input<C>;
-  /** hooks for the running job (progress on stderr, Ctrl-C) */
-  hooks?(io: Io, face: ParsedOptions<F>): JobHooks & { dispose?: () => void };
-  /** prints the summary (text, or JSON with --json) and returns the exit code */
-  print(summary: z.output<S>, io: Io, face: ParsedOptions<F>, config: z.input<C>): number | void;
-}
-
-/** A job as a CLI command: options from its config (plus the face's own), one job call, one print. */
-export function jobCommand<C extends z.ZodObject, S extends z.ZodType, H extends JobHooks, F extends OptionSpecs = {}>(job: Job<C, S, H>, face: JobFace<C, S, F>): Command<any> {
-  const positionalKey = face.positionals?.key;
-  const options = { ...optionsFromSchema(job.config, positionalKey ? [positionalKey] : []), ...(face.faceOptions ?? {}) };
-  return defineCommand({
-    name: job.name,
-    summary: job.description,
-    examples: [...job.examples],
-    options,
-    ...(face.positionals ? { positionals: face.positionals.placeholder } : {}),
-    async run(o, positionals, io) {
-      const flags = o as Record<string, unknown>;
-      const faceFlags = Object.fromEntries(Object.keys(face.faceOptions ?? {}).map((k) => [k, flags[k]])) as ParsedOptions<F>;
-      const fields = Object.fromEntries(Object.entries(flags).filter(([k, v]) => !(k in (face.faceOptions ?? {})) && v !== undefined));
-      if (positionalKey) fields[positionalKey] = isArrayField(job.config, positionalKey) ? positionals : positionals[0];
-      else if (positionals.length) throw new MtrError('E_USAGE', `unexpected argument "${positionals[0]}"`);
-      const input = face.input ? face.input(fields, positionals) : (fields as z.input<C>);
-      parseConfig(job.config, input); // flag errors before any work, named by flag
-      const hooks = face.hooks?.(io, faceFlags);
-      let disposed = false;
-      const dispose = () => {
-        if (!disposed) (disposed = true), hooks?.dispose?.();
-      };
-      try {
-        const summary = await job.run(input, hooks as H);
-        dispose(); // the face's progress line ends (and its Ctrl-C handler goes) before the summary prints
-        return face.print(summary, io, faceFlags, input) ?? 0;
-      } finally {
-        dispose();
-      }
-    },
-  });
-}
-
-const isArrayField = (schema: z.ZodObject, key: string): boolean => {
-  let t = (schema.shape as Record<string, unknown>)[key] as ZodInternals;
-  while (['optional', 'default', 'prefault'].includes(t._zod.def.type)) t = t._zod.def.innerType as unknown as ZodInternals;
-  return t._zod.def.type === 'array';
-};
-
-export { flagName };
 
 /** kebab-case flag names as written on the command line */
 const flagOf = (key: string): string => flagName(key).slice(2);
@@ -250,29 +141,3 @@ function coerce(flag: string, spec: OptionSpec, raw: string | boolean): string |
 const rangeText = (spec: OptionSpec): string =>
   spec.min !== undefined && spec.max !== undefined ? `${spec.min} to ${spec.max}` : spec.min !== undefined ? `at least ${spec.min}` : `at most ${spec.max}`;
 
-export function renderHelp(command: Command, program = 'mtr'): string {
-  const rows = Object.entries(command.options).map(([key, spec]) => {
-    const left = `  --${flagOf(key)}${spec.type === 'boolean' ? '' : ` ${spec.placeholder ?? spec.type.toUpperCase()}`}`;
-    const extras = [
-      spec.choices ? `one of ${spec.choices.join('|')}` : '',
-      spec.default !== undefined && spec.default !== false ? `default ${JSON.stringify(spec.default)}` : '',
-      spec.env ? `env ${spec.env}` : '',
-      spec.required ? 'required' : '',
-    ].filter(Boolean);
-    return { left, right: `${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}` };
-  });
-  const width = Math.max(...rows.map((r) => r.left.length), 10) + 2;
-  return [
-    `${program} ${command.name}${command.positionals ? ` ${command.positionals}` : ''} [options]`,
-    '',
-    command.summary,
-    '',
-    'Options:',
-    ...rows.map((r) => r.left.padEnd(width) + r.right),
-    `  --help${' '.repeat(Math.max(2, width - 8))}Show this help`,
-    '',
-    'Examples:',
-    ...command.examples.map((e) => `  ${e}`),
-    '',
-  ].join('\n');
-}

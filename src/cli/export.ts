@@ -1,5 +1,5 @@
 import { exportJob } from '../pipeline/export.js';
-import { jobCommand } from './command.js';
+import { jobCommand } from './job-command.js';
 
 export default jobCommand(exportJob, {
   hooks: (io) => ({ onNotice: (line) => io.err(`mtr export: ${line}\n`) }),

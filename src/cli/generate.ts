@@ -1,5 +1,6 @@
 import { failureCauses, generate, type GenerateSummary, nothingGenerated, type Progress } from '../pipeline/generate.js';
-import { jobCommand, type Io } from './command.js';
+import { type Io } from './command.js';
+import { jobCommand } from './job-command.js';
 import { interruptSignal } from './interrupt.js';
 import { progressReporter } from './progress.js';
 

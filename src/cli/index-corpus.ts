@@ -1,5 +1,6 @@
 import { type IndexProgress, indexJob } from '../pipeline/index-corpus.js';
-import { type Io, jobCommand } from './command.js';
+import { type Io } from './command.js';
+import { jobCommand } from './job-command.js';
 
 /** Progress on stderr: one redrawn line on a terminal (at most once a second), else a line per batch. */
 function progressOn(io: Io): { onProgress: (p: unknown) => void; dispose: () => void } {

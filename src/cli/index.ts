@@ -1,6 +1,7 @@
 import { isMtrError } from '../schema/errors.js';
 import { didYouMean } from '../text/closest.js';
-import { type Command, type CommandGroup, type Io, isGroup, parseCommandArgs, processIo, renderHelp } from './command.js';
+import { type Command, type CommandGroup, type Io, isGroup, parseCommandArgs, processIo } from './command.js';
+import { renderHelp } from './help.js';
 
 /** Subcommands load lazily so `mtr status` never pays for model or graph imports. */
 /** Exported for scripts/docs.ts, which writes docs/cli/ from these commands (so the reference never drifts from --help). */

@@ -1,5 +1,5 @@
 import { formatScoreSummary, scoreJob } from '../pipeline/score.js';
-import { jobCommand } from './command.js';
+import { jobCommand } from './job-command.js';
 
 /** `mtr score`: the score job's flags, its notices (lines scored 0) on stderr, the summary on stdout. */
 export default jobCommand(scoreJob, {

@@ -5,7 +5,8 @@ import { serveToolsJob } from '../pipeline/serve-tools.js';
 import { serveMcpStdio } from '../server/mcp.js';
 import { startRewardServer } from '../server/reward-server.js';
 import { startToolsServer } from '../server/tools-server.js';
-import { type Command, type CommandGroup, defineCommand, type Io, optionsFromSchema } from './command.js';
+import { type Command, type CommandGroup, defineCommand, type Io } from './command.js';
+import { optionsFromSchema } from './schema-options.js';
 
 /** Resolves on the first SIGINT or SIGTERM (then the server closes and the command returns 0). */
 const untilSignal = (): Promise<void> =>

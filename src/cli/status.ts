@@ -1,5 +1,5 @@
 import { statusJob } from '../pipeline/status.js';
-import { jobCommand } from './command.js';
+import { jobCommand } from './job-command.js';
 
 export default jobCommand(statusJob, {
   faceOptions: { json: { type: 'boolean', description: 'Print one JSON object (stable keys for scripts)' } },

@@ -1,5 +1,5 @@
 import { formatReport, validateEmptyError, validateJob } from '../pipeline/validate.js';
-import { jobCommand } from './command.js';
+import { jobCommand } from './job-command.js';
 
 export default jobCommand(validateJob, {
   faceOptions: { json: { type: 'boolean', description: 'print one JSON object: config, config_hash, runs, checked, report' } },

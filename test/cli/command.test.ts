@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineCommand, parseCommandArgs, renderHelp } from '../../src/cli/command.js';
+import { defineCommand, parseCommandArgs } from '../../src/cli/command.js';
+import { renderHelp } from '../../src/cli/help.js';
 
 const cmd = defineCommand({
   name: 'demo',

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { jobCommand, optionsFromSchema, parseCommandArgs, renderHelp, type Io } from '../../src/cli/command.js';
+import { parseCommandArgs, type Io } from '../../src/cli/command.js';
+import { jobCommand } from '../../src/cli/job-command.js';
+import { optionsFromSchema } from '../../src/cli/schema-options.js';
+import { renderHelp } from '../../src/cli/help.js';
 import { defineJob, parseConfig } from '../../src/pipeline/job.js';
 
 const config = z.object({

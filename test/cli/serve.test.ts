@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Command, type Io, parseCommandArgs, renderHelp } from '../../src/cli/command.js';
+import { type Command, type Io, parseCommandArgs } from '../../src/cli/command.js';
+import { renderHelp } from '../../src/cli/help.js';
 import { main } from '../../src/cli/index.js';
 import serve from '../../src/cli/serve.js';
 

@@ -4,7 +4,7 @@ import { cargEvalJob, renderEvalTable } from '../../pipeline/carg/eval.js';
 import { cargExportJob } from '../../pipeline/carg/export.js';
 import { cargMultiJob } from '../../pipeline/carg/multi.js';
 import { cargSingleJob } from '../../pipeline/carg/single.js';
-import { jobCommand } from '../command.js';
+import { jobCommand } from '../job-command.js';
 import { JSON_OPTION, printStage, stageExit, stageHooks } from './face.js';
 
 const generation = { faceOptions: JSON_OPTION, hooks: stageHooks } as const;
