@@ -37,7 +37,10 @@ const timed = <T>(f: () => T): [T, number] => {
 
 /** Seal-Tools calls: one well-typed, one missing, one excess, one type error per tool. */
 function sealCalls() {
-  const tools = readFileSync(join(DATASETS, 'tools/seal-tools/tool.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => ToolTemplateSchema.parse(JSON.parse(l)));
+  const tools = readFileSync(join(DATASETS, 'tools/seal-tools/tool.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => ToolTemplateSchema.parse(JSON.parse(l)));
   const values: Record<string, unknown> = { string: 'Paris', integer: 3, number: 2.5, boolean: true, array: ['a'], object: { k: 'v' } };
   const value = (type: string) => values[normalizeType(type) ?? 'string'];
   return tools.flatMap((tool) => {
@@ -49,7 +52,13 @@ function sealCalls() {
   });
 }
 
-async function bm25Rows(file: string, label: string, queries: string[], tmp: string, passages: AsyncIterable<CorpusPassage> | Iterable<CorpusPassage>): Promise<ActorBenchRow> {
+async function bm25Rows(
+  file: string,
+  label: string,
+  queries: string[],
+  tmp: string,
+  passages: AsyncIterable<CorpusPassage> | Iterable<CorpusPassage>,
+): Promise<ActorBenchRow> {
   const out = join(tmp, `${label}.sqlite`);
   const t = performance.now();
   const { passages: n } = await buildIndex(out, passages);
@@ -82,24 +91,48 @@ export async function benchActor(): Promise<ActorBenchRow[]> {
     const calls = sealCalls();
     for (const c of calls) precheckCall(c.tool, c.args); // compile every validator first: compile cost is paid once per tool
     const pre = calls.map((c) => timed(() => precheckCall(c.tool, c.args)));
-    rows.push(row('pre-check (ajv, validator cached)', pre.map(([, ms]) => ms), `${calls.length} Seal-Tools calls, ${pre.filter(([e]) => e).length} rejected`));
+    rows.push(
+      row(
+        'pre-check (ajv, validator cached)',
+        pre.map(([, ms]) => ms),
+        `${calls.length} Seal-Tools calls, ${pre.filter(([e]) => e).length} rejected`,
+      ),
+    );
 
     const store = await openStore(join(tmp, 'cache.sqlite'), { create: true });
     const cache = store.actorCache;
-    const keyOf = (c: (typeof calls)[number]) => sha256(canonicalJson({ tool: canonicalJson(c.tool), args: canonicalJson(c.args), grounding: 'none', model: 'm', prompt: 'p' }));
-    for (const c of calls.filter((_, i) => i % 2 === 0)) await cache.put({ key: keyOf(c), tool: c.tool.api_name, arguments: canonicalJson(c.args), grounding: 'none', observation: { content: { ok: true }, source: 'simulated' }, model: 'm', prompt_hash: 'p' });
+    const keyOf = (c: (typeof calls)[number]) =>
+      sha256(canonicalJson({ tool: canonicalJson(c.tool), args: canonicalJson(c.args), grounding: 'none', model: 'm', prompt: 'p' }));
+    for (const c of calls.filter((_, i) => i % 2 === 0))
+      await cache.put({
+        key: keyOf(c),
+        tool: c.tool.api_name,
+        arguments: canonicalJson(c.args),
+        grounding: 'none',
+        observation: { content: { ok: true }, source: 'simulated' },
+        model: 'm',
+        prompt_hash: 'p',
+      });
     const lookups: [unknown, number][] = [];
     for (const c of calls) {
       const t = performance.now();
       const hit = await cache.get(keyOf(c));
       lookups.push([hit, performance.now() - t]);
     }
-    rows.push(row('cache key + SQLite lookup', lookups.map(([, ms]) => ms), `${calls.length} calls, ${lookups.filter(([o]) => o).length} hits, ${(await cache.stats()).entries} entries`));
+    rows.push(
+      row(
+        'cache key + SQLite lookup',
+        lookups.map(([, ms]) => ms),
+        `${calls.length} calls, ${lookups.filter(([o]) => o).length} hits, ${(await cache.stats()).entries} entries`,
+      ),
+    );
     await store.close();
 
     const questions = (await loadItems(join(DATASETS, 'hotpotqa/hotpot_dev_distractor_300.jsonl'))).map((i) => i.question);
     const corpusDir = join(DATASETS, 'corpus');
-    const largest = readdirSync(corpusDir).map((f) => join(corpusDir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+    const largest = readdirSync(corpusDir)
+      .map((f) => join(corpusDir, f))
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
     const name = largest.split('/').pop()!;
     rows.push(await bm25Rows(name, 'largest corpus', questions, tmp, readCorpus(largest)));
     rows.push(await bm25Rows(name, `synthetic ${SYNTHETIC / 1000}k`, questions, tmp, synthetic(largest, SYNTHETIC)));

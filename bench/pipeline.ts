@@ -27,7 +27,11 @@ export interface PipelineBenchRow {
 }
 
 async function startServerProcess(limit: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./server-process.ts', import.meta.url)), DATASET, String(limit), String(LATENCY_MS), String(CAPACITY)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./server-process.ts', import.meta.url)), DATASET, String(limit), String(LATENCY_MS), String(CAPACITY)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? 'null');
   const { url } = (await next()) as { url: string };
@@ -55,12 +59,22 @@ export async function benchPipeline(levels = [1, 16, 256]): Promise<PipelineBenc
       let s: Awaited<ReturnType<typeof generateTraces>>;
       let stats: Awaited<ReturnType<typeof server.stats>>;
       try {
-        s = await generateTraces({ dataset: DATASET, limit: traces, db: join(tmp, `bench-${rows.length}-${n}.sqlite`), concurrency: n, model: { baseUrl: server.url, model: 'bench' } });
+        s = await generateTraces({
+          dataset: DATASET,
+          limit: traces,
+          db: join(tmp, `bench-${rows.length}-${n}.sqlite`),
+          concurrency: n,
+          model: { baseUrl: server.url, model: 'bench' },
+        });
         stats = await server.stats();
       } finally {
         server.close(); // a failed level must not leave the server process running
       }
-      if (s.finished !== traces || s.model_calls !== traces * CALLS_PER_TRACE) throw new MtrError('E_INTERNAL', `bench at ${n}: expected ${traces} traces and ${traces * CALLS_PER_TRACE} calls, got ${s.finished} and ${s.model_calls}`);
+      if (s.finished !== traces || s.model_calls !== traces * CALLS_PER_TRACE)
+        throw new MtrError(
+          'E_INTERNAL',
+          `bench at ${n}: expected ${traces} traces and ${traces * CALLS_PER_TRACE} calls, got ${s.finished} and ${s.model_calls}`,
+        );
       const waves = Math.ceil(traces / n);
       const tracesS = s.elapsed_s - s.setup_s; // dataset, store and model start-up are not per-call work
       const perCallMs = (tracesS * 1000) / (waves * CALLS_PER_TRACE);

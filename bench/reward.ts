@@ -48,7 +48,14 @@ function golds(): string[] {
   for (const dir of ['bamboogle', 'hotpotqa', '2wiki', 'musique']) {
     for (const name of readdirSync(join(DATASETS, dir)).sort()) {
       const text = readFileSync(join(DATASETS, dir, name), 'utf8');
-      const rows = (name.endsWith('.jsonl') ? text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : JSON.parse(text)) as Record<string, unknown>[];
+      const rows = (
+        name.endsWith('.jsonl')
+          ? text
+              .split('\n')
+              .filter((l) => l.trim())
+              .map((l) => JSON.parse(l))
+          : JSON.parse(text)
+      ) as Record<string, unknown>[];
       for (const r of rows)
         for (const k of ['answer', 'answer_aliases', 'Answer', 'golden_answers']) {
           const v = r[k];
@@ -103,7 +110,9 @@ export async function benchReward(): Promise<Record<string, number | string>> {
   try {
     writeFileSync(join(dir, 'official.py'), PYTHON);
     writeFileSync(join(dir, 'pairs.jsonl'), pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
-    const report = JSON.parse(execFileSync('python3', [join(dir, 'official.py'), join(dir, 'pairs.jsonl'), join(dir, 'out.txt')], { encoding: 'utf8' })) as { seconds: number };
+    const report = JSON.parse(execFileSync('python3', [join(dir, 'official.py'), join(dir, 'pairs.jsonl'), join(dir, 'out.txt')], { encoding: 'utf8' })) as {
+      seconds: number;
+    };
     const py = readFileSync(join(dir, 'out.txt'), 'utf8').trim().split('\n');
     let disagreements = 0;
     py.forEach((line, i) => {
@@ -121,6 +130,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const r = await benchReward();
   console.log(`reward bench: ${r.pairs} (prediction, gold) pairs`);
   console.log(`  TypeScript: ${r.ts_ms} ms (${r.ts_pairs_per_s} pairs/s)`);
-  if (r.python_ms !== undefined) console.log(`  Python (official normalisation): ${r.python_ms} ms; Python/TypeScript time ratio ${r.python_over_ts}; EM/F1 disagreements: ${r.disagreements}`);
+  if (r.python_ms !== undefined)
+    console.log(
+      `  Python (official normalisation): ${r.python_ms} ms; Python/TypeScript time ratio ${r.python_over_ts}; EM/F1 disagreements: ${r.disagreements}`,
+    );
   else console.log(`  Python: ${r.python}`);
 }

@@ -23,7 +23,18 @@ const manyItems = async (n: number) => {
 };
 const PER_PHASE = 4000;
 
-const CALL = { role: 'agent', model: 'bench', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 10, tokens_out: 5, latency_ms: 1, attempt: 1, ok: true } as const;
+const CALL = {
+  role: 'agent',
+  model: 'bench',
+  prompt_file: 'agent-text.md',
+  prompt_hash: '0123456789abcdef',
+  params: {},
+  tokens_in: 10,
+  tokens_out: 5,
+  latency_ms: 1,
+  attempt: 1,
+  ok: true,
+} as const;
 
 /** Writes one trace as generate does (begin; tools, steps and calls held in a draft as they come; finish), timing each write in ms. */
 async function writeTrace(store: Store, runId: number, item: Awaited<ReturnType<typeof loadItems>>[number], lat: number[]) {
@@ -61,7 +72,9 @@ async function writer(path: string, seconds: number, offset: number) {
   await store.close();
   lat.sort((a, b) => a - b);
   const q = (p: number) => Number(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2));
-  process.stdout.write(`${JSON.stringify({ writes: lat.length, p50_ms: q(0.5), p99_ms: q(0.99), p999_ms: q(0.999), max_ms: q(1), over_100ms: lat.filter((x) => x > 100).length, errors })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ writes: lat.length, p50_ms: q(0.5), p99_ms: q(0.99), p999_ms: q(0.999), max_ms: q(1), over_100ms: lat.filter((x) => x > 100).length, errors })}\n`,
+  );
 }
 
 /** Repeats a side job until told to stop; each validate/export uses a new --f1-threshold, so every trace is checked and its verdicts written. */
@@ -80,7 +93,10 @@ function sideLoop(kind: 'none' | 'cpu' | 'validate' | 'export', path: string, ou
     }
     while (!stop) {
       const t = (0.5 + (runs % 50) / 100).toFixed(2);
-      const args = kind === 'validate' ? ['validate', '--db', path, '--f1-threshold', t] : ['export', '--db', path, '--out', out, '--stage', 'sft', '--format', 'jsonl', '--f1-threshold', t];
+      const args =
+        kind === 'validate'
+          ? ['validate', '--db', path, '--f1-threshold', t]
+          : ['export', '--db', path, '--out', out, '--stage', 'sft', '--format', 'jsonl', '--f1-threshold', t];
       const t0 = performance.now();
       const code = await new Promise<number | null>((r) => spawn(process.execPath, [MTR, ...args], { stdio: 'ignore' }).on('close', r));
       seconds.push((performance.now() - t0) / 1000);
@@ -121,7 +137,13 @@ async function main() {
     });
     const side = await stopSide();
     const stats = JSON.parse(w.stdout.trim().split('\n').at(-1)!);
-    rows.push({ beside: kind, ...stats, side_runs: kind === 'none' || kind === 'cpu' ? '-' : side.runs, side_failures: kind === 'none' || kind === 'cpu' ? '-' : side.failures, side_s: side.seconds || '-' });
+    rows.push({
+      beside: kind,
+      ...stats,
+      side_runs: kind === 'none' || kind === 'cpu' ? '-' : side.runs,
+      side_failures: kind === 'none' || kind === 'cpu' ? '-' : side.failures,
+      side_s: side.seconds || '-',
+    });
     if (w.stderr.trim()) console.log(`writer stderr (${kind}): ${w.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
   }
   console.table(rows);

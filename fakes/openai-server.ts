@@ -75,7 +75,8 @@ class Gate {
   }
   release(): void {
     const next = this.waiting.shift();
-    if (next) next(); // the slot passes straight to the next waiter
+    if (next)
+      next(); // the slot passes straight to the next waiter
     else this.active--;
   }
 }
@@ -161,13 +162,24 @@ export async function startFakeOpenAI(options: FakeServerOptions): Promise<FakeS
       const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
       const finishReason = toolCalls?.length ? 'tool_calls' : 'stop';
       const created = Math.floor(Date.now() / 1000);
-      if (raw.stream) return streamChunks(res, { id, created, model: fake.model, content, toolCalls, finishReason, usage: raw.stream_options?.include_usage ? fullUsage : undefined });
+      if (raw.stream)
+        return streamChunks(res, {
+          id,
+          created,
+          model: fake.model,
+          content,
+          toolCalls,
+          finishReason,
+          usage: raw.stream_options?.include_usage ? fullUsage : undefined,
+        });
       sendJson(res, 200, {
         id,
         object: 'chat.completion',
         created,
         model: fake.model,
-        choices: [{ index: 0, message: { role: 'assistant', content, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason, logprobs: null }],
+        choices: [
+          { index: 0, message: { role: 'assistant', content, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason, logprobs: null },
+        ],
         usage: fullUsage,
       });
     } finally {

@@ -79,7 +79,8 @@ export function scriptedModel(opts: ScriptOptions): (req: FakeRequest) => FakeRe
       const repairing = req.messages.some((m) => text(m).startsWith(REPAIR_OPENING));
       return { content: JSON.stringify({ tools: opts.needsRepair && !repairing ? [TASK_TOOL, BROKEN_TOOL] : [TASK_TOOL] }) };
     }
-    if (format?.name?.endsWith('_response')) return { content: JSON.stringify(instanceOf(format.schema.anyOf[0], `According to the record, the answer is ${answer}.`)) };
+    if (format?.name?.endsWith('_response'))
+      return { content: JSON.stringify(instanceOf(format.schema.anyOf[0], `According to the record, the answer is ${answer}.`)) };
     if (opts.format === 'search-r1') return searchR1AgentTurn(req, question, answer);
     return agentTurn(req, question, answer, opts.format ?? 'text');
   };
@@ -108,7 +109,10 @@ export function searchR1AgentTurn(req: FakeRequest, question: string, answer: st
   const turn = req.messages.filter((m) => m.role === 'assistant').length;
   const queries = [question, answer];
   const query = queries[turn];
-  const text = query === undefined ? `<think>The results agree.</think>\n<answer> ${answer} </answer>` : `<think>Step ${turn}: I need to search.</think>\n<search> ${query} </search>\n\n<information>made up</information>`;
+  const text =
+    query === undefined
+      ? `<think>The results agree.</think>\n<answer> ${answer} </answer>`
+      : `<think>Step ${turn}: I need to search.</think>\n<search> ${query} </search>\n\n<information>made up</information>`;
   return { content: applyStop(text, req.raw.stop) };
 }
 
@@ -120,7 +124,9 @@ function agentTurn(req: FakeRequest, question: string, answer: string, format: '
   ];
   const call = calls[turn];
   if (format === 'native') {
-    return call ? { content: `<think>Step ${turn}: look up ${call.name}.</think>`, tool_calls: [call] } : { content: `<think>I have enough.</think>\n<answer>${answer}</answer>` };
+    return call
+      ? { content: `<think>Step ${turn}: look up ${call.name}.</think>`, tool_calls: [call] }
+      : { content: `<think>I have enough.</think>\n<answer>${answer}</answer>` };
   }
   return call
     ? { content: `<think>Step ${turn}: I should use ${call.name}.</think>\n<tool_call>\n${JSON.stringify(call)}\n</tool_call>` }

@@ -9,7 +9,8 @@ export const TOOLS: RunTool[] = [
   { origin: 'utility', tool: UTILITY_TOOLS.wiki_search! },
 ];
 
-const callRaw = (think: string, name: string, args: Record<string, unknown>) => `<think>${think}</think>\n<tool_call>\n${JSON.stringify({ name, arguments: args })}\n</tool_call>`;
+const callRaw = (think: string, name: string, args: Record<string, unknown>) =>
+  `<think>${think}</think>\n<tool_call>\n${JSON.stringify({ name, arguments: args })}\n</tool_call>`;
 
 /** A trace that passes every check: grounded calls, schema-valid observations, the gold answer. */
 export function goodSteps(item: DatasetItem): Step[] {
@@ -17,8 +18,20 @@ export function goodSteps(item: DatasetItem): Step[] {
   const a0 = { entity: item.question, attribute: 'answer' };
   const a1 = { query: item.question };
   return [
-    { index: 0, think: 'Look the entity up.', call: { name: TASK_TOOL.api_name, arguments: a0, id: 'call_0' }, observation: { content: { value: `The record says ${gold}.`, source: 'encyclopedia' }, source: 'simulated' }, raw: callRaw('Look the entity up.', TASK_TOOL.api_name, a0) },
-    { index: 1, think: 'Confirm with a search.', call: { name: 'wiki_search', arguments: a1, id: 'call_1' }, observation: { content: { results: [{ title: gold, text: `${gold} is the answer.` }] }, source: 'simulated' }, raw: callRaw('Confirm with a search.', 'wiki_search', a1) },
+    {
+      index: 0,
+      think: 'Look the entity up.',
+      call: { name: TASK_TOOL.api_name, arguments: a0, id: 'call_0' },
+      observation: { content: { value: `The record says ${gold}.`, source: 'encyclopedia' }, source: 'simulated' },
+      raw: callRaw('Look the entity up.', TASK_TOOL.api_name, a0),
+    },
+    {
+      index: 1,
+      think: 'Confirm with a search.',
+      call: { name: 'wiki_search', arguments: a1, id: 'call_1' },
+      observation: { content: { results: [{ title: gold, text: `${gold} is the answer.` }] }, source: 'simulated' },
+      raw: callRaw('Confirm with a search.', 'wiki_search', a1),
+    },
     { index: 2, think: 'Both agree.', answer: gold, raw: `<think>Both agree.</think>\n<answer>${gold}</answer>` },
   ];
 }

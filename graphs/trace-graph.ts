@@ -102,7 +102,9 @@ export function routeStart(state: Pick<State, 'dialect'>): 'make_tools' | 'utili
 export const turnBudget = (state: Pick<State, 'maxTurns'> & { dialect?: Dialect }): number => state.maxTurns + (state.dialect === 'search-r1' ? 1 : 0);
 
 /** After the agent: observe its call (one past `maxTurns` is kept unanswered), stop at an answer or the turn budget, or let it try again. */
-export function routeAfterAgent(state: Pick<State, 'answer' | 'pending' | 'steps' | 'maxTurns'> & { dialect?: Dialect }): 'actor' | 'agent' | 'unanswered' | typeof END {
+export function routeAfterAgent(
+  state: Pick<State, 'answer' | 'pending' | 'steps' | 'maxTurns'> & { dialect?: Dialect },
+): 'actor' | 'agent' | 'unanswered' | typeof END {
   if (state.answer !== undefined) return END;
   if (state.pending) return state.steps.length >= state.maxTurns ? 'unanswered' : 'actor';
   return state.steps.length >= turnBudget(state) ? END : 'agent';

@@ -45,7 +45,12 @@ const MAX_PASSAGE_CHARS = 700;
 const MAX_PASSAGES = 6;
 
 const passageLines = (ps: readonly Passage[]): string =>
-  ps.length ? ps.slice(0, MAX_PASSAGES).map((p) => `- ${p.title}: ${p.text.length > MAX_PASSAGE_CHARS ? `${p.text.slice(0, MAX_PASSAGE_CHARS)}…` : p.text}`).join('\n') : '(none)';
+  ps.length
+    ? ps
+        .slice(0, MAX_PASSAGES)
+        .map((p) => `- ${p.title}: ${p.text.length > MAX_PASSAGE_CHARS ? `${p.text.slice(0, MAX_PASSAGE_CHARS)}…` : p.text}`)
+        .join('\n')
+    : '(none)';
 
 /**
  * Decides what the actor sees for one simulated call. gold: always the useful material; noisy: useful with

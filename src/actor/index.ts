@@ -67,16 +67,29 @@ const inFlight = new WeakMap<ObservationCache, Map<string, Promise<Observation>>
  * backend are answered by it; everything else is simulated by the model, grounded as configured, and must
  * validate against the tool's `responses`.
  */
-export async function observe(call: ToolCall, tools: readonly RunTool[], history: readonly Exchange[], opts: ActorOptions, sink: CallSink, at: CallContext = {}): Promise<Observation> {
+export async function observe(
+  call: ToolCall,
+  tools: readonly RunTool[],
+  history: readonly Exchange[],
+  opts: ActorOptions,
+  sink: CallSink,
+  at: CallContext = {},
+): Promise<Observation> {
   const tool = tools.find((t) => t.tool.api_name === call.name)?.tool;
-  const error = tool ? precheckCall(tool, call.arguments) : unknownToolError(call.name, tools.map((t) => t.tool.api_name));
+  const error = tool
+    ? precheckCall(tool, call.arguments)
+    : unknownToolError(
+        call.name,
+        tools.map((t) => t.tool.api_name),
+      );
   if (error || !tool) return { content: { error }, ...(error ? { error } : {}), source: 'precheck' };
 
   const step = at.step ?? history.length;
   const position = at.item && opts.position ? opts.position(at.item) : { index: 0, total: 0 };
   if (routeCall(opts.routing?.[tool.api_name], { itemIndex: position.index, step }) === 'real') {
     const real = opts.realTools?.[tool.api_name];
-    if (!real) throw new MtrError('E_USAGE', `--tool-routing: ${tool.api_name} is routed to a real backend, but none is configured (--index or --retrieval-url)`);
+    if (!real)
+      throw new MtrError('E_USAGE', `--tool-routing: ${tool.api_name} is routed to a real backend, but none is configured (--index or --retrieval-url)`);
     return { content: await real.call(call.arguments), source: 'real' };
   }
 
@@ -113,7 +126,15 @@ export async function observe(call: ToolCall, tools: readonly RunTool[], history
   }
 }
 
-async function simulate(call: ToolCall, tool: ToolTemplate, history: readonly Exchange[], grounding: string, prompt: ReturnType<typeof loadPrompt>, model: RoleModel, sink: CallSink): Promise<Observation> {
+async function simulate(
+  call: ToolCall,
+  tool: ToolTemplate,
+  history: readonly Exchange[],
+  grounding: string,
+  prompt: ReturnType<typeof loadPrompt>,
+  model: RoleModel,
+  sink: CallSink,
+): Promise<Observation> {
   const { schema } = toolFacts(tool);
   const responses = responsesJsonSchema(tool);
   const content = fillPrompt(prompt, {

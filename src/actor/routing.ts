@@ -18,11 +18,15 @@ export const ROUTING_SYNTAX = 'TOOL=simulated|real|hybrid:N[:items|steps], comma
 /** `wiki_search=hybrid:20,calculator=real` → routes by tool name. */
 export function parseToolRouting(spec: string, flag = '--tool-routing'): ToolRouting {
   const routing: ToolRouting = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([\w.-]+)=(simulated|real|hybrid:(\d+)(?::(items|steps))?)$/.exec(part);
     if (!m) throw new MtrError('E_USAGE', `${flag}: expected ${ROUTING_SYNTAX}, got "${part}"`);
     const [, tool, mode, warmup, unit] = m;
-    routing[tool!] = mode === 'simulated' || mode === 'real' ? { mode } : { mode: 'hybrid', warmup: Number(warmup), unit: (unit as 'items' | 'steps' | undefined) ?? 'items' };
+    routing[tool!] =
+      mode === 'simulated' || mode === 'real' ? { mode } : { mode: 'hybrid', warmup: Number(warmup), unit: (unit as 'items' | 'steps' | undefined) ?? 'items' };
   }
   return routing;
 }
@@ -49,7 +53,8 @@ export function resolveRouting(routing: ToolRouting, backends: RealBackends): To
   const resolved: ToolRouting = hasBackend && !routing.wiki_search ? { ...routing, wiki_search: { mode: 'real' } } : routing;
   for (const [name, route] of Object.entries(resolved)) {
     if (route.mode === 'simulated') continue;
-    if (name !== 'wiki_search') throw new MtrError('E_USAGE', `--tool-routing: ${name}: expected a tool with a real backend (wiki_search), got ${route.mode} for ${name}`);
+    if (name !== 'wiki_search')
+      throw new MtrError('E_USAGE', `--tool-routing: ${name}: expected a tool with a real backend (wiki_search), got ${route.mode} for ${name}`);
     if (!hasBackend) throw new MtrError('E_USAGE', `--tool-routing: ${name}=${route.mode} needs a real backend: expected --index FILE or --retrieval-url URL`);
   }
   return resolved;

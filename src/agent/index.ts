@@ -71,7 +71,12 @@ export async function agentTurn(messages: ChatMessage[], tools: readonly RunTool
   if (turn.answer !== undefined) return { step: { index, think: turn.think, answer: turn.answer, raw: c.text }, messages: [assistant] };
   const problem = turn.errors.map(formatGrammarError).join('; ') || 'no tool call and no answer';
   const observation: Observation = {
-    content: { error: { type: 'malformed_call', message: `${problem}. Write one ${open(TAGS.toolCall)}{"name": …, "arguments": {…}}${close(TAGS.toolCall)} or ${open(TAGS.answer)}…${close(TAGS.answer)}.` } },
+    content: {
+      error: {
+        type: 'malformed_call',
+        message: `${problem}. Write one ${open(TAGS.toolCall)}{"name": …, "arguments": {…}}${close(TAGS.toolCall)} or ${open(TAGS.answer)}…${close(TAGS.answer)}.`,
+      },
+    },
     error: { type: 'malformed_call', message: problem },
     source: 'precheck',
   };
@@ -87,5 +92,4 @@ export function observationMessage(call: ToolCall | undefined, observation: Obse
 }
 
 /** Native calls are stored in the text form too, so both formats give the same step text. */
-const renderNativeCall = (text: string, call: ToolCall): string =>
-  `${text}${text ? '\n' : ''}${wrap(TAGS.toolCall, `\n${renderCall(call)}\n`)}`;
+const renderNativeCall = (text: string, call: ToolCall): string => `${text}${text ? '\n' : ''}${wrap(TAGS.toolCall, `\n${renderCall(call)}\n`)}`;

@@ -20,4 +20,3 @@ export function searchR1Prompt(question: string): string {
     question: searchR1Question(question),
   });
 }
-

@@ -61,9 +61,14 @@ export async function searchR1Turn(messages: ChatMessage[], index: number, model
   const action = searchR1Action(raw);
   const think = [...raw.slice(0, action?.at ?? raw.length).matchAll(THINK)].map((m) => m[1]!.trim()).join('\n');
   const assistant: ChatMessage = { role: 'assistant', content: raw };
-  if (action?.action === 'search') return { step: { index, think, call: { name: SEARCH_R1_TOOL, arguments: { query: action.content }, id: `call_${index}` }, raw }, messages: [assistant] };
+  if (action?.action === 'search')
+    return { step: { index, think, call: { name: SEARCH_R1_TOOL, arguments: { query: action.content }, id: `call_${index}` }, raw }, messages: [assistant] };
   if (action?.action === 'answer') return { step: { index, think, answer: action.content, raw }, messages: [assistant] };
   const problem = `expected ${wrap(T.search, ' query ')} or ${wrap(T.answer, ' answer ')}, got neither`;
-  const observation: Observation = { content: { error: { type: 'malformed_call', message: SEARCH_R1_INVALID } }, error: { type: 'malformed_call', message: problem }, source: 'precheck' };
+  const observation: Observation = {
+    content: { error: { type: 'malformed_call', message: SEARCH_R1_INVALID } },
+    error: { type: 'malformed_call', message: problem },
+    source: 'precheck',
+  };
   return { step: { index, think, observation, raw }, messages: [assistant, { role: 'user', content: SEARCH_R1_INVALID }] };
 }

@@ -34,16 +34,27 @@ const same = (a: unknown, b: unknown): boolean =>
 export function auditVerdict(tool: ToolTemplate, c: AuditCase, obs: Observation): { verdict: AuditVerdict; reason: string } {
   const content = obs.content as Record<string, unknown> | undefined;
   const isError = obs.error !== undefined || (content !== null && typeof content === 'object' && 'error' in content && Object.keys(content).length === 1);
-  if (isError) return c.expectError ? { verdict: 'correct', reason: 'refused as expected' } : { verdict: 'should_success_got_error', reason: JSON.stringify(obs.error ?? content) };
+  if (isError)
+    return c.expectError
+      ? { verdict: 'correct', reason: 'refused as expected' }
+      : { verdict: 'should_success_got_error', reason: JSON.stringify(obs.error ?? content) };
   if (c.expectError) return { verdict: 'should_error_got_success', reason: `answered ${JSON.stringify(content).slice(0, 120)}` };
   if (!validateJson(responsesJsonSchema(tool), content).ok) return { verdict: 'inappropriate_response', reason: 'response breaks the responses schema' };
   for (const [field, want] of Object.entries(c.pinned ?? {})) {
-    if (!same(content?.[field], want)) return { verdict: 'inappropriate_response', reason: `${field}: expected ${JSON.stringify(want)} (pinned by the world state), got ${JSON.stringify(content?.[field])}` };
+    if (!same(content?.[field], want))
+      return {
+        verdict: 'inappropriate_response',
+        reason: `${field}: expected ${JSON.stringify(want)} (pinned by the world state), got ${JSON.stringify(content?.[field])}`,
+      };
   }
   return { verdict: 'correct', reason: c.pinned ? 'pinned values match' : 'in-schema response' };
 }
 
-const WorldSchema = z.object({ world_state: z.record(z.string(), z.unknown()), input: z.record(z.string(), z.unknown()), expected: z.record(z.string(), z.unknown()) });
+const WorldSchema = z.object({
+  world_state: z.record(z.string(), z.unknown()),
+  input: z.record(z.string(), z.unknown()),
+  expected: z.record(z.string(), z.unknown()),
+});
 const WORLD_JSON_SCHEMA = z.toJSONSchema(WorldSchema) as Record<string, unknown>;
 
 export interface AuditOptions {
@@ -56,7 +67,10 @@ export interface AuditOptions {
 /** 5–10 labelled calls for a tool. */
 async function auditCases(repo: CargRepository, toolId: number, tool: ToolTemplate, generator: RoleModel | undefined, sink: CallSink): Promise<AuditCase[]> {
   const base = exampleInput(tool);
-  const happy = [base, ...(await repo.listSamples({ kinds: ['single'], acceptedOnly: true, toolId })).map((s) => s.input as Record<string, unknown>)].slice(0, 3);
+  const happy = [base, ...(await repo.listSamples({ kinds: ['single'], acceptedOnly: true, toolId })).map((s) => s.input as Record<string, unknown>)].slice(
+    0,
+    3,
+  );
   const cases: AuditCase[] = [
     ...mutationSamples(tool, base).map((s): AuditCase => ({ label: 'schema_violation', input: s.input, expectError: true })),
     ...happy.map((input): AuditCase => ({ label: 'happy_path', input, expectError: false })),
@@ -66,7 +80,16 @@ async function auditCases(repo: CargRepository, toolId: number, tool: ToolTempla
     if (iv) cases.push({ label: 'semantic_violation', input: iv.input, expectError: true });
     const prompt = loadPrompt('carg-audit-world');
     try {
-      const w = WorldSchema.parse(await jsonCall(generator, prompt, [{ role: 'user', content: fillPrompt(prompt, { tool: JSON.stringify(tool, null, 2) }) }], 'audit_world_state', WORLD_JSON_SCHEMA, sink));
+      const w = WorldSchema.parse(
+        await jsonCall(
+          generator,
+          prompt,
+          [{ role: 'user', content: fillPrompt(prompt, { tool: JSON.stringify(tool, null, 2) }) }],
+          'audit_world_state',
+          WORLD_JSON_SCHEMA,
+          sink,
+        ),
+      );
       const pinned = Object.fromEntries(Object.entries(w.expected).filter(([k]) => k in tool.responses));
       if (Object.keys(pinned).length) cases.push({ label: 'pinned', input: w.input, expectError: false, world: w.world_state, pinned });
     } catch (e) {
@@ -80,7 +103,13 @@ async function auditCases(repo: CargRepository, toolId: number, tool: ToolTempla
  * Per-tool reliability audit (§7): each labelled call goes through observe() as an agent's would; verdicts
  * are decided by code; reliability = correct / total, stored with the cases.
  */
-export async function auditTool(repo: CargRepository, job: string, toolId: number, tool: ToolTemplate, opts: AuditOptions): Promise<{ reliability: number; cases: number }> {
+export async function auditTool(
+  repo: CargRepository,
+  job: string,
+  toolId: number,
+  tool: ToolTemplate,
+  opts: AuditOptions,
+): Promise<{ reliability: number; cases: number }> {
   const calls: ModelCall[] = [];
   const sink: CallSink = (c) => calls.push(c);
   const cases = await auditCases(repo, toolId, tool, opts.generator, sink);
@@ -89,7 +118,13 @@ export async function auditTool(repo: CargRepository, job: string, toolId: numbe
     const history: Exchange[] = c.world ? [{ call: { name: 'world_state', arguments: {} }, observation: { content: c.world, source: 'real' } }] : [];
     const obs = await observe({ name: tool.api_name, arguments: c.input }, [{ origin: 'user', tool }], history, { model: opts.actor }, sink);
     const v = auditVerdict(tool, c, obs);
-    results.push({ scenario: c.label, input: c.input, output: { observation: obs.content, verdict: v.verdict, reason: v.reason, ...(c.pinned ? { pinned: c.pinned } : {}) }, scores: { correct: v.verdict === 'correct' ? 1 : 0 }, ...(results.length === 0 ? { calls } : {}) });
+    results.push({
+      scenario: c.label,
+      input: c.input,
+      output: { observation: obs.content, verdict: v.verdict, reason: v.reason, ...(c.pinned ? { pinned: c.pinned } : {}) },
+      scores: { correct: v.verdict === 'correct' ? 1 : 0 },
+      ...(results.length === 0 ? { calls } : {}),
+    });
   }
   const reliability = results.length ? results.filter((r) => r.scores.correct === 1).length / results.length : 0;
   await repo.saveEvalCases(job, opts.actor.model.model, toolId, results, { reliability, cases: results.length });

@@ -16,7 +16,11 @@ const COMPLETION_JSON_SCHEMA = z.toJSONSchema(CompletionSchema) as Record<string
 type Node = { properties?: Record<string, Node>; type?: unknown } & Record<string, unknown>;
 
 /** Puts the model's answer where the tool said nothing; anything the tool already says is left as it is. Pure. */
-export function applyCompletion(tool: Record<string, unknown>, missing: readonly string[], answer: z.infer<typeof CompletionSchema>): { tool: Record<string, unknown>; filled: string[] } {
+export function applyCompletion(
+  tool: Record<string, unknown>,
+  missing: readonly string[],
+  answer: z.infer<typeof CompletionSchema>,
+): { tool: Record<string, unknown>; filled: string[] } {
   const copy = structuredClone(tool) as Node;
   const filled: string[] = [];
   for (const path of missing) {
@@ -40,7 +44,11 @@ export function applyCompletion(tool: Record<string, unknown>, missing: readonly
 }
 
 /** Asks the model for what a tool file left out (`--complete`); the calls are returned for storage. */
-export async function completeTool(model: RoleModel, tool: Record<string, unknown>, missing: readonly string[]): Promise<{ tool: Record<string, unknown>; filled: string[]; calls: ModelCall[] }> {
+export async function completeTool(
+  model: RoleModel,
+  tool: Record<string, unknown>,
+  missing: readonly string[],
+): Promise<{ tool: Record<string, unknown>; filled: string[]; calls: ModelCall[] }> {
   const prompt = loadPrompt('carg-complete');
   const calls: ModelCall[] = [];
   const sink: CallSink = (c) => calls.push(c);

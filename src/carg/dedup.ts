@@ -13,7 +13,12 @@ export interface DuplicateHit {
 }
 
 /** Greedy, in input order: a name whose best cosine against what is kept reaches `threshold` is a duplicate. */
-function greedy(count: number, keptCount: number, threshold: number, best: (i: number, kept: readonly number[]) => DuplicateHit | undefined): (DuplicateHit | undefined)[] {
+function greedy(
+  count: number,
+  keptCount: number,
+  threshold: number,
+  best: (i: number, kept: readonly number[]) => DuplicateHit | undefined,
+): (DuplicateHit | undefined)[] {
   const kept = Array.from({ length: keptCount }, (_, i) => i);
   const out: (DuplicateHit | undefined)[] = [];
   for (let i = keptCount; i < count; i++) {
@@ -53,7 +58,12 @@ function sparseBest(vectors: readonly SparseVector[]): (i: number, kept: readonl
  * incoming names. Exact repeats are similarity 1. Offline (no embedder): character n-gram TF-IDF fitted on
  * all names, deterministic. Returns one entry per incoming name: the hit, or undefined when it is new.
  */
-export async function findDuplicates(kept: readonly string[], incoming: readonly string[], threshold: number, embedder?: Embedder): Promise<(DuplicateHit | undefined)[]> {
+export async function findDuplicates(
+  kept: readonly string[],
+  incoming: readonly string[],
+  threshold: number,
+  embedder?: Embedder,
+): Promise<(DuplicateHit | undefined)[]> {
   const all = [...kept, ...incoming];
   const firstByName = new Map<string, number>();
   const exact = (i: number, keptIdx: readonly number[]): DuplicateHit | undefined => {

@@ -40,7 +40,12 @@ export function openAIEmbedder(server: EmbeddingServer): Embedder {
           out.push(...(await withRetry(() => post(texts.slice(i, i + batch)), { maxRetries: 2, baseMs: 200 })));
         } catch (e) {
           if (e instanceof MtrError) throw e;
-          throw new MtrError('E_MODEL_UNREACHABLE', `cannot get embeddings from ${url}: ${(e as Error).message}; check --embed-base-url and --embed-model, or leave them unset for the offline vectoriser`, { url }, { cause: e });
+          throw new MtrError(
+            'E_MODEL_UNREACHABLE',
+            `cannot get embeddings from ${url}: ${(e as Error).message}; check --embed-base-url and --embed-model, or leave them unset for the offline vectoriser`,
+            { url },
+            { cause: e },
+          );
         }
       }
       return out;

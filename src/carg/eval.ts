@@ -55,13 +55,19 @@ export async function evalTool(repo: CargRepository, job: string, toolId: number
       const history = (ref.history ?? []) as HistoryTurn[];
       const completion = await textCall(opts.simulator, loadPrompt('carg-system'), simulatorMessages(tool, ref.input, history), sink);
       const det = deterministicScores(tool, ref.kind === 'error', completion.text);
-      const judged = await judgeJson(opts.judge, 'carg-judge-eval', {
-        tool: toolText,
-        history: history.length ? history.map((h) => `${JSON.stringify(h.input)} → ${JSON.stringify(h.output)}`).join('\n') : '(none)',
-        input: JSON.stringify(ref.input),
-        reference: JSON.stringify(ref.output),
-        output: typeof det.output === 'string' ? det.output : JSON.stringify(det.output),
-      }, EvalJudgeSchema, sink);
+      const judged = await judgeJson(
+        opts.judge,
+        'carg-judge-eval',
+        {
+          tool: toolText,
+          history: history.length ? history.map((h) => `${JSON.stringify(h.input)} → ${JSON.stringify(h.output)}`).join('\n') : '(none)',
+          input: JSON.stringify(ref.input),
+          reference: JSON.stringify(ref.output),
+          output: typeof det.output === 'string' ? det.output : JSON.stringify(det.output),
+        },
+        EvalJudgeSchema,
+        sink,
+      );
       const scores: Record<string, number | null> = { format: det.format, comp: det.comp };
       for (const m of JUDGED) scores[m] = 'error' in judged ? null : judged[m] / 10;
       return { scenario: ref.kind, input: ref.input, output: det.output, scores, calls };
@@ -86,7 +92,15 @@ export function evalTable(cases: readonly Pick<EvalCase, 'scenario' | 'scores'>[
       }),
     ) as Record<EvalMetric, number | null>,
   });
-  return [...scenarios.map((s) => row(s, cases.filter((c) => c.scenario === s))), row('All', cases)];
+  return [
+    ...scenarios.map((s) =>
+      row(
+        s,
+        cases.filter((c) => c.scenario === s),
+      ),
+    ),
+    row('All', cases),
+  ];
 }
 
 const HEAD: Record<EvalMetric, string> = { format: 'Format', comp: 'Comp', logic: 'Logic', sem: 'Sem', cons: 'Cons', det: 'Det', help: 'Help' };

@@ -17,7 +17,15 @@ export async function readToolFile(file: string): Promise<{ format: ToolFormat; 
   if (isSqliteFile(bytes)) {
     // the tools a ToolMaker run produced, so they can be audited and filtered like any tool file
     const tools = await runStoreTools(file);
-    return { format: 'mtr-run', candidates: tools.map((t) => ({ source: `${file}#tools/${t.id}`, format: 'mtr-run' as const, raw: t.tool, ...splitField((t.tool as { field?: unknown }).field) })) };
+    return {
+      format: 'mtr-run',
+      candidates: tools.map((t) => ({
+        source: `${file}#tools/${t.id}`,
+        format: 'mtr-run' as const,
+        raw: t.tool,
+        ...splitField((t.tool as { field?: unknown }).field),
+      })),
+    };
   }
   return parseToolText(bytes.toString('utf8'), file);
 }

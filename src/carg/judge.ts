@@ -11,14 +11,33 @@ export const isModelOutputError = (e: unknown): e is MtrError => isMtrError(e) &
 export type Verdict = JudgeVerdict;
 
 /** Fills the prompt `promptName` and asks for an answer of `schema` (named after the prompt); throws what the call throws. */
-export async function askJson<S extends z.ZodType>(rm: RoleModel, promptName: string, values: Record<string, string | number>, schema: S, sink: CallSink): Promise<z.infer<S>> {
+export async function askJson<S extends z.ZodType>(
+  rm: RoleModel,
+  promptName: string,
+  values: Record<string, string | number>,
+  schema: S,
+  sink: CallSink,
+): Promise<z.infer<S>> {
   const prompt = loadPrompt(promptName);
-  const raw = await jsonCall(rm, prompt, [{ role: 'user', content: fillPrompt(prompt, values) }], promptName.replace(/-/g, '_'), z.toJSONSchema(schema) as Record<string, unknown>, sink);
+  const raw = await jsonCall(
+    rm,
+    prompt,
+    [{ role: 'user', content: fillPrompt(prompt, values) }],
+    promptName.replace(/-/g, '_'),
+    z.toJSONSchema(schema) as Record<string, unknown>,
+    sink,
+  );
   return schema.parse(raw);
 }
 
 /** askJson for a judge: a judge that never answers in shape is a failed check, not a crash. */
-export async function judgeJson<S extends z.ZodType>(rm: RoleModel, promptName: string, values: Record<string, string>, schema: S, sink: CallSink): Promise<z.infer<S> | { error: string }> {
+export async function judgeJson<S extends z.ZodType>(
+  rm: RoleModel,
+  promptName: string,
+  values: Record<string, string>,
+  schema: S,
+  sink: CallSink,
+): Promise<z.infer<S> | { error: string }> {
   try {
     return await askJson(rm, promptName, values, schema, sink);
   } catch (e) {

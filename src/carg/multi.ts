@@ -18,7 +18,11 @@ export interface MultiOptions {
   turns: number;
 }
 
-const DialogueSchema = z.object({ turns: z.array(z.object({ tool: z.string(), context: z.string(), input: z.record(z.string(), z.unknown()), output: z.record(z.string(), z.unknown()) })).min(1) });
+const DialogueSchema = z.object({
+  turns: z
+    .array(z.object({ tool: z.string(), context: z.string(), input: z.record(z.string(), z.unknown()), output: z.record(z.string(), z.unknown()) }))
+    .min(1),
+});
 const DIALOGUE_JSON_SCHEMA = z.toJSONSchema(DialogueSchema) as Record<string, unknown>;
 
 const NO_TOOL = (name: string): Verdict => ({ pass: false, reason: `"${name}" is not a tool of the group` });
@@ -29,7 +33,14 @@ const NO_TOOL = (name: string): Verdict => ({ pass: false, reason: `"${name}" is
  * is the turns before it, so the simulator learns to stay consistent within a session. Stored under the
  * final API's job row, with the group and its coherence score.
  */
-export async function multiTurnForTool(repo: CargRepository, job: string, toolId: number, group: ToolGroup, byName: ReadonlyMap<string, { id: number; tool: ToolTemplate }>, opts: MultiOptions): Promise<{ turns: number; accepted: number }> {
+export async function multiTurnForTool(
+  repo: CargRepository,
+  job: string,
+  toolId: number,
+  group: ToolGroup,
+  byName: ReadonlyMap<string, { id: number; tool: ToolTemplate }>,
+  opts: MultiOptions,
+): Promise<{ turns: number; accepted: number }> {
   const final = group.names.at(-1)!;
   const prompt = loadPrompt('carg-multi');
   const calls: ModelCall[] = [];
@@ -42,11 +53,26 @@ export async function multiTurnForTool(repo: CargRepository, job: string, toolId
   for (const turn of dialogue.turns) {
     const tool = byName.get(turn.tool)?.tool;
     const inGroup = tool && group.names.includes(turn.tool);
-    const base = inGroup ? await verifySingle(tool, turn.input, turn.output, opts.judge, sink) : { format: NO_TOOL(turn.tool), logic: NO_TOOL(turn.tool), sem: NO_TOOL(turn.tool) };
-    const coherence = inGroup && history.length
-      ? await judgeVerdict(opts.judge, 'carg-judge-coherence', { history: history.map((h) => `${h.name}: ${JSON.stringify(h.input)} → ${JSON.stringify(h.output)}`).join('\n'), tool: JSON.stringify(tool, null, 2), input: JSON.stringify(turn.input), output: JSON.stringify(turn.output) }, sink)
-      : { pass: inGroup === true, reason: history.length ? 'not judged' : 'first turn: no history' };
-    const final_api: Verdict = endsRight ? { pass: true, reason: `ends with ${final}` } : { pass: false, reason: `expected the last call to be ${final}, got ${dialogue.turns.at(-1)!.tool}` };
+    const base = inGroup
+      ? await verifySingle(tool, turn.input, turn.output, opts.judge, sink)
+      : { format: NO_TOOL(turn.tool), logic: NO_TOOL(turn.tool), sem: NO_TOOL(turn.tool) };
+    const coherence =
+      inGroup && history.length
+        ? await judgeVerdict(
+            opts.judge,
+            'carg-judge-coherence',
+            {
+              history: history.map((h) => `${h.name}: ${JSON.stringify(h.input)} → ${JSON.stringify(h.output)}`).join('\n'),
+              tool: JSON.stringify(tool, null, 2),
+              input: JSON.stringify(turn.input),
+              output: JSON.stringify(turn.output),
+            },
+            sink,
+          )
+        : { pass: inGroup === true, reason: history.length ? 'not judged' : 'first turn: no history' };
+    const final_api: Verdict = endsRight
+      ? { pass: true, reason: `ends with ${final}` }
+      : { pass: false, reason: `expected the last call to be ${final}, got ${dialogue.turns.at(-1)!.tool}` };
     const verdicts = { ...base, coherence, final_api };
     samples.push({
       kind: 'multi',
@@ -67,7 +93,12 @@ export async function multiTurnForTool(repo: CargRepository, job: string, toolId
 }
 
 /** The accepted tools by name and a group for each, ready for the per-tool stage loop. */
-export async function groupsOfRepository(repo: CargRepository, tau: number, size: number, embedder?: Embedder): Promise<{ byName: Map<string, { id: number; tool: ToolTemplate }>; groupOf: (name: string) => ToolGroup }> {
+export async function groupsOfRepository(
+  repo: CargRepository,
+  tau: number,
+  size: number,
+  embedder?: Embedder,
+): Promise<{ byName: Map<string, { id: number; tool: ToolTemplate }>; groupOf: (name: string) => ToolGroup }> {
   const rows = await repo.listTools(['accepted']);
   const tools = rows.map((r) => ToolTemplateSchema.parse(r.template));
   const names = rows.map((r) => r.name);

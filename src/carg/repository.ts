@@ -77,9 +77,12 @@ interface Classified {
 /** The shared tool check (the one `serve tools` uses): refused → rejected, gaps → incomplete, else accepted. Pure. */
 export function classifyCandidate(candidate: Candidate): Classified {
   const c = checkToolCandidate(candidate.raw);
-  const withField = (t: Record<string, unknown>) => (candidate.field && t.field === undefined ? { ...t, field: [candidate.field, candidate.subfield].filter(Boolean).join('/') } : t);
-  if (c.refused.length) return { candidate, name: c.name, template: c.tool, status: 'rejected', reasons: [...c.refused, ...c.missing.map(missingReason)], notes: c.notes };
-  if (c.missing.length) return { candidate, name: c.name, template: withField(c.tool), status: 'incomplete', reasons: c.missing.map(missingReason), notes: c.notes };
+  const withField = (t: Record<string, unknown>) =>
+    candidate.field && t.field === undefined ? { ...t, field: [candidate.field, candidate.subfield].filter(Boolean).join('/') } : t;
+  if (c.refused.length)
+    return { candidate, name: c.name, template: c.tool, status: 'rejected', reasons: [...c.refused, ...c.missing.map(missingReason)], notes: c.notes };
+  if (c.missing.length)
+    return { candidate, name: c.name, template: withField(c.tool), status: 'incomplete', reasons: c.missing.map(missingReason), notes: c.notes };
   return { candidate, name: c.name, template: withField(c.servable!), status: 'accepted', reasons: [], notes: c.notes };
 }
 
@@ -112,12 +115,21 @@ export async function readToolFiles(files: readonly string[]): Promise<ToolFiles
 export async function importTools(repo: CargRepository, files: readonly string[] | ToolFiles, opts: ImportOptions = {}): Promise<ImportSummary> {
   const { read, failed } = Array.isArray(files) ? await readToolFiles(files as readonly string[]) : (files as ToolFiles);
   const known = await importedKeys(repo);
-  const fresh = read.flatMap((r) => r.candidates).map(classifyCandidate).filter((c) => !known.has(c.candidate.source, c.name, c.template));
+  const fresh = read
+    .flatMap((r) => r.candidates)
+    .map(classifyCandidate)
+    .filter((c) => !known.has(c.candidate.source, c.name, c.template));
   const unchanged = read.reduce((n, r) => n + r.candidates.length, 0) - fresh.length;
   const rows = await rowsOf(repo, fresh, opts);
   const ids = await repo.insertTools(rows);
   const completed = opts.completer ? await completeIncomplete(repo, opts.completer, opts) : 0;
-  return { files: read.map((r) => ({ file: r.file, format: r.format, tools: r.candidates.length })), failed, unchanged, completed, ...(await summarize(repo, ids)) };
+  return {
+    files: read.map((r) => ({ file: r.file, format: r.format, tools: r.candidates.length })),
+    failed,
+    unchanged,
+    completed,
+    ...(await summarize(repo, ids)),
+  };
 }
 
 const importKey = (source: string, name: string, template: unknown): string => JSON.stringify([source, name, template]);
@@ -137,7 +149,11 @@ async function importedKeys(repo: CargRepository): Promise<{ has: (source: strin
  * Candidates → repository rows: normalised, checked, and deduplicated against the live tools and each
  * other (a duplicate points at what it repeats). Nothing is written; the caller inserts the rows.
  */
-export function prepareRows(repo: CargRepository, candidates: readonly Candidate[], opts: Pick<ImportOptions, 'threshold' | 'embedder'> = {}): Promise<NewCargTool[]> {
+export function prepareRows(
+  repo: CargRepository,
+  candidates: readonly Candidate[],
+  opts: Pick<ImportOptions, 'threshold' | 'embedder'> = {},
+): Promise<NewCargTool[]> {
   return rowsOf(repo, candidates.map(classifyCandidate), opts);
 }
 
@@ -145,7 +161,12 @@ async function rowsOf(repo: CargRepository, classified: readonly Classified[], o
   const threshold = opts.threshold ?? 0.8;
   const live = await repo.listTools(['accepted', 'incomplete']);
   const usable = classified.map((c, i) => ({ c, i })).filter(({ c }) => c.status !== 'rejected');
-  const hits = await findDuplicates(live.map((t) => t.name), usable.map(({ c }) => c.name), threshold, opts.embedder);
+  const hits = await findDuplicates(
+    live.map((t) => t.name),
+    usable.map(({ c }) => c.name),
+    threshold,
+    opts.embedder,
+  );
   const rows: NewCargTool[] = classified.map((c) => ({
     name: c.name,
     field: c.candidate.field,
@@ -163,7 +184,12 @@ async function rowsOf(repo: CargRepository, classified: readonly Classified[], o
     const ofName = hit.of < live.length ? live[hit.of]!.name : classified[batchIndex(hit.of)]!.name;
     const row = rows[i]!;
     row.status = 'duplicate';
-    row.reasons = [hit.similarity >= 1 && ofName === row.name ? `duplicate_name: "${row.name}" is already in the repository or earlier in the input` : `near_duplicate: name similarity ${hit.similarity.toFixed(3)} ≥ ${threshold} with "${ofName}"`, ...row.reasons];
+    row.reasons = [
+      hit.similarity >= 1 && ofName === row.name
+        ? `duplicate_name: "${row.name}" is already in the repository or earlier in the input`
+        : `near_duplicate: name similarity ${hit.similarity.toFixed(3)} ≥ ${threshold} with "${ofName}"`,
+      ...row.reasons,
+    ];
     row.duplicateOf = hit.of < live.length ? { id: live[hit.of]!.id } : { batch: batchIndex(hit.of) };
     row.similarity = hit.similarity;
   });
@@ -173,7 +199,15 @@ async function rowsOf(repo: CargRepository, classified: readonly Classified[], o
 /** Counts of what became of the tools with these ids (after any completion). */
 export async function summarize(repo: CargRepository, ids: readonly number[]): Promise<Omit<ImportSummary, 'files' | 'failed' | 'unchanged' | 'completed'>> {
   const byId = new Map((await repo.listTools()).map((t) => [t.id, t]));
-  const out: Omit<ImportSummary, 'files' | 'failed' | 'unchanged' | 'completed'> = { imported: 0, incomplete: 0, rejected: 0, duplicates: 0, by_reason: {}, renamed: 0, problems: [] };
+  const out: Omit<ImportSummary, 'files' | 'failed' | 'unchanged' | 'completed'> = {
+    imported: 0,
+    incomplete: 0,
+    rejected: 0,
+    duplicates: 0,
+    by_reason: {},
+    renamed: 0,
+    problems: [],
+  };
   for (const id of ids) {
     const t = byId.get(id)!;
     if (t.status === 'accepted') out.imported++;
@@ -205,10 +239,22 @@ async function completeIncomplete(repo: CargRepository, model: RoleModel, opts: 
       const still = normalizeCandidate(result.tool).missing;
       if (check.ok) {
         completed++;
-        await repo.updateTool(row.id, { template: check.tool, status: 'accepted', reasons: [], notes: [...row.notes, `completed by model ${result.calls.at(-1)?.model ?? model.model.model}: ${result.filled.join(', ')}`], calls: result.calls });
+        await repo.updateTool(row.id, {
+          template: check.tool,
+          status: 'accepted',
+          reasons: [],
+          notes: [...row.notes, `completed by model ${result.calls.at(-1)?.model ?? model.model.model}: ${result.filled.join(', ')}`],
+          calls: result.calls,
+        });
       } else {
         const reasons = still.length ? still.map(missingReason) : check.reasons;
-        await repo.updateTool(row.id, { template: result.tool, status: still.length ? 'incomplete' : 'rejected', reasons, notes: row.notes, calls: result.calls });
+        await repo.updateTool(row.id, {
+          template: result.tool,
+          status: still.length ? 'incomplete' : 'rejected',
+          reasons,
+          notes: row.notes,
+          calls: result.calls,
+        });
       }
       opts.onProgress?.({ stage: 'complete', done: ++done, total: todo.length });
     }),

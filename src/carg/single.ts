@@ -21,7 +21,9 @@ export interface SingleOptions {
 }
 
 // Loose on purpose: V_format checks each sample against the tool, so one bad sample does not void the answer.
-const SamplesSchema = z.object({ samples: z.array(z.object({ context: z.string(), input: z.record(z.string(), z.unknown()), output: z.record(z.string(), z.unknown()) })).min(1) });
+const SamplesSchema = z.object({
+  samples: z.array(z.object({ context: z.string(), input: z.record(z.string(), z.unknown()), output: z.record(z.string(), z.unknown()) })).min(1),
+});
 const SAMPLES_JSON_SCHEMA = z.toJSONSchema(SamplesSchema) as Record<string, unknown>;
 type Generated = z.infer<typeof SamplesSchema>['samples'][number];
 
@@ -58,7 +60,13 @@ export async function verifySingle(tool: ToolTemplate, input: unknown, output: u
 const failureLines = (rejected: { sample: Generated; verdicts: SingleVerdicts }[]): string =>
   rejected
     .slice(0, 8)
-    .map(({ sample, verdicts }) => `- ${JSON.stringify(sample.input)}: ${Object.entries(verdicts).filter(([, v]) => !v.pass).map(([k, v]) => `${k}: ${v.reason}`).join('; ')}`)
+    .map(
+      ({ sample, verdicts }) =>
+        `- ${JSON.stringify(sample.input)}: ${Object.entries(verdicts)
+          .filter(([, v]) => !v.pass)
+          .map(([k, v]) => `${k}: ${v.reason}`)
+          .join('; ')}`,
+    )
     .join('\n');
 
 /**
@@ -66,7 +74,13 @@ const failureLines = (rejected: { sample: Generated; verdicts: SingleVerdicts }[
  * and while the pass rate is below the bound, ask again with the failures spelled out. All samples, with
  * their verdicts and the model calls, are stored with the tool's job row in one transaction.
  */
-export async function singleTurnForTool(repo: CargRepository, job: string, toolId: number, tool: ToolTemplate, opts: SingleOptions): Promise<{ rounds: number; accepted: number; total: number }> {
+export async function singleTurnForTool(
+  repo: CargRepository,
+  job: string,
+  toolId: number,
+  tool: ToolTemplate,
+  opts: SingleOptions,
+): Promise<{ rounds: number; accepted: number; total: number }> {
   const samples: NewSample[] = [];
   const conversation = [] as { role: 'user' | 'assistant'; content: string }[];
   const first = loadPrompt('carg-single');
@@ -76,8 +90,12 @@ export async function singleTurnForTool(repo: CargRepository, job: string, toolI
   for (let round = 0; round <= opts.maxRefines; round++) {
     const calls: ModelCall[] = [];
     const sink: CallSink = (c) => calls.push(c);
-    const answer = SamplesSchema.parse(await jsonCall(opts.generator, round === 0 ? first : refine, conversation, 'single_turn_samples', SAMPLES_JSON_SCHEMA, sink));
-    const judged = await Promise.all(answer.samples.map(async (sample) => ({ sample, verdicts: await verifySingle(tool, sample.input, sample.output, opts.judge, sink) })));
+    const answer = SamplesSchema.parse(
+      await jsonCall(opts.generator, round === 0 ? first : refine, conversation, 'single_turn_samples', SAMPLES_JSON_SCHEMA, sink),
+    );
+    const judged = await Promise.all(
+      answer.samples.map(async (sample) => ({ sample, verdicts: await verifySingle(tool, sample.input, sample.output, opts.judge, sink) })),
+    );
     judged.forEach(({ sample, verdicts }, i) =>
       samples.push({
         kind: 'single',
@@ -93,7 +111,10 @@ export async function singleTurnForTool(repo: CargRepository, job: string, toolI
     const rejected = judged.filter((j) => !(j.verdicts.format.pass && j.verdicts.logic.pass && j.verdicts.sem.pass));
     rates.push(1 - rejected.length / judged.length);
     if (rates.at(-1)! >= opts.minPassRate || round === opts.maxRefines) break;
-    conversation.push({ role: 'assistant', content: JSON.stringify(answer) }, { role: 'user', content: fillPrompt(refine, { failures: failureLines(rejected), count: opts.count }) });
+    conversation.push(
+      { role: 'assistant', content: JSON.stringify(answer) },
+      { role: 'user', content: fillPrompt(refine, { failures: failureLines(rejected), count: opts.count }) },
+    );
   }
   const accepted = samples.filter((s) => s.accepted).length;
   await repo.saveJob(job, toolId, { rounds: rates.length, pass_rates: rates }, samples);

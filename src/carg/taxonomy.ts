@@ -25,7 +25,11 @@ export function readFieldFile(file: string): { field: string; subfields: string[
     } catch (e) {
       throw inputError('E_INPUT', file, line, undefined, `expected JSON, got invalid JSON: ${(e as Error).message}`);
     }
-    const ok = value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => Array.isArray(v) && v.every((s) => typeof s === 'string'));
+    const ok =
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      Object.values(value).every((v) => Array.isArray(v) && v.every((s) => typeof s === 'string'));
     if (!ok) throw inputError('E_INPUT', file, line, undefined, 'expected {"Field": ["subfield", …]}');
     for (const [field, subfields] of Object.entries(value as Record<string, string[]>)) out.push({ field, subfields });
   }
@@ -49,8 +53,13 @@ const FieldsAnswer = z.object({ fields: z.array(z.string().min(1)).min(1) });
 const SubfieldsAnswer = z.object({ subfields: z.array(z.string().min(1)).min(1) });
 const ToolsAnswer = z.object({ tools: z.array(z.record(z.string(), z.unknown())).min(1) });
 
-const ask = <S extends z.ZodType>(model: RoleModel, name: string, values: Record<string, string | number>, schema: S, calls: ModelCall[]): Promise<z.infer<S>> =>
-  askJson(model, name, values, schema, (c) => calls.push(c));
+const ask = <S extends z.ZodType>(
+  model: RoleModel,
+  name: string,
+  values: Record<string, string | number>,
+  schema: S,
+  calls: ModelCall[],
+): Promise<z.infer<S>> => askJson(model, name, values, schema, (c) => calls.push(c));
 
 export interface ExpandOptions {
   model: RoleModel;
@@ -89,7 +98,13 @@ export interface ExpandSummary {
  */
 export async function expandTaxonomy(repo: CargRepository, opts: ExpandOptions): Promise<ExpandSummary> {
   const summary: ExpandSummary = { new_fields: 0, new_subfields: 0, pairs: 0, imported: 0, rejected: 0, duplicates: 0, by_reason: {} };
-  if (opts.seedFile) await repo.addFields(readFieldFile(opts.seedFile).flatMap(({ field, subfields }) => [{ field, origin: 'seed' as const }, ...subfields.map((subfield) => ({ field, subfield, origin: 'seed' as const }))]));
+  if (opts.seedFile)
+    await repo.addFields(
+      readFieldFile(opts.seedFile).flatMap(({ field, subfields }) => [
+        { field, origin: 'seed' as const },
+        ...subfields.map((subfield) => ({ field, subfield, origin: 'seed' as const })),
+      ]),
+    );
   const random = seededRandom(opts.seed);
   const fieldNames = async () => [...new Set((await repo.listFields()).map((f) => f.field))];
   const doneRounds = await repo.countFieldRounds();
@@ -101,10 +116,19 @@ export async function expandTaxonomy(repo: CargRepository, opts: ExpandOptions):
     let b = names[Math.floor(random() * names.length)]!;
     if (b === a) b = names[(names.indexOf(a) + 1) % names.length]!;
     const calls: ModelCall[] = [];
-    const answer = await ask(opts.model, 'carg-expand-fields', { field_a: a, field_b: b, existing: names.join(', '), count: opts.fieldsPerRound }, FieldsAnswer, calls);
+    const answer = await ask(
+      opts.model,
+      'carg-expand-fields',
+      { field_a: a, field_b: b, existing: names.join(', '), count: opts.fieldsPerRound },
+      FieldsAnswer,
+      calls,
+    );
     const known = new Set(names.map(key));
     const fresh = [...new Set(answer.fields.map((f) => f.trim()))].filter((f) => !known.has(key(f)));
-    summary.new_fields += await repo.addFields(fresh.map((field) => ({ field, origin: 'model' as const })), calls);
+    summary.new_fields += await repo.addFields(
+      fresh.map((field) => ({ field, origin: 'model' as const })),
+      calls,
+    );
     opts.onProgress?.({ stage: 'fields', done: round + 1, failed: 0, total: opts.fieldRounds });
   }
   const withSubfields = new Set((await repo.listFields()).filter((r) => r.subfield !== '').map((r) => r.field));
@@ -113,7 +137,10 @@ export async function expandTaxonomy(repo: CargRepository, opts: ExpandOptions):
     if (opts.signal?.aborted) break;
     const calls: ModelCall[] = [];
     const answer = await ask(opts.model, 'carg-expand-subfields', { field, count: opts.subfields }, SubfieldsAnswer, calls);
-    summary.new_subfields += await repo.addFields([...new Set(answer.subfields.map((s) => s.trim()))].map((subfield) => ({ field, subfield, origin: 'model' as const })), calls);
+    summary.new_subfields += await repo.addFields(
+      [...new Set(answer.subfields.map((s) => s.trim()))].map((subfield) => ({ field, subfield, origin: 'model' as const })),
+      calls,
+    );
     opts.onProgress?.({ stage: 'subfields', done: i + 1, failed: 0, total: bare.length });
   }
   const pairs = (await repo.listFields()).filter((f) => f.subfield !== '' && !f.tools_done).slice(0, opts.pairLimit);
@@ -121,9 +148,25 @@ export async function expandTaxonomy(repo: CargRepository, opts: ExpandOptions):
     if (opts.signal?.aborted) break;
     const calls: ModelCall[] = [];
     const existing = (await repo.listTools(['accepted'])).filter((t) => t.field === pair.field && t.subfield === pair.subfield).map((t) => t.name);
-    const answer = await ask(opts.model, 'carg-expand-tools', { field: pair.field, subfield: pair.subfield, count: opts.toolsPer, existing: existing.join(', ') || '(none)' }, ToolsAnswer, calls);
+    const answer = await ask(
+      opts.model,
+      'carg-expand-tools',
+      { field: pair.field, subfield: pair.subfield, count: opts.toolsPer, existing: existing.join(', ') || '(none)' },
+      ToolsAnswer,
+      calls,
+    );
     const source = `expand:${pair.field}/${pair.subfield}`;
-    const rows = await prepareRows(repo, answer.tools.map((raw, k) => ({ source: `${source}#${k}`, format: 'template' as const, raw: { ...raw, field: `${pair.field}/${pair.subfield}` }, field: pair.field, subfield: pair.subfield })), opts);
+    const rows = await prepareRows(
+      repo,
+      answer.tools.map((raw, k) => ({
+        source: `${source}#${k}`,
+        format: 'template' as const,
+        raw: { ...raw, field: `${pair.field}/${pair.subfield}` },
+        field: pair.field,
+        subfield: pair.subfield,
+      })),
+      opts,
+    );
     if (rows[0]) rows[0].calls = calls;
     const s = await summarize(repo, await repo.saveFieldTools(pair.field, pair.subfield, rows));
     summary.pairs++;

@@ -9,5 +9,13 @@ import { toolsGroup } from './carg/tools.js';
 export default {
   name: 'carg',
   summary: 'CARG: data for a generalist tool simulator (GTM), and its evaluation. Model work is stored per tool as it finishes; re-running resumes.',
-  subcommands: { tools: toolsGroup, single: singleCommand, multi: multiCommand, errors: errorsCommand, export: exportCommand, audit: auditCommand, eval: evalCommand },
+  subcommands: {
+    tools: toolsGroup,
+    single: singleCommand,
+    multi: multiCommand,
+    errors: errorsCommand,
+    export: exportCommand,
+    audit: auditCommand,
+    eval: evalCommand,
+  },
 } satisfies CommandGroup;

@@ -76,7 +76,6 @@ export const isGroup = (c: Command<any> | CommandGroup): c is CommandGroup => 's
 
 export const defineCommand = <O extends OptionSpecs>(command: Command<O>): Command<O> => command;
 
-
 /** kebab-case flag names as written on the command line */
 const flagOf = (key: string): string => flagName(key).slice(2);
 
@@ -140,4 +139,3 @@ function coerce(flag: string, spec: OptionSpec, raw: string | boolean): string |
 
 const rangeText = (spec: OptionSpec): string =>
   spec.min !== undefined && spec.max !== undefined ? `${spec.min} to ${spec.max}` : spec.min !== undefined ? `at least ${spec.min}` : `at most ${spec.max}`;
-

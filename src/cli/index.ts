@@ -9,11 +9,28 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   generate: { summary: 'Generate traces: ToolMaker → AutoAgent ⇄ ToolActor over a dataset', load: async () => (await import('./generate.js')).default },
   status: { summary: 'Show progress and totals of the runs in a database', load: async () => (await import('./status.js')).default },
   score: { summary: 'Score rollouts (JSONL) with the composite reward', load: async () => (await import('./score.js')).default },
-  validate: { summary: 'Check stored traces and store verdicts; report Malformed %, Slot disagreement % and every reason', load: async () => (await import('./validate.js')).default },
-  export: { summary: 'Export Stage-1 SFT (TRL, OpenAI, ShareGPT, JSONL) or Stage-2 GRPO (verl parquet + tool config, TRL, JSONL) datasets, in the hermes or Search-R1 dialect', load: async () => (await import('./export.js')).default },
-  index: { summary: 'Build a BM25 index (SQLite FTS5) from a passage corpus for the real wiki_search tool', load: async () => (await import('./index-corpus.js')).default },
-  serve: { summary: 'Serve the reward (OpenRLHF /get_reward, batch /score) or a simulated tool set (REST, StableToolBench /virtual, Search-R1 /retrieve, MCP) over HTTP', load: async () => (await import('./serve.js')).default },
-  carg: { summary: 'CARG: tool repository (import, expand), simulator training data (single, multi, errors), export, simulator eval and audit', load: async () => (await import('./carg.js')).default },
+  validate: {
+    summary: 'Check stored traces and store verdicts; report Malformed %, Slot disagreement % and every reason',
+    load: async () => (await import('./validate.js')).default,
+  },
+  export: {
+    summary:
+      'Export Stage-1 SFT (TRL, OpenAI, ShareGPT, JSONL) or Stage-2 GRPO (verl parquet + tool config, TRL, JSONL) datasets, in the hermes or Search-R1 dialect',
+    load: async () => (await import('./export.js')).default,
+  },
+  index: {
+    summary: 'Build a BM25 index (SQLite FTS5) from a passage corpus for the real wiki_search tool',
+    load: async () => (await import('./index-corpus.js')).default,
+  },
+  serve: {
+    summary:
+      'Serve the reward (OpenRLHF /get_reward, batch /score) or a simulated tool set (REST, StableToolBench /virtual, Search-R1 /retrieve, MCP) over HTTP',
+    load: async () => (await import('./serve.js')).default,
+  },
+  carg: {
+    summary: 'CARG: tool repository (import, expand), simulator training data (single, multi, errors), export, simulator eval and audit',
+    load: async () => (await import('./carg.js')).default,
+  },
 };
 
 function topHelp(): string {

@@ -19,7 +19,10 @@ export interface JobFace<C extends z.ZodObject, S extends z.ZodType, F extends O
 }
 
 /** A job as a CLI command: options from its config (plus the face's own), one job call, one print. */
-export function jobCommand<C extends z.ZodObject, S extends z.ZodType, H extends JobHooks, F extends OptionSpecs = {}>(job: Job<C, S, H>, face: JobFace<C, S, F>): Command<any> {
+export function jobCommand<C extends z.ZodObject, S extends z.ZodType, H extends JobHooks, F extends OptionSpecs = {}>(
+  job: Job<C, S, H>,
+  face: JobFace<C, S, F>,
+): Command<any> {
   const positionalKey = face.positionals?.key;
   const options = { ...optionsFromSchema(job.config, positionalKey ? [positionalKey] : []), ...(face.faceOptions ?? {}) };
   return defineCommand({

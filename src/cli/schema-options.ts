@@ -16,7 +16,14 @@ export function optionsFromSchema(schema: z.ZodObject, omit: readonly string[] =
   return out;
 }
 
-type ZodInternals = { _zod: { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown } }; description?: string; minValue?: number; maxValue?: number; isInt?: boolean; options?: readonly string[] };
+type ZodInternals = {
+  _zod: { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown } };
+  description?: string;
+  minValue?: number;
+  maxValue?: number;
+  isInt?: boolean;
+  options?: readonly string[];
+};
 
 function optionOf(key: string, field: z.ZodType): OptionSpec {
   let meta: FieldMeta & { description?: string } = {};
@@ -41,7 +48,8 @@ function optionOf(key: string, field: z.ZodType): OptionSpec {
     ...(meta.env ? { env: meta.env } : {}),
     ...(meta.short ? { short: meta.short } : {}),
   };
-  if (!['number', 'boolean', 'string', 'enum'].includes(kind)) throw new MtrError('E_INTERNAL', `config field ${key}: a ${kind} cannot be a flag (use a string, number, boolean or enum)`);
+  if (!['number', 'boolean', 'string', 'enum'].includes(kind))
+    throw new MtrError('E_INTERNAL', `config field ${key}: a ${kind} cannot be a flag (use a string, number, boolean or enum)`);
   if (kind === 'enum') spec.choices = t.options!;
   if (kind === 'number') {
     if (t.isInt) spec.integer = true;

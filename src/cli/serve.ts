@@ -25,7 +25,10 @@ const warnOpen = (io: Io, host: string, token: string | undefined): void => {
 };
 
 /** A setup job as a leaf: its config's flags, the job's setup, then `serve` binds and waits. */
-function serveCommand<C extends z.ZodObject>(job: { name: string; description: string; examples: readonly string[]; config: C }, serve: (input: z.input<C>, io: Io) => Promise<void>): Command<any> {
+function serveCommand<C extends z.ZodObject>(
+  job: { name: string; description: string; examples: readonly string[]; config: C },
+  serve: (input: z.input<C>, io: Io) => Promise<void>,
+): Command<any> {
   return defineCommand({
     name: job.name,
     summary: job.description,
@@ -62,7 +65,9 @@ const tools = serveCommand(serveToolsJob, async (input, io) => {
     warnOpen(io, set.listen.host, set.listen.token);
     const server = await startToolsServer(service, { ...set.listen, mcpPageSize: set.mcpPageSize });
     const what = `${summary.tools} tools from ${summary.source}, ${summary.simulated_by === null ? 'answered by the real backend' : `simulated by ${summary.simulated_by}`}`;
-    io.out(`tool server on ${server.url}: ${what} (GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, POST /virtual, POST /retrieve, MCP at /mcp, GET /health)\n`);
+    io.out(
+      `tool server on ${server.url}: ${what} (GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, POST /virtual, POST /retrieve, MCP at /mcp, GET /health)\n`,
+    );
     await untilSignal();
     await server.close();
   } finally {

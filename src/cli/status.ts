@@ -17,7 +17,10 @@ export default jobCommand(statusJob, {
       ['tools', `${s.tools_accepted} accepted, ${s.tools_rejected} rejected`],
       ['model calls', `${s.model_calls} (${s.model_calls_failed} failed)`],
       ['tokens', `${s.tokens_in} in, ${s.tokens_out} out`],
-      ...Object.entries(s.by_role).map(([role, r]): [string, string] => [`  ${role}`, `${r.calls} calls, ${r.tokens_in}/${r.tokens_out} tokens, ${r.mean_latency_ms} ms mean`]),
+      ...Object.entries(s.by_role).map(([role, r]): [string, string] => [
+        `  ${role}`,
+        `${r.calls} calls, ${r.tokens_in}/${r.tokens_out} tokens, ${r.mean_latency_ms} ms mean`,
+      ]),
     ];
     io.out(`${rows.map(([k, v]) => `${k.padEnd(16)} ${v}`).join('\n')}\n`);
   },

@@ -7,7 +7,10 @@ const schema = z
   .looseObject({ id: recordId.optional(), Question: text, Answer: text, Q1: text, A1: nonEmptyTextList }, { error: 'an object' })
   .superRefine((r, ctx) => {
     for (let n = 2; `Q${n}` in r; n++) {
-      for (const [key, part] of [[`Q${n}`, text], [`A${n}`, nonEmptyTextList]] as const) {
+      for (const [key, part] of [
+        [`Q${n}`, text],
+        [`A${n}`, nonEmptyTextList],
+      ] as const) {
         const parsed = part.safeParse(r[key]);
         if (!parsed.success) ctx.addIssue({ code: 'custom', path: [key], message: parsed.error.issues[0]?.message ?? 'a valid hop' });
       }

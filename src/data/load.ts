@@ -38,7 +38,8 @@ const SKIP_HINT = 'or --skip-bad to skip such records';
 /** The record's value within the byte limit (checked before a JSON line is kept or parsed). */
 function valueWithin(raw: RawRecord, maxBytes: number): unknown {
   const bytes = raw.bytes();
-  if (bytes > maxBytes) throw recordError(raw.at, undefined, `expected a record of at most ${maxBytes} bytes, got ${bytes} (--max-record-bytes raises the limit, ${SKIP_HINT})`);
+  if (bytes > maxBytes)
+    throw recordError(raw.at, undefined, `expected a record of at most ${maxBytes} bytes, got ${bytes} (--max-record-bytes raises the limit, ${SKIP_HINT})`);
   return raw.value();
 }
 
@@ -80,7 +81,12 @@ export async function loadDataset(path: string, options: LoadOptions = {}): Prom
     try {
       const item = parseRecord(layout, value, raw.at, { dataset, fallbackId: fallbackId(raw.at) });
       const chars = charsOver(item.question, maxQuestionChars);
-      if (chars !== undefined) throw recordError(raw.at, 'question', `expected at most ${maxQuestionChars} characters, got ${chars} (--max-question-chars raises the limit, ${SKIP_HINT})`);
+      if (chars !== undefined)
+        throw recordError(
+          raw.at,
+          'question',
+          `expected at most ${maxQuestionChars} characters, got ${chars} (--max-question-chars raises the limit, ${SKIP_HINT})`,
+        );
       // One trace per item id: two records with the same id would silently share one.
       const first = seen.get(item.id);
       if (first) throw recordError(raw.at, 'id', `duplicate id "${item.id}" (first at ${first})`);
@@ -93,7 +99,11 @@ export async function loadDataset(path: string, options: LoadOptions = {}): Prom
     if (limit !== undefined && out.items.length >= limit) break;
   }
   if (out.items.length === 0 && out.skipped.length > 0) {
-    throw new MtrError('E_DATASET', `${path}: expected at least one usable record, got none: all ${out.skipped.length} were skipped (first: ${out.skipped[0]!.reason})`, { file: path });
+    throw new MtrError(
+      'E_DATASET',
+      `${path}: expected at least one usable record, got none: all ${out.skipped.length} were skipped (first: ${out.skipped[0]!.reason})`,
+      { file: path },
+    );
   }
   return out;
 }

@@ -58,7 +58,13 @@ async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<RawRec
   for await (const { line, bytes, text } of readJsonLines(file, maxBytes)) {
     const at: Location = { file, line };
     if (text === undefined) {
-      yield { at, bytes: () => bytes, value: () => { throw recordError(at, undefined, `expected a record of at most ${maxBytes} bytes, got ${bytes}`); } };
+      yield {
+        at,
+        bytes: () => bytes,
+        value: () => {
+          throw recordError(at, undefined, `expected a record of at most ${maxBytes} bytes, got ${bytes}`);
+        },
+      };
       continue;
     }
     yield { at, bytes: () => bytes, value: () => parseLine(text, at) };

@@ -78,7 +78,11 @@ export interface DatasetResult<T> extends DatasetWritten<T> {
 /** LLaMA-Factory dataset names: the folder's name and the split, e.g. `sft-lf_train`. */
 export const datasetName = (out: string, split: SplitName): string => `${basename(resolve(out)).replace(/[^A-Za-z0-9_.-]+/g, '_')}_${split}`;
 
-export const SPLIT_RULE = { by: 'sha256(seed, item id)', at_least_one: 'with val_ratio > 0 and two or more items, each split gets one', dedup: 'normalised question, first kept' } as const;
+export const SPLIT_RULE = {
+  by: 'sha256(seed, item id)',
+  at_least_one: 'with val_ratio > 0 and two or more items, each split gets one',
+  dedup: 'normalised question, first kept',
+} as const;
 
 /** Writes the folder (see the module comment) and returns what it holds. */
 export async function writeDataset<T extends Splittable>(o: DatasetInput<T>): Promise<DatasetResult<T>> {

@@ -1,4 +1,18 @@
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MtrError } from '../schema/errors.js';
 
@@ -43,7 +57,11 @@ export function recoverLeftovers(out: string): string[] {
     return m ? [{ path: join(parent, f), kind: m[1] as 'tmp' | 'old', pid: Number(m[2]) }] : [];
   });
   const busy = found.find((f) => alive(f.pid));
-  if (busy) throw new MtrError('E_USAGE', `--out: expected no other export writing ${out}, got process ${busy.pid} (${busy.path}); wait for it, or remove ${busy.path} if that process is not mtr`);
+  if (busy)
+    throw new MtrError(
+      'E_USAGE',
+      `--out: expected no other export writing ${out}, got process ${busy.pid} (${busy.path}); wait for it, or remove ${busy.path} if that process is not mtr`,
+    );
   const done: string[] = [];
   let restored: string | undefined;
   if (!existsSync(out)) {
@@ -89,14 +107,18 @@ export class ExportFolder {
     // the swap would move these away (a shell's working folder, the store being read)
     for (const [what, path] of Object.entries({ 'the current folder': process.cwd(), ...o.keep })) {
       const real = existsSync(path) ? realpathSync(path) : resolve(path);
-      if (real === target || real.startsWith(`${target}/`)) throw new MtrError('E_USAGE', `--out: expected a folder that does not hold ${what} (${path}), got ${out}`);
+      if (real === target || real.startsWith(`${target}/`))
+        throw new MtrError('E_USAGE', `--out: expected a folder that does not hold ${what} (${path}), got ${out}`);
     }
     mkdirSync(dirname(target), { recursive: true });
     this.recovered = recoverLeftovers(target);
     if (existsSync(target)) {
       if (!statSync(target).isDirectory()) throw new MtrError('E_USAGE', `--out: expected a folder for the export, got a file: ${out}`);
       if (!o.overwrite && readdirSync(target).length > 0 && !isExportFolder(target)) {
-        throw new MtrError('E_USAGE', `--out: expected a new, empty or earlier mtr export folder (with ${MANIFEST}), got ${out} holding other files; choose another --out, or pass --overwrite to replace it`);
+        throw new MtrError(
+          'E_USAGE',
+          `--out: expected a new, empty or earlier mtr export folder (with ${MANIFEST}), got ${out} holding other files; choose another --out, or pass --overwrite to replace it`,
+        );
       }
     }
     const name = basename(target);

@@ -52,7 +52,12 @@ export function verlRow(e: GrpoExample, split: SplitName, index: number, o: Verl
  * keyword argument (grpo_trainer.py `_calculate_rewards`), so the gold aliases ride along as `answers`.
  * Tools are not a dataset column in GRPO: the trainer takes callables (`tools=`) and its chat template lists them.
  */
-export const trlGrpoRow = (e: GrpoExample, prompt: { role: string; content: string }[] = chatPrompt(e)) => ({ prompt, answers: e.item.answers, data_source: e.dataSource, id: e.item.id });
+export const trlGrpoRow = (e: GrpoExample, prompt: { role: string; content: string }[] = chatPrompt(e)) => ({
+  prompt,
+  answers: e.item.answers,
+  data_source: e.dataSource,
+  id: e.item.id,
+});
 
 /** The data_sources Search-R1's trainer scores (verl/trainer/main_ppo.py `_select_rm_score_fn`); any other raises there. */
 export const SEARCH_R1_DATA_SOURCES = ['nq', 'triviaqa', 'popqa', 'hotpotqa', '2wikimultihopqa', 'musique', 'bamboogle'] as const;

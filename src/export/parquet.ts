@@ -32,7 +32,13 @@ function elementsFor(name: string, values: readonly unknown[], path: string): Sc
       if (keys.length === 0) throw new MtrError('E_INTERNAL', `parquet column ${path}: expected objects with fields, got only empty objects`);
       return [
         { name, repetition_type: 'OPTIONAL', num_children: keys.length },
-        ...keys.flatMap((k) => elementsFor(k, (present as Record<string, unknown>[]).map((o) => o[k]), `${path}.${k}`)),
+        ...keys.flatMap((k) =>
+          elementsFor(
+            k,
+            (present as Record<string, unknown>[]).map((o) => o[k]),
+            `${path}.${k}`,
+          ),
+        ),
       ];
     }
     default:
@@ -45,6 +51,15 @@ export function rowsToParquet(rows: readonly Record<string, unknown>[]): ArrayBu
   if (rows.length === 0) throw new MtrError('E_INTERNAL', 'parquet: expected at least one row, got none');
   for (const r of rows) if (!isObject(r)) throw new MtrError('E_INTERNAL', 'parquet: expected object rows');
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.flatMap((c) => elementsFor(c, rows.map((r) => r[c]), c))];
+  const schema: SchemaElement[] = [
+    { name: 'root', num_children: columns.length },
+    ...columns.flatMap((c) =>
+      elementsFor(
+        c,
+        rows.map((r) => r[c]),
+        c,
+      ),
+    ),
+  ];
   return parquetWriteBuffer({ columnData: columns.map((name) => ({ name, data: rows.map((r) => r[name] ?? null) })), schema });
 }

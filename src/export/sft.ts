@@ -27,7 +27,10 @@ export const openAITools = (tools: readonly RunTool[]): OpenAIFunction[] => tool
 
 const stepsFor = (trace: TraceRecord, o: SftOptions): Step[] => (o.keepThink ? trace.steps : trace.steps.map((s) => ({ ...s, think: '' })));
 
-const promptMessages = (e: SftExample) => [...(e.system ? [{ role: 'system' as const, content: e.system }] : []), { role: 'user' as const, content: e.item.question }];
+const promptMessages = (e: SftExample) => [
+  ...(e.system ? [{ role: 'system' as const, content: e.system }] : []),
+  { role: 'user' as const, content: e.item.question },
+];
 
 /** OpenAI fine-tuning chat JSONL: `arguments` a JSON string (as OpenAI's API wants), `tool_call_id` on tool messages, `tools`. */
 export function openAIRow(e: SftExample, o: SftOptions) {
@@ -46,7 +49,13 @@ export function trlRow(e: SftExample, o: SftOptions) {
     if (m.role === 'tool') return { role: 'tool', name: m.name!, content: m.content as string };
     const call = m.tool_calls?.[0];
     return call
-      ? { role: 'assistant', content: m.content as string, tool_calls: [{ type: 'function', function: { name: call.function.name, arguments: JSON.parse(call.function.arguments as string) as Record<string, unknown> } }] }
+      ? {
+          role: 'assistant',
+          content: m.content as string,
+          tool_calls: [
+            { type: 'function', function: { name: call.function.name, arguments: JSON.parse(call.function.arguments as string) as Record<string, unknown> } },
+          ],
+        }
       : { role: 'assistant', content: m.content as string };
   });
   return { messages: [...promptMessages(e), ...messages], ...(o.toolsColumn ? { tools: JSON.stringify(openAITools(e.trace.tools)) } : {}) };
@@ -87,7 +96,15 @@ export const sharegptDatasetInfo = (fileName: string, o: { system: boolean; tool
   file_name: fileName,
   formatting: 'sharegpt',
   columns: { messages: 'conversations', ...(o.system ? { system: 'system' } : {}), ...(o.tools ? { tools: 'tools' } : {}) },
-  tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt', observation_tag: 'observation', function_tag: 'function_call', system_tag: 'system' },
+  tags: {
+    role_tag: 'from',
+    content_tag: 'value',
+    user_tag: 'human',
+    assistant_tag: 'gpt',
+    observation_tag: 'observation',
+    function_tag: 'function_call',
+    system_tag: 'system',
+  },
 });
 
 /** mtr's own text form: the prompt as messages and the whole trace as one completion, exactly as a policy writes it. */
@@ -104,12 +121,20 @@ export type SftFormat = keyof typeof SFT_FORMATS;
  */
 export function searchR1SftRow(e: SftExample, prefix: string, format: SftFormat, o: SftOptions) {
   const completion = renderSearchR1Trace(stepsFor(e.trace, o));
-  const conversation = [{ role: 'user', content: prefix }, { role: 'assistant', content: completion }];
+  const conversation = [
+    { role: 'user', content: prefix },
+    { role: 'assistant', content: completion },
+  ];
   switch (format) {
     case 'jsonl':
       return { id: e.item.id, data_source: e.dataSource, prompt: conversation.slice(0, 1), completion, answers: e.item.answers };
     case 'sharegpt':
-      return { conversations: [{ from: 'human', value: prefix }, { from: 'gpt', value: completion }] };
+      return {
+        conversations: [
+          { from: 'human', value: prefix },
+          { from: 'gpt', value: completion },
+        ],
+      };
     default:
       return { messages: conversation };
   }

@@ -55,7 +55,10 @@ function verlProperty(spec: Schema): Schema {
 export function verlFunction(f: OpenAIFunction): OpenAIFunction {
   const params = f.function.parameters as Schema;
   const properties = Object.fromEntries(Object.entries((params.properties ?? {}) as Record<string, Schema>).map(([k, v]) => [k, verlProperty(v)]));
-  return { type: 'function', function: { ...f.function, parameters: { ...params, type: 'object', properties, required: (params.required as string[] | undefined) ?? [] } } };
+  return {
+    type: 'function',
+    function: { ...f.function, parameters: { ...params, type: 'object', properties, required: (params.required as string[] | undefined) ?? [] } },
+  };
 }
 
 export const verlTools = (tools: readonly RunTool[]): OpenAIFunction[] => openAITools(tools).map(verlFunction);
@@ -74,7 +77,8 @@ export function configTools(rows: readonly (readonly RunTool[])[], perItemTools:
 }
 
 /** One row's tool kinds: the same tool set on every row (a toolset, utility tools) or ToolMaker's per-item tools. */
-export const toolSetKey = (tools: readonly RunTool[]): string => JSON.stringify([...tools].map((t) => t.tool).sort((a, b) => a.api_name.localeCompare(b.api_name)));
+export const toolSetKey = (tools: readonly RunTool[]): string =>
+  JSON.stringify([...tools].map((t) => t.tool).sort((a, b) => a.api_name.localeCompare(b.api_name)));
 
 /** OmegaConf (which loads verl's tool config) would resolve `${…}` inside a description; `\${` keeps it literal. */
 const escapeInterpolation = (v: unknown): unknown => {

@@ -25,7 +25,8 @@ export function parseCallBody(body: string, offset: number, messageIndex?: numbe
   const bad = (detail: string): Parsed<ToolCall> => ({ ok: false, error: grammarError('bad_call', offset, detail, messageIndex) });
   if (!isPlainObject(v)) return bad(`tool_call: expected an object {"name","arguments"}, got ${Array.isArray(v) ? 'an array' : typeof v}`);
   if (typeof v.name !== 'string' || v.name === '') return bad(`tool_call.name: expected a non-empty string, got ${JSON.stringify(v.name) ?? 'nothing'}`);
-  if (!isPlainObject(v.arguments)) return bad(`tool_call.arguments: expected an object, got ${v.arguments === undefined ? 'nothing' : JSON.stringify(v.arguments)}`);
+  if (!isPlainObject(v.arguments))
+    return bad(`tool_call.arguments: expected an object, got ${v.arguments === undefined ? 'nothing' : JSON.stringify(v.arguments)}`);
   return { ok: true, value: { name: v.name, arguments: v.arguments } };
 }
 

@@ -28,10 +28,12 @@ export interface Transition {
 export const START: FormatState = { phase: 'start', pending: 0 };
 
 export function nextState(state: FormatState, event: FormatEvent, options: FormatOptions = {}): Transition {
-  const to = (phase: FormatPhase, pending: number, violation?: GrammarErrorCode): Transition => (violation ? { state: { phase, pending }, violation } : { state: { phase, pending } });
+  const to = (phase: FormatPhase, pending: number, violation?: GrammarErrorCode): Transition =>
+    violation ? { state: { phase, pending }, violation } : { state: { phase, pending } };
   const { phase, pending } = state;
   if (event === 'text') return { state, violation: 'text_outside_tags' };
-  if (phase === 'answer') return { state, violation: event === 'call' ? 'call_after_answer' : event === 'answer' ? 'multiple_answers' : 'content_after_answer' };
+  if (phase === 'answer')
+    return { state, violation: event === 'call' ? 'call_after_answer' : event === 'answer' ? 'multiple_answers' : 'content_after_answer' };
   switch (event) {
     case 'response':
       if (pending === 0) return { state, violation: 'response_without_call' };
@@ -56,7 +58,11 @@ const EVENT_OF: Partial<Record<Segment['kind'], FormatEvent>> = {
 };
 
 /** Run the machine over segments; blank text and chat tokens are not events. */
-export function runFormatMachine(segments: readonly Segment[], options: FormatOptions = {}, endOffset = 0): { state: FormatState; accepted: boolean; violations: GrammarError[] } {
+export function runFormatMachine(
+  segments: readonly Segment[],
+  options: FormatOptions = {},
+  endOffset = 0,
+): { state: FormatState; accepted: boolean; violations: GrammarError[] } {
   let state = START;
   const violations: GrammarError[] = [];
   for (const s of segments) {
@@ -71,7 +77,9 @@ export function runFormatMachine(segments: readonly Segment[], options: FormatOp
   }
   if (state.phase !== 'answer') {
     const last = segments[segments.length - 1];
-    violations.push(grammarError('missing_answer', last ? last.end : endOffset, `expected <answer>…</answer>, got end of trace after ${state.phase}`, last?.messageIndex));
+    violations.push(
+      grammarError('missing_answer', last ? last.end : endOffset, `expected <answer>…</answer>, got end of trace after ${state.phase}`, last?.messageIndex),
+    );
   }
   return { state, accepted: state.phase === 'answer' && violations.length === 0, violations };
 }

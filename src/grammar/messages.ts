@@ -41,7 +41,15 @@ export function parseMessages(messages: readonly unknown[], options: MessagesPar
   const errors: GrammarError[] = [];
   const parsed = messages.map((raw, i) => {
     const r = OpenAIMessageSchema.safeParse(raw);
-    if (!r.success) errors.push(grammarError('bad_message', 0, `messages[${i}]: expected {role, content, tool_calls?}, got ${r.error.issues.map((x) => `${x.path.join('.') || 'message'}: ${x.message}`).join('; ')}`, i));
+    if (!r.success)
+      errors.push(
+        grammarError(
+          'bad_message',
+          0,
+          `messages[${i}]: expected {role, content, tool_calls?}, got ${r.error.issues.map((x) => `${x.path.join('.') || 'message'}: ${x.message}`).join('; ')}`,
+          i,
+        ),
+      );
     return r.success ? r.data : undefined;
   });
   const lastAssistant = parsed.map((m) => m?.role).lastIndexOf('assistant');
@@ -59,10 +67,15 @@ export function parseMessages(messages: readonly unknown[], options: MessagesPar
     const scanned = scanSegments(contentText(m), i, options.dialect);
     errors.push(...scanned.errors);
     let own = scanned.segments;
-    if (m.role === 'assistant' && m.reasoning_content) own.unshift({ kind: 'think', start: 0, end: 0, body: m.reasoning_content, closed: true, messageIndex: i, synthetic: true });
-    const plainAnswer = (options.plainFinalAnswer ?? true) && i === lastAssistant && !m.tool_calls?.length && !own.some((s) => s.kind === 'answer' || s.kind === 'tool_call');
+    if (m.role === 'assistant' && m.reasoning_content)
+      own.unshift({ kind: 'think', start: 0, end: 0, body: m.reasoning_content, closed: true, messageIndex: i, synthetic: true });
+    const plainAnswer =
+      (options.plainFinalAnswer ?? true) && i === lastAssistant && !m.tool_calls?.length && !own.some((s) => s.kind === 'answer' || s.kind === 'tool_call');
     if (plainAnswer && own.some((s) => s.kind === 'text' && /\S/.test(s.body))) {
-      const text = own.filter((s) => s.kind === 'text').map((s) => s.body).join('');
+      const text = own
+        .filter((s) => s.kind === 'text')
+        .map((s) => s.body)
+        .join('');
       own = [...own.filter((s) => s.kind !== 'text'), { kind: 'answer', start: 0, end: 0, body: text, closed: true, messageIndex: i, synthetic: true }];
     }
     segments.push(...own);
@@ -89,7 +102,9 @@ export interface RenderMessagesOptions {
 export function renderMessages(steps: readonly Step[], options: RenderMessagesOptions = {}): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
   for (const step of steps) {
-    const content = [step.think !== '' ? wrap(TAGS.think, step.think) : '', step.answer !== undefined ? wrap(TAGS.answer, step.answer) : ''].filter(Boolean).join('\n');
+    const content = [step.think !== '' ? wrap(TAGS.think, step.think) : '', step.answer !== undefined ? wrap(TAGS.answer, step.answer) : '']
+      .filter(Boolean)
+      .join('\n');
     const message: OpenAIMessage = { role: 'assistant', content };
     if (step.call) {
       const id = step.call.id ?? `call_${step.index}`;

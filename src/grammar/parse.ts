@@ -67,14 +67,19 @@ export function parseAgentTurn(text: string, dialect: Dialect = DEFAULT_DIALECT)
   errors.push(...checkBodies(segments));
   const actions = segments.filter((s) => s.kind === 'tool_call' || (s.kind === 'answer' && s.closed));
   for (const s of segments) {
-    if (s.kind === 'text' && /\S/.test(s.body)) errors.push(grammarError('text_outside_tags', s.start + s.body.search(/\S/), 'expected only <think> and one action, got text outside tags'));
-    if (s.kind === 'tool_response') errors.push(grammarError('unexpected_response', s.start, 'expected the turn to stop after the call, got a <tool_response> written by the agent'));
+    if (s.kind === 'text' && /\S/.test(s.body))
+      errors.push(grammarError('text_outside_tags', s.start + s.body.search(/\S/), 'expected only <think> and one action, got text outside tags'));
+    if (s.kind === 'tool_response')
+      errors.push(grammarError('unexpected_response', s.start, 'expected the turn to stop after the call, got a <tool_response> written by the agent'));
   }
   const [first, second] = actions;
   if (!first) errors.push(grammarError('missing_action', text.length, 'expected <tool_call> or <answer>, got neither'));
   if (second) errors.push(grammarError('multiple_actions', second.start, `expected one action, got ${actions.length}`));
   const turn: AgentTurn = {
-    think: segments.filter((s) => s.kind === 'think').map((s) => s.body.trim()).join('\n'),
+    think: segments
+      .filter((s) => s.kind === 'think')
+      .map((s) => s.body.trim())
+      .join('\n'),
     errors: sortErrors(errors),
   };
   if (first?.kind === 'tool_call' && first.call) turn.call = first.call;

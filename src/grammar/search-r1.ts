@@ -17,11 +17,11 @@ export interface Passage {
 export const searchR1Call = (body: string): ToolCall => ({ name: SEARCH_R1_TOOL, arguments: { query: body.trim() } });
 
 /** Exactly Search-R1's `_passages2string`: `Doc {i}(Title: {title}) {text}\n` per passage. */
-export const searchR1Passages = (results: readonly Passage[]): string =>
-  results.map((r, i) => `Doc ${i + 1}(Title: ${r.title}) ${r.text}\n`).join('');
+export const searchR1Passages = (results: readonly Passage[]): string => results.map((r, i) => `Doc ${i + 1}(Title: ${r.title}) ${r.text}\n`).join('');
 
 const isPassageList = (v: unknown): v is Passage[] =>
-  Array.isArray(v) && v.every((r) => typeof r === 'object' && r !== null && typeof (r as Passage).title === 'string' && typeof (r as Passage).text === 'string');
+  Array.isArray(v) &&
+  v.every((r) => typeof r === 'object' && r !== null && typeof (r as Passage).title === 'string' && typeof (r as Passage).text === 'string');
 
 const passagesOf = (content: unknown): Passage[] | undefined => {
   const results = typeof content === 'object' && content !== null && !Array.isArray(content) ? (content as { results?: unknown }).results : undefined;

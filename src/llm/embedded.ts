@@ -2,7 +2,17 @@ import { constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { access, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { getLlama, LlamaChat, resolveModelFile, type ChatHistoryItem, type GbnfJsonSchema, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
+import {
+  getLlama,
+  LlamaChat,
+  resolveModelFile,
+  type ChatHistoryItem,
+  type GbnfJsonSchema,
+  type Llama,
+  type LlamaContext,
+  type LlamaGrammar,
+  type LlamaModel,
+} from 'node-llama-cpp';
 import { cacheDir as defaultCacheDir } from '../paths.js';
 import { MtrError } from '../schema/errors.js';
 import { renderCall, TAGS, wrap } from '../schema/trace-text.js';
@@ -75,7 +85,12 @@ class EmbeddedChatModel implements ChatModel {
   generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<Completion> {
     if (this.closed) return Promise.reject(new MtrError('E_USAGE', `embedded model ${this.model}: expected an open model, got generate() after close()`));
     if (options.tools?.length)
-      return Promise.reject(new MtrError('E_USAGE', `embedded model ${this.model}: native tool calling is not supported; use the text tool format (<${TAGS.toolCall}> tags) or --base-url`));
+      return Promise.reject(
+        new MtrError(
+          'E_USAGE',
+          `embedded model ${this.model}: native tool calling is not supported; use the text tool format (<${TAGS.toolCall}> tags) or --base-url`,
+        ),
+      );
     const run = this.queue.then(() => this.run(messages, options));
     this.queue = run.catch(() => {});
     return run;
@@ -171,9 +186,9 @@ export function toGrammarSchema(schema: unknown): unknown {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return schema;
   const { $schema: _, anyOf, ...s } = schema as Record<string, unknown>;
   if (Array.isArray(anyOf) && !Array.isArray(s.oneOf)) s.oneOf = anyOf;
-  if (Array.isArray(s.type) && s.type.some((t) => t === 'object' || t === 'array')) return toGrammarSchema({ oneOf: s.type.map((type: unknown) => ({ ...s, type })) });
-  for (const key of SUBSCHEMA_MAPS)
-    if (isRecord(s[key])) s[key] = Object.fromEntries(Object.entries(s[key]).map(([k, v]) => [k, toGrammarSchema(v)]));
+  if (Array.isArray(s.type) && s.type.some((t) => t === 'object' || t === 'array'))
+    return toGrammarSchema({ oneOf: s.type.map((type: unknown) => ({ ...s, type })) });
+  for (const key of SUBSCHEMA_MAPS) if (isRecord(s[key])) s[key] = Object.fromEntries(Object.entries(s[key]).map(([k, v]) => [k, toGrammarSchema(v)]));
   for (const key of SUBSCHEMA_LISTS) if (Array.isArray(s[key])) s[key] = (s[key] as unknown[]).map(toGrammarSchema);
   if (s.items !== undefined && s.items !== false) s.items = toGrammarSchema(s.items);
   if (isRecord(s.additionalProperties)) s.additionalProperties = toGrammarSchema(s.additionalProperties);
@@ -186,7 +201,8 @@ export function toGrammarSchema(schema: unknown): unknown {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function checkModelFile(path: string): Promise<string> {
-  const refused = (reason: string, cause?: unknown) => new MtrError('E_USAGE', `--model-file: expected a readable GGUF file, got ${JSON.stringify(path)} (${reason})`, { path }, { cause });
+  const refused = (reason: string, cause?: unknown) =>
+    new MtrError('E_USAGE', `--model-file: expected a readable GGUF file, got ${JSON.stringify(path)} (${reason})`, { path }, { cause });
   let isFile: boolean;
   try {
     await access(path, constants.R_OK);
@@ -209,7 +225,8 @@ async function ensureDefaultModel(opts: EmbeddedOptions, progress: (msg: string)
   }
   const endpoint = withSlash(opts.endpoint ?? process.env.HF_ENDPOINT ?? process.env.MODEL_ENDPOINT ?? DEFAULT_HF_ENDPOINT);
   const url = `${endpoint}${DEFAULT_MODEL.repo}/resolve/main/${DEFAULT_MODEL.file}`;
-  const fail = (why: string) => new MtrError('E_DOWNLOAD', `cannot download the default model ${uri} into ${directory}: ${why}; ${WAYS_OUT}`, { url, directory });
+  const fail = (why: string) =>
+    new MtrError('E_DOWNLOAD', `cannot download the default model ${uri} into ${directory}: ${why}; ${WAYS_OUT}`, { url, directory });
   // node-llama-cpp's downloader retries an unreachable host for minutes: probe it ourselves first.
   try {
     const res = await fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(opts.connectTimeoutMs ?? 10_000) });
@@ -243,7 +260,10 @@ async function loadLlama(maxThreads: number): Promise<Llama> {
     // maxThreads: node-llama-cpp's default (at least 4) oversubscribes small machines
     return await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, usePrebuiltBinaries: true, progressLogs: false, maxThreads });
   } catch (e) {
-    throw new MtrError('E_MODEL', `no usable prebuilt llama.cpp binary for ${process.platform}-${process.arch} (${errorText(e)}); use --base-url URL for an OpenAI-compatible server instead`);
+    throw new MtrError(
+      'E_MODEL',
+      `no usable prebuilt llama.cpp binary for ${process.platform}-${process.arch} (${errorText(e)}); use --base-url URL for an OpenAI-compatible server instead`,
+    );
   }
 }
 

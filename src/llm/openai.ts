@@ -18,8 +18,14 @@ const CONTEXT_OVERFLOW = /context[_ ]length|maximum context|context window|too m
  * through unwrapped, keeping `status`, `headers` and the socket `cause` for classifyError.
  */
 class RawCompletions extends ChatOpenAICompletions {
-  override completionWithRetry(request: OpenAIClient.Chat.ChatCompletionCreateParamsStreaming, options?: OpenAIClient.RequestOptions): Promise<AsyncIterable<OpenAIClient.Chat.Completions.ChatCompletionChunk>>;
-  override completionWithRetry(request: OpenAIClient.Chat.ChatCompletionCreateParamsNonStreaming, options?: OpenAIClient.RequestOptions): Promise<OpenAIClient.Chat.Completions.ChatCompletion>;
+  override completionWithRetry(
+    request: OpenAIClient.Chat.ChatCompletionCreateParamsStreaming,
+    options?: OpenAIClient.RequestOptions,
+  ): Promise<AsyncIterable<OpenAIClient.Chat.Completions.ChatCompletionChunk>>;
+  override completionWithRetry(
+    request: OpenAIClient.Chat.ChatCompletionCreateParamsNonStreaming,
+    options?: OpenAIClient.RequestOptions,
+  ): Promise<OpenAIClient.Chat.Completions.ChatCompletion>;
   override async completionWithRetry(request: OpenAIClient.Chat.ChatCompletionCreateParams, options?: OpenAIClient.RequestOptions): Promise<unknown> {
     const { maxRetries: _ours, ...sdkOptions } = options ?? {};
     const clientOptions = this._getClientOptions(sdkOptions); // also creates this.client on first use
@@ -71,7 +77,12 @@ export class OpenAIChatModel implements ChatModel {
             onRetry: ({ retry, error }) => {
               retries++;
               const raw = rawReply(error);
-              options.onRetry?.({ retry, error: describeCause(error, { model: this.model, timeoutMs: this.config.timeoutMs }), latencyMs: Math.round(performance.now() - attemptStarted), ...(raw === undefined ? {} : { raw }) });
+              options.onRetry?.({
+                retry,
+                error: describeCause(error, { model: this.model, timeoutMs: this.config.timeoutMs }),
+                latencyMs: Math.round(performance.now() - attemptStarted),
+                ...(raw === undefined ? {} : { raw }),
+              });
             },
           },
         );
@@ -79,7 +90,8 @@ export class OpenAIChatModel implements ChatModel {
         return this.completion(message, started, retries);
       } catch (e) {
         if (options.signal?.aborted) throw e;
-        const rejectedFormat = this.config.structured === 'auto' && format !== 'none' && httpStatus(e) === 400 && !CONTEXT_OVERFLOW.test(String((e as Error).message));
+        const rejectedFormat =
+          this.config.structured === 'auto' && format !== 'none' && httpStatus(e) === 400 && !CONTEXT_OVERFLOW.test(String((e as Error).message));
         if (!rejectedFormat) throw this.failure(e, retries - before + 1);
         formatError ??= e;
       }
@@ -113,14 +125,22 @@ export class OpenAIChatModel implements ChatModel {
   private completion(message: AIMessage, started: number, retries: number): Completion {
     const invalid = message.invalid_tool_calls?.[0];
     if (invalid) {
-      throw new MtrError('E_MODEL_OUTPUT', `model ${this.model}: tool call "${invalid.name ?? '?'}": expected JSON object arguments, got ${oneLine(String(invalid.args ?? ''), 200)}`, {
-        raw: invalid.args,
-        toolName: invalid.name,
-      });
+      throw new MtrError(
+        'E_MODEL_OUTPUT',
+        `model ${this.model}: tool call "${invalid.name ?? '?'}": expected JSON object arguments, got ${oneLine(String(invalid.args ?? ''), 200)}`,
+        {
+          raw: invalid.args,
+          toolName: invalid.name,
+        },
+      );
     }
     const toolCalls: ToolCall[] = (message.tool_calls ?? []).map((tc) => {
       if (typeof tc.args !== 'object' || tc.args === null || Array.isArray(tc.args)) {
-        throw new MtrError('E_MODEL_OUTPUT', `model ${this.model}: tool call "${tc.name}": expected JSON object arguments, got ${oneLine(JSON.stringify(tc.args), 200)}`, { raw: tc.args });
+        throw new MtrError(
+          'E_MODEL_OUTPUT',
+          `model ${this.model}: tool call "${tc.name}": expected JSON object arguments, got ${oneLine(JSON.stringify(tc.args), 200)}`,
+          { raw: tc.args },
+        );
       }
       return { name: tc.name, arguments: tc.args as Record<string, unknown>, ...(tc.id ? { id: tc.id } : {}) };
     });
@@ -281,7 +301,8 @@ export async function probeServer(baseUrl: string, apiKey?: string, timeoutMs = 
   } catch (e) {
     throw unreachableError(baseUrl, describeCause(e, { timeoutMs }));
   }
-  if (res.status === 401 || res.status === 403) throw unreachableError(baseUrl, describeCause(new HttpStatusError(res.status, await res.text().catch(() => ''))));
+  if (res.status === 401 || res.status === 403)
+    throw unreachableError(baseUrl, describeCause(new HttpStatusError(res.status, await res.text().catch(() => ''))));
   if (!res.ok) {
     await res.body?.cancel();
     return { models: [] };

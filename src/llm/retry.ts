@@ -10,8 +10,16 @@ const UNREACHABLE_STATUS = new Set([401, 403, 404]);
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ERR_INVALID_URL']);
 /** Socket codes meaning "the connection broke" (worth another try). */
 const TRANSIENT_CODES = new Set([
-  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
 ]);
 
 /**
@@ -71,11 +79,14 @@ function socketCode(e: unknown): string | undefined {
 
 /** A 429 that no wait will fix (the account is out of quota). */
 function isQuotaExhausted(e: unknown): boolean {
-  return chain(e).some((c) => c.code === 'insufficient_quota' || (typeof c.error === 'object' && c.error !== null && (c.error as ErrorLike).code === 'insufficient_quota'));
+  return chain(e).some(
+    (c) => c.code === 'insufficient_quota' || (typeof c.error === 'object' && c.error !== null && (c.error as ErrorLike).code === 'insufficient_quota'),
+  );
 }
 
 /** A socket that found nobody listening (refused, no such host): final at start-up, transient once the server has answered. */
-export const isConnectFailure = (e: unknown): boolean => httpStatus(e) === undefined && UNREACHABLE_CODES.has(socketCode(e) ?? '') && socketCode(e) !== 'ERR_INVALID_URL';
+export const isConnectFailure = (e: unknown): boolean =>
+  httpStatus(e) === undefined && UNREACHABLE_CODES.has(socketCode(e) ?? '') && socketCode(e) !== 'ERR_INVALID_URL';
 
 /** Should this failure be retried, reported as "cannot reach the model", or reported as is? Pure. */
 export function classifyError(e: unknown): ErrorClass {

@@ -20,7 +20,17 @@ export interface RoleModel {
 /** Receives every model call, successful or not, so it can be stored with the trace. */
 export type CallSink = (call: ModelCall) => void;
 
-function record(rm: RoleModel, prompt: Prompt, sink: CallSink, attempt: number, c: Partial<Completion>, ok: boolean, error?: string, raw?: string, extra: Record<string, unknown> = {}): void {
+function record(
+  rm: RoleModel,
+  prompt: Prompt,
+  sink: CallSink,
+  attempt: number,
+  c: Partial<Completion>,
+  ok: boolean,
+  error?: string,
+  raw?: string,
+  extra: Record<string, unknown> = {},
+): void {
   sink({
     role: rm.role,
     model: c.model ?? rm.model.model,
@@ -66,26 +76,34 @@ export async function jsonCall(rm: RoleModel, prompt: Prompt, messages: ChatMess
   let attempts = 0;
   const started = performance.now();
   try {
-    const result = await rm.queue.add(
-      () =>
-        generateJson(rm.model, messages, {
-          name,
-          schema,
-          maxAttempts: rm.maxAttempts,
-          temperature: rm.temperature,
-          maxTokens: rm.maxTokens,
-          onAttempt: (a) => {
-            attempts = a.attempt;
-            record(rm, prompt, sink, a.attempt, a.completion ?? {}, a.ok, a.error, a.ok ? undefined : a.raw);
-          },
-          onRetry: (f) => recordRetry(rm, prompt, sink, f.attempt, f),
-        }),
+    const result = await rm.queue.add(() =>
+      generateJson(rm.model, messages, {
+        name,
+        schema,
+        maxAttempts: rm.maxAttempts,
+        temperature: rm.temperature,
+        maxTokens: rm.maxTokens,
+        onAttempt: (a) => {
+          attempts = a.attempt;
+          record(rm, prompt, sink, a.attempt, a.completion ?? {}, a.ok, a.error, a.ok ? undefined : a.raw);
+        },
+        onRetry: (f) => recordRetry(rm, prompt, sink, f.attempt, f),
+      }),
     );
     return result.value;
   } catch (e) {
     // Output-shape failures were recorded attempt by attempt; a transport failure has no attempt yet.
     if (!(isMtrError(e) && e.code === 'E_MODEL_OUTPUT')) {
-      record(rm, prompt, sink, attempts + 1, { latencyMs: performance.now() - started }, false, isMtrError(e) ? `${e.code}: ${e.message}` : String(e), rawOf(e));
+      record(
+        rm,
+        prompt,
+        sink,
+        attempts + 1,
+        { latencyMs: performance.now() - started },
+        false,
+        isMtrError(e) ? `${e.code}: ${e.message}` : String(e),
+        rawOf(e),
+      );
     }
     throw e;
   }

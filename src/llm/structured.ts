@@ -103,7 +103,8 @@ export function repairMessage(error: string): string {
  */
 export async function generateJson(model: ChatModel, messages: ChatMessage[], opts: GenerateJsonOptions): Promise<JsonResult> {
   const maxAttempts = opts.maxAttempts ?? 3;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new MtrError('E_USAGE', `generateJson: maxAttempts: expected a positive integer, got ${maxAttempts}`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new MtrError('E_USAGE', `generateJson: maxAttempts: expected a positive integer, got ${maxAttempts}`);
   const conversation = [...messages];
   let last: { raw: string; errors: string[]; error: string } | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {

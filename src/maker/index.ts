@@ -30,7 +30,11 @@ const toolSetSchemas = new Map<number, Record<string, unknown>>();
 /** One schema object per bound, built once: every item of a run asks for the same one (and ajv caches by object). */
 function toolSetSchema(max: number): Record<string, unknown> {
   let schema = toolSetSchemas.get(max);
-  if (!schema) toolSetSchemas.set(max, (schema = z.toJSONSchema(z.object({ tools: z.array(ToolTemplateSchema).min(1).max(max) }), { io: 'input' }) as Record<string, unknown>));
+  if (!schema)
+    toolSetSchemas.set(
+      max,
+      (schema = z.toJSONSchema(z.object({ tools: z.array(ToolTemplateSchema).min(1).max(max) }), { io: 'input' }) as Record<string, unknown>),
+    );
   return schema;
 }
 
@@ -41,7 +45,14 @@ function toolSetSchema(max: number): Record<string, unknown> {
 export async function makeTools(item: DatasetItem, opts: MakerOptions, sink: CallSink): Promise<MakerResult> {
   const classifyPrompt = loadPrompt('maker-classify');
   const classification = ClassificationSchema.parse(
-    await jsonCall(opts.model, classifyPrompt, [{ role: 'user', content: fillPrompt(classifyPrompt, { question: item.question }) }], 'task_classification', CLASSIFICATION_SCHEMA, sink),
+    await jsonCall(
+      opts.model,
+      classifyPrompt,
+      [{ role: 'user', content: fillPrompt(classifyPrompt, { question: item.question }) }],
+      'task_classification',
+      CLASSIFICATION_SCHEMA,
+      sink,
+    ),
   );
 
   const toolsPrompt = loadPrompt('maker-tools');
@@ -76,7 +87,10 @@ export async function makeTools(item: DatasetItem, opts: MakerOptions, sink: Cal
     ...opts.utilityTools.map((tool) => ({ origin: 'utility' as const, tool })),
   ];
   if (tools.length === 0) {
-    throw new MtrError('E_MODEL_OUTPUT', `ToolMaker produced no valid tool for item ${item.id} after ${opts.maxRepairs} repair round(s): ${rejected.at(-1)?.reasons.join('; ') ?? 'no tools'}`);
+    throw new MtrError(
+      'E_MODEL_OUTPUT',
+      `ToolMaker produced no valid tool for item ${item.id} after ${opts.maxRepairs} repair round(s): ${rejected.at(-1)?.reasons.join('; ') ?? 'no tools'}`,
+    );
   }
   return { classification, tools, rejected };
 }

@@ -51,7 +51,12 @@ export interface Collected<T> {
 }
 
 /** SFT examples, the config hash of their verdicts, and why the finished traces left out failed. */
-export async function collectSft(store: Store, runIds: readonly number[], config: CheckConfig, o: CollectOptions): Promise<Collected<SftExample> & { hash: string; reasons: RemovalReason[] }> {
+export async function collectSft(
+  store: Store,
+  runIds: readonly number[],
+  config: CheckConfig,
+  o: CollectOptions,
+): Promise<Collected<SftExample> & { hash: string; reasons: RemovalReason[] }> {
   const { verdicts, hash } = await validateRuns(store, runIds, config);
   const keep = sftTraceIds(verdicts, CHECK_NAMES);
   const counts = { traces: 0, failed: 0, running: 0, invalid: 0, kept: 0 };
@@ -65,8 +70,7 @@ export async function collectSft(store: Store, runIds: readonly number[], config
       else if (!keep.has(trace.id)) {
         counts.invalid++;
         invalid.add(trace.id);
-      }
-      else {
+      } else {
         counts.kept++;
         const item = items.get(trace.item_id)!;
         const s = systemPrompt(o.system, item, trace.tools, runMaxTurns(run.config));
@@ -85,7 +89,12 @@ function itemTools(traces: readonly TraceRecord[]): RunTool[] | undefined {
 }
 
 /** Stage-2 items; `needTools` false (Search-R1: its one tool is search) keeps items whose traces made no tools. */
-export async function collectGrpo(store: Store, runIds: readonly number[], solved: Set<string> | undefined, o: CollectOptions & { needTools: boolean }): Promise<Collected<GrpoExample>> {
+export async function collectGrpo(
+  store: Store,
+  runIds: readonly number[],
+  solved: Set<string> | undefined,
+  o: CollectOptions & { needTools: boolean },
+): Promise<Collected<GrpoExample>> {
   const counts = { items: 0, no_tools: 0, solved: 0, kept: 0 };
   const examples: GrpoExample[] = [];
   for (const run of (await store.runs.list()).filter((r) => runIds.includes(r.id))) {
@@ -113,7 +122,12 @@ export async function collectGrpo(store: Store, runIds: readonly number[], solve
 const RESUME = 'resume the same mtr generate';
 
 /** Why rows were left out, each cause with its way out: the summary of an empty or near-empty export. */
-export function exportCauses(counts: Record<string, number>, reasons: readonly RemovalReason[], config: CheckConfig, o: { unsolvedBy?: string | undefined }): Cause[] {
+export function exportCauses(
+  counts: Record<string, number>,
+  reasons: readonly RemovalReason[],
+  config: CheckConfig,
+  o: { unsolvedBy?: string | undefined },
+): Cause[] {
   const c = (what: string, hint: string): Cause[] => (counts[what] ? [{ what, count: counts[what]!, hint }] : []);
   return [
     ...c('failed', `traces failed in generation; ${RESUME} (transient failures are retried up to --max-item-attempts; --retry-failed retries every one)`),

@@ -28,25 +28,44 @@ export const ExportConfigSchema = z.object({
     description:
       'sft: trl (messages, object arguments, tools as JSON text) | openai (string arguments, tool_call_id) | sharegpt (LLaMA-Factory, dataset_info.json) | jsonl (prompt + completion); grpo: verl (parquet + tool config YAML) | trl (GRPOTrainer: prompt, answers, data_source, id) | jsonl (verl rows)',
   }),
-  out: z.string().min(1).meta({ placeholder: 'DIR', description: 'directory for train/validation files, manifest.json (dataset_info.json for sharegpt, tool_config.yaml for verl); replaced whole, never mixed with an earlier export' }),
+  out: z.string().min(1).meta({
+    placeholder: 'DIR',
+    description:
+      'directory for train/validation files, manifest.json (dataset_info.json for sharegpt, tool_config.yaml for verl); replaced whole, never mixed with an earlier export',
+  }),
   overwrite: z.boolean().default(false).meta({ description: 'replace --out even when it holds files that are not an mtr export (no manifest.json)' }),
   dialect: z.enum(DIALECTS).optional().meta({
-    description: "search-r1: Search-R1's prompt as the user turn and its <search>/<information> trace (sft), its nq_search.py rows (grpo); traces calling other tools are skipped (default: the dialect the runs were generated in)",
+    description:
+      "search-r1: Search-R1's prompt as the user turn and its <search>/<information> trace (sft), its nq_search.py rows (grpo); traces calling other tools are skipped (default: the dialect the runs were generated in)",
   }),
-  dataSource: z.enum(DATA_SOURCE_NAMES as unknown as [string, ...string[]]).optional().meta({ placeholder: 'NAME', description: 'data_source of every row (default: the canonical benchmark of each item, from its dataset name or layout)' }),
+  dataSource: z
+    .enum(DATA_SOURCE_NAMES as unknown as [string, ...string[]])
+    .optional()
+    .meta({ placeholder: 'NAME', description: 'data_source of every row (default: the canonical benchmark of each item, from its dataset name or layout)' }),
   valRatio: z
     .number()
     .refine((v) => v >= 0 && v < 1, { error: (issue) => `expected a number in [0, 1), got ${String(issue.input)}` })
     .default(0.05)
-    .meta({ placeholder: 'X', description: 'share of items (by id hash) in the validation split, at least one item when there are two or more; 0 = train only' }),
+    .meta({
+      placeholder: 'X',
+      description: 'share of items (by id hash) in the validation split, at least one item when there are two or more; 0 = train only',
+    }),
   seed: z.number().default(0).meta({ placeholder: 'N', description: 'seed of the split hash' }),
   dropThink: z.boolean().default(false).meta({ description: 'sft: leave <think> out of assistant content' }),
   system: z.enum(['native', 'text', 'none']).optional().meta({
-    description: "system prompt: the agent's native prompt (tools only in the tools column / chat template), the text prompt listing the tools (then no tools column), or none (default: text for jsonl, native otherwise; verl refuses text)",
+    description:
+      "system prompt: the agent's native prompt (tools only in the tools column / chat template), the text prompt listing the tools (then no tools column), or none (default: text for jsonl, native otherwise; verl refuses text)",
   }),
-  toolsUrl: z.string().default('http://127.0.0.1:8788').meta({ placeholder: 'URL', description: 'verl: the `mtr serve tools` URL written into tool_config.yaml' }),
+  toolsUrl: z
+    .string()
+    .default('http://127.0.0.1:8788')
+    .meta({ placeholder: 'URL', description: 'verl: the `mtr serve tools` URL written into tool_config.yaml' }),
   toolsTimeout: z.number().min(1).default(60).meta({ placeholder: 'S', description: 'verl: seconds per tool call, written into tool_config.yaml' }),
-  unsolvedBy: z.string().min(1).optional().meta({ placeholder: 'FILE', description: 'grpo: leave out items any of whose rollouts in this mtr score output has em = 1' }),
+  unsolvedBy: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ placeholder: 'FILE', description: 'grpo: leave out items any of whose rollouts in this mtr score output has em = 1' }),
   run: StoreFields.run,
   ...CheckFields,
 });
@@ -73,7 +92,8 @@ function systemFor(o: { format: string; system: string | undefined; dialect: Dia
     return 'none';
   }
   // verl's agent loops hand the tool schemas to the chat template: a prompt listing them too would list them twice
-  if (o.format === 'verl' && o.system === 'text') throw new MtrError('E_USAGE', '--system: expected native or none with --format verl (its agent loop puts the tools into the chat template), got "text"');
+  if (o.format === 'verl' && o.system === 'text')
+    throw new MtrError('E_USAGE', '--system: expected native or none with --format verl (its agent loop puts the tools into the chat template), got "text"');
   return (o.system ?? (o.format === 'jsonl' ? 'text' : 'native')) as SystemChoice;
 }
 
@@ -106,7 +126,10 @@ export const exportJob = defineJob({
   async run(input, hooks: JobHooks = {}) {
     const o = parseConfig(ExportConfigSchema, input);
     const stage = o.stage;
-    if (!(EXPORT_FORMATS[stage] as readonly string[]).includes(o.format)) throw new MtrError('E_USAGE', `--format: expected one of ${EXPORT_FORMATS[stage].join('|')} for --stage ${stage}, got "${o.format}"`, { field: 'format' });
+    if (!(EXPORT_FORMATS[stage] as readonly string[]).includes(o.format))
+      throw new MtrError('E_USAGE', `--format: expected one of ${EXPORT_FORMATS[stage].join('|')} for --stage ${stage}, got "${o.format}"`, {
+        field: 'format',
+      });
     if (o.unsolvedBy && stage !== 'grpo') throw new MtrError('E_USAGE', '--unsolved-by: expected only with --stage grpo', { field: 'unsolvedBy' });
     const config = checkConfigOf(o);
     const solved = o.unsolvedBy ? readSolved(o.unsolvedBy) : undefined;
@@ -138,7 +161,8 @@ export const exportJob = defineJob({
         onNotice: notice,
         examples: async () => {
           const opts = { system, dataSource: o.dataSource };
-          const collected = stage === 'sft' ? await collectSft(store, runIds, config, opts) : await collectGrpo(store, runIds, solved, { ...opts, needTools: !searchR1 });
+          const collected =
+            stage === 'sft' ? await collectSft(store, runIds, config, opts) : await collectGrpo(store, runIds, solved, { ...opts, needTools: !searchR1 });
           for (const id of runIds) provenance.push({ run: id, calls: await store.modelCalls.provenance(id) });
           let examples: (SftExample | GrpoExample)[] = collected.examples;
           counts = { ...collected.counts };
@@ -149,7 +173,11 @@ export const exportJob = defineJob({
           }
           if (searchR1 && stage === 'grpo') {
             const bad = examples.find((e) => !(SEARCH_R1_DATA_SOURCES as readonly string[]).includes(e.dataSource));
-            if (bad) throw new MtrError('E_USAGE', `data_source: expected one Search-R1 scores (${SEARCH_R1_DATA_SOURCES.join(', ')}) for item ${bad.item.id}, got "${bad.dataSource}"; name it with --data-source`);
+            if (bad)
+              throw new MtrError(
+                'E_USAGE',
+                `data_source: expected one Search-R1 scores (${SEARCH_R1_DATA_SOURCES.join(', ')}) for item ${bad.item.id}, got "${bad.dataSource}"; name it with --data-source`,
+              );
           }
           return examples;
         },
@@ -169,13 +197,26 @@ export const exportJob = defineJob({
         sharegpt: { system: system !== 'none' && !searchR1, tools: sftOpts.toolsColumn && !searchR1 },
         extraFiles(splits) {
           if (!(stage === 'grpo' && o.format === 'verl' && !searchR1)) return [];
-          const listed = configTools((splits.train.concat(splits.validation) as GrpoExample[]).map((e) => e.tools), perItemTools);
-          return [{ name: 'tool_config', file: 'tool_config.yaml', data: verlToolConfig(verlTools(listed), { url: o.toolsUrl, timeout: o.toolsTimeout }), rows: listed.length }];
+          const listed = configTools(
+            (splits.train.concat(splits.validation) as GrpoExample[]).map((e) => e.tools),
+            perItemTools,
+          );
+          return [
+            {
+              name: 'tool_config',
+              file: 'tool_config.yaml',
+              data: verlToolConfig(verlTools(listed), { url: o.toolsUrl, timeout: o.toolsTimeout }),
+              rows: listed.length,
+            },
+          ];
         },
         manifest({ splits, files, datasetNames }) {
           const all = [...splits.train, ...splits.validation];
           const grpo = stage === 'grpo' ? (all as GrpoExample[]) : [];
-          const listed = configTools(grpo.map((e) => e.tools), perItemTools);
+          const listed = configTools(
+            grpo.map((e) => e.tools),
+            perItemTools,
+          );
           const prompt = searchR1 ? loadPrompt('search-r1') : system === 'none' ? undefined : loadPrompt(system === 'text' ? 'agent-text' : 'agent-native');
           const byDataSource: Record<string, number> = {};
           for (const e of all) byDataSource[e.dataSource] = (byDataSource[e.dataSource] ?? 0) + 1;
@@ -184,12 +225,28 @@ export const exportJob = defineJob({
             source: { db: resolve(o.db), runs: runs.map((r) => ({ id: r.id, key: r.key, dataset: r.dataset })) },
             filters:
               stage === 'sft'
-                ? { rule: 'finished and every check passed (answer correct included)', checks: CHECK_NAMES, check_config: config, config_hash: collectedHash, ...(searchR1 ? { search_r1: `every call is ${SEARCH_R1_TOOL}` } : {}) }
-                : { rule: searchR1 ? 'every item (Search-R1 needs no tools)' : 'items with tool schemas', unsolved_by: o.unsolvedBy ?? null, solved_when: o.unsolvedBy ? 'any rollout with em = 1' : null },
+                ? {
+                    rule: 'finished and every check passed (answer correct included)',
+                    checks: CHECK_NAMES,
+                    check_config: config,
+                    config_hash: collectedHash,
+                    ...(searchR1 ? { search_r1: `every call is ${SEARCH_R1_TOOL}` } : {}),
+                  }
+                : {
+                    rule: searchR1 ? 'every item (Search-R1 needs no tools)' : 'items with tool schemas',
+                    unsolved_by: o.unsolvedBy ?? null,
+                    solved_when: o.unsolvedBy ? 'any rollout with em = 1' : null,
+                  },
             split: { by: SPLIT_RULE.by, seed: o.seed, val_ratio: o.valRatio, at_least_one: SPLIT_RULE.at_least_one, dedup: SPLIT_RULE.dedup },
             think: stage === 'sft' ? (o.dropThink ? 'dropped' : 'kept in assistant content') : null,
             system_prompt: prompt ? { choice: searchR1 ? 'search-r1 (user turn)' : system, file: prompt.file, hash: prompt.hash } : { choice: 'none' },
-            tools_listed_in: searchR1 ? 'the Search-R1 instruction' : system === 'text' ? 'system prompt' : stage === 'grpo' ? "the trainer's chat template (tool config / tools= callables)" : 'tools column',
+            tools_listed_in: searchR1
+              ? 'the Search-R1 instruction'
+              : system === 'text'
+                ? 'system prompt'
+                : stage === 'grpo'
+                  ? "the trainer's chat template (tool config / tools= callables)"
+                  : 'tools column',
             data_source: byDataSource,
             ...(stage === 'grpo' && o.format === 'verl' && !searchR1
               ? {
@@ -203,7 +260,15 @@ export const exportJob = defineJob({
                   },
                 }
               : {}),
-            ...(o.format === 'sharegpt' ? { llamafactory: { dataset_dir: resolve(o.out), datasets: datasetNames, templates: 'qwen (Qwen2.5), qwen3 / qwen3_nothink (Qwen3), llama3 (Llama 3.1)' } } : {}),
+            ...(o.format === 'sharegpt'
+              ? {
+                  llamafactory: {
+                    dataset_dir: resolve(o.out),
+                    datasets: datasetNames,
+                    templates: 'qwen (Qwen2.5), qwen3 / qwen3_nothink (Qwen3), llama3 (Llama 3.1)',
+                  },
+                }
+              : {}),
             counts: { ...counts, duplicates: splits.duplicates, train: splits.train.length, validation: splits.validation.length },
             files,
             removed: causes,
@@ -211,7 +276,16 @@ export const exportJob = defineJob({
           };
         },
       });
-      return { stage, format: o.format, dialect, out: o.out, train: result.splits.train.length, validation: result.splits.validation.length, counts: result.manifest.counts as Record<string, number>, files: result.files };
+      return {
+        stage,
+        format: o.format,
+        dialect,
+        out: o.out,
+        train: result.splits.train.length,
+        validation: result.splits.validation.length,
+        counts: result.manifest.counts as Record<string, number>,
+        files: result.files,
+      };
     } finally {
       await store.close();
     }

@@ -6,7 +6,10 @@ import { CORPUS_LAYOUTS, type CorpusPassage, readCorpus } from '../tools/corpus.
 import { defineJob, type JobHooks, parseConfig } from './job.js';
 
 export const IndexConfigSchema = z.object({
-  corpus: z.string().min(1).meta({ placeholder: 'FILE[,FILE…]', description: `Corpus file(s), comma-separated, in any of: ${CORPUS_LAYOUTS.join('; ')}` }),
+  corpus: z
+    .string()
+    .min(1)
+    .meta({ placeholder: 'FILE[,FILE…]', description: `Corpus file(s), comma-separated, in any of: ${CORPUS_LAYOUTS.join('; ')}` }),
   out: z.string().min(1).meta({ placeholder: 'FILE', description: 'Index file to write (SQLite FTS5, BM25); replaced when the build succeeds' }),
 });
 
@@ -30,7 +33,10 @@ async function* passagesOf(files: string[]): AsyncGenerator<CorpusPassage> {
 export const indexJob = defineJob({
   name: 'index',
   description: 'Build a BM25 index (SQLite FTS5) from a passage corpus, for the real wiki_search tool (mtr generate --index FILE).',
-  examples: ['mtr index --corpus ../shared/datasets/corpus/wiki18_sample_1000.jsonl --out corpus.sqlite', 'mtr index --corpus a.jsonl,b.json --out runs/corpus.sqlite --json'],
+  examples: [
+    'mtr index --corpus ../shared/datasets/corpus/wiki18_sample_1000.jsonl --out corpus.sqlite',
+    'mtr index --corpus a.jsonl,b.json --out runs/corpus.sqlite --json',
+  ],
   config: IndexConfigSchema,
   summary: IndexSummarySchema,
   async run(input, hooks: JobHooks<IndexProgress> = {}) {
@@ -43,7 +49,10 @@ export const indexJob = defineJob({
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
     const onProgress = hooks.onProgress;
-    const { passages } = await buildIndex(c.out, passagesOf(files), { sources: files, ...(onProgress ? { onProgress: (n: number) => onProgress({ passages: n, elapsedS: elapsed() }) } : {}) });
+    const { passages } = await buildIndex(c.out, passagesOf(files), {
+      sources: files,
+      ...(onProgress ? { onProgress: (n: number) => onProgress({ passages: n, elapsedS: elapsed() }) } : {}),
+    });
     return { out: c.out, passages, files: files.length, elapsed_s: Math.round(elapsed() * 100) / 100 };
   },
 });

@@ -50,5 +50,10 @@ export function parseConfig<C extends z.ZodType>(schema: C, input: unknown): z.o
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = issue.path.length ? issue.path.map(String).join('.') : undefined;
-  throw new MtrError('E_USAGE', `${field ? `${flagName(field.split('.')[0]!)}${field.includes('.') ? field.slice(field.indexOf('.')) : ''}: ` : ''}${issue.message}`, { field }, { cause: parsed.error });
+  throw new MtrError(
+    'E_USAGE',
+    `${field ? `${flagName(field.split('.')[0]!)}${field.includes('.') ? field.slice(field.indexOf('.')) : ''}: ` : ''}${issue.message}`,
+    { field },
+    { cause: parsed.error },
+  );
 }

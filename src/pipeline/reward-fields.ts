@@ -6,14 +6,11 @@ import { asMtrError, MtrError } from '../schema/errors.js';
 
 /** The reward's fields, shared by `score` and `serve reward`: a JSON config file, then --weights and --dialect on top. */
 export const RewardFields = {
-  weights: z
-    .string()
-    .optional()
-    .meta({ placeholder: 'SPEC', description: 'composite weights, e.g. em=0.5,f1=0.2,format=0.3 (unlisted = 0) or a JSON object' }),
-  config: z
-    .string()
-    .optional()
-    .meta({ placeholder: 'FILE', description: 'JSON reward config (dialect, noAnswer, weights, format grid, efficiency budget); --weights and --dialect override it' }),
+  weights: z.string().optional().meta({ placeholder: 'SPEC', description: 'composite weights, e.g. em=0.5,f1=0.2,format=0.3 (unlisted = 0) or a JSON object' }),
+  config: z.string().optional().meta({
+    placeholder: 'FILE',
+    description: 'JSON reward config (dialect, noAnswer, weights, format grid, efficiency budget); --weights and --dialect override it',
+  }),
   dialect: z
     .enum(DIALECTS)
     .optional()

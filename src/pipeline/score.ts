@@ -13,7 +13,8 @@ import { RewardFields, rewardConfigOf } from './reward-fields.js';
 export const ScoreConfigSchema = z.object({
   rollouts: z.string().min(1).meta({
     placeholder: 'FILE',
-    description: 'JSONL: completion (text: the response, or prompt + response) or messages (OpenAI), gold in answer / answers / golden_answers, optional data_source, prompt, dialect',
+    description:
+      'JSONL: completion (text: the response, or prompt + response) or messages (OpenAI), gold in answer / answers / golden_answers, optional data_source, prompt, dialect',
   }),
   out: z.string().min(1).meta({ placeholder: 'FILE', description: 'JSONL written in input order: {line, reward, components, details}' }),
   ...RewardFields,
@@ -45,7 +46,11 @@ async function checkReadable(file: string): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       input.once('open', () => resolve());
-      input.once('error', (e) => reject(new MtrError('E_INPUT', `${file}: expected a readable rollouts file, got ${(e as NodeJS.ErrnoException).code ?? e.message}`, undefined, { cause: e })));
+      input.once('error', (e) =>
+        reject(
+          new MtrError('E_INPUT', `${file}: expected a readable rollouts file, got ${(e as NodeJS.ErrnoException).code ?? e.message}`, undefined, { cause: e }),
+        ),
+      );
     });
   } finally {
     input.destroy(); // only the open check: the lines are read by readJsonLines
@@ -86,7 +91,13 @@ export const scoreJob = defineJob({
           try {
             raw = JSON.parse(text);
           } catch {
-            throw inputError('E_INPUT', c.rollouts, line, undefined, `expected a JSON object, got ${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''}`);
+            throw inputError(
+              'E_INPUT',
+              c.rollouts,
+              line,
+              undefined,
+              `expected a JSON object, got ${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''}`,
+            );
           }
           const p = prepareRollout(raw, { file: c.rollouts, line }, config, context);
           const result = p.scorer(p.input, config);

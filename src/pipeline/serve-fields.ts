@@ -26,7 +26,10 @@ export function serverFields(defaultPort: number, guarded: string) {
   return {
     host: z.string().min(1).default('127.0.0.1').meta({ placeholder: 'HOST', description: 'interface to bind (loopback unless told otherwise)' }),
     port: z.number().int().min(0).max(65535).default(defaultPort).meta({ placeholder: 'N', description: 'port (0 = any free port)' }),
-    token: z.string().optional().meta({ placeholder: 'T', env: 'MTR_SERVE_TOKEN', description: `require "Authorization: Bearer T" (${guarded})` }),
+    token: z
+      .string()
+      .optional()
+      .meta({ placeholder: 'T', env: 'MTR_SERVE_TOKEN', description: `require "Authorization: Bearer T" (${guarded})` }),
     maxBodyBytes: z.number().int().min(1).default(DEFAULT_MAX_BODY_BYTES).meta({ placeholder: 'N', description: 'largest request body accepted (413 above)' }),
   };
 }

@@ -89,7 +89,11 @@ export interface ReadyRewardService {
 export const serveRewardJob = {
   name: 'serve reward',
   description: 'Serve the reward over HTTP: OpenRLHF-compatible POST /get_reward, batch POST /score, GET /health',
-  examples: ['mtr serve reward', 'mtr serve reward --port 8787 --token s3cret --weights em=0.5,f1=0.2,format=0.3', 'mtr serve reward --dialect search-r1 --token s3cret'],
+  examples: [
+    'mtr serve reward',
+    'mtr serve reward --port 8787 --token s3cret --weights em=0.5,f1=0.2,format=0.3',
+    'mtr serve reward --dialect search-r1 --token s3cret',
+  ],
   config: ServeRewardConfigSchema,
   summary: ServeRewardSummarySchema,
   async run(input: z.input<typeof ServeRewardConfigSchema>): Promise<ReadyRewardService> {

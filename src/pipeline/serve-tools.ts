@@ -24,19 +24,38 @@ export const ServeToolsConfigSchema = z.object({
     description:
       'tool file — unified templates (JSON list or JSONL), OpenAI function lists, or ToolEyes-style {tools: [{functions}]}; with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)',
   }),
-  fromRun: z.string().min(1).optional().meta({ placeholder: 'DB[:RUN]', description: "serve the tools a run's ToolMaker made (RUN: key or id; optional with one run)" }),
-  mcp: z.enum(['http', 'stdio']).default('http').meta({ placeholder: 'MODE', description: 'MCP at /mcp beside the HTTP routes, or MCP alone over stdin/stdout' }),
-  mcpPageSize: z
+  fromRun: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ placeholder: 'DB[:RUN]', description: "serve the tools a run's ToolMaker made (RUN: key or id; optional with one run)" }),
+  mcp: z
+    .enum(['http', 'stdio'])
+    .default('http')
+    .meta({ placeholder: 'MODE', description: 'MCP at /mcp beside the HTTP routes, or MCP alone over stdin/stdout' }),
+  mcpPageSize: z.number().int().min(0).default(DEFAULT_MCP_PAGE_SIZE).meta({
+    placeholder: 'N',
+    description: 'tools per MCP tools/list page, the rest behind nextCursor; 0 = every tool in one page (for clients that do not follow cursors)',
+  }),
+  maxConcurrencyPerClient: z
     .number()
     .int()
-    .min(0)
-    .default(DEFAULT_MCP_PAGE_SIZE)
-    .meta({ placeholder: 'N', description: 'tools per MCP tools/list page, the rest behind nextCursor; 0 = every tool in one page (for clients that do not follow cursors)' }),
-  maxConcurrencyPerClient: z.number().int().min(1).default(8).meta({ placeholder: 'N', description: 'calls in flight per client (remote address); more wait in a FIFO' }),
-  maxQueuedPerClient: z.number().int().min(1).default(256).meta({ placeholder: 'N', description: 'calls a client may have running or queued; beyond that 429 + Retry-After' }),
+    .min(1)
+    .default(8)
+    .meta({ placeholder: 'N', description: 'calls in flight per client (remote address); more wait in a FIFO' }),
+  maxQueuedPerClient: z
+    .number()
+    .int()
+    .min(1)
+    .default(256)
+    .meta({ placeholder: 'N', description: 'calls a client may have running or queued; beyond that 429 + Retry-After' }),
   concurrency: z.number().int().min(1).default(16).meta({ placeholder: 'N', description: 'model requests in flight in total' }),
   maxAttempts: z.number().int().min(1).default(3).meta({ placeholder: 'N', description: 'attempts per simulated observation before the call fails (502)' }),
-  cache: z.string().min(1).optional().meta({ placeholder: 'FILE', description: 'SQLite store whose actor cache replays identical calls (deterministic rollouts); created if missing' }),
+  cache: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ placeholder: 'FILE', description: 'SQLite store whose actor cache replays identical calls (deterministic rollouts); created if missing' }),
   // the grounding, routing and backend flags mean the same as in `generate`
   ...ActorFields,
   ...ModelFields,
@@ -86,7 +105,10 @@ async function loadToolset(c: { toolset?: string | undefined; fromRun?: string |
 const noSimulator = (): ChatModel => ({
   backend: 'openai',
   model: 'none',
-  generate: () => Promise.reject(new MtrError('E_USAGE', 'serve tools: expected a simulator model (--base-url or --model-file), got none: every tool was routed to a real backend')),
+  generate: () =>
+    Promise.reject(
+      new MtrError('E_USAGE', 'serve tools: expected a simulator model (--base-url or --model-file), got none: every tool was routed to a real backend'),
+    ),
   close: () => Promise.resolve(),
 });
 
@@ -127,7 +149,9 @@ export const serveToolsJob = {
     const allReal = toolset.tools.every((t) => routing[t.api_name]?.mode === 'real');
     // Not awaited here: MCP over stdio answers initialize and tools/list while the model starts. (The factory, and
     // with it the model client, is imported here, not at the top: MCP over stdio answers before it has loaded.)
-    const models = import('./models.js').then((m) => m.roleModels({ actor: { config: modelConfig, concurrency: c.concurrency, maxAttempts: c.maxAttempts, ...(allReal ? { model: noSimulator() } : {}) } }));
+    const models = import('./models.js').then((m) =>
+      m.roleModels({ actor: { config: modelConfig, concurrency: c.concurrency, maxAttempts: c.maxAttempts, ...(allReal ? { model: noSimulator() } : {}) } }),
+    );
     models.catch(() => undefined); // its failure is reported where it is awaited
     let cache: Awaited<ReturnType<typeof openCache>> | undefined;
     let realTools: Record<string, RealTool> = {};
@@ -157,7 +181,12 @@ export const serveToolsJob = {
         maxQueuedPerClient: c.maxQueuedPerClient,
         ...(toolset.items ? { items: toolset.items } : {}),
       });
-      const summary: ServeToolsSummary = { tools: toolset.tools.length, source: toolset.source, skipped: toolset.skipped.length, simulated_by: allReal ? null : actor.model.model };
+      const summary: ServeToolsSummary = {
+        tools: toolset.tools.length,
+        source: toolset.source,
+        skipped: toolset.skipped.length,
+        simulated_by: allReal ? null : actor.model.model,
+      };
       return { service, summary };
     });
     ready.catch(() => undefined); // awaited by the face

@@ -12,7 +12,8 @@ export type StatusSummary = z.infer<typeof StatusSummarySchema>;
 
 export const statusJob = defineJob({
   name: 'status',
-  description: 'Totals of a store: items, finished and failed traces (failures by error code, with their attempts), duplicates (always 0), steps, model calls and tokens, per role.',
+  description:
+    'Totals of a store: items, finished and failed traces (failures by error code, with their attempts), duplicates (always 0), steps, model calls and tokens, per role.',
   examples: ['mtr status --db runs/bamboogle.sqlite', 'mtr status --db runs/bamboogle.sqlite --run bamboogle-qwen --json | jq .traces_finished'],
   config: StatusConfigSchema,
   summary: StatusSummarySchema,

@@ -37,7 +37,12 @@ export const checkCauses = (reasons: readonly RemovalReason[], config: CheckConf
 
 /** The top causes on one line, most first: `wrong_answer 250 (…), failed 30 (…)`. */
 export const formatCauses = (causes: readonly Cause[], top = 5): string =>
-  [...causes].filter((c) => c.count > 0).sort((a, b) => b.count - a.count).slice(0, top).map((c) => `${c.what} ${c.count} (${c.hint})`).join(', ');
+  [...causes]
+    .filter((c) => c.count > 0)
+    .sort((a, b) => b.count - a.count)
+    .slice(0, top)
+    .map((c) => `${c.what} ${c.count} (${c.hint})`)
+    .join(', ');
 
 /** Traces whose verdicts share one write transaction: a generate writing beside meets 64× fewer lock holds. */
 const VERDICT_BATCH = 64;
@@ -48,7 +53,11 @@ const VERDICT_BATCH = 64;
  * the same config adds nothing. Returns the verdicts of the runs under this config and how many traces were
  * newly checked.
  */
-export async function validateRuns(store: Store, runIds: readonly number[], config: CheckConfig): Promise<{ verdicts: Verdict[]; checked: number; hash: string }> {
+export async function validateRuns(
+  store: Store,
+  runIds: readonly number[],
+  config: CheckConfig,
+): Promise<{ verdicts: Verdict[]; checked: number; hash: string }> {
   const hash = checkConfigHash(config);
   let checked = 0;
   const verdicts: Verdict[] = [];
@@ -88,8 +97,13 @@ export type ValidateSummary = z.infer<typeof ValidateSummarySchema>;
 
 /** What an empty result means for a caller that needs kept traces (the CLI exits 1 with it after the report). */
 export function validateEmptyError(s: ValidateSummary): MtrError | undefined {
-  if (s.report.traces === 0) return new MtrError('E_EMPTY', `nothing validated (E_EMPTY): runs ${s.runs.join(', ')} hold no finished or failed traces; run or resume mtr generate first`);
-  if (s.report.passed.count === 0) return new MtrError('E_EMPTY', `no trace passed every check (E_EMPTY): 0 of ${s.report.traces}; failing: ${formatCauses(s.failing)}`);
+  if (s.report.traces === 0)
+    return new MtrError(
+      'E_EMPTY',
+      `nothing validated (E_EMPTY): runs ${s.runs.join(', ')} hold no finished or failed traces; run or resume mtr generate first`,
+    );
+  if (s.report.passed.count === 0)
+    return new MtrError('E_EMPTY', `no trace passed every check (E_EMPTY): 0 of ${s.report.traces}; failing: ${formatCauses(s.failing)}`);
   return undefined;
 }
 

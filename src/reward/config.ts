@@ -86,7 +86,8 @@ export function parseWeights(spec: string): Weights {
     for (const part of trimmed.split(',').filter((p) => p.trim() !== '')) {
       const [key, value, extra] = part.split('=').map((x) => x.trim());
       const n = Number(value);
-      if (!key || value === undefined || value === '' || extra !== undefined || !Number.isFinite(n)) throw new MtrError('E_USAGE', `expected name=number, got ${JSON.stringify(part)}`);
+      if (!key || value === undefined || value === '' || extra !== undefined || !Number.isFinite(n))
+        throw new MtrError('E_USAGE', `expected name=number, got ${JSON.stringify(part)}`);
       raw[key] = n;
     }
   }
@@ -94,6 +95,9 @@ export function parseWeights(spec: string): Weights {
   if (unknown.length) throw new MtrError('E_USAGE', `expected weights among ${WEIGHTED.join(', ')}, got ${unknown.join(', ')}`);
   const zeroed = Object.fromEntries(WEIGHTED.map((k) => [k, raw[k] ?? 0]));
   const parsed = WeightsSchema.safeParse(zeroed);
-  if (!parsed.success) throw new MtrError('E_USAGE', parsed.error.issues.map((i) => `${i.path.join('.') || 'weights'}: ${i.message}`).join('; '), undefined, { cause: parsed.error });
+  if (!parsed.success)
+    throw new MtrError('E_USAGE', parsed.error.issues.map((i) => `${i.path.join('.') || 'weights'}: ${i.message}`).join('; '), undefined, {
+      cause: parsed.error,
+    });
   return parsed.data;
 }

@@ -33,7 +33,13 @@ const tokenRecall = (answer: readonly string[], text: readonly string[]): number
  * - contradiction: an observation contains a gold answer, yet the answer is neither gold nor found in any
  *   observation → the score is capped at `contradiction` (default 0).
  */
-export function consistencyScore(answer: string | undefined, steps: readonly Step[], gold: readonly string[], config: RewardConfig['consistency'], decomposition?: readonly Hop[]): ConsistencyResult {
+export function consistencyScore(
+  answer: string | undefined,
+  steps: readonly Step[],
+  gold: readonly string[],
+  config: RewardConfig['consistency'],
+  decomposition?: readonly Hop[],
+): ConsistencyResult {
   const a = answer === undefined ? '' : normalizeAnswer(answer);
   if (a === '') return { score: 0, grounded: false, contradiction: false };
   const evidence = evidenceTexts(steps).map(normalizeAnswer);

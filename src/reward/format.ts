@@ -25,6 +25,15 @@ export function formatScore(trace: ParsedTrace, correct: boolean, config: Reward
   const violations = [...trace.errors, ...strict.violations.filter((v) => !seen.has(`${v.code}@${v.messageIndex ?? ''}:${v.offset}`))];
   const searchR1 = trace.dialect === 'search-r1' ? searchR1ValidSequence(renderSegments(trace.segments.filter((s) => s.kind !== 'special'))) : undefined;
   const valid = searchR1 ? searchR1.valid : violations.length === 0;
-  const score = trace.answer === undefined ? config.noAnswer : valid ? (correct ? config.validCorrect : config.validWrong) : correct ? config.invalidCorrect : config.invalidWrong;
+  const score =
+    trace.answer === undefined
+      ? config.noAnswer
+      : valid
+        ? correct
+          ? config.validCorrect
+          : config.validWrong
+        : correct
+          ? config.invalidCorrect
+          : config.invalidWrong;
   return searchR1 && !searchR1.valid ? { score, valid, violations, reason: searchR1.reason } : { score, valid, violations };
 }

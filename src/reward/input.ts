@@ -26,7 +26,9 @@ export const RolloutLineSchema = z.looseObject({
    * text: removed from the front of `completion` when present there (prompt + response logs); a list of chat
    * messages (mtr's own `jsonl` exports, TRL rows) is a prompt kept apart, so the completion is the response
    */
-  prompt: z.union([z.string(), z.array(z.unknown())], { error: (i) => `expected a string or a list of chat messages, got ${JSON.stringify(i.input)}` }).optional(),
+  prompt: z
+    .union([z.string(), z.array(z.unknown())], { error: (i) => `expected a string or a list of chat messages, got ${JSON.stringify(i.input)}` })
+    .optional(),
   answer: z.union([z.string(), z.array(z.string())], { error: (i) => `expected a string or a list of strings, got ${JSON.stringify(i.input)}` }).optional(),
   answers: z.array(z.string()).optional(),
   golden_answers: z.array(z.string()).optional(),
@@ -56,13 +58,15 @@ export interface PreparedRollout {
 }
 
 /** The dialect of a rollout: its own, else its data_source's, else the configured one. */
-export const rolloutDialect = (own: Dialect | undefined, fromSource: Dialect | undefined, config: Pick<RewardConfig, 'dialect'>): Dialect => own ?? fromSource ?? config.dialect;
+export const rolloutDialect = (own: Dialect | undefined, fromSource: Dialect | undefined, config: Pick<RewardConfig, 'dialect'>): Dialect =>
+  own ?? fromSource ?? config.dialect;
 
 /** Validate one rollout object and parse its trace; throws E_INPUT naming file:line:field. */
 export function prepareRollout(raw: unknown, where: Where, config: Pick<RewardConfig, 'dialect'>, context: ScoreContext = {}): PreparedRollout {
   const field = (f: string): string => (where.path ? `${where.path}.${f}` : f);
   const fail = (f: string, message: string) => inputError('E_INPUT', where.file, where.line, where.path && f === '' ? where.path : field(f), message);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail('', `expected a JSON object, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw fail('', `expected a JSON object, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`);
   const parsed = RolloutLineSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -80,7 +84,8 @@ export function prepareRollout(raw: unknown, where: Where, config: Pick<RewardCo
   const dialect = rolloutDialect(line.dialect, source.dialect, config);
   let trace;
   if (line.completion !== undefined) {
-    const options = typeof line.prompt === 'string' ? { prompt: line.prompt, instructions: context.instructions ?? [] } : { instructions: context.instructions ?? [] };
+    const options =
+      typeof line.prompt === 'string' ? { prompt: line.prompt, instructions: context.instructions ?? [] } : { instructions: context.instructions ?? [] };
     trace = parseTrace(responseOf(line.completion, options), { dialect });
   } else if (line.messages !== undefined) trace = parseMessages(line.messages, { dialect });
   else throw fail('completion', 'expected completion (text) or messages (OpenAI list), got neither');

@@ -50,9 +50,12 @@ export function resolveDataSource(dataSource: string | undefined, scorers: Reado
   const scorer = scorers[key];
   if (!scorer) {
     const known = Object.keys(scorers).join(', ');
-    throw new MtrError('E_INPUT', `data_source: expected one of ${known} (also as searchR1_<name> or owner/<name>), got ${JSON.stringify(dataSource)}`, { field: 'data_source' });
+    throw new MtrError('E_INPUT', `data_source: expected one of ${known} (also as searchR1_<name> or owner/<name>), got ${JSON.stringify(dataSource)}`, {
+      field: 'data_source',
+    });
   }
   return searchR1 ? { scorer, key, dialect: 'search-r1' } : { scorer, key };
 }
 
-export const scorerFor = (dataSource: string | undefined, scorers: Readonly<Record<string, Scorer>> = DEFAULT_SCORERS): Scorer => resolveDataSource(dataSource, scorers).scorer;
+export const scorerFor = (dataSource: string | undefined, scorers: Readonly<Record<string, Scorer>> = DEFAULT_SCORERS): Scorer =>
+  resolveDataSource(dataSource, scorers).scorer;

@@ -57,7 +57,16 @@ export function scoreQa(input: ScoreInput, config: RewardConfig): ScoreResult {
   const format = formatScore(trace, correct, config.format);
   const consistency = consistencyScore(answer, trace.steps, gold, config.consistency, input.decomposition);
   const efficiency = efficiencyScore(trace, config.efficiency);
-  const components: Components = { em: qa.em, f1: qa.f1, precision: qa.precision, recall: qa.recall, cover_em: qa.cover_em, format: format.score, consistency: consistency.score, efficiency: efficiency.score };
+  const components: Components = {
+    em: qa.em,
+    f1: qa.f1,
+    precision: qa.precision,
+    recall: qa.recall,
+    cover_em: qa.cover_em,
+    format: format.score,
+    consistency: consistency.score,
+    efficiency: efficiency.score,
+  };
   return {
     reward: !hasAnswer(answer) && config.noAnswer !== null ? config.noAnswer : compositeReward(components, config.weights),
     components,

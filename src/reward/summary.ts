@@ -24,6 +24,8 @@ export function summarize(results: readonly Pick<ScoreResult, 'reward' | 'compon
 }
 
 export function formatSummary(summary: Record<string, Stat>): string {
-  const rows = Object.entries(summary).map(([k, s]) => `${k.padEnd(12)}${s.mean.toFixed(4).padStart(8)}${s.p50.toFixed(4).padStart(8)}${s.p90.toFixed(4).padStart(8)}`);
+  const rows = Object.entries(summary).map(
+    ([k, s]) => `${k.padEnd(12)}${s.mean.toFixed(4).padStart(8)}${s.p50.toFixed(4).padStart(8)}${s.p90.toFixed(4).padStart(8)}`,
+  );
   return [`${'component'.padEnd(12)}${'mean'.padStart(8)}${'p50'.padStart(8)}${'p90'.padStart(8)}`, ...rows].join('\n');
 }

@@ -13,7 +13,12 @@ export function compilePattern(pattern: string): { test: (s: string) => boolean 
     return RE2JS.compile(pattern);
   } catch (e) {
     const shown = JSON.stringify(pattern.length > 80 ? `${pattern.slice(0, 77)}...` : pattern);
-    throw new MtrError('E_TOOL_SCHEMA', `pattern ${shown}: expected a regular expression a linear-time engine (RE2) accepts, got ${(e as Error).message}`, { pattern }, { cause: e });
+    throw new MtrError(
+      'E_TOOL_SCHEMA',
+      `pattern ${shown}: expected a regular expression a linear-time engine (RE2) accepts, got ${(e as Error).message}`,
+      { pattern },
+      { cause: e },
+    );
   }
 }
 const regExp = Object.assign((pattern: string) => compilePattern(pattern), { code: 'compilePattern' });
@@ -80,7 +85,10 @@ export function metaSchemaErrors(schema: unknown, options: { compile?: boolean }
 
 /** `/path: message` lines, the path in JSON Pointer form so it names the field. */
 export function formatErrors(errors: readonly ErrorObject[]): string[] {
-  return errors.map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return errors.map(
+    (e) =>
+      `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 }
 
 export function validateJson(schema: JsonSchema, value: unknown): { ok: true } | { ok: false; errors: readonly ErrorObject[] } {

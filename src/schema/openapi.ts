@@ -20,14 +20,22 @@ function deref(doc: Obj, node: unknown, seen: ReadonlySet<string> = new Set()): 
   const ref = (node as Obj).$ref;
   if (typeof ref === 'string' && ref.startsWith('#/')) {
     if (seen.has(ref)) return { type: 'object', description: `recursive ${ref}` };
-    const target = ref.slice(2).split('/').reduce<any>((v, k) => v?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+    const target = ref
+      .slice(2)
+      .split('/')
+      .reduce<any>((v, k) => v?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
     return deref(doc, target, new Set([...seen, ref]));
   }
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, deref(doc, v, seen)]));
 }
 
 /** `GET /pets/{id}` → `get_pets_id` when an operation has no operationId. */
-const operationName = (method: string, path: string): string => `${method}_${path.replace(/[{}]/g, '').split(/[^A-Za-z0-9]+/).filter(Boolean).join('_')}`;
+const operationName = (method: string, path: string): string =>
+  `${method}_${path
+    .replace(/[{}]/g, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .join('_')}`;
 
 /** A JSON response schema's top-level fields; a non-object body becomes one `result` field. */
 function responseFields(op: Obj): Record<string, unknown> {

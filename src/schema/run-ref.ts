@@ -18,5 +18,7 @@ export function resolveRuns(runs: readonly RunRef[], run: string | number | unde
   const found = byId ?? runs.find((r) => r.key === text);
   if (found) return [found.id];
   const listed = runs.map((r) => `${r.key} (id ${r.id})`).join(', ') || 'none';
-  throw new MtrError('E_USAGE', `${flag}: expected one of the runs in the store by name or id (${listed}), got "${text}"`, { field: flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) });
+  throw new MtrError('E_USAGE', `${flag}: expected one of the runs in the store by name or id (${listed}), got "${text}"`, {
+    field: flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+  });
 }

@@ -19,7 +19,11 @@ type Obj = Record<string, any>;
  * a function-calling API accepts, the original kept in the notes. Undefined when nothing usable is left.
  */
 export function sanitizeName(name: string): string | undefined {
-  const out = name.trim().replace(/[^a-zA-Z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64);
+  const out = name
+    .trim()
+    .replace(/[^a-zA-Z0-9_-]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 64);
   return out || undefined;
 }
 
@@ -76,7 +80,7 @@ export function withPlaceholders(tool: Record<string, unknown>, missing: readonl
     else if (path === 'api_description') copy.api_description ??= '';
     else if (path.endsWith('.type')) {
       const keys = path.split('.').slice(0, -1); // drop the trailing `.type`
-      const target = keys.reduce<any>((v, k, i) => (i === 0 ? v[k] : v?.properties?.[k] ?? v?.[k]), copy);
+      const target = keys.reduce<any>((v, k, i) => (i === 0 ? v[k] : (v?.properties?.[k] ?? v?.[k])), copy);
       if (target && typeof target === 'object') target.type = type;
     }
   }
@@ -97,7 +101,8 @@ export function refusals(tool: ToolTemplate): string[] {
   const reasons: string[] = [];
   if (!FUNCTION_NAME.test(tool.api_name)) reasons.push(`api_name: expected letters, digits, _ or - (at most 64), got ${JSON.stringify(tool.api_name)}`);
   for (const [name, spec] of Object.entries(tool.parameters)) reasons.push(...typeProblems(`parameters.${name}.type`, spec));
-  for (const name of tool.required) if (!(name in tool.parameters)) reasons.push(`required: "${name}" is not a parameter (parameters: ${Object.keys(tool.parameters).join(', ') || 'none'})`);
+  for (const name of tool.required)
+    if (!(name in tool.parameters)) reasons.push(`required: "${name}" is not a parameter (parameters: ${Object.keys(tool.parameters).join(', ') || 'none'})`);
   for (const [name, spec] of Object.entries(tool.responses)) reasons.push(...typeProblems(`responses.${name}.type`, spec));
   // meta-validated without compiling (4,000 tools load in well under a second); patterns are tried with RE2
   reasons.push(...metaSchemaErrors(parametersJsonSchema(tool), { compile: false }).map((e) => `parameters: invalid JSON Schema: ${e}`));
@@ -123,7 +128,13 @@ const ANY_TYPE = [...JSON_TYPES];
 
 export function checkToolCandidate(raw: unknown): CheckedTool {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { name: '?', tool: {}, refused: [`tool: expected a tool object, got ${Array.isArray(raw) ? 'a list' : JSON.stringify(raw)?.slice(0, 80)}`], missing: [], notes: [] };
+    return {
+      name: '?',
+      tool: {},
+      refused: [`tool: expected a tool object, got ${Array.isArray(raw) ? 'a list' : JSON.stringify(raw)?.slice(0, 80)}`],
+      missing: [],
+      notes: [],
+    };
   }
   const { tool, notes, missing } = normalizeCandidate(raw as Record<string, unknown>);
   const name = typeof tool.api_name === 'string' && tool.api_name ? tool.api_name : '?';

@@ -20,7 +20,24 @@ export function normalizeType(type: string): JsonType | undefined {
  * (Seal-Tools writes `"examples": "e.g. …"` as a string, which is not JSON Schema): those stay in the
  * template for the prompt but are left out of what ajv validates against.
  */
-const SCHEMA_KEYWORDS = ['description', 'enum', 'const', 'default', 'format', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems'] as const;
+const SCHEMA_KEYWORDS = [
+  'description',
+  'enum',
+  'const',
+  'default',
+  'format',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+] as const;
 
 /** One parameter spec as JSON Schema; unknown type names are left unconstrained rather than guessed. */
 export function paramToJsonSchema(spec: ParamSpec): JsonSchema {

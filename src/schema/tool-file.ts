@@ -51,7 +51,9 @@ const candidate = (source: string, format: ToolFormat, raw: unknown): ToolCandid
 function entry(value: unknown, source: string, sep = '/'): ToolCandidate[] {
   if (isObj(value) && Array.isArray(value.functions)) {
     const field = [value.category, value.tool].filter((s) => typeof s === 'string' && s).join('/') || undefined;
-    return value.functions.map((fn: unknown, i: number) => candidate(`${source}${sep}functions/${i}`, 'tooleyes', isObj(fn) && !('api_name' in fn) ? fromFunction(fn, field) : fn));
+    return value.functions.map((fn: unknown, i: number) =>
+      candidate(`${source}${sep}functions/${i}`, 'tooleyes', isObj(fn) && !('api_name' in fn) ? fromFunction(fn, field) : fn),
+    );
   }
   if (!isObj(value) || typeof value.api_name === 'string' || 'api_name' in value) return [candidate(source, 'template', value)];
   if ('inputSchema' in value) return [candidate(source, 'mcp', fromFunction(value))];
@@ -85,8 +87,13 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
   // a file in which nothing is a named tool (a field taxonomy, a query set) is the wrong file, not N bad tools
   if (read.candidates.length && !read.candidates.some((c) => isObj(c.raw) && typeof c.raw.api_name === 'string')) {
     const first = read.candidates[0]!.raw;
-    throw inputError('E_INPUT', file, undefined, undefined,
-      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list), got no named tool in it (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`);
+    throw inputError(
+      'E_INPUT',
+      file,
+      undefined,
+      undefined,
+      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list), got no named tool in it (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
+    );
   }
   return read;
 }
@@ -135,5 +142,10 @@ function list(items: readonly unknown[], base: string, fallback: ToolFormat): { 
 }
 
 function fromOpenApi(doc: Obj, source: string, format: ToolFormat, field?: string): ToolCandidate[] {
-  return openApiTools(doc).map(({ pointer, ...raw }) => ({ source: `${source}#${pointer}`, format, raw: { ...raw, ...(field ? { field } : {}) }, ...splitField(field) }));
+  return openApiTools(doc).map(({ pointer, ...raw }) => ({
+    source: `${source}#${pointer}`,
+    format,
+    raw: { ...raw, ...(field ? { field } : {}) },
+    ...splitField(field),
+  }));
 }

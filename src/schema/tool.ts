@@ -9,13 +9,29 @@ export type JsonType = (typeof JSON_TYPES)[number];
 
 /** Python-style and loose spellings seen in real tool files, mapped to JSON-Schema names. */
 export const TYPE_ALIASES: Record<string, JsonType> = {
-  str: 'string', string: 'string', text: 'string', date: 'string', datetime: 'string',
-  int: 'integer', integer: 'integer', long: 'integer',
-  float: 'number', double: 'number', number: 'number', decimal: 'number',
-  bool: 'boolean', boolean: 'boolean',
-  list: 'array', array: 'array', tuple: 'array',
-  dict: 'object', object: 'object', map: 'object', json: 'object',
-  null: 'null', none: 'null',
+  str: 'string',
+  string: 'string',
+  text: 'string',
+  date: 'string',
+  datetime: 'string',
+  int: 'integer',
+  integer: 'integer',
+  long: 'integer',
+  float: 'number',
+  double: 'number',
+  number: 'number',
+  decimal: 'number',
+  bool: 'boolean',
+  boolean: 'boolean',
+  list: 'array',
+  array: 'array',
+  tuple: 'array',
+  dict: 'object',
+  object: 'object',
+  map: 'object',
+  json: 'object',
+  null: 'null',
+  none: 'null',
 };
 
 // Recursive through getters (zod 4), so the type is inferred, not written twice.

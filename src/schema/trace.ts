@@ -10,14 +10,7 @@ export const ToolCallSchema = z.object({
 export type ToolCall = z.infer<typeof ToolCallSchema>;
 
 /** GTM's error kinds plus what can go wrong before a call reaches a tool. */
-export const ToolErrorTypeSchema = z.enum([
-  'type_error',
-  'missing_required',
-  'excess_parameter',
-  'invalid_value',
-  'unknown_tool',
-  'malformed_call',
-]);
+export const ToolErrorTypeSchema = z.enum(['type_error', 'missing_required', 'excess_parameter', 'invalid_value', 'unknown_tool', 'malformed_call']);
 export type ToolErrorType = z.infer<typeof ToolErrorTypeSchema>;
 
 export const ToolErrorSchema = z.object({

@@ -38,7 +38,8 @@ export function listen(fetch: (request: Request) => Response | Promise<Response>
         },
       });
     }) as Server;
-    const onError = (e: NodeJS.ErrnoException): void => reject(new MtrError('E_USAGE', `${label}: expected a free port on ${host}:${port}, got ${e.code ?? e.message}`));
+    const onError = (e: NodeJS.ErrnoException): void =>
+      reject(new MtrError('E_USAGE', `${label}: expected a free port on ${host}:${port}, got ${e.code ?? e.message}`));
     server.once('error', onError);
   });
 }

@@ -6,8 +6,7 @@ import { createMcpServer, DEFAULT_MCP_PAGE_SIZE } from './mcp.js';
 import { parseJson } from './middleware.js';
 import type { ToolService } from '../pipeline/tool-service/service.js';
 
-const rpcError = (status: number, code: number, message: string): Response =>
-  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
+const rpcError = (status: number, code: number, message: string): Response => Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
 
 /** The world memory of an MCP session is the service session `mcp:<id>`. */
 export const mcpSessionKey = (id: string): string => `mcp:${id}`;
@@ -43,10 +42,13 @@ export class McpHttpSessions {
     }
     if (id) {
       const transport = this.transports.get(id);
-      return transport ? transport.handleRequest(req, body === undefined ? undefined : { parsedBody: body }) : rpcError(404, -32001, `mcp-session-id: expected a live session, got "${id}" (unknown or ended; initialize again)`);
+      return transport
+        ? transport.handleRequest(req, body === undefined ? undefined : { parsedBody: body })
+        : rpcError(404, -32001, `mcp-session-id: expected a live session, got "${id}" (unknown or ended; initialize again)`);
     }
     if (req.method !== 'POST') return rpcError(400, -32000, `expected an initialize POST to open a session, got ${req.method} without mcp-session-id`);
-    if (!isInitializeRequest(body)) return rpcError(400, -32000, 'expected an initialize request to open a session, got another message without mcp-session-id');
+    if (!isInitializeRequest(body))
+      return rpcError(400, -32000, 'expected an initialize request to open a session, got another message without mcp-session-id');
 
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,

@@ -1,6 +1,14 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, type CallToolResult, ErrorCode, ListToolsRequestSchema, type ListToolsResult, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  type ListToolsResult,
+  McpError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_MCP_PAGE_SIZE } from '../pipeline/serve-fields.js';
 import { isMtrError } from '../schema/errors.js';
 import { parametersJsonSchema } from '../schema/tool-convert.js';
@@ -14,7 +22,8 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify
 
 /** An observation as an MCP tool result: bad calls are tool errors (isError) the model can read and fix. */
 export function toMcpResult(o: Observation): CallToolResult {
-  const structured = typeof o.content === 'object' && o.content !== null && !Array.isArray(o.content) ? { structuredContent: o.content as Record<string, unknown> } : {};
+  const structured =
+    typeof o.content === 'object' && o.content !== null && !Array.isArray(o.content) ? { structuredContent: o.content as Record<string, unknown> } : {};
   return { content: [{ type: 'text', text: text(o.content) }], ...structured, ...(o.error ? { isError: true } : {}) };
 }
 
@@ -38,7 +47,8 @@ export function listPage(tools: readonly ToolTemplate[], cursor: string | undefi
   let start = 0;
   if (cursor !== undefined) {
     const m = /^mtr:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-    if (!m || Number(m[1]) > tools.length) throw new McpError(ErrorCode.InvalidParams, `cursor: expected a nextCursor from an earlier tools/list, got ${JSON.stringify(cursor)}`);
+    if (!m || Number(m[1]) > tools.length)
+      throw new McpError(ErrorCode.InvalidParams, `cursor: expected a nextCursor from an earlier tools/list, got ${JSON.stringify(cursor)}`);
     start = Number(m[1]);
   }
   const end = pageSize > 0 ? Math.min(tools.length, start + pageSize) : tools.length;

@@ -49,7 +49,10 @@ export function bearerToken(token: string | undefined, options: TokenOptions = {
 export { DEFAULT_MAX_BODY_BYTES };
 
 export const limitBody = (maxBytes: number): MiddlewareHandler =>
-  bodyLimit({ maxSize: maxBytes, onError: (c) => c.json({ error: `body: expected at most ${maxBytes} bytes (the size limit, --max-body-bytes), got more` }, 413) });
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => c.json({ error: `body: expected at most ${maxBytes} bytes (the size limit, --max-body-bytes), got more` }, 413),
+  });
 
 /**
  * How deep JSON may nest in a request (arrays and objects; the outermost is level 1). JSON.parse copes with any
@@ -77,7 +80,11 @@ export function parseJson(text: string, field: string): unknown {
   } catch (e) {
     throw new MtrError('E_INPUT', `${field}: expected JSON, got invalid JSON (${(e as Error).message})`, { field });
   }
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new MtrError('E_INPUT', `${field}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`, { field, limit: MAX_JSON_DEPTH });
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH))
+    throw new MtrError('E_INPUT', `${field}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`, {
+      field,
+      limit: MAX_JSON_DEPTH,
+    });
   return value;
 }
 

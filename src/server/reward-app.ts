@@ -32,7 +32,8 @@ export function labelGold(label: unknown, field: string): string[] {
   }
   if (isObject(v) && 'target' in v) v = v.target;
   const gold = typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
-  if (!gold || !gold.some((g) => g.trim() !== '')) throw badField(field, `expected a gold answer (string, list of strings or {"target": …}), got ${shown(label)}`);
+  if (!gold || !gold.some((g) => g.trim() !== ''))
+    throw badField(field, `expected a gold answer (string, list of strings or {"target": …}), got ${shown(label)}`);
   return gold;
 }
 
@@ -82,7 +83,8 @@ export function createRewardApp(service: RewardService, options: RewardAppOption
     if (!query) throw badField('query', 'expected a list of prompt+response strings, got none');
     const prompts = stringList(body, 'prompts', query.length);
     const labels = body.labels;
-    if (!Array.isArray(labels) || labels.length !== query.length) throw badField('labels', `expected ${query.length} gold answers (one per query), got ${Array.isArray(labels) ? labels.length : shown(labels)}`);
+    if (!Array.isArray(labels) || labels.length !== query.length)
+      throw badField('labels', `expected ${query.length} gold answers (one per query), got ${Array.isArray(labels) ? labels.length : shown(labels)}`);
     const sources = stringList(body, 'data_sources', query.length);
     const source = typeof body.data_source === 'string' ? body.data_source : undefined;
     const dialects = stringList(body, 'dialects', query.length);
@@ -98,7 +100,10 @@ export function createRewardApp(service: RewardService, options: RewardAppOption
       () => ({ reward: 0, components: service.zero() }),
     );
     const rewards = results.map((r) => r.reward);
-    const extra_logs = { ...Object.fromEntries(service.components.map((k) => [k, results.map((r) => r.components[k as keyof ScoreResult['components']])])), error: errors.map((e) => (e === null ? 0 : 1)) };
+    const extra_logs = {
+      ...Object.fromEntries(service.components.map((k) => [k, results.map((r) => r.components[k as keyof ScoreResult['components']])])),
+      error: errors.map((e) => (e === null ? 0 : 1)),
+    };
     return c.json({ rewards, scores: rewards, extra_logs, errors });
   });
 
@@ -106,7 +111,12 @@ export function createRewardApp(service: RewardService, options: RewardAppOption
   app.post('/score', ...guard, async (c) => {
     const body = await jsonBody(c);
     const items = Array.isArray(body) ? body : isObject(body) ? body.items : undefined;
-    if (!Array.isArray(items)) throw badField('body', 'expected a list of rollouts or {"items": [...]}, got ' + (!isObject(body) ? kindOf(body) : body.items === undefined ? 'an object without "items"' : `"items": ${kindOf(body.items)}`));
+    if (!Array.isArray(items))
+      throw badField(
+        'body',
+        'expected a list of rollouts or {"items": [...]}, got ' +
+          (!isObject(body) ? kindOf(body) : body.items === undefined ? 'an object without "items"' : `"items": ${kindOf(body.items)}`),
+      );
     const { results } = perItem<ScoreResult | { reward: number; components: ScoreResult['components']; error: string }>(
       items.length,
       (i) => service.score(items[i], { file: 'request', path: `items[${i}]` }),

@@ -21,7 +21,6 @@ export interface ToolsAppOptions {
 /** Header naming the world-memory session of a call (calls with the same id share history). */
 export const SESSION_HEADER = 'x-mtr-session';
 
-
 /** The caller's address on a real socket (@hono/node-server puts the request in env); "local" under app.request. */
 function clientOf(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
@@ -36,7 +35,10 @@ function contextOf(c: Context, session?: string): Caller {
 /** The 429 (with Retry-After) for a client that already has its share of calls admitted. */
 function tooBusy(c: Context, service: ToolService, client: string): Response {
   c.header('Retry-After', '1');
-  return c.json({ error: `expected at most ${service.limiter.maxQueued} calls in flight or queued per client, got ${service.limiter.load(client)} already; retry later` }, 429);
+  return c.json(
+    { error: `expected at most ${service.limiter.maxQueued} calls in flight or queued per client, got ${service.limiter.load(client)} already; retry later` },
+    429,
+  );
 }
 
 /** Admits `calls` for the request's client while `fn` runs, or answers 429. */
@@ -52,7 +54,8 @@ async function admitted(c: Context, service: ToolService, calls: number, fn: () 
 
 const admitOne =
   (service: ToolService): MiddlewareHandler =>
-  (c, next) => admitted(c, service, 1, next);
+  (c, next) =>
+    admitted(c, service, 1, next);
 
 interface BatchCall {
   name: string;
@@ -84,9 +87,11 @@ function parseSessionItem(body: unknown, id: string, known: (itemId: string) => 
   if (isObject(body) && body.item_id !== undefined) {
     const found = itemId === undefined ? undefined : known(itemId);
     if (found) return body.position === undefined ? found : { item: found.item, position: parsePosition(body.position) };
-    if (body.item === undefined) throw badField('item_id', `expected the id of an item of the served run (mtr serve tools --from-run), got ${shown(body.item_id)}`);
+    if (body.item === undefined)
+      throw badField('item_id', `expected the id of an item of the served run (mtr serve tools --from-run), got ${shown(body.item_id)}`);
   }
-  if (!isObject(body) || !isObject(body.item)) throw badField('item', `expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}} or {"item_id"}, got ${shown(body)}`);
+  if (!isObject(body) || !isObject(body.item))
+    throw badField('item', `expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}} or {"item_id"}, got ${shown(body)}`);
   const item = DatasetItemSchema.safeParse({ id: itemId ?? id, dataset: 'session', ...body.item });
   if (!item.success) {
     const issue = item.error.issues[0]!;
@@ -112,7 +117,14 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
   const mcp = new McpHttpSessions(service, maxBodyBytes, options.mcpPageSize);
   const app = new Hono();
   app.onError(errorHandler);
-  app.notFound((c) => c.json({ error: `expected GET /health, GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, PUT|DELETE /v1/sessions/{id}, POST /virtual, POST /retrieve or /mcp, got ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: `expected GET /health, GET /v1/tools, POST /v1/tools/{name}, POST /v1/batch, PUT|DELETE /v1/sessions/{id}, POST /virtual, POST /retrieve or /mcp, got ${c.req.method} ${c.req.path}`,
+      },
+      404,
+    ),
+  );
 
   app.get('/health', (c) => c.json({ ok: true, tools: service.tools.length, mcp_sessions: mcp.size, ...service.stats() }));
 
@@ -143,7 +155,9 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
       // One failed simulation does not sink the batch: its entry says what failed.
       const results = await Promise.all(
         calls.map((call) =>
-          service.call(call.name, call.arguments, contextOf(c, call.session ?? session)).catch((e: unknown) => ({ failure: failureOf(e, `POST /v1/batch ${call.name}`) })),
+          service
+            .call(call.name, call.arguments, contextOf(c, call.session ?? session))
+            .catch((e: unknown) => ({ failure: failureOf(e, `POST /v1/batch ${call.name}`) })),
         ),
       );
       return c.json({ results });
@@ -151,7 +165,10 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
   });
 
   app.put('/v1/sessions/:id', async (c) => {
-    service.openSession(c.req.param('id'), parseSessionItem(await jsonBody(c), c.req.param('id'), (itemId) => service.item(itemId)));
+    service.openSession(
+      c.req.param('id'),
+      parseSessionItem(await jsonBody(c), c.req.param('id'), (itemId) => service.item(itemId)),
+    );
     return c.json({ session: c.req.param('id') });
   });
 
@@ -177,8 +194,15 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
   app.post('/retrieve', async (c) => {
     const req = parseRetrieveRequest(await jsonBody(c));
     const tool = service.find(RETRIEVE_TOOL);
-    if (!tool) return c.json({ error: `expected a served ${RETRIEVE_TOOL} tool to answer /retrieve, got a tool set without one (serve it from --toolset, or start "mtr serve tools" with no tool set)` }, 404);
-    if (req.queries.length > service.limiter.maxQueued) throw badField('queries', `expected at most ${service.limiter.maxQueued} queries per request, got ${req.queries.length}`);
+    if (!tool)
+      return c.json(
+        {
+          error: `expected a served ${RETRIEVE_TOOL} tool to answer /retrieve, got a tool set without one (serve it from --toolset, or start "mtr serve tools" with no tool set)`,
+        },
+        404,
+      );
+    if (req.queries.length > service.limiter.maxQueued)
+      throw badField('queries', `expected at most ${service.limiter.maxQueued} queries per request, got ${req.queries.length}`);
     return admitted(c, service, req.queries.length, async () => {
       const caller = contextOf(c, req.session);
       const observations = await Promise.all(req.queries.map((query) => service.call(RETRIEVE_TOOL, retrieveArguments(tool, query, req.topk), caller)));

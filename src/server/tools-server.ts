@@ -15,5 +15,10 @@ export { DEFAULT_TOOLS_PORT } from '../pipeline/serve-fields.js';
 /** Start the tool server (HTTP, /virtual, MCP at /mcp) on a real socket; resolves once it is listening. */
 export function startToolsServer(service: ToolService, options: ToolsServerOptions = {}): Promise<RunningServer> {
   const { app, mcp } = createToolsApp(service, options);
-  return listen(app.fetch, { host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_TOOLS_PORT, label: 'serve tools', beforeClose: () => mcp.close() });
+  return listen(app.fetch, {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? DEFAULT_TOOLS_PORT,
+    label: 'serve tools',
+    beforeClose: () => mcp.close(),
+  });
 }

@@ -23,10 +23,13 @@ export interface VirtualResponse {
 }
 
 export function parseVirtualRequest(body: unknown): VirtualRequest {
-  if (!isObject(body)) throw badField('body', `expected {"category", "tool_name", "api_name", "tool_input", "strip"}, got ${Array.isArray(body) ? 'a list' : shown(body)}`);
+  if (!isObject(body))
+    throw badField('body', `expected {"category", "tool_name", "api_name", "tool_input", "strip"}, got ${Array.isArray(body) ? 'a list' : shown(body)}`);
   const b = body;
-  for (const f of ['api_name', 'tool_name']) if (typeof b[f] !== 'string' || !(b[f] as string).trim()) throw badField(f, `expected a non-empty string, got ${shown(b[f])}`);
-  for (const f of ['category', 'strip', 'toolbench_key']) if (b[f] !== undefined && typeof b[f] !== 'string') throw badField(f, `expected a string, got ${shown(b[f])}`);
+  for (const f of ['api_name', 'tool_name'])
+    if (typeof b[f] !== 'string' || !(b[f] as string).trim()) throw badField(f, `expected a non-empty string, got ${shown(b[f])}`);
+  for (const f of ['category', 'strip', 'toolbench_key'])
+    if (b[f] !== undefined && typeof b[f] !== 'string') throw badField(f, `expected a string, got ${shown(b[f])}`);
   const raw = b.tool_input ?? '';
   let input: VirtualRequest['input'];
   if (typeof raw === 'string') {
@@ -36,7 +39,8 @@ export function parseVirtualRequest(body: unknown): VirtualRequest {
       input = { ok: false, text: raw };
     }
     // JSON text inside the body gets the body's depth limit (an object tool_input was checked with the body)
-    if (input.ok && nestsDeeperThan(input.value, MAX_JSON_DEPTH)) throw badField('tool_input', `expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`);
+    if (input.ok && nestsDeeperThan(input.value, MAX_JSON_DEPTH))
+      throw badField('tool_input', `expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`);
   } else input = { ok: true, value: raw };
   return { category: (b.category as string | undefined) ?? '', tool_name: b.tool_name as string, api_name: b.api_name as string, input };
 }
@@ -48,7 +52,12 @@ export function parseVirtualRequest(body: unknown): VirtualRequest {
  * is the request's tool; if that does not single one out, none (the caller answers unknown_tool with the
  * closest names).
  */
-export function resolveVirtualName(names: readonly string[], toolName: string, apiName: string, fieldOf: (name: string) => string | undefined = () => undefined): string | undefined {
+export function resolveVirtualName(
+  names: readonly string[],
+  toolName: string,
+  apiName: string,
+  fieldOf: (name: string) => string | undefined = () => undefined,
+): string | undefined {
   const tool = standardize(toolName);
   const bare = changeName(standardize(apiName)).split(`_for_${tool}`)[0]!;
   const exact = new Set(names);

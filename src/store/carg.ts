@@ -27,7 +27,19 @@ import { z } from 'zod';
 import { type Db, jsonColumn as json } from './db.js';
 import { jsonOf, recordOf } from './rows.js';
 
-export { CARG_TOOL_STATUSES, type CargSampleKind, type CargToolRow, type CargToolStatus, type EvalCase, type FieldRow, type JobFailure, type NewCargTool, type NewSample, type SampleFilter, type SampleRow } from '../schema/carg.js';
+export {
+  CARG_TOOL_STATUSES,
+  type CargSampleKind,
+  type CargToolRow,
+  type CargToolStatus,
+  type EvalCase,
+  type FieldRow,
+  type JobFailure,
+  type NewCargTool,
+  type NewSample,
+  type SampleFilter,
+  type SampleRow,
+} from '../schema/carg.js';
 
 /** Inserts a batch in one transaction; returns the ids in batch order. */
 export function insertCargTools(db: Db, tools: readonly NewCargTool[]): number[] {
@@ -37,7 +49,19 @@ export function insertCargTools(db: Db, tools: readonly NewCargTool[]): number[]
     const ids: number[] = [];
     for (const t of tools) {
       const dup = t.duplicateOf === undefined ? null : 'id' in t.duplicateOf ? t.duplicateOf.id : ids[t.duplicateOf.batch]!;
-      const info = stmt.run(t.name, t.field ?? null, t.subfield ?? null, t.source, JSON.stringify(t.template), t.status, json(t.reasons.length ? t.reasons : undefined), json(t.notes.length ? t.notes : undefined), dup, t.similarity ?? null, json(t.calls));
+      const info = stmt.run(
+        t.name,
+        t.field ?? null,
+        t.subfield ?? null,
+        t.source,
+        JSON.stringify(t.template),
+        t.status,
+        json(t.reasons.length ? t.reasons : undefined),
+        json(t.notes.length ? t.notes : undefined),
+        dup,
+        t.similarity ?? null,
+        json(t.calls),
+      );
       ids.push(Number(info.lastInsertRowid));
     }
     return ids;
@@ -52,8 +76,14 @@ export function updateCargTool(db: Db, id: number, patch: CargToolPatch): void {
     const row = db.prepare('SELECT calls FROM carg_tools WHERE id = ?').get(id) as { calls: string | null } | undefined;
     const stored = row?.calls ? recordOf(CallsSchema, 'carg_tools', id, jsonOf('carg_tools', id, 'calls', row.calls)) : [];
     const calls = [...stored, ...patch.calls];
-    db.prepare('UPDATE carg_tools SET template = ?, status = ?, reasons = ?, notes = ?, calls = ? WHERE id = ?')
-      .run(JSON.stringify(patch.template), patch.status, json(patch.reasons.length ? patch.reasons : undefined), json(patch.notes.length ? patch.notes : undefined), json(calls.length ? calls : undefined), id);
+    db.prepare('UPDATE carg_tools SET template = ?, status = ?, reasons = ?, notes = ?, calls = ? WHERE id = ?').run(
+      JSON.stringify(patch.template),
+      patch.status,
+      json(patch.reasons.length ? patch.reasons : undefined),
+      json(patch.notes.length ? patch.notes : undefined),
+      json(calls.length ? calls : undefined),
+      id,
+    );
   }).immediate(); // reads, then writes: take the write lock first, so another writer in between is waited for, not a SQLITE_BUSY
 }
 
@@ -67,8 +97,10 @@ const toolOf = (r: RawTool): CargToolRow =>
   });
 
 export function listCargTools(db: Db, statuses: readonly CargToolStatus[] = CARG_TOOL_STATUSES): CargToolRow[] {
-  const rows = db.prepare(`SELECT id, name, field, subfield, source, template, status, reasons, notes, duplicate_of, similarity FROM carg_tools
-    WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`).all(...statuses) as RawTool[];
+  const rows = db
+    .prepare(`SELECT id, name, field, subfield, source, template, status, reasons, notes, duplicate_of, similarity FROM carg_tools
+    WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`)
+    .all(...statuses) as RawTool[];
   return rows.map(toolOf);
 }
 
@@ -83,7 +115,20 @@ export function saveJob(db: Db, job: string, toolId: number, stats: JobStats, sa
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
     for (const s of samples) {
-      stmt.run(s.toolId ?? toolId, s.kind, job, s.errorType ?? null, s.round, JSON.stringify(s.input), JSON.stringify(s.output), json(s.history), json(s.context), JSON.stringify(SampleVerdictsSchema.parse(s.verdicts)), s.accepted ? 1 : 0, json(s.calls));
+      stmt.run(
+        s.toolId ?? toolId,
+        s.kind,
+        job,
+        s.errorType ?? null,
+        s.round,
+        JSON.stringify(s.input),
+        JSON.stringify(s.output),
+        json(s.history),
+        json(s.context),
+        JSON.stringify(SampleVerdictsSchema.parse(s.verdicts)),
+        s.accepted ? 1 : 0,
+        json(s.calls),
+      );
     }
     db.prepare('INSERT INTO carg_jobs (job, tool_id, stats) VALUES (?, ?, ?)').run(job, toolId, JSON.stringify(stats));
     db.prepare('DELETE FROM carg_failures WHERE job = ? AND tool_id = ?').run(job, toolId);
@@ -97,7 +142,9 @@ export function saveJobFailure(db: Db, job: string, toolId: number, failure: { c
 
 /** The stored failures of a stage's tools not finished since, in tool order. */
 export function listJobFailures(db: Db, job: string): JobFailure[] {
-  return (db.prepare('SELECT tool_id, code, error FROM carg_failures WHERE job = ? ORDER BY tool_id').all(job) as JobFailure[]).map((r) => recordOf(JobFailureSchema, 'carg_failures', `${job}/${r.tool_id}`, r));
+  return (db.prepare('SELECT tool_id, code, error FROM carg_failures WHERE job = ? ORDER BY tool_id').all(job) as JobFailure[]).map((r) =>
+    recordOf(JobFailureSchema, 'carg_failures', `${job}/${r.tool_id}`, r),
+  );
 }
 
 /** The WHERE clause of a sample filter and its parameters (shared by list and count). */
@@ -112,15 +159,33 @@ export function countSamples(db: Db, filter: SampleFilter = {}): number {
   return (db.prepare(`SELECT COUNT(*) AS n FROM carg_samples WHERE ${sql}`).get(...params) as { n: number }).n;
 }
 
-type RawSample = Record<keyof SampleRow, unknown> & { id: number; input: string; output: string; history: string | null; context: string | null; verdicts: string; accepted: number };
+type RawSample = Record<keyof SampleRow, unknown> & {
+  id: number;
+  input: string;
+  output: string;
+  history: string | null;
+  context: string | null;
+  verdicts: string;
+  accepted: number;
+};
 
 export function listSamples(db: Db, filter: SampleFilter = {}): SampleRow[] {
   const { sql, params } = sampleWhere(filter);
-  const rows = db.prepare(`SELECT id, tool_id, kind, job, error_type, round, input, output, history, context, verdicts, accepted FROM carg_samples
-    WHERE ${sql} ORDER BY id`).all(...params) as RawSample[];
+  const rows = db
+    .prepare(`SELECT id, tool_id, kind, job, error_type, round, input, output, history, context, verdicts, accepted FROM carg_samples
+    WHERE ${sql} ORDER BY id`)
+    .all(...params) as RawSample[];
   return rows.map((r) => {
     const col = (field: 'input' | 'output' | 'history' | 'context' | 'verdicts') => jsonOf('carg_samples', r.id, field, r[field]);
-    return recordOf(SampleRowSchema, 'carg_samples', r.id, { ...r, input: col('input'), output: col('output'), history: col('history'), context: col('context'), verdicts: col('verdicts'), accepted: r.accepted === 1 });
+    return recordOf(SampleRowSchema, 'carg_samples', r.id, {
+      ...r,
+      input: col('input'),
+      output: col('output'),
+      history: col('history'),
+      context: col('context'),
+      verdicts: col('verdicts'),
+      accepted: r.accepted === 1,
+    });
   });
 }
 
@@ -135,7 +200,14 @@ export function saveEvalCases(db: Db, job: string, model: string, toolId: number
 }
 
 export function listEvalCases(db: Db, job: string): EvalCaseRow[] {
-  const rows = db.prepare('SELECT id, tool_id, scenario, input, output, scores FROM carg_evals WHERE job = ? ORDER BY id').all(job) as { id: number; tool_id: number; scenario: string; input: string; output: string; scores: string }[];
+  const rows = db.prepare('SELECT id, tool_id, scenario, input, output, scores FROM carg_evals WHERE job = ? ORDER BY id').all(job) as {
+    id: number;
+    tool_id: number;
+    scenario: string;
+    input: string;
+    output: string;
+    scores: string;
+  }[];
   return rows.map((r) =>
     recordOf(EvalCaseRowSchema, 'carg_evals', r.id, {
       tool_id: r.tool_id,
@@ -150,17 +222,23 @@ export function listEvalCases(db: Db, job: string): EvalCaseRow[] {
 /** Per-tool stats of a job (e.g. an audit's reliability), by tool id. */
 export function jobStats(db: Db, job: string): Map<number, JobStats> {
   const rows = db.prepare('SELECT tool_id, stats FROM carg_jobs WHERE job = ?').all(job) as { tool_id: number; stats: string }[];
-  return new Map(rows.map((r) => [r.tool_id, recordOf(JobStatsSchema, 'carg_jobs', `${job}/${r.tool_id}`, jsonOf('carg_jobs', `${job}/${r.tool_id}`, 'stats', r.stats))]));
+  return new Map(
+    rows.map((r) => [r.tool_id, recordOf(JobStatsSchema, 'carg_jobs', `${job}/${r.tool_id}`, jsonOf('carg_jobs', `${job}/${r.tool_id}`, 'stats', r.stats))]),
+  );
 }
 
 /** Adds taxonomy rows, skipping ones already there (case-sensitive key); returns how many were new. */
 export function addFields(db: Db, rows: readonly NewField[], calls?: readonly ModelCall[]): number {
   const stmt = db.prepare('INSERT OR IGNORE INTO carg_fields (field, subfield, origin, calls) VALUES (?, ?, ?, ?)');
-  return db.transaction(() => rows.reduce((n, r, i) => n + stmt.run(r.field, r.subfield ?? '', r.origin, i === 0 ? json(calls?.length ? calls : undefined) : null).changes, 0))();
+  return db.transaction(() =>
+    rows.reduce((n, r, i) => n + stmt.run(r.field, r.subfield ?? '', r.origin, i === 0 ? json(calls?.length ? calls : undefined) : null).changes, 0),
+  )();
 }
 
 export function listFields(db: Db): FieldRow[] {
-  const rows = db.prepare('SELECT field, subfield, origin, tools_done FROM carg_fields ORDER BY rowid').all() as (Omit<FieldRow, 'tools_done'> & { tools_done: number })[];
+  const rows = db.prepare('SELECT field, subfield, origin, tools_done FROM carg_fields ORDER BY rowid').all() as (Omit<FieldRow, 'tools_done'> & {
+    tools_done: number;
+  })[];
   return rows.map((r) => recordOf(FieldRowSchema, 'carg_fields', `${r.field}/${r.subfield}`, { ...r, tools_done: r.tools_done === 1 }));
 }
 

@@ -38,7 +38,8 @@ export function openDb(path: string): Db {
 function refuseForeign(db: Db, path: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   const tables = (db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number }).n;
-  if (version === 0 && tables > 0) throw new MtrError('E_STORE', `${path}: expected an mtr store (or a new file), got a SQLite database with ${tables} other table(s)`);
+  if (version === 0 && tables > 0)
+    throw new MtrError('E_STORE', `${path}: expected an mtr store (or a new file), got a SQLite database with ${tables} other table(s)`);
 }
 
 function migrate(db: Db, path: string): void {

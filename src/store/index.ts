@@ -4,7 +4,19 @@ import { openDb, openReadonly } from './db.js';
 import { sqliteStore } from './sqlite-store.js';
 import type { OpenStoreOptions, Store } from './store.js';
 
-export type { ActorCacheRepository, CargRepository, ItemRepository, ModelCallRepository, OpenStoreOptions, RunRepository, Store, TracePieces, TraceRepository, TraceStatus, VerdictRepository } from './store.js';
+export type {
+  ActorCacheRepository,
+  CargRepository,
+  ItemRepository,
+  ModelCallRepository,
+  OpenStoreOptions,
+  RunRepository,
+  Store,
+  TracePieces,
+  TraceRepository,
+  TraceStatus,
+  VerdictRepository,
+} from './store.js';
 export { TraceDraft } from './trace-draft.js';
 export { isSqliteFile } from './db.js';
 
@@ -14,7 +26,8 @@ export { isSqliteFile } from './db.js';
  * store that then reports "no runs").
  */
 export async function openStore(path: string, opts: OpenStoreOptions = {}): Promise<Store> {
-  if (/^postgres(ql)?:\/\//i.test(path)) throw new MtrError('E_USAGE', `--db: PostgreSQL stores come with issue 19; got ${path.replace(/\/\/[^@/]*@/, '//***@')}`);
+  if (/^postgres(ql)?:\/\//i.test(path))
+    throw new MtrError('E_USAGE', `--db: PostgreSQL stores come with issue 19; got ${path.replace(/\/\/[^@/]*@/, '//***@')}`);
   if (path !== ':memory:' && !existsSync(path)) {
     if (!opts.create || opts.readonly) throw new MtrError('E_STORE', `${path}: no such store (create one with mtr generate --db PATH)`);
   }

@@ -7,15 +7,26 @@ export type StoredTrace = TraceRecord;
 
 /** Traces of a run with their tools and steps, in item order; `status` narrows (e.g. only finished). */
 export function readTraces(db: Db, runId: number, status?: TraceRecord['status']): StoredTrace[] {
-  const rows = db.prepare(`SELECT t.id FROM traces t JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
-      WHERE t.run_id = ? ${status ? 'AND t.status = ?' : ''} ORDER BY i.ord, t.id`).all(...(status ? [runId, status] : [runId])) as { id: number }[];
+  const rows = db
+    .prepare(`SELECT t.id FROM traces t JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id
+      WHERE t.run_id = ? ${status ? 'AND t.status = ?' : ''} ORDER BY i.ord, t.id`)
+    .all(...(status ? [runId, status] : [runId])) as { id: number }[];
   const read = traceReader(db); // statements prepared once for the whole run, not three per trace
   return rows.map((r) => read(r.id)!);
 }
 
 export const readTrace = (db: Db, traceId: number): StoredTrace | undefined => traceReader(db)(traceId);
 
-type TraceRow = { id: number; run_id: number; item_id: string; status: string; stop_reason: string | null; answer: string | null; classification: string | null; error: string | null };
+type TraceRow = {
+  id: number;
+  run_id: number;
+  item_id: string;
+  status: string;
+  stop_reason: string | null;
+  answer: string | null;
+  classification: string | null;
+  error: string | null;
+};
 type ToolRow = { id: number; name: string; origin: string; accepted: number; schema: string; reasons: string | null; attempt: number };
 type StepRow = { idx: number; think: string; call: string | null; observation: string | null; answer: string | null; raw: string };
 
@@ -41,8 +52,18 @@ export function traceReader(db: Db): (traceId: number) => StoredTrace | undefine
       answer: t.answer ?? null,
       classification: classification === undefined ? null : recordOf(ClassificationSchema.nullable(), 'traces', t.id, classification),
       error: t.error ?? null,
-      tools: tools.filter((x) => x.accepted).map((x) => recordOf(RunToolSchema, 'tools', x.id, { origin: x.origin, tool: jsonOf('tools', x.id, 'schema', x.schema) })),
-      rejected_tools: tools.filter((x) => !x.accepted).map((x) => recordOf(RejectedToolSchema, 'tools', x.id, { tool: jsonOf('tools', x.id, 'schema', x.schema), reasons: jsonOf('tools', x.id, 'reasons', x.reasons) ?? [], attempt: x.attempt })),
+      tools: tools
+        .filter((x) => x.accepted)
+        .map((x) => recordOf(RunToolSchema, 'tools', x.id, { origin: x.origin, tool: jsonOf('tools', x.id, 'schema', x.schema) })),
+      rejected_tools: tools
+        .filter((x) => !x.accepted)
+        .map((x) =>
+          recordOf(RejectedToolSchema, 'tools', x.id, {
+            tool: jsonOf('tools', x.id, 'schema', x.schema),
+            reasons: jsonOf('tools', x.id, 'reasons', x.reasons) ?? [],
+            attempt: x.attempt,
+          }),
+        ),
       steps: steps.map((s) => {
         const where = `${traceId}/${s.idx}`;
         const call = jsonOf('steps', where, 'call', s.call);
@@ -67,10 +88,12 @@ export function traceReader(db: Db): (traceId: number) => StoredTrace | undefine
 export function runTools(db: Db, filter: { runId?: number; origin?: string; finishedOnly?: boolean } = {}): RunToolRow[] {
   const where = ['x.accepted = 1'];
   const params: (string | number)[] = [];
-  if (filter.runId !== undefined) (where.push('t.run_id = ?'), params.push(filter.runId));
-  if (filter.origin !== undefined) (where.push('x.origin = ?'), params.push(filter.origin));
+  if (filter.runId !== undefined) where.push('t.run_id = ?'), params.push(filter.runId);
+  if (filter.origin !== undefined) where.push('x.origin = ?'), params.push(filter.origin);
   if (filter.finishedOnly) where.push(`t.status = 'finished'`);
-  const rows = db.prepare(`SELECT x.id, t.run_id, x.trace_id, t.item_id, x.name, x.origin, x.schema FROM tools x JOIN traces t ON t.id = x.trace_id
-      WHERE ${where.join(' AND ')} ORDER BY t.id, x.id`).all(...params) as { id: number; run_id: number; trace_id: number; item_id: string; name: string; origin: string; schema: string }[];
+  const rows = db
+    .prepare(`SELECT x.id, t.run_id, x.trace_id, t.item_id, x.name, x.origin, x.schema FROM tools x JOIN traces t ON t.id = x.trace_id
+      WHERE ${where.join(' AND ')} ORDER BY t.id, x.id`)
+    .all(...params) as { id: number; run_id: number; trace_id: number; item_id: string; name: string; origin: string; schema: string }[];
   return rows.map((r) => recordOf(RunToolRowSchema, 'tools', r.id, { ...r, tool: jsonOf('tools', r.id, 'schema', r.schema) }));
 }

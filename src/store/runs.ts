@@ -8,7 +8,9 @@ import { jsonOf, recordOf } from './rows.js';
  * config is the latest invocation's (same identity, but perhaps another server address or timeout).
  */
 export function upsertRun(db: Db, key: string, dataset: string, config: unknown): number {
-  db.prepare(`INSERT INTO runs (key, dataset, config) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET config = excluded.config, updated_at = datetime('now')`).run(key, dataset, JSON.stringify(config));
+  db.prepare(
+    `INSERT INTO runs (key, dataset, config) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET config = excluded.config, updated_at = datetime('now')`,
+  ).run(key, dataset, JSON.stringify(config));
   return (db.prepare('SELECT id FROM runs WHERE key = ?').get(key) as { id: number }).id;
 }
 
@@ -19,11 +21,13 @@ export function renameRun(db: Db, runId: number, key: string): void {
 
 /** Per item of the run that has failed traces and no finished one: how many times it failed, and the last error code. */
 export function failedAttempts(db: Db, runId: number): Map<string, { attempts: number; code: string | null }> {
-  const rows = db.prepare(`SELECT t.item_id, COUNT(*) AS attempts,
+  const rows = db
+    .prepare(`SELECT t.item_id, COUNT(*) AS attempts,
       (SELECT f.error_code FROM traces f WHERE f.run_id = t.run_id AND f.item_id = t.item_id AND f.status = 'failed' ORDER BY f.id DESC LIMIT 1) AS code
     FROM traces t WHERE t.run_id = ? AND t.status = 'failed'
       AND NOT EXISTS (SELECT 1 FROM traces d WHERE d.run_id = t.run_id AND d.item_id = t.item_id AND d.status = 'finished')
-    GROUP BY t.item_id`).all(runId) as { item_id: string; attempts: number; code: string | null }[];
+    GROUP BY t.item_id`)
+    .all(runId) as { item_id: string; attempts: number; code: string | null }[];
   return new Map(rows.map((r) => [r.item_id, { attempts: r.attempts, code: r.code }]));
 }
 
@@ -60,11 +64,32 @@ export function addItems(db: Db, runId: number, items: readonly DatasetItem[]): 
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
     const base = (db.prepare('SELECT COALESCE(MAX(ord) + 1, 0) AS n FROM items WHERE run_id = ?').get(runId) as { n: number }).n;
-    items.forEach((it, i) => insert.run(runId, it.id, base + i, it.dataset, it.question, JSON.stringify(it.answers), jsonColumn(it.context), jsonColumn(it.decomposition), jsonColumn(it.meta)));
+    items.forEach((it, i) =>
+      insert.run(
+        runId,
+        it.id,
+        base + i,
+        it.dataset,
+        it.question,
+        JSON.stringify(it.answers),
+        jsonColumn(it.context),
+        jsonColumn(it.decomposition),
+        jsonColumn(it.meta),
+      ),
+    );
   }).immediate(); // the next position is read and used under the write lock
 }
 
-export interface ItemRow { run_id: number; item_id: string; dataset: string; question: string; answers: string; context: string | null; decomposition: string | null; meta: string | null }
+export interface ItemRow {
+  run_id: number;
+  item_id: string;
+  dataset: string;
+  question: string;
+  answers: string;
+  context: string | null;
+  decomposition: string | null;
+  meta: string | null;
+}
 
 /** An `items` row as the record it was stored from. */
 export const itemFromRow = (r: ItemRow): DatasetItem => {
@@ -84,9 +109,11 @@ export const itemFromRow = (r: ItemRow): DatasetItem => {
 
 /** Items of the run (restricted to `ids` when given) that have no finished trace yet, in dataset order. */
 export function pendingItems(db: Db, runId: number, ids?: readonly string[]): DatasetItem[] {
-  const rows = db.prepare(`SELECT i.* FROM items i WHERE i.run_id = ?
+  const rows = db
+    .prepare(`SELECT i.* FROM items i WHERE i.run_id = ?
       AND NOT EXISTS (SELECT 1 FROM traces t WHERE t.run_id = i.run_id AND t.item_id = i.item_id AND t.status = 'finished')
-      ORDER BY i.ord`).all(runId) as ItemRow[];
+      ORDER BY i.ord`)
+    .all(runId) as ItemRow[];
   const wanted = ids ? new Set(ids) : undefined;
   return rows.filter((r) => !wanted || wanted.has(r.item_id)).map(itemFromRow);
 }

@@ -21,20 +21,34 @@ export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
         (SELECT COUNT(*) FROM traces t WHERE t.run_id = i.run_id AND t.item_id = i.item_id AND t.status = 'running') AS running
       FROM items i WHERE ${of('i.run_id')})`);
   const finishedTraces = `SELECT id FROM traces t WHERE ${tw} AND t.status = 'finished'`;
-  const steps = one<{ steps: number; calls: number }>(`SELECT COUNT(*) AS steps, COALESCE(SUM(call IS NOT NULL), 0) AS calls FROM steps WHERE trace_id IN (${finishedTraces})`);
-  const stops = one<{ answers: number; max_turns: number }>(`SELECT COALESCE(SUM(stop_reason = 'answer'), 0) AS answers, COALESCE(SUM(stop_reason = 'max_turns'), 0) AS max_turns FROM traces t WHERE ${tw} AND t.status = 'finished'`);
-  const tools = one<{ accepted: number; rejected: number }>(`SELECT COALESCE(SUM(accepted = 1), 0) AS accepted, COALESCE(SUM(accepted = 0), 0) AS rejected FROM tools WHERE trace_id IN (${finishedTraces})`);
+  const steps = one<{ steps: number; calls: number }>(
+    `SELECT COUNT(*) AS steps, COALESCE(SUM(call IS NOT NULL), 0) AS calls FROM steps WHERE trace_id IN (${finishedTraces})`,
+  );
+  const stops = one<{ answers: number; max_turns: number }>(
+    `SELECT COALESCE(SUM(stop_reason = 'answer'), 0) AS answers, COALESCE(SUM(stop_reason = 'max_turns'), 0) AS max_turns FROM traces t WHERE ${tw} AND t.status = 'finished'`,
+  );
+  const tools = one<{ accepted: number; rejected: number }>(
+    `SELECT COALESCE(SUM(accepted = 1), 0) AS accepted, COALESCE(SUM(accepted = 0), 0) AS rejected FROM tools WHERE trace_id IN (${finishedTraces})`,
+  );
   const callWhere = `trace_id IN (SELECT id FROM traces t WHERE ${tw})`;
-  const calls = one<{ n: number; failed: number; tin: number; tout: number }>(`SELECT COUNT(*) AS n, COALESCE(SUM(ok = 0), 0) AS failed, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_out), 0) AS tout FROM model_calls WHERE ${callWhere}`);
-  const roles = db.prepare(`SELECT role, COUNT(*) AS calls, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout, AVG(latency_ms) AS lat FROM model_calls WHERE ${callWhere} GROUP BY role ORDER BY role`).all(p) as { role: string; calls: number; tin: number; tout: number; lat: number }[];
+  const calls = one<{ n: number; failed: number; tin: number; tout: number }>(
+    `SELECT COUNT(*) AS n, COALESCE(SUM(ok = 0), 0) AS failed, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_out), 0) AS tout FROM model_calls WHERE ${callWhere}`,
+  );
+  const roles = db
+    .prepare(
+      `SELECT role, COUNT(*) AS calls, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout, AVG(latency_ms) AS lat FROM model_calls WHERE ${callWhere} GROUP BY role ORDER BY role`,
+    )
+    .all(p) as { role: string; calls: number; tin: number; tout: number; lat: number }[];
   const runs = one<{ n: number }>(`SELECT COUNT(*) AS n FROM runs WHERE ${of('id')}`);
-  const failedItems = db.prepare(`SELECT code, COUNT(*) AS items, SUM(attempts) AS attempts FROM (
+  const failedItems = db
+    .prepare(`SELECT code, COUNT(*) AS items, SUM(attempts) AS attempts FROM (
       SELECT COUNT(*) AS attempts,
         (SELECT COALESCE(l.error_code, 'unknown') FROM traces l WHERE l.run_id = t.run_id AND l.item_id = t.item_id AND l.status = 'failed' ORDER BY l.id DESC LIMIT 1) AS code
       FROM traces t WHERE ${tw} AND t.status = 'failed'
         AND NOT EXISTS (SELECT 1 FROM traces o WHERE o.run_id = t.run_id AND o.item_id = t.item_id AND o.status IN ('finished', 'running'))
       GROUP BY t.run_id, t.item_id)
-    GROUP BY code ORDER BY items DESC, code`).all(p) as { code: string; items: number; attempts: number }[];
+    GROUP BY code ORDER BY items DESC, code`)
+    .all(p) as { code: string; items: number; attempts: number }[];
   const retried = one<{ n: number }>(`SELECT COUNT(*) AS n FROM traces t WHERE ${tw} AND t.status = 'finished'
     AND EXISTS (SELECT 1 FROM traces f WHERE f.run_id = t.run_id AND f.item_id = t.item_id AND f.status = 'failed')`);
 
@@ -58,6 +72,8 @@ export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
     tools_rejected: tools.rejected,
     failures_by_code: Object.fromEntries(failedItems.map((f) => [f.code, { items: f.items, attempts: f.attempts }])),
     items_retried: retried.n,
-    by_role: Object.fromEntries(roles.map((r) => [r.role, { calls: r.calls, tokens_in: r.tin, tokens_out: r.tout, mean_latency_ms: Math.round(r.lat * 10) / 10 }])),
+    by_role: Object.fromEntries(
+      roles.map((r) => [r.role, { calls: r.calls, tokens_in: r.tin, tokens_out: r.tout, mean_latency_ms: Math.round(r.lat * 10) / 10 }]),
+    ),
   });
 }

@@ -1,4 +1,18 @@
-import type { CargToolPatch, CargToolRow, CargToolStatus, EvalCase, EvalCaseRow, FieldRow, JobFailure, JobStats, NewCargTool, NewField, NewSample, SampleFilter, SampleRow } from '../schema/carg.js';
+import type {
+  CargToolPatch,
+  CargToolRow,
+  CargToolStatus,
+  EvalCase,
+  EvalCaseRow,
+  FieldRow,
+  JobFailure,
+  JobStats,
+  NewCargTool,
+  NewField,
+  NewSample,
+  SampleFilter,
+  SampleRow,
+} from '../schema/carg.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { ModelCall } from '../schema/model-call.js';
 import type { ActorCacheStats, FailedAttempts, Provenance, RunRecord, RunToolRow } from '../schema/run.js';

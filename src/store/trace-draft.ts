@@ -18,7 +18,8 @@ export class TraceDraft implements TracePieces {
 
   /** The graph's sink (graphs/trace-graph.ts TraceSink): where the pieces go as they are made. */
   readonly sink = {
-    tools: (accepted: readonly RunTool[], rejected: readonly RejectedTool[], classification?: Classification): void => this.setTools(accepted, rejected, classification),
+    tools: (accepted: readonly RunTool[], rejected: readonly RejectedTool[], classification?: Classification): void =>
+      this.setTools(accepted, rejected, classification),
     step: (step: Step): void => this.step(step),
     call: (call: ModelCall): void => this.call(call),
   };

@@ -18,8 +18,10 @@ export function readItems(db: Db, runId: number): DatasetItem[] {
 
 /** Finished or failed traces of a run with no verdicts yet under this check config (running ones wait). */
 export function unvalidatedTraceIds(db: Db, runId: number, configHash: string): number[] {
-  const rows = db.prepare(`SELECT t.id FROM traces t WHERE t.run_id = ? AND t.status IN ('finished', 'failed')
-      AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.trace_id = t.id AND v.config_hash = ?) ORDER BY t.id`).all(runId, configHash) as { id: number }[];
+  const rows = db
+    .prepare(`SELECT t.id FROM traces t WHERE t.run_id = ? AND t.status IN ('finished', 'failed')
+      AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.trace_id = t.id AND v.config_hash = ?) ORDER BY t.id`)
+    .all(runId, configHash) as { id: number }[];
   return rows.map((r) => r.id);
 }
 
@@ -28,15 +30,24 @@ export function writeVerdicts(db: Db, configHash: string, verdicts: readonly Ver
   const insert = db.prepare(`INSERT OR REPLACE INTO verdicts (trace_id, check_name, pass, reason, details, config_hash) VALUES (?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
     for (const v of verdicts) {
-      insert.run(v.trace_id, v.check, v.result.pass ? 1 : 0, v.result.pass ? null : v.result.reason, v.result.pass ? null : JSON.stringify(v.result.details), configHash);
+      insert.run(
+        v.trace_id,
+        v.check,
+        v.result.pass ? 1 : 0,
+        v.result.pass ? null : v.result.reason,
+        v.result.pass ? null : JSON.stringify(v.result.details),
+        configHash,
+      );
     }
   })();
 }
 
 /** The verdicts of a run's traces under one check config, by trace then check name. */
 export function readVerdicts(db: Db, runId: number, configHash: string): Verdict[] {
-  const rows = db.prepare(`SELECT v.* FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? AND v.config_hash = ?
-      ORDER BY v.trace_id, v.check_name`).all(runId, configHash) as { trace_id: number; check_name: string; pass: number; reason: string | null; details: string | null }[];
+  const rows = db
+    .prepare(`SELECT v.* FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? AND v.config_hash = ?
+      ORDER BY v.trace_id, v.check_name`)
+    .all(runId, configHash) as { trace_id: number; check_name: string; pass: number; reason: string | null; details: string | null }[];
   return rows.map((r) => {
     const where = `${r.trace_id}/${r.check_name}`;
     return recordOf(VerdictSchema, 'verdicts', where, {
@@ -49,7 +60,9 @@ export function readVerdicts(db: Db, runId: number, configHash: string): Verdict
 
 /** Which models and prompt files (with hashes) produced a run: the provenance an export manifest records. */
 export function runProvenance(db: Db, runId: number): Provenance[] {
-  const rows = db.prepare(`SELECT m.role, m.model, m.prompt_file, m.prompt_hash, COUNT(*) AS calls FROM model_calls m JOIN traces t ON t.id = m.trace_id
-      WHERE t.run_id = ? GROUP BY m.role, m.model, m.prompt_file, m.prompt_hash ORDER BY m.role, m.prompt_file, m.model`).all(runId) as Provenance[];
+  const rows = db
+    .prepare(`SELECT m.role, m.model, m.prompt_file, m.prompt_hash, COUNT(*) AS calls FROM model_calls m JOIN traces t ON t.id = m.trace_id
+      WHERE t.run_id = ? GROUP BY m.role, m.model, m.prompt_file, m.prompt_hash ORDER BY m.role, m.prompt_file, m.model`)
+    .all(runId) as Provenance[];
   return rows.map((r) => recordOf(ProvenanceSchema, 'model_calls', `${r.role}/${r.model}/${r.prompt_file}`, r));
 }

@@ -15,5 +15,10 @@ export function normalizeAnswer(s: string): string {
 
 /** The normalised answer's tokens (what F1 counts). */
 export function tokens(s: string): string[] {
-  return s.toLowerCase().replace(PUNCTUATION, '').replace(ARTICLES, ' ').split(PY_WHITESPACE).filter((t) => t !== '');
+  return s
+    .toLowerCase()
+    .replace(PUNCTUATION, '')
+    .replace(ARTICLES, ' ')
+    .split(PY_WHITESPACE)
+    .filter((t) => t !== '');
 }

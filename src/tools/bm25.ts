@@ -17,7 +17,9 @@ const TEXT_WEIGHT = 1;
 
 // Dropped from queries only (the index keeps every token): they match most passages and cost time, not recall.
 const STOPWORDS = new Set(
-  'a an and are as at be by did do does for from had has have he her his how in into is it its of on or she that the their them they this to was were what when where which who whom whose why with'.split(' '),
+  'a an and are as at be by did do does for from had has have he her his how in into is it its of on or she that the their them they this to was were what when where which who whom whose why with'.split(
+    ' ',
+  ),
 );
 
 /** Query text → an FTS5 expression: each distinct non-stopword token quoted (no syntax reaches FTS5), OR-ed. */
@@ -39,7 +41,11 @@ export interface BuildOptions {
  * Builds an SQLite FTS5 index (porter stemming, BM25 ranking) from passages. Written to a temporary file and
  * renamed at the end, so an interrupted build never leaves a half index under the final name.
  */
-export async function buildIndex(out: string, passages: AsyncIterable<CorpusPassage> | Iterable<CorpusPassage>, opts: BuildOptions = {}): Promise<{ passages: number }> {
+export async function buildIndex(
+  out: string,
+  passages: AsyncIterable<CorpusPassage> | Iterable<CorpusPassage>,
+  opts: BuildOptions = {},
+): Promise<{ passages: number }> {
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.building`;
   rmSync(tmp, { force: true });

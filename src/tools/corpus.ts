@@ -33,7 +33,13 @@ export const CORPUS_LAYOUTS = [
 export function splitContents(contents: string): Pick<Passage, 'title' | 'text'> {
   const nl = contents.indexOf('\n');
   if (nl < 0) return { title: '', text: contents.trim() };
-  return { title: contents.slice(0, nl).trim().replace(/^"(.*)"$/, '$1'), text: contents.slice(nl + 1).trim() };
+  return {
+    title: contents
+      .slice(0, nl)
+      .trim()
+      .replace(/^"(.*)"$/, '$1'),
+    text: contents.slice(nl + 1).trim(),
+  };
 }
 
 /** A FlashRAG `contents` as title and text, keeping the original only where `passageContents` would not restore it. */
@@ -45,7 +51,12 @@ export function fromContents(contents: string): Omit<CorpusPassage, 'id'> {
 const str = (v: unknown): v is string => typeof v === 'string';
 
 function toPassage(value: unknown, at: Location, fallback: string): CorpusPassage {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw recordError(at, undefined, `expected a passage object (${CORPUS_LAYOUTS[0]} or ${CORPUS_LAYOUTS[1]}), got ${Array.isArray(value) ? 'array' : typeof value}`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw recordError(
+      at,
+      undefined,
+      `expected a passage object (${CORPUS_LAYOUTS[0]} or ${CORPUS_LAYOUTS[1]}), got ${Array.isArray(value) ? 'array' : typeof value}`,
+    );
   const r = value as Record<string, unknown>;
   const id = r.id === undefined ? fallback : String(r.id);
   if (str(r.contents)) return { id, ...fromContents(r.contents) };
@@ -60,7 +71,8 @@ function toPassage(value: unknown, at: Location, fallback: string): CorpusPassag
 function* titleMap(file: string, data: Record<string, unknown>): Generator<CorpusPassage> {
   let n = 0;
   for (const [title, sentences] of Object.entries(data)) {
-    if (!Array.isArray(sentences) || !sentences.every(str)) throw new MtrError('E_DATASET', `${file}: "${title}": expected a list of sentences, got ${typeof sentences}`, { file, field: title });
+    if (!Array.isArray(sentences) || !sentences.every(str))
+      throw new MtrError('E_DATASET', `${file}: "${title}": expected a list of sentences, got ${typeof sentences}`, { file, field: title });
     yield { id: String(n++), title, text: sentences.join('').trim() };
   }
 }

@@ -21,7 +21,8 @@ export type SearchFn = (query: string, k: number) => Promise<SearchHit[]>;
 const hitsOfResult = new WeakMap<object, readonly SearchHit[]>();
 
 /** The scored hits a real wiki_search answer was made from (undefined for any other content, e.g. simulated). */
-export const searchHitsOf = (content: unknown): readonly SearchHit[] | undefined => (typeof content === 'object' && content !== null ? hitsOfResult.get(content) : undefined);
+export const searchHitsOf = (content: unknown): readonly SearchHit[] | undefined =>
+  typeof content === 'object' && content !== null ? hitsOfResult.get(content) : undefined;
 
 /** `wiki_search(query, top_k)` over a search backend, answering in the utility tool's response shape. */
 export function wikiSearchTool(search: SearchFn, close?: () => void): RealTool {
@@ -54,10 +55,18 @@ export function openRealTools(o: RealToolOptions): Record<string, RealTool> {
     try {
       index = new Bm25Index(o.index); // opens the file and checks its format now
     } catch (e) {
-      if (e instanceof MtrError) throw new MtrError(e.code, `${e.message}; build one with "mtr index", pass another --index, or drop the flag to simulate wiki_search`, e.details, { cause: e });
+      if (e instanceof MtrError)
+        throw new MtrError(e.code, `${e.message}; build one with "mtr index", pass another --index, or drop the flag to simulate wiki_search`, e.details, {
+          cause: e,
+        });
       throw e;
     }
-    return { wiki_search: wikiSearchTool(async (q, k) => index.search(q, k), () => index.close()) };
+    return {
+      wiki_search: wikiSearchTool(
+        async (q, k) => index.search(q, k),
+        () => index.close(),
+      ),
+    };
   }
   if (o.retrievalUrl) {
     const client = new RetrievalClient(o.retrievalUrl);

@@ -23,7 +23,10 @@ export interface RetrievalClientOptions {
 export class RetrievalClient {
   readonly endpoint: string;
 
-  constructor(url: string, private readonly opts: RetrievalClientOptions = {}) {
+  constructor(
+    url: string,
+    private readonly opts: RetrievalClientOptions = {},
+  ) {
     if (!/^https?:\/\/[^\s/]+/.test(url)) throw new MtrError('E_USAGE', `--retrieval-url: expected an http(s) URL such as http://127.0.0.1:8000, got "${url}"`);
     const root = url.replace(/\/+$/, '');
     this.endpoint = root.endsWith('/retrieve') ? root : `${root}/retrieve`;
@@ -38,7 +41,11 @@ export class RetrievalClient {
       await new RetrievalClient(this.endpoint, { timeoutMs }).retrieve(['mtr start-up check'], 1);
     } catch (e) {
       const cause = (e as Error).message.replace(`retrieval server ${this.endpoint}: `, '');
-      throw new MtrError('E_INPUT', `--retrieval-url: cannot use the retrieval server at ${this.endpoint}: ${cause}; start it, pass another --retrieval-url, search a local index with --index FILE, or drop the flag to simulate wiki_search`, { url: this.endpoint });
+      throw new MtrError(
+        'E_INPUT',
+        `--retrieval-url: cannot use the retrieval server at ${this.endpoint}: ${cause}; start it, pass another --retrieval-url, search a local index with --index FILE, or drop the flag to simulate wiki_search`,
+        { url: this.endpoint },
+      );
     }
   }
 
@@ -56,7 +63,8 @@ export class RetrievalClient {
       // fetch says "fetch failed"; the why (ECONNREFUSED, "bad port") is in its cause
       const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
       const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
-      const reason = (e as Error).name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs ?? 30_000} ms` : `${(e as Error).message}${why ? ` (${why})` : ''}`;
+      const reason =
+        (e as Error).name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs ?? 30_000} ms` : `${(e as Error).message}${why ? ` (${why})` : ''}`;
       throw new MtrError('E_INPUT', `retrieval server ${this.endpoint}: cannot be reached: ${reason}`);
     }
     const text = await res.text();
@@ -70,10 +78,14 @@ export class RetrievalClient {
     const parsed = ResponseSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new MtrError('E_INPUT', `retrieval server ${this.endpoint}: expected {result: [[{document: {contents}, score}]]}, got ${issue.path.join('.') || 'body'}: ${issue.message}`);
+      throw new MtrError(
+        'E_INPUT',
+        `retrieval server ${this.endpoint}: expected {result: [[{document: {contents}, score}]]}, got ${issue.path.join('.') || 'body'}: ${issue.message}`,
+      );
     }
     const lists = Array.isArray(parsed.data) ? parsed.data : parsed.data.result;
-    if (lists.length !== queries.length) throw new MtrError('E_INPUT', `retrieval server ${this.endpoint}: expected ${queries.length} result lists, got ${lists.length}`);
+    if (lists.length !== queries.length)
+      throw new MtrError('E_INPUT', `retrieval server ${this.endpoint}: expected ${queries.length} result lists, got ${lists.length}`);
     return lists.map((list) =>
       list.slice(0, k).map(({ document: d, score }, i) => ({
         id: d.id === undefined ? String(i) : String(d.id),

@@ -62,7 +62,8 @@ export function buildToolset(source: string, candidates: readonly ToolCandidate[
 export function readToolFile(file: string): ToolCandidate[] {
   if (!existsSync(file)) throw new MtrError('E_USAGE', `--toolset: expected an existing tool file, got "${file}" (not found)`);
   const bytes = readFileSync(file);
-  if (bytes.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') throw new MtrError('E_USAGE', `--toolset: expected a tool file, got an SQLite store "${file}" (serve a run's tools with --from-run ${file})`);
+  if (bytes.subarray(0, 16).toString('latin1') === 'SQLite format 3\0')
+    throw new MtrError('E_USAGE', `--toolset: expected a tool file, got an SQLite store "${file}" (serve a run's tools with --from-run ${file})`);
   return parseToolText(bytes.toString('utf8'), file).candidates.map((c) => ({ where: c.source, value: c.raw }));
 }
 
@@ -77,7 +78,10 @@ export async function loadToolsetFromRun(spec: string): Promise<Toolset> {
   try {
     const found = pickRun(await store.runs.list(), run);
     const tools = await store.runs.tools({ runId: found.id, finishedOnly: true });
-    const set = buildToolset(`${path}:${found.key}`, tools.map((t) => ({ where: `${path}: run ${found.key}: trace ${t.trace_id} (${t.item_id})`, value: t.tool })));
+    const set = buildToolset(
+      `${path}:${found.key}`,
+      tools.map((t) => ({ where: `${path}: run ${found.key}: trace ${t.trace_id} (${t.item_id})`, value: t.tool })),
+    );
     return { ...set, items: await store.items.list(found.id) };
   } finally {
     await store.close();
@@ -91,5 +95,8 @@ function pickRun(runs: readonly RunRef[], run: string | undefined): RunRef {
   if (found) return found;
   if (!runs.length) throw new MtrError('E_USAGE', 'run: expected a store with a run, got a store with no runs');
   const known = runs.map((r) => `${r.id} (${r.key})`).join(', ');
-  throw new MtrError('E_USAGE', `run: expected ${run === undefined ? 'a run name (the store holds several)' : 'a run key or id in the store'}, got ${run === undefined ? 'none' : `"${run}"`}; runs: ${known}`);
+  throw new MtrError(
+    'E_USAGE',
+    `run: expected ${run === undefined ? 'a run name (the store holds several)' : 'a run key or id in the store'}, got ${run === undefined ? 'none' : `"${run}"`}; runs: ${known}`,
+  );
 }

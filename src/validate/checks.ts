@@ -20,8 +20,7 @@ export type Check = (input: CheckInput, config: CheckConfig) => CheckResult;
 const toolsOf = (trace: TraceRecord): ToolTemplate[] => trace.tools.map((t) => t.tool);
 const findTool = (trace: TraceRecord, name: string): ToolTemplate | undefined => trace.tools.find((t) => t.tool.api_name === name)?.tool;
 
-export const checkFinished: Check = ({ trace }) =>
-  trace.status === 'finished' ? PASS : fail('not_finished', { status: trace.status, error: trace.error });
+export const checkFinished: Check = ({ trace }) => (trace.status === 'finished' ? PASS : fail('not_finished', { status: trace.status, error: trace.error }));
 
 /**
  * Each agent turn as written (raw) must be one well-formed action, and the whole trace rendered in the
@@ -86,7 +85,9 @@ export const checkAnswerPresent: Check = ({ trace }) =>
 export const checkAnswerCorrect: Check = ({ trace, item }, config) => {
   if (!trace.answer?.trim()) return fail('wrong_answer', { answer: null, gold: item.answers });
   const s = answerScores(trace.answer, item.answers);
-  return s.em === 1 || s.f1 >= config.f1Threshold ? PASS : fail('wrong_answer', { answer: trace.answer, gold: item.answers, em: s.em, f1: s.f1, f1_threshold: config.f1Threshold });
+  return s.em === 1 || s.f1 >= config.f1Threshold
+    ? PASS
+    : fail('wrong_answer', { answer: trace.answer, gold: item.answers, em: s.em, f1: s.f1, f1_threshold: config.f1Threshold });
 };
 
 export const checkTurns: Check = ({ trace }, config) =>

@@ -9,16 +9,38 @@ export const CHECKS_VERSION = 1;
  * flags of `mtr validate` and `mtr export` (declared here once: same flags → same config hash → same verdicts).
  */
 export const CheckConfigSchema = z.object({
-  f1Threshold: z.number().min(0).max(1).default(0.8).meta({ placeholder: 'X', description: 'an answer is correct when EM = 1 or token F1 ≥ X (1 = exact match only)' }),
-  slotOverlap: z.number().min(0).max(1).default(0.5).meta({ placeholder: 'X', description: "share of a string argument's tokens that must occur in the question or earlier observations" }),
-  slotMinTokens: z.number().int().positive().default(2).meta({ placeholder: 'N', description: 'string arguments with fewer tokens are selectors and are not checked for grounding' }),
+  f1Threshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.8)
+    .meta({ placeholder: 'X', description: 'an answer is correct when EM = 1 or token F1 ≥ X (1 = exact match only)' }),
+  slotOverlap: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .meta({ placeholder: 'X', description: "share of a string argument's tokens that must occur in the question or earlier observations" }),
+  slotMinTokens: z
+    .number()
+    .int()
+    .positive()
+    .default(2)
+    .meta({ placeholder: 'N', description: 'string arguments with fewer tokens are selectors and are not checked for grounding' }),
   /** steps are think → act turns, the answer turn included */
   maxTurns: z.number().int().positive().default(10).meta({ placeholder: 'N', description: 'most steps a kept trace may have' }),
   maxChars: z.number().int().positive().default(24000).meta({ placeholder: 'N', description: 'most characters of the rendered trace' }),
 });
 
 /** The check settings out of a larger config (a job's flags): exactly the keys the hash covers. */
-export const checkConfigOf = (values: CheckConfig): CheckConfig => CheckConfigSchema.parse({ f1Threshold: values.f1Threshold, slotOverlap: values.slotOverlap, slotMinTokens: values.slotMinTokens, maxTurns: values.maxTurns, maxChars: values.maxChars });
+export const checkConfigOf = (values: CheckConfig): CheckConfig =>
+  CheckConfigSchema.parse({
+    f1Threshold: values.f1Threshold,
+    slotOverlap: values.slotOverlap,
+    slotMinTokens: values.slotMinTokens,
+    maxTurns: values.maxTurns,
+    maxChars: values.maxChars,
+  });
 export type CheckConfig = z.infer<typeof CheckConfigSchema>;
 
 export function checkConfigHash(config: CheckConfig): string {

@@ -13,7 +13,10 @@ const describe = (v: unknown): string => {
 const paramName = (e: ErrorObject): string => e.instancePath.split('/').filter(Boolean).join('.');
 
 const valueAt = (args: Record<string, unknown>, path: string): unknown =>
-  path.split('.').filter(Boolean).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), args);
+  path
+    .split('.')
+    .filter(Boolean)
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), args);
 
 /** ajv's errors mapped to GTM's kinds, most fixable first: missing, excess, type, then value constraints. */
 function toToolError(tool: ToolTemplate, args: Record<string, unknown>, errors: readonly ErrorObject[]): ToolError {
@@ -21,7 +24,11 @@ function toToolError(tool: ToolTemplate, args: Record<string, unknown>, errors: 
   const missing = errors.find((e) => e.keyword === 'required');
   if (missing) {
     const name = [paramName(missing), String(missing.params.missingProperty)].filter(Boolean).join('.');
-    return { type: 'missing_required', parameter: name, message: `missing required parameter "${name}" (${tool.parameters[name]?.description ?? 'see the tool schema'})` };
+    return {
+      type: 'missing_required',
+      parameter: name,
+      message: `missing required parameter "${name}" (${tool.parameters[name]?.description ?? 'see the tool schema'})`,
+    };
   }
   const excess = errors.find((e) => e.keyword === 'additionalProperties');
   if (excess) {
@@ -36,7 +43,11 @@ function toToolError(tool: ToolTemplate, args: Record<string, unknown>, errors: 
   const first = errors[0]!;
   const name = paramName(first);
   const allowed = first.keyword === 'enum' ? ` (allowed: ${(first.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})` : '';
-  return { type: 'invalid_value', parameter: name, message: `parameter "${name}": ${first.message ?? 'invalid value'}${allowed}, got ${describe(valueAt(args, name))}` };
+  return {
+    type: 'invalid_value',
+    parameter: name,
+    message: `parameter "${name}": ${first.message ?? 'invalid value'}${allowed}, got ${describe(valueAt(args, name))}`,
+  };
 }
 
 /**

@@ -56,7 +56,9 @@ export function formatReport(r: ValidationReport): string {
     'failed, by check:',
     ...Object.entries(r.by_check).map(([k, c]) => row(k, c)),
     'failed, by reason:',
-    ...Object.entries(r.by_reason).filter(([, c]) => c.count > 0).map(([k, c]) => row(k, c)),
+    ...Object.entries(r.by_reason)
+      .filter(([, c]) => c.count > 0)
+      .map(([k, c]) => row(k, c)),
   ].join('\n');
 }
 
@@ -67,7 +69,10 @@ export interface Relaxation {
 }
 export const RELAXED_BY: Partial<Record<ReasonCode, readonly Relaxation[]>> = {
   wrong_answer: [{ setting: 'f1Threshold', way: 'lower' }],
-  slot_disagreement: [{ setting: 'slotOverlap', way: 'lower' }, { setting: 'slotMinTokens', way: 'raise' }],
+  slot_disagreement: [
+    { setting: 'slotOverlap', way: 'lower' },
+    { setting: 'slotMinTokens', way: 'raise' },
+  ],
   too_many_turns: [{ setting: 'maxTurns', way: 'raise' }],
   too_long: [{ setting: 'maxChars', way: 'raise' }],
 };

@@ -39,8 +39,7 @@ function addTokens(value: unknown, into: Set<string>): void {
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => addTokens(v, into));
 }
 
-const offeredBySchema = (spec: ParamSpec | undefined, value: string): boolean =>
-  !!spec && ((spec.enum ?? []).includes(value) || spec.default === value);
+const offeredBySchema = (spec: ParamSpec | undefined, value: string): boolean => !!spec && ((spec.enum ?? []).includes(value) || spec.default === value);
 
 /** The string arguments of the trace's calls that the question and earlier observations do not support. */
 export function ungroundedSlots(question: string, steps: readonly Step[], tools: readonly ToolTemplate[], opts: SlotOptions): Ungrounded[] {

@@ -45,7 +45,11 @@ export function checkTool(candidate: unknown, options: ToolCheckOptions = {}): T
 }
 
 /** Checks a tool set: each tool alone, then names unique within the set and apart from `reservedNames`. */
-export function checkToolSet(candidates: readonly unknown[], reservedNames: readonly string[] = [], options: ToolCheckOptions = {}): { accepted: ToolTemplate[]; rejected: { tool: unknown; reasons: string[] }[] } {
+export function checkToolSet(
+  candidates: readonly unknown[],
+  reservedNames: readonly string[] = [],
+  options: ToolCheckOptions = {},
+): { accepted: ToolTemplate[]; rejected: { tool: unknown; reasons: string[] }[] } {
   const accepted: ToolTemplate[] = [];
   const rejected: { tool: unknown; reasons: string[] }[] = [];
   const seen = new Set(reservedNames);

@@ -30,7 +30,16 @@ describe('generate with grounding, a real wiki_search and the actor cache', () =
     const passages = items.flatMap((i, n) => i.context!.map((p, k) => ({ id: `${n}-${k}`, title: p.title, text: p.text })));
     await buildIndex(index, passages);
     const db = join(tmp, 'run.sqlite');
-    const config = { dataset: DATASET, limit: 6, db, concurrency: 3, maxTurns: 6, grounding: { mode: 'gold' as const }, index, model: { baseUrl: server.url, model: 'fake-model', ...fast } };
+    const config = {
+      dataset: DATASET,
+      limit: 6,
+      db,
+      concurrency: 3,
+      maxTurns: 6,
+      grounding: { mode: 'gold' as const },
+      index,
+      model: { baseUrl: server.url, model: 'fake-model', ...fast },
+    };
 
     const first = await generateTraces({ ...config, run: 'first' });
     expect(first).toMatchObject({ finished: 6, failed: 0 });
@@ -62,7 +71,11 @@ describe('generate with grounding, a real wiki_search and the actor cache', () =
 
   it('rejects real routing without a backend and unknown real tools before touching the store', async () => {
     const base = { dataset: DATASET, limit: 1, db: join(tmp, 'never.sqlite'), model: { baseUrl: server.url, model: 'fake-model', ...fast } };
-    await expect(generateTraces({ ...base, toolRouting: { wiki_search: { mode: 'real' } } })).rejects.toThrow(/needs a real backend: expected --index FILE or --retrieval-url URL/);
-    await expect(generateTraces({ ...base, index: join(tmp, 'hotpot.sqlite'), toolRouting: { calculator: { mode: 'real' } } })).rejects.toThrow(/calculator: expected a tool with a real backend \(wiki_search\)/);
+    await expect(generateTraces({ ...base, toolRouting: { wiki_search: { mode: 'real' } } })).rejects.toThrow(
+      /needs a real backend: expected --index FILE or --retrieval-url URL/,
+    );
+    await expect(generateTraces({ ...base, index: join(tmp, 'hotpot.sqlite'), toolRouting: { calculator: { mode: 'real' } } })).rejects.toThrow(
+      /calculator: expected a tool with a real backend \(wiki_search\)/,
+    );
   });
 });

@@ -29,7 +29,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'mtr-actor-'));
 let server: FakeServer;
 /** what the fake model answers next; default: a valid response carrying a marker */
 let reply: (req: FakeRequest) => FakeReply;
-const valid = (req: FakeRequest): FakeReply => ({ content: JSON.stringify(instanceOf(req.response_format.json_schema.schema.anyOf[0], `simulated#${server.requests.length}`)) });
+const valid = (req: FakeRequest): FakeReply => ({
+  content: JSON.stringify(instanceOf(req.response_format.json_schema.schema.anyOf[0], `simulated#${server.requests.length}`)),
+});
 
 beforeAll(async () => {
   server = await startFakeOpenAI({ respond: (req) => reply(req) });
@@ -70,7 +72,11 @@ describe('errors: one shape, pre-checked without a model call', () => {
   });
 
   it('lets the model judge a well-typed but invalid value, in the same error shape', async () => {
-    reply = () => ({ content: JSON.stringify({ error: { type: 'invalid_value', parameter: 'query', message: '"Blue" is a colour, not a city; give a city name such as "Oslo"' } }) });
+    reply = () => ({
+      content: JSON.stringify({
+        error: { type: 'invalid_value', parameter: 'query', message: '"Blue" is a colour, not a city; give a city name such as "Oslo"' },
+      }),
+    });
     const o = await observe({ name: 'wiki_search', arguments: { query: 'weather in the city of Blue' } }, TOOLS, [], actor(), sink);
     expect(o).toMatchObject({ source: 'simulated', error: { type: 'invalid_value', parameter: 'query' } });
     expect(o.content).toEqual({ error: o.error });
@@ -98,7 +104,10 @@ describe('grounding: what the actor prompt shows', () => {
   });
 
   it('gold: the question, gold answers, supporting paragraphs and decomposition, never the distractors', async () => {
-    const o = await observe(call, TOOLS, [], actor({ grounding: { mode: 'gold', noiseStart: 0, noiseEnd: 0.5, noiseBase: 10 } }), sink, { item: musique, step: 0 });
+    const o = await observe(call, TOOLS, [], actor({ grounding: { mode: 'gold', noiseStart: 0, noiseEnd: 0.5, noiseBase: 10 } }), sink, {
+      item: musique,
+      step: 0,
+    });
     expect(o.grounding).toMatchObject({ mode: 'gold', useful: true, material: expect.stringMatching(/^[0-9a-f]{16}$/) });
     const text = prompt();
     expect(text).toContain(musique.question);
@@ -209,7 +218,12 @@ describe('consistency: repeated calls are replayed without a model request', () 
 });
 
 describe('routing: real, simulated and hybrid', () => {
-  const real = { wiki_search: { name: 'wiki_search', call: async (a: Record<string, unknown>) => ({ results: [{ title: 'Real', text: `real answer for ${String(a.query)}` }] }) } };
+  const real = {
+    wiki_search: {
+      name: 'wiki_search',
+      call: async (a: Record<string, unknown>) => ({ results: [{ title: 'Real', text: `real answer for ${String(a.query)}` }] }),
+    },
+  };
   const call: ToolCall = { name: 'wiki_search', arguments: { query: 'q' } };
 
   it('answers tools routed real from the backend, with no model request', async () => {
@@ -220,9 +234,11 @@ describe('routing: real, simulated and hybrid', () => {
 
   it('hybrid: simulated for the first N items (or steps), real after', async () => {
     const item = { id: 'x', dataset: 'd', question: 'q?', answers: ['a'] };
-    const byItems = (index: number) => actor({ routing: { wiki_search: { mode: 'hybrid', warmup: 2, unit: 'items' } }, realTools: real, position: () => ({ index, total: 10 }) });
+    const byItems = (index: number) =>
+      actor({ routing: { wiki_search: { mode: 'hybrid', warmup: 2, unit: 'items' } }, realTools: real, position: () => ({ index, total: 10 }) });
     const sources = [];
-    for (const i of [0, 1, 2, 9]) sources.push((await observe({ name: 'wiki_search', arguments: { query: `i${i}` } }, TOOLS, [], byItems(i), sink, { item, step: 0 })).source);
+    for (const i of [0, 1, 2, 9])
+      sources.push((await observe({ name: 'wiki_search', arguments: { query: `i${i}` } }, TOOLS, [], byItems(i), sink, { item, step: 0 })).source);
     expect(sources).toEqual(['simulated', 'simulated', 'real', 'real']);
     const bySteps = actor({ routing: { wiki_search: { mode: 'hybrid', warmup: 1, unit: 'steps' } }, realTools: real });
     expect((await observe({ name: 'wiki_search', arguments: { query: 's0' } }, TOOLS, [], bySteps, sink, { item, step: 0 })).source).toBe('simulated');
@@ -231,6 +247,9 @@ describe('routing: real, simulated and hybrid', () => {
   });
 
   it('fails clearly when a tool is routed real without a backend', async () => {
-    await expect(observe(call, TOOLS, [], actor({ routing: { wiki_search: { mode: 'real' } } }), sink)).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('--index') });
+    await expect(observe(call, TOOLS, [], actor({ routing: { wiki_search: { mode: 'real' } } }), sink)).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringContaining('--index'),
+    });
   });
 });

@@ -35,9 +35,13 @@ describe('patterns in tool schemas run in linear time (RE2)', () => {
     expect(() => compilePattern('(a)\\1')).toThrow(/pattern "\(a\)\\\\1": expected a regular expression a linear-time engine \(RE2\) accepts, got /);
     const check = checkTool(tool('^(?!x)'));
     expect(check.ok).toBe(false);
-    expect(!check.ok && check.reasons).toEqual([expect.stringMatching(/^parameters: invalid JSON Schema: .*pattern "\^\(\?!x\)": expected a regular expression a linear-time engine \(RE2\)/)]);
+    expect(!check.ok && check.reasons).toEqual([
+      expect.stringMatching(/^parameters: invalid JSON Schema: .*pattern "\^\(\?!x\)": expected a regular expression a linear-time engine \(RE2\)/),
+    ]);
     // meta-validation without compiling (how serve tools loads 4,000 tools) still tries every pattern
-    expect(metaSchemaErrors({ type: 'object', properties: { a: { type: 'array', items: { type: 'string', pattern: '(?<=a)b' } } } }, { compile: false })).toEqual([expect.stringMatching(/^\/properties\/a\/items: pattern "\(\?<=a\)b"/)]);
+    expect(
+      metaSchemaErrors({ type: 'object', properties: { a: { type: 'array', items: { type: 'string', pattern: '(?<=a)b' } } } }, { compile: false }),
+    ).toEqual([expect.stringMatching(/^\/properties\/a\/items: pattern "\(\?<=a\)b"/)]);
     expect(metaSchemaErrors({ type: 'string', pattern: '^[A-Z]{2}\\d{4}$' }, { compile: false })).toEqual([]);
   });
 });

@@ -37,8 +37,18 @@ describe("Search-R1's response cut (_postprocess_responses) and action (postproc
 
 describe("the environment's replies (execute_predictions)", () => {
   it('answers a search with the passages stripped inside an <information> block, blank lines around', () => {
-    const block = searchR1Information({ content: { results: [{ title: 'Dune (novel)', text: 'Dune is a 1965 novel by Frank Herbert.' }, { title: 'Frank Herbert', text: 'American author.' }] }, source: 'real' });
-    expect(block).toBe('\n\n<information>Doc 1(Title: "Dune (novel)") Dune is a 1965 novel by Frank Herbert.\nDoc 2(Title: "Frank Herbert") American author.</information>\n\n');
+    const block = searchR1Information({
+      content: {
+        results: [
+          { title: 'Dune (novel)', text: 'Dune is a 1965 novel by Frank Herbert.' },
+          { title: 'Frank Herbert', text: 'American author.' },
+        ],
+      },
+      source: 'real',
+    });
+    expect(block).toBe(
+      '\n\n<information>Doc 1(Title: "Dune (novel)") Dune is a 1965 novel by Frank Herbert.\nDoc 2(Title: "Frank Herbert") American author.</information>\n\n',
+    );
   });
 
   it('answers a turn with neither action with its correction text', () => {

@@ -15,7 +15,9 @@ describe('mtr carg tools import (the real binary): bad files', () => {
     const db = join(tmp.dir, 'refused.sqlite');
     const r = await runCli(['carg', 'tools', 'import', tmp.write('x.json', { hello: 1 }), join(tmp.dir, 'absent.json'), '--db', db]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/tools import: expected a readable tool file, got none \(nothing written\):\n {2}.*x\.json: expected a tool file .*got no named tool in it.*\n {2}.*absent\.json: cannot read tool file: ENOENT/);
+    expect(r.stderr).toMatch(
+      /tools import: expected a readable tool file, got none \(nothing written\):\n {2}.*x\.json: expected a tool file .*got no named tool in it.*\n {2}.*absent\.json: cannot read tool file: ENOENT/,
+    );
     expect(existsSync(db)).toBe(false);
     const noFiles = await runCli(['carg', 'tools', 'import', '--db', db]);
     expect(noFiles.code).toBe(2);
@@ -30,9 +32,20 @@ describe('mtr carg tools import (the real binary): bad files', () => {
     const args = ['carg', 'tools', 'import', good, bad, alpaca, '--db', db, '--json'];
     const r = await runCli(args);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/tools import: 1 of 3 tool files not imported \(the tools of the others were\):\n {2}.*bad\.jsonl:2: expected JSON, got invalid JSON/);
+    expect(r.stderr).toMatch(
+      /tools import: 1 of 3 tool files not imported \(the tools of the others were\):\n {2}.*bad\.jsonl:2: expected JSON, got invalid JSON/,
+    );
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ imported: 50, incomplete: 5, unchanged: 0, failed: [{ file: bad }], files: [{ file: good, tools: 1 }, { file: alpaca, tools: 54 }] });
+    expect(summary).toMatchObject({
+      imported: 50,
+      incomplete: 5,
+      unchanged: 0,
+      failed: [{ file: bad }],
+      files: [
+        { file: good, tools: 1 },
+        { file: alpaca, tools: 54 },
+      ],
+    });
     const store = openDb(db);
     const rows = listCargTools(store);
     store.close();

@@ -24,7 +24,7 @@ describe('import: Seal-Tools tool.jsonl', () => {
   it('keeps all 4,076 tools: none rejected, two renamed, near-duplicate names flagged not dropped', async () => {
     expect(summary.files).toEqual([{ file: join(TOOLS, 'seal-tools/tool.jsonl'), format: 'template', tools: 4076 }]);
     expect(summary).toMatchObject({ imported: 3970, duplicates: 106, rejected: 0, incomplete: 0, renamed: 2, by_reason: { near_duplicate: 106 } });
-    const rows = (await db.listTools());
+    const rows = await db.listTools();
     expect(rows).toHaveLength(4076);
     const renamed = rows.filter((r) => r.notes.some((n) => n.startsWith('api_name: renamed'))).map((r) => r.name);
     expect(renamed.sort()).toEqual(['getPM2_5Level', 'requestFirst_Aid_Assistance']);
@@ -42,15 +42,19 @@ describe('import: Seal-Tools tool.jsonl', () => {
   });
 
   it('only exact names collide at threshold 1, so every Seal-Tools name is distinct', async () => {
-    const hits = await findDuplicates([], sealTools().map((t) => t.api_name), 1);
+    const hits = await findDuplicates(
+      [],
+      sealTools().map((t) => t.api_name),
+      1,
+    );
     expect(hits.filter(Boolean)).toEqual([]);
   });
 
   it('re-importing the same file changes nothing: every tool unchanged, no row added, no status moved', async () => {
-    const before = (await db.listTools());
+    const before = await db.listTools();
     const again = await importTools(db, [join(TOOLS, 'seal-tools/tool.jsonl')]);
     expect(again).toMatchObject({ unchanged: 4076, imported: 0, incomplete: 0, rejected: 0, duplicates: 0 });
-    expect((await db.listTools())).toEqual(before);
+    expect(await db.listTools()).toEqual(before);
   }, 60_000);
 });
 
@@ -61,13 +65,17 @@ describe('import: ToolEyes, ToolAlpaca, OpenAI and MCP lists', () => {
     expect(s.files[0]).toMatchObject({ format: 'tooleyes', tools: 758 });
     expect(s).toMatchObject({ imported: 0, incomplete: 496, rejected: 0, duplicates: 262 });
     expect(s.by_reason).toEqual({ missing_responses: 758, missing_description: 13, duplicate_name: 226, near_duplicate: 36 });
-    const incomplete = (await db.listTools(['incomplete']));
+    const incomplete = await db.listTools(['incomplete']);
     expect(incomplete.every((t) => Object.keys((t.template as any).responses).length === 0)).toBe(true);
     expect(s.problems.find((p) => p.name === 'baidu_search')?.reasons).toEqual([
       'api_description: missing in the source file (write one there and import again; --complete does not invent descriptions)',
       'responses: missing in the source file (run with --complete to have the model write them)',
     ]);
-    expect(incomplete.find((t) => t.name === 'advice_by_id')).toMatchObject({ field: 'Advice', subfield: 'Advice_slip', template: { field: 'Advice/Advice_slip' } });
+    expect(incomplete.find((t) => t.name === 'advice_by_id')).toMatchObject({
+      field: 'Advice',
+      subfield: 'Advice_slip',
+      template: { field: 'Advice/Advice_slip' },
+    });
   });
 
   it('ToolAlpaca: each OpenAPI operation is a tool; body fields without a description leave it incomplete, named by path', async () => {
@@ -76,15 +84,27 @@ describe('import: ToolEyes, ToolAlpaca, OpenAI and MCP lists', () => {
     expect(s.files[0]).toMatchObject({ format: 'toolalpaca', tools: 54 });
     expect(s).toMatchObject({ imported: 49, rejected: 0, duplicates: 0, incomplete: 5, by_reason: { missing_description: 5 } });
     const search = (await db.listTools(['accepted'])).find((t) => t.name === 'searchAxolotlImages')!;
-    expect(search.template).toMatchObject({ parameters: { color: { type: 'string', enum: ['wild', 'leucistic', 'albino'] }, page: { type: 'integer' } }, required: [] });
+    expect(search.template).toMatchObject({
+      parameters: { color: { type: 'string', enum: ['wild', 'leucistic', 'albino'] }, page: { type: 'integer' } },
+      required: [],
+    });
     expect(Object.keys((search.template as any).responses)).toEqual(['results', 'pagination']);
     expect(search.source).toMatch(/eval_simulated\.json#\/0\/Documentation#\/paths\/~1search\/get$/);
-    expect(s.problems.find((p) => p.name === 'generateAvatar')?.reasons).toContain('parameters.userId.description: missing in the source file (write one there and import again; --complete does not invent descriptions)');
+    expect(s.problems.find((p) => p.name === 'generateAvatar')?.reasons).toContain(
+      'parameters.userId.description: missing in the source file (write one there and import again; --complete does not invent descriptions)',
+    );
   });
 
   it('OpenAI function lists and MCP tools/list (with outputSchema) import; required must name a parameter', async () => {
     const openai = tmp.write('openai.json', [
-      { type: 'function', function: { name: 'get_time', description: 'Current time in a zone.', parameters: { type: 'object', properties: { zone: { type: 'string', description: 'IANA zone' } }, required: ['zone'] } } },
+      {
+        type: 'function',
+        function: {
+          name: 'get_time',
+          description: 'Current time in a zone.',
+          parameters: { type: 'object', properties: { zone: { type: 'string', description: 'IANA zone' } }, required: ['zone'] },
+        },
+      },
       { name: 'bad_required', description: 'Broken.', parameters: { type: 'object', properties: {}, required: ['x'] } },
     ]);
     const mcp = tmp.write('mcp.json', {
@@ -92,7 +112,16 @@ describe('import: ToolEyes, ToolAlpaca, OpenAI and MCP lists', () => {
       id: 1,
       result: {
         tools: [
-          { name: 'add', description: 'Adds two numbers.', inputSchema: { type: 'object', properties: { a: { type: 'number', description: 'first' }, b: { type: 'number', description: 'second' } }, required: ['a', 'b'] }, outputSchema: { type: 'object', properties: { sum: { type: 'number', description: 'a + b' } } } },
+          {
+            name: 'add',
+            description: 'Adds two numbers.',
+            inputSchema: {
+              type: 'object',
+              properties: { a: { type: 'number', description: 'first' }, b: { type: 'number', description: 'second' } },
+              required: ['a', 'b'],
+            },
+            outputSchema: { type: 'object', properties: { sum: { type: 'number', description: 'a + b' } } },
+          },
           { name: 'echo', description: 'Echoes text.', inputSchema: { type: 'object', properties: { text: { type: 'string', description: 'text' } } } },
         ],
       },
@@ -109,7 +138,10 @@ describe('import: ToolEyes, ToolAlpaca, OpenAI and MCP lists', () => {
     const good = tmp.write('good.json', [sealTools()[0]]);
     const s = await importTools(db, [tmp.write('x.json', { hello: 1 }), good, tmp.write('y.jsonl', '{"api_name":"a"}\n{oops\n')]);
     expect(s.failed).toEqual([
-      { file: expect.stringMatching(/x\.json$/), error: expect.stringMatching(/x\.json: expected a tool file .*got no named tool in it \(first entry: an object with hello\)$/) },
+      {
+        file: expect.stringMatching(/x\.json$/),
+        error: expect.stringMatching(/x\.json: expected a tool file .*got no named tool in it \(first entry: an object with hello\)$/),
+      },
       { file: expect.stringMatching(/y\.jsonl$/), error: expect.stringMatching(/y\.jsonl:2: expected JSON, got invalid JSON/) },
     ]);
     expect(s).toMatchObject({ files: [{ file: good, tools: 1 }], imported: 1 });
@@ -125,7 +157,9 @@ describe('import: ToolEyes, ToolAlpaca, OpenAI and MCP lists', () => {
 
   it('an unknown type is refused with the same file:line: field message serve tools gives', async () => {
     const db = await memoryCarg();
-    const file = tmp.write('strng.json', [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: { a: { type: 'strng', description: 'a' } } } } }]);
+    const file = tmp.write('strng.json', [
+      { type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: { a: { type: 'strng', description: 'a' } } } } },
+    ]);
     const s = await importTools(db, [file]);
     expect(s.problems.map((p) => `${p.source}: ${p.reasons[0]}`)).toEqual([`${file}#/0: parameters.a.type: unknown type "strng"`]);
   });
@@ -143,7 +177,7 @@ describe('import: dedup and --complete through real HTTP', () => {
     const db = await memoryCarg();
     const s = await importTools(db, [tmp.write('seal40.json', [...seal, ...planted])]);
     expect(s).toMatchObject({ imported: 40, duplicates: 3 });
-    const rows = (await db.listTools());
+    const rows = await db.listTools();
     const dups = rows.filter((r) => r.status === 'duplicate').map((r) => [r.name, rows.find((o) => o.id === r.duplicate_of)!.name]);
     expect(dups).toEqual(planted.map((p, i) => [p.api_name, seal[[3, 7, 11][i]!]!.api_name]));
   });
@@ -164,14 +198,19 @@ describe('import: dedup and --complete through real HTTP', () => {
     const server = await startFakeOpenAI({
       respond: (req) => {
         const tool = String(req.messages.at(-1)?.content ?? '');
-        if (tool.includes('"api_name": "lookup_zip"')) return { content: JSON.stringify({ parameter_types: {}, responses: { city: { type: 'string', description: 'City of the ZIP code' } } }) };
+        if (tool.includes('"api_name": "lookup_zip"'))
+          return { content: JSON.stringify({ parameter_types: {}, responses: { city: { type: 'string', description: 'City of the ZIP code' } } }) };
         return { content: 'no idea' };
       },
     });
     try {
       const completer = (await cargTestRoles(['maker'], { baseUrl: server.url, model: 'fake-model', maxRetries: 0 }, 2)).roles.maker;
       const file = tmp.write('incomplete.json', [
-        { name: 'lookup_zip', description: 'City for a ZIP code.', parameters: { type: 'object', properties: { zip: { type: 'string', description: 'ZIP' } }, required: ['zip'] } },
+        {
+          name: 'lookup_zip',
+          description: 'City for a ZIP code.',
+          parameters: { type: 'object', properties: { zip: { type: 'string', description: 'ZIP' } }, required: ['zip'] },
+        },
         { name: 'mystery', description: 'Does something.', parameters: { type: 'object', properties: {} } },
       ]);
       const storeFile = join(tmp.dir, 'complete.sqlite');
@@ -188,12 +227,16 @@ describe('import: dedup and --complete through real HTTP', () => {
       expect(JSON.parse(stored.calls)).toHaveLength(2);
       expect(JSON.parse(stored.calls)[0]).toMatchObject({ role: 'maker', prompt_file: 'carg-complete.md', ok: false });
       // importing the same file again changes nothing, the completed tool included; an edited tool is new
-      const before = (await db.listTools());
+      const before = await db.listTools();
       const again = await importTools(db, [file]);
       expect(again).toMatchObject({ unchanged: 2, imported: 0, incomplete: 0, duplicates: 0 });
-      expect((await db.listTools())).toEqual(before);
+      expect(await db.listTools()).toEqual(before);
       const edited = tmp.write('incomplete.json', [
-        { name: 'lookup_zip', description: 'City and state for a ZIP code.', parameters: { type: 'object', properties: { zip: { type: 'string', description: 'ZIP' } }, required: ['zip'] } },
+        {
+          name: 'lookup_zip',
+          description: 'City and state for a ZIP code.',
+          parameters: { type: 'object', properties: { zip: { type: 'string', description: 'ZIP' } }, required: ['zip'] },
+        },
         { name: 'mystery', description: 'Does something else.', parameters: { type: 'object', properties: {} } },
       ]);
       // the completed lookup_zip stays as completed (same place and name); the edited mystery is new, a duplicate of the stored one
@@ -221,6 +264,6 @@ describe('import: the tools of a ToolMaker run', () => {
     const db = await memoryCarg();
     const s = await importTools(db, [runDb]);
     expect(s.files[0]).toMatchObject({ format: 'mtr-run', tools: 1 });
-    expect((await db.listTools(['accepted']))).toMatchObject([{ name: seal[0]!.api_name, source: `${runDb}#tools/1` }]);
+    expect(await db.listTools(['accepted'])).toMatchObject([{ name: seal[0]!.api_name, source: `${runDb}#tools/1` }]);
   });
 });

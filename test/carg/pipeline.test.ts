@@ -52,7 +52,9 @@ describe('CARG end to end through the real client (scripted generator, judge and
   });
 
   it('single: V_format fails the broken sample, the low pass rate triggers one refined round, verdicts and calls stored', async () => {
-    const s = await runCargStage(repo, stage('single', 'single'), (tool, row) => singleTurnForTool(repo, 'single', row.id, tool, { generator, judge, count: 2, minPassRate: 0.9, maxRefines: 2 }));
+    const s = await runCargStage(repo, stage('single', 'single'), (tool, row) =>
+      singleTurnForTool(repo, 'single', row.id, tool, { generator, judge, count: 2, minPassRate: 0.9, maxRefines: 2 }),
+    );
     expect(s).toMatchObject({ tools: 4, done: 4, failed: 0 });
     const samples = await repo.listSamples({ kinds: ['single'] });
     expect(samples).toHaveLength(16); // 2 rounds × 2 samples × 4 tools
@@ -74,7 +76,7 @@ describe('CARG end to end through the real client (scripted generator, judge and
     expect(server.requests.length).toBe(before);
   });
 
-  it('sample filters: toolId selects one tool\'s samples in SQL; counts agree with the lists', async () => {
+  it("sample filters: toolId selects one tool's samples in SQL; counts agree with the lists", async () => {
     const all = await repo.listSamples({ kinds: ['single'] });
     const toolIds = [...new Set(all.map((x) => x.tool_id))];
     expect(toolIds.length).toBeGreaterThan(1);
@@ -105,7 +107,9 @@ describe('CARG end to end through the real client (scripted generator, judge and
 
   it('multi: a group per tool ending with it, each turn a sample with its history, coherence judged and stored', async () => {
     const { byName, groupOf } = await groupsOfRepository(repo, 0, 2);
-    await runCargStage(repo, stage('multi', 'multi'), (_t, row) => multiTurnForTool(repo, 'multi', row.id, groupOf(row.name), byName, { generator, judge, turns: 3 }));
+    await runCargStage(repo, stage('multi', 'multi'), (_t, row) =>
+      multiTurnForTool(repo, 'multi', row.id, groupOf(row.name), byName, { generator, judge, turns: 3 }),
+    );
     const multi = await repo.listSamples({ kinds: ['multi'] });
     expect(multi).toHaveLength(12);
     const finalTurns = multi.filter((m) => (m.history as unknown[]).length === 2);
@@ -113,7 +117,7 @@ describe('CARG end to end through the real client (scripted generator, judge and
     for (const m of multi) {
       expect(m.accepted).toBe(true);
       expect((m.context as any).group).toHaveLength(2);
-      expect((m.context as any).group.at(-1)).toBe(tools[(finalTurns.find((f) => f.job === m.job && f.id >= m.id)!.tool_id) - 1]!.api_name);
+      expect((m.context as any).group.at(-1)).toBe(tools[finalTurns.find((f) => f.job === m.job && f.id >= m.id)!.tool_id - 1]!.api_name);
       expect(tools[m.tool_id - 1]!.api_name).toBe((m.context as any).tool);
     }
     expect(multi[1]!.verdicts).toMatchObject({ coherence: { pass: true, reason: 'reuses the session values' }, final_api: { pass: true } });
@@ -155,13 +159,19 @@ describe('CARG end to end through the real client (scripted generator, judge and
     expect(JSON.parse(row.conversations[1].value)).toEqual(s.output);
     const history = [{ input: { a: 1 }, output: { b: 2 } }];
     expect(sftRow(simulatorMessages(tool, s.input, history), s.output, 'openai').messages).toMatchObject([
-      { role: 'system' }, { role: 'user', content: JSON.stringify({ name: tool.api_name, arguments: { a: 1 } }) }, { role: 'assistant', content: '{"b":2}' }, { role: 'user' }, { role: 'assistant', content: JSON.stringify(s.output) },
+      { role: 'system' },
+      { role: 'user', content: JSON.stringify({ name: tool.api_name, arguments: { a: 1 } }) },
+      { role: 'assistant', content: '{"b":2}' },
+      { role: 'user' },
+      { role: 'assistant', content: JSON.stringify(s.output) },
     ]);
   });
 
   it('eval: Format/Comp by code, judge scores stored, GTM table per scenario and All', async () => {
     const simulator = models.roles.actor;
-    const s = await runCargStage(repo, stage('eval', 'eval:fake', 'eval', 1), (tool, row) => evalTool(repo, 'eval:fake', row.id, tool, { simulator, judge, perTool: 2 }));
+    const s = await runCargStage(repo, stage('eval', 'eval:fake', 'eval', 1), (tool, row) =>
+      evalTool(repo, 'eval:fake', row.id, tool, { simulator, judge, perTool: 2 }),
+    );
     expect(s).toMatchObject({ tools: 4, done: 4 });
     const cases = await repo.listEvalCases('eval:fake');
     expect(cases.length).toBe(4 * 6); // 2 single + 2 multi + 2 error cases per tool
@@ -181,7 +191,12 @@ describe('CARG end to end through the real client (scripted generator, judge and
     const labels = new Set(cases.map((c) => c.scenario));
     expect(labels).toEqual(new Set(['schema_violation', 'happy_path', 'semantic_violation', 'pinned']));
     const pinned = cases.filter((c) => c.scenario === 'pinned').map((c) => [c.tool_id, (c.output as any).verdict]);
-    expect(pinned).toEqual([[1, 'correct'], [2, 'inappropriate_response'], [3, 'inappropriate_response'], [4, 'inappropriate_response']]);
+    expect(pinned).toEqual([
+      [1, 'correct'],
+      [2, 'inappropriate_response'],
+      [3, 'inappropriate_response'],
+      [4, 'inappropriate_response'],
+    ]);
     const stats = await repo.jobStats('audit:fake');
     for (const [toolId, s] of stats) {
       const mine = cases.filter((c) => c.tool_id === toolId);
@@ -195,12 +210,20 @@ describe('CARG end to end through the real client (scripted generator, judge and
   it('auditVerdict: the four verdicts', () => {
     const t = tools[0]!;
     const ok = { content: { ...Object.fromEntries(Object.keys(t.responses).map((k) => [k, 'x'])) }, source: 'simulated' as const };
-    const err = { content: { error: { type: 'invalid_value' as const, message: 'no' } }, error: { type: 'invalid_value' as const, message: 'no' }, source: 'simulated' as const };
+    const err = {
+      content: { error: { type: 'invalid_value' as const, message: 'no' } },
+      error: { type: 'invalid_value' as const, message: 'no' },
+      source: 'simulated' as const,
+    };
     expect(auditVerdict(t, { label: 'happy_path', input: {}, expectError: false }, ok).verdict).toBe('correct');
     expect(auditVerdict(t, { label: 'happy_path', input: {}, expectError: false }, err).verdict).toBe('should_success_got_error');
     expect(auditVerdict(t, { label: 'semantic_violation', input: {}, expectError: true }, ok).verdict).toBe('should_error_got_success');
-    expect(auditVerdict(t, { label: 'happy_path', input: {}, expectError: false }, { content: {}, source: 'simulated' }).verdict).toBe('inappropriate_response');
-    expect(auditVerdict(t, { label: 'pinned', input: {}, expectError: false, pinned: { [Object.keys(t.responses)[0]!]: 'Y' } }, ok).reason).toMatch(/expected "Y" \(pinned by the world state\), got "x"/);
+    expect(auditVerdict(t, { label: 'happy_path', input: {}, expectError: false }, { content: {}, source: 'simulated' }).verdict).toBe(
+      'inappropriate_response',
+    );
+    expect(auditVerdict(t, { label: 'pinned', input: {}, expectError: false, pinned: { [Object.keys(t.responses)[0]!]: 'Y' } }, ok).reason).toMatch(
+      /expected "Y" \(pinned by the world state\), got "x"/,
+    );
   });
 
   it('V_format names the failing field', () => {

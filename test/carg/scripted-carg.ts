@@ -28,10 +28,26 @@ export function scriptedCarg(tools: readonly ToolTemplate[]): (req: FakeRequest)
       const turns = Number(/across (\d+) tool/.exec(all)![1]);
       const group = tools.filter((t) => all.includes(`"api_name": "${t.api_name}"`));
       const seq = Array.from({ length: turns }, (_, i) => (i === turns - 1 ? final : group[i % group.length]!.api_name));
-      return { content: JSON.stringify({ turns: seq.map((n) => { const t = tools.find((x) => x.api_name === n)!; return { tool: n, context: `step toward ${final}`, input: instanceOf(parametersJsonSchema(t), 'session value'), output: instanceOf(responsesJsonSchema(t), 'session result') }; }) }) };
+      return {
+        content: JSON.stringify({
+          turns: seq.map((n) => {
+            const t = tools.find((x) => x.api_name === n)!;
+            return {
+              tool: n,
+              context: `step toward ${final}`,
+              input: instanceOf(parametersJsonSchema(t), 'session value'),
+              output: instanceOf(responsesJsonSchema(t), 'session result'),
+            };
+          }),
+        }),
+      };
     }
     const tool = toolOf(req);
-    const valid = () => ({ context: `A user in ${tool.field ?? 'general'} needs ${tool.api_name}.`, input: instanceOf(parametersJsonSchema(tool), 'sample value'), output: instanceOf(responsesJsonSchema(tool), 'result value') });
+    const valid = () => ({
+      context: `A user in ${tool.field ?? 'general'} needs ${tool.api_name}.`,
+      input: instanceOf(parametersJsonSchema(tool), 'sample value'),
+      output: instanceOf(responsesJsonSchema(tool), 'result value'),
+    });
     switch (name) {
       case 'single_turn_samples': {
         const refining = req.messages.length > 1;
@@ -45,13 +61,25 @@ export function scriptedCarg(tools: readonly ToolTemplate[]): (req: FakeRequest)
       case 'invalid_value_error': {
         const input = instanceOf(parametersJsonSchema(tool), 'sample value') as Record<string, unknown>;
         const param = Object.keys(input)[0] ?? 'value';
-        return { content: JSON.stringify({ input: { ...input, [param]: 'INVALID-0000' }, parameter: param, message: `parameter "${param}": INVALID-0000 is not a known value` }) };
+        return {
+          content: JSON.stringify({
+            input: { ...input, [param]: 'INVALID-0000' },
+            parameter: param,
+            message: `parameter "${param}": INVALID-0000 is not a known value`,
+          }),
+        };
       }
       case 'audit_world_state': {
         // the first tool's pinned value is what the scripted actor says; the others' is not, so both verdicts occur
         const field = Object.keys(tool.responses)[0]!;
         const value = tool === tools[0] ? 'simulated' : 'something else';
-        return { content: JSON.stringify({ world_state: { fact: value }, input: instanceOf(parametersJsonSchema(tool), 'sample value'), expected: { [field]: value } }) };
+        return {
+          content: JSON.stringify({
+            world_state: { fact: value },
+            input: instanceOf(parametersJsonSchema(tool), 'sample value'),
+            expected: { [field]: value },
+          }),
+        };
       }
       case 'carg_judge_coherence':
         return { content: JSON.stringify({ pass: true, reason: 'reuses the session values' }) };
@@ -68,7 +96,8 @@ export function scriptedCarg(tools: readonly ToolTemplate[]): (req: FakeRequest)
       default:
         if (name?.endsWith('_response')) {
           // ToolActor (observe): refuses the model-written invalid value, otherwise an in-schema answer
-          if (text(req).includes('INVALID-0000')) return { content: JSON.stringify({ error: { type: 'invalid_value', message: 'INVALID-0000 is not a known value' } }) };
+          if (text(req).includes('INVALID-0000'))
+            return { content: JSON.stringify({ error: { type: 'invalid_value', message: 'INVALID-0000 is not a known value' } }) };
           return { content: JSON.stringify(instanceOf(responsesJsonSchema(tool), 'simulated')) };
         }
         throw new Error(`scripted CARG: unexpected response_format ${name}`);

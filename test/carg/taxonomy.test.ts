@@ -42,8 +42,20 @@ describe('field taxonomy', () => {
           return {
             content: JSON.stringify({
               tools: [
-                { api_name: `get${slug}Report`, api_description: `Report on ${sub}.`, parameters: { id: { type: 'string', description: 'Record id' } }, required: ['id'], responses: { report: { type: 'string', description: 'The report' } } },
-                { api_name: `broken${slug}`, api_description: 'Broken.', parameters: {}, required: ['x'], responses: { ok: { type: 'boolean', description: 'ok' } } },
+                {
+                  api_name: `get${slug}Report`,
+                  api_description: `Report on ${sub}.`,
+                  parameters: { id: { type: 'string', description: 'Record id' } },
+                  required: ['id'],
+                  responses: { report: { type: 'string', description: 'The report' } },
+                },
+                {
+                  api_name: `broken${slug}`,
+                  api_description: 'Broken.',
+                  parameters: {},
+                  required: ['x'],
+                  responses: { ok: { type: 'boolean', description: 'ok' } },
+                },
               ],
             }),
           };
@@ -59,9 +71,14 @@ describe('field taxonomy', () => {
       const opts = { model, seedFile: seed, fieldRounds: 1, fieldsPerRound: 3, subfields: 2, toolsPer: 2, pairLimit: 4, seed: 1 };
       const s = await expandTaxonomy(db, opts);
       expect(s).toMatchObject({ new_fields: 2, new_subfields: 4, pairs: 4, imported: 4, rejected: 4, by_reason: { required_not_a_parameter: 4 } });
-      const fields = (await db.listFields());
+      const fields = await db.listFields();
       expect(fields.filter((f) => f.origin === 'model' && f.subfield === '').map((f) => f.field)).toEqual(['Astronomy', 'Cooking']);
-      expect(fields.filter((f) => f.tools_done).map((f) => `${f.field}/${f.subfield}`)).toEqual(['Sports/Tennis', 'Finance/Banking', 'Finance/Insurance', 'Astronomy/Basics']);
+      expect(fields.filter((f) => f.tools_done).map((f) => `${f.field}/${f.subfield}`)).toEqual([
+        'Sports/Tennis',
+        'Finance/Banking',
+        'Finance/Insurance',
+        'Astronomy/Basics',
+      ]);
       const tennis = (await db.listTools(['accepted'])).find((t) => t.name === 'getTennisReport')!;
       expect(tennis).toMatchObject({ field: 'Sports', subfield: 'Tennis', source: 'expand:Sports/Tennis#0' });
 

@@ -12,7 +12,9 @@ describe('offline vectoriser', () => {
   });
 
   it('is deterministic: the same Seal-Tools names give bit-identical vectors', () => {
-    const names = sealTools().slice(0, 500).map((t) => t.api_name);
+    const names = sealTools()
+      .slice(0, 500)
+      .map((t) => t.api_name);
     const a = tfidfVectors(names);
     const b = tfidfVectors([...names]);
     expect(a.map((v) => [...v])).toEqual(b.map((v) => [...v]));

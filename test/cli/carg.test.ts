@@ -17,7 +17,14 @@ const tmp = tempDir('cli');
 
 /** `main(argv, io)` in this process, output captured. */
 async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const io = { stdout: '', stderr: '', isTTY: false, env: {}, out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) } satisfies Io & { stdout: string; stderr: string };
+  const io = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    env: {},
+    out: (t: string) => void (io.stdout += t),
+    err: (t: string) => void (io.stderr += t),
+  } satisfies Io & { stdout: string; stderr: string };
   const code = await main(argv, io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
@@ -26,15 +33,39 @@ const tools = sealTools().slice(10, 14);
 describe('mtr carg (real binary)', () => {
   it('tools import --json prints {imported, rejected, duplicates, by_reason} for the real tool files', async () => {
     const db = join(tmp.dir, 'import.sqlite');
-    const r = await runCli(['carg', 'tools', 'import', join(SHARED_DATASETS, 'tools/tooleyes_tool_library.json'), join(SHARED_DATASETS, 'tools/toolalpaca/eval_simulated.json'), '--db', db, '--json']);
+    const r = await runCli([
+      'carg',
+      'tools',
+      'import',
+      join(SHARED_DATASETS, 'tools/tooleyes_tool_library.json'),
+      join(SHARED_DATASETS, 'tools/toolalpaca/eval_simulated.json'),
+      '--db',
+      db,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     // ToolAlpaca names near duplicates of ToolEyes names imported just before them; no description → incomplete (servable), not rejected
-    expect(s).toMatchObject({ imported: 42, incomplete: 500, rejected: 0, duplicates: 270, unchanged: 0, failed: [], by_reason: { missing_responses: 758, missing_description: 18, duplicate_name: 226, near_duplicate: 44 } });
+    expect(s).toMatchObject({
+      imported: 42,
+      incomplete: 500,
+      rejected: 0,
+      duplicates: 270,
+      unchanged: 0,
+      failed: [],
+      by_reason: { missing_responses: 758, missing_description: 18, duplicate_name: 226, near_duplicate: 44 },
+    });
     expect(s.problems).toHaveLength(0); // --json lists the rejected ones
     const again = await runCli(['carg', 'tools', 'import', join(SHARED_DATASETS, 'tools/toolalpaca/eval_simulated.json'), '--db', db]);
     expect(again.stdout).toBe('0 imported, 0 incomplete (use --complete), 0 rejected, 0 duplicates, 54 unchanged (already imported)\n');
-    const text = await runCli(['carg', 'tools', 'import', join(SHARED_DATASETS, 'tools/toolalpaca/eval_simulated.json'), '--db', join(tmp.dir, 'alpaca.sqlite')]);
+    const text = await runCli([
+      'carg',
+      'tools',
+      'import',
+      join(SHARED_DATASETS, 'tools/toolalpaca/eval_simulated.json'),
+      '--db',
+      join(tmp.dir, 'alpaca.sqlite'),
+    ]);
     expect(text.stdout).toMatch(/^49 imported, 5 incomplete \(use --complete\), 0 rejected, 0 duplicates\n {2}missing_description: 5\n$/);
   });
 
@@ -70,9 +101,15 @@ describe('mtr carg (real binary)', () => {
       expect(r).toMatchObject({ code: 2, stdout: '' });
       expect(r.stderr).toMatch(/^mtr carg export: Unknown option '--count'/);
     }
-    expect(() => parseCommandArgs(carg.subcommands.tools.subcommands.import as Command, ['a.json', ...db, '--turns', '3'], {})).toThrow("Unknown option '--turns'");
+    expect(() => parseCommandArgs(carg.subcommands.tools.subcommands.import as Command, ['a.json', ...db, '--turns', '3'], {})).toThrow(
+      "Unknown option '--turns'",
+    );
     // read by the subcommand: accepted; an environment fallback is not a given flag
-    expect(parseCommandArgs(carg.subcommands.single, ['--count', '5', ...db, '--json'], { OPENAI_API_KEY: 'k' }).options).toMatchObject({ count: 5, json: true, apiKey: 'k' });
+    expect(parseCommandArgs(carg.subcommands.single, ['--count', '5', ...db, '--json'], { OPENAI_API_KEY: 'k' }).options).toMatchObject({
+      count: 5,
+      json: true,
+      apiKey: 'k',
+    });
     expect(parseCommandArgs(exportCommand, [...db, '--out', 'x.jsonl'], { OPENAI_BASE_URL: 'http://x/v1' }).given).toEqual(new Set(['db', 'out']));
     // a name that is no subcommand is reported with the subcommands
     const nope = await inProcess(['carg', 'nope', ...db]);
@@ -118,8 +155,19 @@ describe('mtr carg (real binary)', () => {
       const out = join(tmp.dir, 'sft');
       const exp = await runCli(['carg', 'export', '--db', db, '--out', out, '--holdout', '0', '--kinds', 'single', '--val-ratio', '0', '--json']);
       expect(exp.code, exp.stderr).toBe(0);
-      expect(JSON.parse(exp.stdout)).toEqual({ out, rows: 12, format: 'openai', train: 12, validation: 0, by_kind: { single: { train: 12, validation: 0 } }, files: { train: { file: 'train.jsonl', rows: 12 } } });
-      const rows = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(JSON.parse(exp.stdout)).toEqual({
+        out,
+        rows: 12,
+        format: 'openai',
+        train: 12,
+        validation: 0,
+        by_kind: { single: { train: 12, validation: 0 } },
+        files: { train: { file: 'train.jsonl', rows: 12 } },
+      });
+      const rows = readFileSync(join(out, 'train.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(rows[0].messages.map((m: any) => m.role)).toEqual(['system', 'user', 'assistant']);
       const split = await runCli(['carg', 'export', '--db', db, '--out', out, '--holdout', '0', '--format', 'sharegpt', '--val-ratio', '0.3']);
       expect(split.code, split.stderr).toBe(0);
@@ -130,10 +178,19 @@ describe('mtr carg (real binary)', () => {
       expect(Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, v.train + v.validation]))).toEqual({ single: 12, multi: 8, error: 16 });
       expect(manifest.counts.validation).toBeGreaterThan(0);
       const toolOf = (row: any) => JSON.parse(row.conversations.at(-2).value).name as string;
-      const names = (file: string) => new Set(readFileSync(join(out, file), 'utf8').trim().split('\n').map((l) => toolOf(JSON.parse(l))));
+      const names = (file: string) =>
+        new Set(
+          readFileSync(join(out, file), 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => toolOf(JSON.parse(l))),
+        );
       const inValidation = names('validation.jsonl');
       expect([...names('train.jsonl')].filter((n) => inValidation.has(n))).toEqual([]); // a tool's samples stay in one split
-      expect(JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8'))).toHaveProperty('sft_train.columns', { messages: 'conversations', system: 'system' });
+      expect(JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8'))).toHaveProperty('sft_train.columns', {
+        messages: 'conversations',
+        system: 'system',
+      });
 
       const ev = await runCli(['carg', 'eval', '--db', db, '--holdout', '1', '--per-tool', '1', ...model]);
       expect(ev.code, ev.stderr).toBe(0);
@@ -154,7 +211,16 @@ describe('mtr carg (real binary)', () => {
       expect(a).toMatchObject({ done: 4, kept: 1, reliability: { [tools[0]!.api_name]: 1 } });
       expect(JSON.parse(readFileSync(reliable, 'utf8')).map((t: any) => t.api_name)).toEqual([tools[0]!.api_name]);
       const again = await runCli(['carg', 'eval', '--db', db, '--holdout', '1', '--per-tool', '1', '--json', ...model]);
-      expect(JSON.parse(again.stdout)).toMatchObject({ already_done: 4, done: 0, table: [{ scenario: 'error', cases: 4 }, { scenario: 'multi', cases: 4 }, { scenario: 'single', cases: 4 }, { scenario: 'All', cases: 12 }] });
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        already_done: 4,
+        done: 0,
+        table: [
+          { scenario: 'error', cases: 4 },
+          { scenario: 'multi', cases: 4 },
+          { scenario: 'single', cases: 4 },
+          { scenario: 'All', cases: 12 },
+        ],
+      });
     });
   });
 
@@ -173,7 +239,9 @@ describe('mtr carg (real binary)', () => {
       expect(ended.signal, ended.stderr).toBe('SIGKILL');
       const kept = jobs();
       expect(kept).toBeLessThan(4);
-      const orphans = store.prepare('SELECT COUNT(*) AS n FROM carg_samples s WHERE NOT EXISTS (SELECT 1 FROM carg_jobs j WHERE j.job = s.job AND j.tool_id = s.tool_id)').get() as { n: number };
+      const orphans = store
+        .prepare('SELECT COUNT(*) AS n FROM carg_samples s WHERE NOT EXISTS (SELECT 1 FROM carg_jobs j WHERE j.job = s.job AND j.tool_id = s.tool_id)')
+        .get() as { n: number };
       expect(orphans.n).toBe(0);
       const again = await runCli(['carg', 'single', '--db', db, '--json', ...model]);
       expect(JSON.parse(again.stdout)).toMatchObject({ tools: 4, already_done: kept, done: 4 - kept, samples: 16 });

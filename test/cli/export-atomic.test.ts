@@ -11,11 +11,18 @@ import { seededStore } from '../validate/store-fixture.js';
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-export-atomic-'));
 
 const rowsIn = (file: string): number =>
-  file.endsWith('.parquet') ? tableFromIPC(parquetWasm.readParquet(readFileSync(file)).intoIPCStream()).numRows : readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+  file.endsWith('.parquet')
+    ? tableFromIPC(parquetWasm.readParquet(readFileSync(file)).intoIPCStream()).numRows
+    : readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
 
 /** One complete export: exactly the manifest's files, each with the manifest's row count. Returns its kind. */
 function completeExport(dir: string): string {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { stage: string; format: string; split: { val_ratio: number }; files: Record<string, { file: string; rows: number }> };
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    stage: string;
+    format: string;
+    split: { val_ratio: number };
+    files: Record<string, { file: string; rows: number }>;
+  };
   const files = Object.values(manifest.files);
   expect(readdirSync(dir).sort(), dir).toEqual(['manifest.json', ...files.map((f) => f.file)].sort());
   for (const f of files) if (!f.file.endsWith('.yaml')) expect(rowsIn(join(dir, f.file)), `${dir}/${f.file}`).toBe(f.rows);
@@ -49,13 +56,15 @@ describe('mtr export replaces --out whole', () => {
     expect(readdirSync(tmp).filter((f) => f.startsWith('.val.'))).toEqual([]);
   });
 
-  it('refuses a folder of the user\'s own files without --overwrite, and leaves it untouched', async () => {
+  it("refuses a folder of the user's own files without --overwrite, and leaves it untouched", async () => {
     const out = join(tmp, 'mine');
     mkdirSync(out);
     writeFileSync(join(out, 'notes.txt'), 'keep me');
     const r = await runCli(['export', '--db', seeded.path, '--out', out, '--stage', 'sft', '--format', 'jsonl']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--out: expected a new, empty or earlier mtr export folder (with manifest.json), got ${out} holding other files; choose another --out, or pass --overwrite to replace it`);
+    expect(r.stderr).toContain(
+      `--out: expected a new, empty or earlier mtr export folder (with manifest.json), got ${out} holding other files; choose another --out, or pass --overwrite to replace it`,
+    );
     expect(readdirSync(out)).toEqual(['notes.txt']);
     const forced = await runCli(['export', '--db', seeded.path, '--out', out, '--stage', 'sft', '--format', 'jsonl', '--overwrite']);
     expect(forced.code, forced.stderr).toBe(0);

@@ -38,15 +38,41 @@ describe('an empty or near-empty result says why', () => {
     writeFileSync(scores, seeded.items.map((i) => JSON.stringify({ id: i.id, components: { em: 1 } })).join('\n'));
     const r = await runCli(['export', '--db', seeded.path, '--out', join(tmp, 'grpo'), '--stage', 'grpo', '--format', 'trl', '--unsolved-by', scores]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`nothing to export (E_EMPTY): 0 of 7 items kept, ${join(tmp, 'grpo')} left as it was; removed by: solved 7 (items a rollout in ${scores} solved; leave out --unsolved-by or use another score file)`);
+    expect(r.stderr).toContain(
+      `nothing to export (E_EMPTY): 0 of 7 items kept, ${join(tmp, 'grpo')} left as it was; removed by: solved 7 (items a rollout in ${scores} solved; leave out --unsolved-by or use another score file)`,
+    );
     expect(readdirSync(tmp)).not.toContain('grpo');
 
     const per = await perItemStore(join(tmp, 'per'), { count: 12 });
-    writeFileSync(scores, per.items.slice(1).map((i) => JSON.stringify({ id: i.id, components: { em: 1 } })).join('\n'));
-    const few = await runCli(['export', '--db', per.path, '--out', join(tmp, 'few'), '--stage', 'grpo', '--format', 'trl', '--unsolved-by', scores, '--val-ratio', '0']);
+    writeFileSync(
+      scores,
+      per.items
+        .slice(1)
+        .map((i) => JSON.stringify({ id: i.id, components: { em: 1 } }))
+        .join('\n'),
+    );
+    const few = await runCli([
+      'export',
+      '--db',
+      per.path,
+      '--out',
+      join(tmp, 'few'),
+      '--stage',
+      'grpo',
+      '--format',
+      'trl',
+      '--unsolved-by',
+      scores,
+      '--val-ratio',
+      '0',
+    ]);
     expect(few.code, few.stderr).toBe(0);
-    expect(few.stderr).toBe(`mtr export: kept only 1 of 12 items; removed by: solved 11 (items a rollout in ${scores} solved; leave out --unsolved-by or use another score file)\n`);
-    expect(JSON.parse(readFileSync(join(tmp, 'few', 'manifest.json'), 'utf8')).removed).toEqual([{ what: 'solved', count: 11, hint: `items a rollout in ${scores} solved; leave out --unsolved-by or use another score file` }]);
+    expect(few.stderr).toBe(
+      `mtr export: kept only 1 of 12 items; removed by: solved 11 (items a rollout in ${scores} solved; leave out --unsolved-by or use another score file)\n`,
+    );
+    expect(JSON.parse(readFileSync(join(tmp, 'few', 'manifest.json'), 'utf8')).removed).toEqual([
+      { what: 'solved', count: 11, hint: `items a rollout in ${scores} solved; leave out --unsolved-by or use another score file` },
+    ]);
   });
 
   it('a run with no traces yet: export and validate say to run generate first', async () => {
@@ -55,9 +81,15 @@ describe('an empty or near-empty result says why', () => {
     await store.items.add(await store.runs.upsert('fresh', 'bamboogle', {}), seeded.items.slice(0, 2));
     await store.close();
     const r = await runCli(['export', '--db', path, '--out', join(tmp, 'fresh-out'), '--stage', 'sft', '--format', 'trl']);
-    expect([r.code, r.stderr]).toEqual([1, `mtr export: nothing to export (E_EMPTY): 0 of 0 traces kept, ${join(tmp, 'fresh-out')} left as it was; runs 1 hold no traces; run mtr generate first\n`]);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      `mtr export: nothing to export (E_EMPTY): 0 of 0 traces kept, ${join(tmp, 'fresh-out')} left as it was; runs 1 hold no traces; run mtr generate first\n`,
+    ]);
     const v = await runCli(['validate', '--db', path]);
-    expect([v.code, v.stderr]).toEqual([1, 'mtr validate: nothing validated (E_EMPTY): runs 1 hold no finished or failed traces; run or resume mtr generate first\n']);
+    expect([v.code, v.stderr]).toEqual([
+      1,
+      'mtr validate: nothing validated (E_EMPTY): runs 1 hold no finished or failed traces; run or resume mtr generate first\n',
+    ]);
   });
 
   it('validate where no trace passes: the report, then E_EMPTY with the top causes and their flags', async () => {

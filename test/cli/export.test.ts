@@ -18,7 +18,12 @@ beforeAll(async () => {
   store = await seededStore(tmp);
 });
 
-const readJsonl = (file: string): unknown[] => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const readJsonl = (file: string): unknown[] =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const exportTo = async (name: string, args: string[], db = store.path) => {
   const out = join(tmp, name);
   const r = await runCli(['export', '--db', db, '--out', out, '--val-ratio', '0', ...args]);
@@ -29,34 +34,63 @@ const exportTo = async (name: string, args: string[], db = store.path) => {
 const itemByQuestion = (q: string): DatasetItem => store.items.find((i) => i.question === q)!;
 /** The independent reader (parquet-wasm + arrow, not src/export): rows as plain JSON. */
 const readParquet = (file: string): Record<string, unknown>[] =>
-  tableFromIPC(parquetWasm.readParquet(readFileSync(file)).intoIPCStream()).toArray().map((r) => JSON.parse(JSON.stringify(r.toJSON())));
-interface ToolConfig { tools: { class_name: string; config: Record<string, unknown>; tool_schema: { type: string; function: { name: string; parameters: { properties: Record<string, unknown> } } } }[] }
+  tableFromIPC(parquetWasm.readParquet(readFileSync(file)).intoIPCStream())
+    .toArray()
+    .map((r) => JSON.parse(JSON.stringify(r.toJSON())));
+interface ToolConfig {
+  tools: {
+    class_name: string;
+    config: Record<string, unknown>;
+    tool_schema: { type: string; function: { name: string; parameters: { properties: Record<string, unknown> } } };
+  }[];
+}
 /** The YAML is YAML's JSON subset after its comment line, so JSON.parse reads what PyYAML/OmegaConf read. */
 const readToolConfig = (file: string): ToolConfig => {
   const [comment, ...rest] = readFileSync(file, 'utf8').split('\n');
   expect(comment).toMatch(/^# /);
   return JSON.parse(rest.join('\n')) as ToolConfig;
 };
-const functionSchema = z.object({ name: z.string(), description: z.string(), parameters: z.object({ type: z.literal('object'), properties: z.record(z.string(), z.unknown()), required: z.array(z.string()) }) });
+const functionSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  parameters: z.object({ type: z.literal('object'), properties: z.record(z.string(), z.unknown()), required: z.array(z.string()) }),
+});
 const toolList = z.array(z.strictObject({ type: z.literal('function'), function: functionSchema }));
 
 // Target formats, written from the trainers' docs, independent of src/export.
 // TRL reads a string `tools` with json.loads (trl ≥ 0.29, sft_trainer.py tokenize_fn)
 const toolListText = z.string().transform((t) => toolList.parse(JSON.parse(t)));
 const TrlRow = z.strictObject({
-  messages: z.array(z.union([
-    z.strictObject({ role: z.enum(['system', 'user']), content: z.string() }),
-    z.strictObject({ role: z.literal('assistant'), content: z.string(), tool_calls: z.array(z.strictObject({ type: z.literal('function'), function: z.strictObject({ name: z.string(), arguments: z.record(z.string(), z.unknown()) }) })).length(1).optional() }),
-    z.strictObject({ role: z.literal('tool'), name: z.string(), content: z.string() }),
-  ])),
+  messages: z.array(
+    z.union([
+      z.strictObject({ role: z.enum(['system', 'user']), content: z.string() }),
+      z.strictObject({
+        role: z.literal('assistant'),
+        content: z.string(),
+        tool_calls: z
+          .array(z.strictObject({ type: z.literal('function'), function: z.strictObject({ name: z.string(), arguments: z.record(z.string(), z.unknown()) }) }))
+          .length(1)
+          .optional(),
+      }),
+      z.strictObject({ role: z.literal('tool'), name: z.string(), content: z.string() }),
+    ]),
+  ),
   tools: toolListText.optional(),
 });
 const OpenAIRow = z.strictObject({
-  messages: z.array(z.union([
-    z.strictObject({ role: z.enum(['system', 'user']), content: z.string() }),
-    z.strictObject({ role: z.literal('assistant'), content: z.string(), tool_calls: z.array(z.strictObject({ id: z.string(), type: z.literal('function'), function: z.strictObject({ name: z.string(), arguments: z.string() }) })).optional() }),
-    z.strictObject({ role: z.literal('tool'), tool_call_id: z.string(), content: z.string() }),
-  ])),
+  messages: z.array(
+    z.union([
+      z.strictObject({ role: z.enum(['system', 'user']), content: z.string() }),
+      z.strictObject({
+        role: z.literal('assistant'),
+        content: z.string(),
+        tool_calls: z
+          .array(z.strictObject({ id: z.string(), type: z.literal('function'), function: z.strictObject({ name: z.string(), arguments: z.string() }) }))
+          .optional(),
+      }),
+      z.strictObject({ role: z.literal('tool'), tool_call_id: z.string(), content: z.string() }),
+    ]),
+  ),
   tools: toolList,
 });
 const ShareGptRow = z.strictObject({
@@ -64,7 +98,11 @@ const ShareGptRow = z.strictObject({
   system: z.string().optional(),
   tools: z.string(),
 });
-const CreateKwargs = z.strictObject({ item_id: z.string(), item: z.strictObject({ question: z.string(), answers: z.array(z.string()).min(1) }), tool: z.string().optional() });
+const CreateKwargs = z.strictObject({
+  item_id: z.string(),
+  item: z.strictObject({ question: z.string(), answers: z.array(z.string()).min(1) }),
+  tool: z.string().optional(),
+});
 const VerlRow = z.strictObject({
   data_source: z.string(),
   agent_name: z.enum(['tool_agent', 'mtr_tool_agent']),
@@ -72,7 +110,11 @@ const VerlRow = z.strictObject({
   ability: z.string(),
   reward_model: z.strictObject({ style: z.literal('rule'), ground_truth: z.strictObject({ target: z.array(z.string()).min(1) }) }),
   extra_info: z.strictObject({
-    split: z.enum(['train', 'validation']), index: z.number().int(), id: z.string(), question: z.string(), need_tools_kwargs: z.literal(true),
+    split: z.enum(['train', 'validation']),
+    index: z.number().int(),
+    id: z.string(),
+    question: z.string(),
+    need_tools_kwargs: z.literal(true),
     tools_kwargs: z.record(z.string(), z.strictObject({ create_kwargs: CreateKwargs })),
     tools: z.string(),
   }),
@@ -85,12 +127,18 @@ describe('mtr export --stage sft', () => {
     expect(rows.map((r) => itemByQuestion(r.messages[1]!.content as string).id)).toEqual(store.valid);
     expect(manifest.counts).toEqual({ traces: 7, failed: 1, running: 0, invalid: 2, kept: 4, duplicates: 1, train: 3, validation: 0 });
     expect(manifest.files.train.rows).toBe(rows.length);
-    expect(manifest.provenance[0].calls).toEqual([{ role: 'agent', model: 'fake-model', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', calls: 7 }]);
+    expect(manifest.provenance[0].calls).toEqual([
+      { role: 'agent', model: 'fake-model', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', calls: 7 },
+    ]);
     expect(manifest.system_prompt).toMatchObject({ choice: 'native', file: 'agent-native.md' });
     const [row] = rows;
     const item = store.items.find((i) => i.id === store.valid[0])!;
     expect(row!.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant', 'tool', 'assistant']);
-    expect(row!.messages[2]).toEqual({ role: 'assistant', content: '<think>Look the entity up.</think>', tool_calls: [{ type: 'function', function: { name: 'lookup_entity_fact', arguments: { entity: item.question, attribute: 'answer' } } }] });
+    expect(row!.messages[2]).toEqual({
+      role: 'assistant',
+      content: '<think>Look the entity up.</think>',
+      tool_calls: [{ type: 'function', function: { name: 'lookup_entity_fact', arguments: { entity: item.question, attribute: 'answer' } } }],
+    });
     expect(row!.messages[3]).toMatchObject({ role: 'tool', name: 'lookup_entity_fact' });
     expect(JSON.parse(row!.messages[3]!.content as string)).toEqual({ value: `The record says ${item.answers[0]}.`, source: 'encyclopedia' });
     expect(row!.messages[6]!.content).toBe(`<think>Both agree.</think>\n<answer>${item.answers[0]}</answer>`);
@@ -113,14 +161,16 @@ describe('mtr export --stage sft', () => {
     const { train } = await exportTo('trl-per-item', ['--stage', 'sft', '--format', 'trl'], per.path);
     const rows = train.map((r) => TrlRow.parse(r));
     expect(rows.map((r) => r.tools!.map((t) => t.function.name))).toEqual(per.items.map((_, k) => [`lookup_fact_${k}`, 'wiki_search']));
-    expect(rows.map((r) => Object.keys(r.tools![0]!.function.parameters.properties))).toEqual(per.items.map((_, k) => (k % 2 ? ['entity', 'attribute', 'year'] : ['entity', 'attribute'])));
+    expect(rows.map((r) => Object.keys(r.tools![0]!.function.parameters.properties))).toEqual(
+      per.items.map((_, k) => (k % 2 ? ['entity', 'attribute', 'year'] : ['entity', 'attribute'])),
+    );
   });
 
   it('openai: string arguments that parse back, tool_call_id pairing; --drop-think leaves no <think>', async () => {
     const { train } = await exportTo('openai', ['--stage', 'sft', '--format', 'openai', '--drop-think']);
     for (const raw of train) {
       const row = OpenAIRow.parse(raw);
-      const calls = row.messages.flatMap((m) => ('tool_calls' in m ? m.tool_calls ?? [] : []));
+      const calls = row.messages.flatMap((m) => ('tool_calls' in m ? (m.tool_calls ?? []) : []));
       const toolMsgs = row.messages.filter((m) => m.role === 'tool');
       expect(calls).toHaveLength(2);
       expect(toolMsgs.map((m) => ('tool_call_id' in m ? m.tool_call_id : ''))).toEqual(calls.map((c) => c.id));
@@ -142,12 +192,27 @@ describe('mtr export --stage sft', () => {
       expect(call.startsWith('<think>\nLook the entity up.\n</think>\n\n{')).toBe(true);
       expect(JSON.parse(call.slice(call.indexOf('\n</think>\n\n') + 11))).toMatchObject({ name: 'lookup_entity_fact', arguments: { attribute: 'answer' } });
       expect(row.conversations.at(-1)!.value).toMatch(/^<think>\nBoth agree.\n<\/think>\n\n<answer>.+<\/answer>$/);
-      expect(z.array(functionSchema).parse(JSON.parse(row.tools)).map((f) => f.name)).toEqual(['lookup_entity_fact', 'wiki_search']);
+      expect(
+        z
+          .array(functionSchema)
+          .parse(JSON.parse(row.tools))
+          .map((f) => f.name),
+      ).toEqual(['lookup_entity_fact', 'wiki_search']);
     }
     // named after the export folder; file_name relative to it, so dataset_dir = the folder works as written
     const info = JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8'));
-    const tags = { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt', observation_tag: 'observation', function_tag: 'function_call', system_tag: 'system' };
-    expect(info).toEqual({ sharegpt_train: { file_name: 'train.jsonl', formatting: 'sharegpt', columns: { messages: 'conversations', system: 'system', tools: 'tools' }, tags } });
+    const tags = {
+      role_tag: 'from',
+      content_tag: 'value',
+      user_tag: 'human',
+      assistant_tag: 'gpt',
+      observation_tag: 'observation',
+      function_tag: 'function_call',
+      system_tag: 'system',
+    };
+    expect(info).toEqual({
+      sharegpt_train: { file_name: 'train.jsonl', formatting: 'sharegpt', columns: { messages: 'conversations', system: 'system', tools: 'tools' }, tags },
+    });
     expect(readdirSync(out)).toContain(info.sharegpt_train.file_name);
   });
 
@@ -188,7 +253,13 @@ describe('mtr export --stage grpo', () => {
     expect(readdirSync(out).sort()).toEqual(['manifest.json', 'tool_config.yaml', 'train.jsonl', 'train.parquet']);
     const rows = train.map((r) => VerlRow.parse(r));
     expect(manifest.counts).toEqual({ items: 7, no_tools: 0, solved: 0, kept: 7, duplicates: 1, train: 6, validation: 0 });
-    expect(manifest.verl).toEqual({ agent_name: 'tool_agent', data_files: 'parquet', tool_config: 'tool_config.yaml', tools: ['lookup_entity_fact', 'wiki_search'], tool_config_tools: ['lookup_entity_fact', 'wiki_search'] });
+    expect(manifest.verl).toEqual({
+      agent_name: 'tool_agent',
+      data_files: 'parquet',
+      tool_config: 'tool_config.yaml',
+      tools: ['lookup_entity_fact', 'wiki_search'],
+      tool_config_tools: ['lookup_entity_fact', 'wiki_search'],
+    });
     const fromParquet = readParquet(join(out, 'train.parquet'));
     expect(fromParquet).toHaveLength(rows.length);
     for (const [i, row] of rows.entries()) {
@@ -199,7 +270,8 @@ describe('mtr export --stage grpo', () => {
       const item = itemByQuestion(row.extra_info.question);
       expect(p.reward_model.ground_truth.target).toEqual(item.answers);
       expect(Object.keys(p.extra_info.tools_kwargs)).toEqual(['lookup_entity_fact', 'wiki_search']);
-      for (const kw of Object.values(p.extra_info.tools_kwargs)) expect(kw.create_kwargs).toEqual({ item_id: item.id, item: { question: item.question, answers: item.answers } });
+      for (const kw of Object.values(p.extra_info.tools_kwargs))
+        expect(kw.create_kwargs).toEqual({ item_id: item.id, item: { question: item.question, answers: item.answers } });
       expect(p.extra_info.index).toBe(i);
       expect(p.prompt[0]!.content).not.toContain('lookup_entity_fact'); // native: the chat template lists the tools once
     }
@@ -214,7 +286,11 @@ describe('mtr export --stage grpo', () => {
 
   it('verl with per-item tools: mtr_tool_agent rows, each offering its own tools with real create_kwargs; a short tool config', async () => {
     const per = await perItemStore(join(tmp, 'per-verl'));
-    const { out, train, manifest } = await exportTo('verl-per-item', ['--stage', 'grpo', '--format', 'verl', '--tools-url', 'http://10.0.0.5:9000', '--tools-timeout', '30'], per.path);
+    const { out, train, manifest } = await exportTo(
+      'verl-per-item',
+      ['--stage', 'grpo', '--format', 'verl', '--tools-url', 'http://10.0.0.5:9000', '--tools-timeout', '30'],
+      per.path,
+    );
     expect(manifest.verl).toMatchObject({ agent_name: 'mtr_tool_agent', data_files: expect.stringMatching(/^jsonl/) });
     const fromParquet = readParquet(join(out, 'train.parquet'));
     for (const [i, raw] of train.entries()) {
@@ -236,7 +312,8 @@ describe('mtr export --stage grpo', () => {
     expect(manifest.verl.tools.sort()).toEqual([...per.items.map((_, k) => `lookup_fact_${k}`), 'wiki_search'].sort());
     expect(config.tools[0]!.config).toMatchObject({ url: 'http://10.0.0.5:9000', timeout: 30 });
     // verl's OpenAIFunctionToolSchema: every parameter has a string type; enums only of strings
-    for (const t of config.tools) for (const p of Object.values(t.tool_schema.function.parameters.properties)) expect(typeof (p as { type: unknown }).type).toBe('string');
+    for (const t of config.tools)
+      for (const p of Object.values(t.tool_schema.function.parameters.properties)) expect(typeof (p as { type: unknown }).type).toBe('string');
   });
 
   it('verl: the default split gives a validation file (verl needs data.val_files); text prompts are refused', async () => {
@@ -253,7 +330,12 @@ describe('mtr export --stage grpo', () => {
 
   it('trl: GRPOTrainer rows, a conversational prompt and the gold columns reward functions get as kwargs', async () => {
     const { train } = await exportTo('grpo-trl', ['--stage', 'grpo', '--format', 'trl']);
-    const Row = z.strictObject({ prompt: z.array(z.strictObject({ role: z.enum(['system', 'user']), content: z.string() })), answers: z.array(z.string()).min(1), data_source: z.literal('bamboogle'), id: z.string() });
+    const Row = z.strictObject({
+      prompt: z.array(z.strictObject({ role: z.enum(['system', 'user']), content: z.string() })),
+      answers: z.array(z.string()).min(1),
+      data_source: z.literal('bamboogle'),
+      id: z.string(),
+    });
     for (const raw of train) {
       const row = Row.parse(raw);
       const item = store.items.find((i) => i.id === row.id)!;
@@ -265,7 +347,15 @@ describe('mtr export --stage grpo', () => {
 
   it('--unsolved-by leaves out items an SFT rollout already solved', async () => {
     const scores = join(tmp, 'scores.jsonl');
-    writeFileSync(scores, [{ id: store.valid[0], reward: 1, components: { em: 1 } }, { id: store.valid[1], reward: 0, components: { em: 0 } }].map((r) => JSON.stringify(r)).join('\n'));
+    writeFileSync(
+      scores,
+      [
+        { id: store.valid[0], reward: 1, components: { em: 1 } },
+        { id: store.valid[1], reward: 0, components: { em: 0 } },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
     const { train, manifest } = await exportTo('unsolved', ['--stage', 'grpo', '--format', 'jsonl', '--unsolved-by', scores]);
     expect(manifest.counts).toMatchObject({ solved: 1, kept: 6 });
     expect(train.map((r) => VerlRow.parse(r).extra_info.id)).not.toContain(store.valid[0]);
@@ -293,7 +383,10 @@ describe('mtr export --dialect search-r1', () => {
     const r = await runCli(['export', '--db', search.path, '--out', out, '--stage', 'grpo', '--format', 'verl', '--dialect', 'search-r1']);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['manifest.json', 'train.jsonl', 'train.parquet', 'validation.jsonl', 'validation.parquet']);
-    for (const [file, split] of [['train', 'train'], ['validation', 'test']] as const) {
+    for (const [file, split] of [
+      ['train', 'train'],
+      ['validation', 'test'],
+    ] as const) {
       const rows = readJsonl(join(out, `${file}.jsonl`)) as { prompt: { content: string }[] }[];
       expect(readParquet(join(out, `${file}.parquet`))).toEqual(rows);
       rows.forEach((row, index) => {
@@ -329,7 +422,21 @@ describe('mtr export --dialect search-r1', () => {
     expect((own[0] as { completion: string }).completion).toContain('<search> ');
     const { manifest: hermes } = await exportTo('sr1-hermes', ['--stage', 'sft', '--format', 'jsonl', '--dialect', 'hermes'], generated.path);
     expect(hermes.dialect).toBe('hermes');
-    const bad = await runCli(['export', '--db', search.path, '--out', join(tmp, 'q'), '--stage', 'sft', '--format', 'trl', '--dialect', 'search-r1', '--system', 'text']);
+    const bad = await runCli([
+      'export',
+      '--db',
+      search.path,
+      '--out',
+      join(tmp, 'q'),
+      '--stage',
+      'sft',
+      '--format',
+      'trl',
+      '--dialect',
+      'search-r1',
+      '--system',
+      'text',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--system: expected none with --dialect search-r1');
   });
@@ -340,7 +447,9 @@ describe('data_source', () => {
     const stem = await perItemStore(join(tmp, 'stem'), { dataset: 'my_questions', count: 3 });
     const r = await runCli(['export', '--db', stem.path, '--out', join(tmp, 'stem-out'), '--stage', 'sft', '--format', 'jsonl']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`data_source: expected item ${stem.items[0]!.id}'s dataset to be a known benchmark (bamboogle, hotpotqa, 2wikimultihopqa, musique, nq, triviaqa, popqa, strategyqa), got "my_questions"; name it with --data-source NAME`);
+    expect(r.stderr).toContain(
+      `data_source: expected item ${stem.items[0]!.id}'s dataset to be a known benchmark (bamboogle, hotpotqa, 2wikimultihopqa, musique, nq, triviaqa, popqa, strategyqa), got "my_questions"; name it with --data-source NAME`,
+    );
     const { out, train } = await exportTo('stem-named', ['--stage', 'sft', '--format', 'jsonl', '--data-source', 'nq'], stem.path);
     expect(train.map((row) => (row as { data_source: string }).data_source)).toEqual(['nq', 'nq', 'nq']);
     // the rows as rollouts: the kept completion scored against the row's gold under the row's data_source

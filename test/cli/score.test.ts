@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/index.js';
 
-const GOOD = '<think>s</think><tool_call>{"name":"search","arguments":{"q":"x"}}</tool_call><tool_response>Tulsa it is.</tool_response><think>ok</think><answer>Tulsa</answer>';
+const GOOD =
+  '<think>s</think><tool_call>{"name":"search","arguments":{"q":"x"}}</tool_call><tool_response>Tulsa it is.</tool_response><think>ok</think><answer>Tulsa</answer>';
 
 describe('mtr score', () => {
   let dir: string;
@@ -21,7 +22,14 @@ describe('mtr score', () => {
 
   const lines = [
     { id: 'a', data_source: 'hotpotqa', completion: GOOD, answer: 'Tulsa' },
-    { id: 'b', messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: '<think>x</think><answer>Paris</answer>' }], golden_answers: ['Lyon', 'Paris'] },
+    {
+      id: 'b',
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: '<think>x</think><answer>Paris</answer>' },
+      ],
+      golden_answers: ['Lyon', 'Paris'],
+    },
     { id: 'c', completion: '<answer>wrong</answer>', answers: ['Tulsa'] },
   ];
   const write = (rows: string[]) => {
@@ -29,7 +37,11 @@ describe('mtr score', () => {
     writeFileSync(file, rows.join('\n') + '\n');
     return file;
   };
-  const read = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  const read = (file: string) =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
 
   it('writes one scored line per input in order, then a summary', async () => {
     const file = write(lines.map((l) => JSON.stringify(l)));
@@ -51,7 +63,10 @@ describe('mtr score', () => {
     writeFileSync(file, `\uFEFF${JSON.stringify(lines[0])}\r\n\r\n${JSON.stringify(lines[2])}\r\n`);
     const dest = join(dir, 'scores.jsonl');
     expect(await main(['score', '--rollouts', file, '--out', dest])).toBe(0);
-    expect(read(dest).map((r) => [r.id, r.line, r.reward])).toEqual([['a', 1, 1], ['c', 3, expect.any(Number)]]);
+    expect(read(dest).map((r) => [r.id, r.line, r.reward])).toEqual([
+      ['a', 1, 1],
+      ['c', 3, expect.any(Number)],
+    ]);
   });
 
   it('applies --weights', async () => {
@@ -64,7 +79,8 @@ describe('mtr score', () => {
   });
 
   it('reads --dialect search-r1, and per line a dialect or a searchR1_* data_source', async () => {
-    const r1 = '<think>t</think>\n<search> Tinted Windows </search>\n\n<information>Doc 1(Title: Tinted Windows) They played in Tulsa.</information>\n\n<think>ok</think>\n<answer> Tulsa </answer>';
+    const r1 =
+      '<think>t</think>\n<search> Tinted Windows </search>\n\n<information>Doc 1(Title: Tinted Windows) They played in Tulsa.</information>\n\n<think>ok</think>\n<answer> Tulsa </answer>';
     const rows = [
       { completion: r1, answer: 'Tulsa' },
       { completion: r1, answer: 'Tulsa', dialect: 'search-r1' },

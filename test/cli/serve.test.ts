@@ -27,9 +27,17 @@ describe('mtr serve: subcommands as data, each with only its own flags', () => {
   });
 
   it('each leaf reads its port (default 8787 / 8788), the token from MTR_SERVE_TOKEN, and its own flags', () => {
-    expect(parseCommandArgs(leaf('reward'), ['--port', '0', '--weights', 'em=1'], { OPENAI_BASE_URL: 'http://x/v1', MTR_SERVE_TOKEN: 't' }).options).toMatchObject({ port: 0, weights: 'em=1', token: 't', host: '127.0.0.1' });
+    expect(
+      parseCommandArgs(leaf('reward'), ['--port', '0', '--weights', 'em=1'], { OPENAI_BASE_URL: 'http://x/v1', MTR_SERVE_TOKEN: 't' }).options,
+    ).toMatchObject({ port: 0, weights: 'em=1', token: 't', host: '127.0.0.1' });
     expect(parseCommandArgs(leaf('reward'), [], {}).options.port).toBe(8787);
-    expect(parseCommandArgs(leaf('tools'), ['--concurrency', '4', '--actor-model', 'gtm'], { OPENAI_BASE_URL: 'http://x/v1' }).options).toMatchObject({ port: 8788, concurrency: 4, actorModel: 'gtm', baseUrl: 'http://x/v1', mcp: 'http' });
+    expect(parseCommandArgs(leaf('tools'), ['--concurrency', '4', '--actor-model', 'gtm'], { OPENAI_BASE_URL: 'http://x/v1' }).options).toMatchObject({
+      port: 8788,
+      concurrency: 4,
+      actorModel: 'gtm',
+      baseUrl: 'http://x/v1',
+      mcp: 'http',
+    });
     expect(renderHelp(leaf('tools'))).toMatch(/^mtr serve tools \[options\]/);
     expect(renderHelp(leaf('tools'))).toMatch(/--cache FILE\s+SQLite store/);
     expect(renderHelp(leaf('reward'))).not.toContain('--cache');

@@ -24,12 +24,20 @@ describe('mtr status', () => {
       'retried          0 items finished after failed attempts',
     ]);
     const json = await runCli(['status', '--db', seeded.path, '--run', '1', '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ runs: 1, items_total: 7, traces_finished: 6, traces_failed: 1, failures_by_code: { E_MODEL_UNREACHABLE: { items: 1, attempts: 1 } } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      runs: 1,
+      items_total: 7,
+      traces_finished: 6,
+      traces_failed: 1,
+      failures_by_code: { E_MODEL_UNREACHABLE: { items: 1, attempts: 1 } },
+    });
   });
 
   it('an unknown run is a usage error listing the runs by name and id', async () => {
     const r = await runCli(['status', '--db', seeded.path, '--run', 'bamboogle']);
     expect([r.code, r.stdout]).toEqual([2, '']);
-    expect(r.stderr).toBe('mtr status: --run: expected one of the runs in the store by name or id (bamboogle-test (id 1)), got "bamboogle" (see mtr status --help)\n');
+    expect(r.stderr).toBe(
+      'mtr status: --run: expected one of the runs in the store by name or id (bamboogle-test (id 1)), got "bamboogle" (see mtr status --help)\n',
+    );
   });
 });

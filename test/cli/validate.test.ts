@@ -19,7 +19,12 @@ describe('mtr validate', () => {
     expect(out.checked).toBe(7);
 
     const store = await openStore(path);
-    const rows = (await store.verdicts.list(1, out.config_hash)).map((v) => ({ trace_id: v.trace_id, check_name: v.check, pass: v.result.pass, reason: v.result.pass ? null : v.result.reason }));
+    const rows = (await store.verdicts.list(1, out.config_hash)).map((v) => ({
+      trace_id: v.trace_id,
+      check_name: v.check,
+      pass: v.result.pass,
+      reason: v.result.pass ? null : v.result.reason,
+    }));
     expect(rows).toHaveLength(7 * 10);
     const tracesFailing = (pred: (r: (typeof rows)[number]) => boolean) => new Set(rows.filter((r) => !r.pass && pred(r)).map((r) => r.trace_id)).size;
     const pct = (n: number) => Math.round((10000 * n) / 7) / 100;
@@ -73,7 +78,18 @@ describe('mtr validate', () => {
     const store = await openStore(path, { create: true });
     const runId = await store.runs.upsert('beside', 'bamboogle', { maxTurns: 6, format: 'text' });
     await store.items.add(runId, items);
-    const call = { role: 'agent', model: 'm', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 1, tokens_out: 1, latency_ms: 1, attempt: 1, ok: true } as const;
+    const call = {
+      role: 'agent',
+      model: 'm',
+      prompt_file: 'agent-text.md',
+      prompt_hash: '0123456789abcdef',
+      params: {},
+      tokens_in: 1,
+      tokens_out: 1,
+      latency_ms: 1,
+      attempt: 1,
+      ok: true,
+    } as const;
     const write = async (k: number, done: boolean) => {
       const item = items[k % items.length]!;
       const id = await store.traces.begin(runId, item.id);

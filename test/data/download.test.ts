@@ -8,7 +8,11 @@ import { resolveDataset, type DownloadProgress } from '../../src/data/download.j
 import { loadItems } from '../../src/data/load.js';
 import { mtrError } from '../support/errors.js';
 
-const BODY = ['{"id": "test_0", "question": "Who?", "golden_answers": ["Ann"]}', '{"id": "test_1", "question": "When?", "golden_answers": ["1999", "in 1999"]}', ''].join('\n');
+const BODY = [
+  '{"id": "test_0", "question": "Who?", "golden_answers": ["Ann"]}',
+  '{"id": "test_1", "question": "When?", "golden_answers": ["1999", "in 1999"]}',
+  '',
+].join('\n');
 
 let server: Server;
 let base: string;
@@ -42,10 +46,11 @@ beforeEach(async () => {
 });
 
 /** Sends the registry's URL to the local server instead, keeping the path so the test can pick a route. */
-const localFetch = (path: string): typeof fetch => (async (url: string | URL | Request, init?: RequestInit) => {
-  expect(String(url)).toMatch(/^https:\/\/huggingface\.co\/datasets\/RUC-NLPIR\/FlashRAG_datasets\/resolve\/main\//);
-  return fetch(`${base}${path}`, init);
-}) as typeof fetch;
+const localFetch = (path: string): typeof fetch =>
+  (async (url: string | URL | Request, init?: RequestInit) => {
+    expect(String(url)).toMatch(/^https:\/\/huggingface\.co\/datasets\/RUC-NLPIR\/FlashRAG_datasets\/resolve\/main\//);
+    return fetch(`${base}${path}`, init);
+  }) as typeof fetch;
 
 describe('resolveDataset', () => {
   it('an existing path is used as is, without any request', async () => {
@@ -68,7 +73,10 @@ describe('resolveDataset', () => {
     expect(hits).toHaveLength(1);
 
     const items = await loadItems(again.path, { dataset: again.name });
-    expect(items.map((i) => [i.id, i.dataset, i.answers])).toEqual([['test_0', 'bamboogle', ['Ann']], ['test_1', 'bamboogle', ['1999', 'in 1999']]]);
+    expect(items.map((i) => [i.id, i.dataset, i.answers])).toEqual([
+      ['test_0', 'bamboogle', ['Ann']],
+      ['test_1', 'bamboogle', ['1999', 'in 1999']],
+    ]);
   });
 
   it('aliases and explicit splits pick the cache file', async () => {
@@ -84,7 +92,10 @@ describe('resolveDataset', () => {
 
   it('a name close to a registry name or alias suggests it; one that looks like a path is a missing file', async () => {
     const near = await mtrError(resolveDataset('hotpotqq', { cacheDir: cache }));
-    expect([near.code, near.message]).toEqual(['E_DATASET', 'unknown dataset "hotpotqq" (did you mean hotpotqa or hotpot?): expected a file path or one of bamboogle, hotpotqa, 2wikimultihopqa, musique']);
+    expect([near.code, near.message]).toEqual([
+      'E_DATASET',
+      'unknown dataset "hotpotqq" (did you mean hotpotqa or hotpot?): expected a file path or one of bamboogle, hotpotqa, 2wikimultihopqa, musique',
+    ]);
     for (const path of [join(cache, 'missing.jsonl'), 'data/hotpotqa', 'hotpot.jsonl']) {
       const e = await mtrError(resolveDataset(path, { cacheDir: cache }));
       expect([e.code, e.message]).toEqual(['E_DATASET', `no such file: ${path}`]);
@@ -104,7 +115,9 @@ describe('resolveDataset', () => {
   it('an HTTP error names the URL and says how to continue by hand; nothing is cached', async () => {
     const e = await mtrError(resolveDataset('hotpotqa', { cacheDir: cache, fetchImpl: localFetch('/missing.jsonl') }));
     expect(e.code).toBe('E_DOWNLOAD');
-    expect(e.message).toContain('could not download https://huggingface.co/datasets/RUC-NLPIR/FlashRAG_datasets/resolve/main/hotpotqa/dev.jsonl: HTTP 404 Not Found');
+    expect(e.message).toContain(
+      'could not download https://huggingface.co/datasets/RUC-NLPIR/FlashRAG_datasets/resolve/main/hotpotqa/dev.jsonl: HTTP 404 Not Found',
+    );
     expect(e.message).toContain('Download it by hand');
     expect(e.message).toContain('pass the file path');
     expect(await readdir(join(cache, 'datasets', 'hotpotqa')).catch(() => [])).toEqual([]);

@@ -27,11 +27,15 @@ describe('mtr generate: dataset limits', () => {
     const db = join(tmp, 'refused.sqlite');
     const r = await runCli(['generate', '--dataset', DATASET, '--db', db, '--base-url', server.url, '--retries', '0']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`${DATASET}:3: question: expected at most 4000 characters, got 5500 (--max-question-chars raises the limit, or --skip-bad to skip such records)`);
+    expect(r.stderr).toContain(
+      `${DATASET}:3: question: expected at most 4000 characters, got 5500 (--max-question-chars raises the limit, or --skip-bad to skip such records)`,
+    );
     expect(existsSync(db)).toBe(false);
     expect(server.requests).toHaveLength(0);
     const small = await runCli(['generate', '--dataset', DATASET, '--db', db, '--base-url', server.url, '--max-record-bytes', '1000']);
-    expect(small.stderr).toContain(`${DATASET}:3: expected a record of at most 1000 bytes, got ${Buffer.byteLength(LONG)} (--max-record-bytes raises the limit`);
+    expect(small.stderr).toContain(
+      `${DATASET}:3: expected a record of at most 1000 bytes, got ${Buffer.byteLength(LONG)} (--max-record-bytes raises the limit`,
+    );
     expect(existsSync(db)).toBe(false);
     const flag = await runCli(['generate', '--dataset', DATASET, '--db', db, '--max-question-chars', '0']);
     expect(flag.code).not.toBe(0);
@@ -48,6 +52,12 @@ describe('mtr generate: dataset limits', () => {
     expect(r.stdout).toMatch(new RegExp(`  skipped ${DATASET}:5: invalid JSON: `));
 
     const again = await runCli(['generate', '--dataset', DATASET, '--db', db, '--base-url', server.url, '--skip-bad', '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ items: 3, already_finished: 3, finished: 0, records_skipped: 2, skipped: [{ where: `${DATASET}:3` }, { where: `${DATASET}:5` }] });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      items: 3,
+      already_finished: 3,
+      finished: 0,
+      records_skipped: 2,
+      skipped: [{ where: `${DATASET}:3` }, { where: `${DATASET}:5` }],
+    });
   }, 60_000);
 });

@@ -27,7 +27,16 @@ const jsonl = (...records: unknown[]): string => records.map((r) => (typeof r ==
 
 describe('dataset limits: question length and record size', () => {
   it('the defaults leave every real benchmark file here whole (longest question 300 characters, largest record 20 KB)', async () => {
-    const files = ['bamboogle/bamboogle.jsonl', 'bamboogle/bamboogle_decomposed.json', 'hotpotqa/hotpot_dev_distractor_300.jsonl', 'hotpotqa/hotpot_train_100_original_format.json', 'hotpotqa/hotpot_dev_qa_500.jsonl', '2wiki/2wiki_dev_qa_500.jsonl', 'musique/musique_dev_qa_500.jsonl', 'musique/musique_train_100_with_paragraphs.json'];
+    const files = [
+      'bamboogle/bamboogle.jsonl',
+      'bamboogle/bamboogle_decomposed.json',
+      'hotpotqa/hotpot_dev_distractor_300.jsonl',
+      'hotpotqa/hotpot_train_100_original_format.json',
+      'hotpotqa/hotpot_dev_qa_500.jsonl',
+      '2wiki/2wiki_dev_qa_500.jsonl',
+      'musique/musique_dev_qa_500.jsonl',
+      'musique/musique_train_100_with_paragraphs.json',
+    ];
     let longest = 0;
     let largest = 0;
     for (const f of files) {
@@ -48,11 +57,15 @@ describe('dataset limits: question length and record size', () => {
     const bytes = Buffer.byteLength(huge.split('\n')[1]!);
     const e = await mtrError(loadItems(path));
     expect(e.code).toBe('E_DATASET');
-    expect(e.message).toBe(`${path}:2: expected a record of at most 1048576 bytes, got ${bytes} (--max-record-bytes raises the limit, or --skip-bad to skip such records)`);
+    expect(e.message).toBe(
+      `${path}:2: expected a record of at most 1048576 bytes, got ${bytes} (--max-record-bytes raises the limit, or --skip-bad to skip such records)`,
+    );
     expect(e.details).toMatchObject({ file: path, line: 2 });
     // with the limit raised it is read, and then the question limit refuses it
     const q = await mtrError(loadItems(path, { maxRecordBytes: 100 * 1024 * 1024 }));
-    expect(q.message).toBe(`${path}:2: question: expected at most 4000 characters, got ${60 * 1024 * 1024} (--max-question-chars raises the limit, or --skip-bad to skip such records)`);
+    expect(q.message).toBe(
+      `${path}:2: question: expected at most 4000 characters, got ${60 * 1024 * 1024} (--max-question-chars raises the limit, or --skip-bad to skip such records)`,
+    );
     expect(q.details).toMatchObject({ file: path, line: 2, field: 'question' });
   });
 
@@ -67,7 +80,9 @@ describe('dataset limits: question length and record size', () => {
     const records = [qa(1), qa(2, 'y'.repeat(500)), qa(3)];
     const path = await file('array.json', JSON.stringify(records, null, 2));
     const e = await mtrError(loadItems(path, { maxRecordBytes: 200 }));
-    expect(e.message).toBe(`${path}: record 1: expected a record of at most 200 bytes, got ${JSON.stringify(records[1]).length} (--max-record-bytes raises the limit, or --skip-bad to skip such records)`);
+    expect(e.message).toBe(
+      `${path}: record 1: expected a record of at most 200 bytes, got ${JSON.stringify(records[1]).length} (--max-record-bytes raises the limit, or --skip-bad to skip such records)`,
+    );
   });
 
   it('the limits are checked on the records used only: those before --offset or after --limit are not', async () => {

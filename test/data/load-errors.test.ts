@@ -38,7 +38,10 @@ describe('loadItems errors', () => {
   });
 
   it('a repeated id names both places: one item, one trace', async () => {
-    const path = await file('dup.jsonl', jsonl({ idx: 1, question: 'q1', answer: 'a' }, { idx: 2, question: 'q2', answer: 'b' }, { idx: 1, question: 'q3', answer: 'c' }));
+    const path = await file(
+      'dup.jsonl',
+      jsonl({ idx: 1, question: 'q1', answer: 'a' }, { idx: 2, question: 'q2', answer: 'b' }, { idx: 1, question: 'q3', answer: 'c' }),
+    );
     expect((await mtrError(loadItems(path))).message).toBe(`${path}:3: id: duplicate id "1" (first at ${path}:1)`);
   });
 
@@ -75,7 +78,10 @@ describe('loadItems errors', () => {
   });
 
   it('empty and blank files', async () => {
-    for (const [name, content] of [['empty.jsonl', ''], ['blank.jsonl', '\n  \n']] as const) {
+    for (const [name, content] of [
+      ['empty.jsonl', ''],
+      ['blank.jsonl', '\n  \n'],
+    ] as const) {
       const path = await file(name, content);
       expect((await mtrError(loadItems(path))).message).toBe(`${path}: expected JSON records (a JSON array or JSON lines), got an empty file`);
     }
@@ -97,19 +103,22 @@ describe('loadItems errors', () => {
 
 describe('loadItems on layouts not in ../shared/datasets', () => {
   it('FlashRAG: golden_answers deduplicated, HotpotQA metadata becomes passages', async () => {
-    const path = await file('hotpotqa-dev.jsonl', jsonl(
-      {
-        id: 'dev_0',
-        question: 'Which city?',
-        golden_answers: ['Tulsa', 'tulsa ', 'Tulsa, Oklahoma'],
-        metadata: {
-          type: 'bridge',
-          supporting_facts: { title: ['B'], sent_id: [0] },
-          context: { title: ['A', 'B'], sentences: [['a1.', ' a2.'], ['b1.']] },
+    const path = await file(
+      'hotpotqa-dev.jsonl',
+      jsonl(
+        {
+          id: 'dev_0',
+          question: 'Which city?',
+          golden_answers: ['Tulsa', 'tulsa ', 'Tulsa, Oklahoma'],
+          metadata: {
+            type: 'bridge',
+            supporting_facts: { title: ['B'], sent_id: [0] },
+            context: { title: ['A', 'B'], sentences: [['a1.', ' a2.'], ['b1.']] },
+          },
         },
-      },
-      { id: 'dev_1', question: 'Who?', golden_answers: ['x'] },
-    ));
+        { id: 'dev_1', question: 'Who?', golden_answers: ['x'] },
+      ),
+    );
     const [first, second] = await loadItems(path);
     expect(first).toEqual({
       id: 'dev_0',
@@ -136,7 +145,10 @@ describe('loadItems on layouts not in ../shared/datasets', () => {
       type: 'compositional',
       question: 'Who is the father of X?',
       answer: 'Y',
-      context: [['X', ['X is a person.', ' X is the son of Y.']], ['Z', ['Z is a place.']]],
+      context: [
+        ['X', ['X is a person.', ' X is the son of Y.']],
+        ['Z', ['Z is a place.']],
+      ],
       supporting_facts: [['X', 1]],
       evidences: [['X', 'father', 'Y']],
     };

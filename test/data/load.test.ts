@@ -63,14 +63,26 @@ describe('loadItems field mapping', () => {
     expect(first!.context).toHaveLength(10);
     expect(first!.context!.filter((p) => p.supporting).map((p) => p.title)).toEqual(['Tinted Windows (album)', 'Tinted Windows (band)']);
     expect(first!.context![0]!.text).toMatch(/^Act of Congress is a Birmingham, Alabama based singer-songwriter group\. They play/);
-    expect(first!.meta).toMatchObject({ type: 'bridge', level: 'hard', supporting_facts: [['Tinted Windows (album)', 0], ['Tinted Windows (band)', 3]] });
+    expect(first!.meta).toMatchObject({
+      type: 'bridge',
+      level: 'hard',
+      supporting_facts: [
+        ['Tinted Windows (album)', 0],
+        ['Tinted Windows (band)', 3],
+      ],
+    });
   });
 
   it('HotpotQA original: _id is the id, [title, sentence] pairs mark passages', async () => {
     const [first] = await loadItems(DATA + 'hotpotqa/hotpot_train_100_original_format.json', { limit: 1 });
     expect(first!.id).toBe('5a77ec115542992a6e59dff7');
     expect(first!.answers).toEqual(['a spirit']);
-    expect(first!.context!.filter((p) => p.supporting).map((p) => p.title).sort()).toEqual(['Alû', 'Lilu (mythology)']);
+    expect(
+      first!
+        .context!.filter((p) => p.supporting)
+        .map((p) => p.title)
+        .sort(),
+    ).toEqual(['Alû', 'Lilu (mythology)']);
   });
 
   it('MuSiQue: answer first, then aliases; hops keep their order', async () => {

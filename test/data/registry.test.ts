@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findDataset, inferDatasetName, KNOWN_DATASETS, loadRegistry, parseRegistry, REGISTRY, REGISTRY_PATH, unknownDatasetError } from '../../src/data/registry.js';
+import {
+  findDataset,
+  inferDatasetName,
+  KNOWN_DATASETS,
+  loadRegistry,
+  parseRegistry,
+  REGISTRY,
+  REGISTRY_PATH,
+  unknownDatasetError,
+} from '../../src/data/registry.js';
 
 const FLASHRAG = 'https://huggingface.co/datasets/RUC-NLPIR/FlashRAG_datasets/resolve/main/';
 
@@ -27,10 +36,13 @@ describe('dataset registry', () => {
   });
 
   it('an unknown name suggests the closest names and aliases; a path-like one is a missing file', () => {
-    expect(unknownDatasetError('musiqe').message).toBe('unknown dataset "musiqe" (did you mean musique?): expected a file path or one of bamboogle, hotpotqa, 2wikimultihopqa, musique');
+    expect(unknownDatasetError('musiqe').message).toBe(
+      'unknown dataset "musiqe" (did you mean musique?): expected a file path or one of bamboogle, hotpotqa, 2wikimultihopqa, musique',
+    );
     expect(unknownDatasetError('2wik').message).toMatch(/^unknown dataset "2wik" \(did you mean 2wiki[^?]*\?\)/);
     expect(unknownDatasetError('squad').message).toBe('unknown dataset "squad": expected a file path or one of bamboogle, hotpotqa, 2wikimultihopqa, musique');
-    for (const path of ['runs/x', 'x.jsonl', 'C:\\data\\x']) expect([unknownDatasetError(path).code, unknownDatasetError(path).message]).toEqual(['E_DATASET', `no such file: ${path}`]);
+    for (const path of ['runs/x', 'x.jsonl', 'C:\\data\\x'])
+      expect([unknownDatasetError(path).code, unknownDatasetError(path).message]).toEqual(['E_DATASET', `no such file: ${path}`]);
   });
 
   it('infers the dataset from a file or folder name', () => {
@@ -43,7 +55,9 @@ describe('dataset registry', () => {
   it('rejects a default split that is not a split, naming the field', () => {
     const data = JSON.parse(readFileSync(REGISTRY_PATH, 'utf8'));
     data.datasets.musique.defaultSplit = 'test';
-    expect(() => parseRegistry(data, 'reg.json')).toThrow('reg.json: datasets.musique.defaultSplit: expected a defaultSplit that is one of the splits, got "test"');
+    expect(() => parseRegistry(data, 'reg.json')).toThrow(
+      'reg.json: datasets.musique.defaultSplit: expected a defaultSplit that is one of the splits, got "test"',
+    );
   });
 
   it('rejects an unknown layout and a duplicate alias', () => {

@@ -95,7 +95,9 @@ describe('servers mtr fetches from', () => {
       const local = ((_url: string | URL | Request, init?: RequestInit) => fetch(`${base}/empty.jsonl`, init)) as typeof fetch;
       const e = await mtrError(resolveDataset('bamboogle', { cacheDir: cache, fetchImpl: local }));
       expect(e.code).toBe('E_DOWNLOAD');
-      expect(e.message).toMatch(/^could not download https:\/\/huggingface\.co\/.*bamboogle\/test\.jsonl: expected data, got an empty response\. Download it by hand/);
+      expect(e.message).toMatch(
+        /^could not download https:\/\/huggingface\.co\/.*bamboogle\/test\.jsonl: expected data, got an empty response\. Download it by hand/,
+      );
       expect(await readdir(join(cache, 'datasets', 'bamboogle'))).toEqual([]);
     } finally {
       await rm(cache, { recursive: true, force: true });

@@ -10,8 +10,26 @@ import { REPO_ROOT } from '../support/paths.js';
  * comment says why.
  */
 type Part =
-  | 'records' | 'text' | 'paths' | 'grammar' | 'validate' | 'reward' | 'export' | 'data' | 'prompts' | 'models' | 'tools'
-  | 'roles' | 'carg' | 'store' | 'graphs' | 'jobs' | 'faces' | 'bench' | 'fakes' | 'test';
+  | 'records'
+  | 'text'
+  | 'paths'
+  | 'grammar'
+  | 'validate'
+  | 'reward'
+  | 'export'
+  | 'data'
+  | 'prompts'
+  | 'models'
+  | 'tools'
+  | 'roles'
+  | 'carg'
+  | 'store'
+  | 'graphs'
+  | 'jobs'
+  | 'faces'
+  | 'bench'
+  | 'fakes'
+  | 'test';
 
 /** Longest prefix wins. */
 const FOLDERS: [string, Part][] = [
@@ -76,9 +94,43 @@ const KNOWS: Record<Part, readonly Rule[]> = {
   carg: ['records', 'text', 'models', 'prompts', 'validate', storeInterface, { part: 'roles', only: ACTOR_OBSERVE, what: "the actor's observe" }],
   store: ['records', 'text'],
   graphs: ['records', 'roles', storeInterface],
-  jobs: ['records', 'text', 'paths', 'grammar', 'validate', 'reward', 'export', 'data', 'prompts', 'models', 'tools', 'roles', 'carg', storeInterface, 'graphs'],
+  jobs: [
+    'records',
+    'text',
+    'paths',
+    'grammar',
+    'validate',
+    'reward',
+    'export',
+    'data',
+    'prompts',
+    'models',
+    'tools',
+    'roles',
+    'carg',
+    storeInterface,
+    'graphs',
+  ],
   faces: ['records', 'text', 'jobs'], // and src/cli → src/server, below
-  bench: ['records', 'text', 'paths', 'grammar', 'validate', 'reward', 'export', 'data', 'prompts', 'models', 'tools', 'roles', 'carg', storeInterface, 'graphs', 'jobs', 'fakes'],
+  bench: [
+    'records',
+    'text',
+    'paths',
+    'grammar',
+    'validate',
+    'reward',
+    'export',
+    'data',
+    'prompts',
+    'models',
+    'tools',
+    'roles',
+    'carg',
+    storeInterface,
+    'graphs',
+    'jobs',
+    'fakes',
+  ],
   fakes: ['records', 'text', 'paths', 'data', 'prompts', 'tools'],
   test: [],
 };
@@ -118,7 +170,12 @@ const STORE_INDEX_INTERFACE = (() => {
   const names = new Set(['isSqliteFile']);
   for (const st of index.statements) {
     if (ts.isFunctionDeclaration(st) && st.name && st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) names.add(st.name.text);
-    if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) && ['./store.js', './trace-draft.js'].includes(st.moduleSpecifier.text)) {
+    if (
+      ts.isExportDeclaration(st) &&
+      st.moduleSpecifier &&
+      ts.isStringLiteral(st.moduleSpecifier) &&
+      ['./store.js', './trace-draft.js'].includes(st.moduleSpecifier.text)
+    ) {
       if (st.exportClause && ts.isNamedExports(st.exportClause)) for (const e of st.exportClause.elements) names.add(e.name.text);
     }
   }
@@ -130,7 +187,10 @@ function storeIndexNames(abs: string, text: string): string[] {
   const src = ts.createSourceFile(abs, text, ts.ScriptTarget.Latest);
   const names: string[] = [];
   for (const st of src.statements) {
-    const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
+    const spec =
+      (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)
+        ? st.moduleSpecifier.text
+        : undefined;
     if (!spec?.startsWith('.') || relative(REPO_ROOT, resolve(dirname(abs), spec)) !== 'src/store/index.js') continue;
     if (ts.isImportDeclaration(st)) {
       const b = st.importClause?.namedBindings;
@@ -190,7 +250,9 @@ function crossing(imp: Import): string | undefined {
   if (from === 'faces' && to === 'faces') {
     // each face imports itself, and the CLI starts the servers; a server never imports the CLI
     const face = (f: string) => f.split('/')[1];
-    return face(imp.file) === face(imp.target) || (imp.file.startsWith('src/cli/') && imp.target.startsWith('src/server/')) ? undefined : 'the servers never import the CLI';
+    return face(imp.file) === face(imp.target) || (imp.file.startsWith('src/cli/') && imp.target.startsWith('src/server/'))
+      ? undefined
+      : 'the servers never import the CLI';
   }
   if (to === from) return undefined;
   const rules = KNOWS[from].filter((r) => (typeof r === 'string' ? r : r.part) === to);
@@ -211,7 +273,11 @@ if (stale.length) console.log(`PENDING_CROSSINGS entries no longer seen (remove 
 
 describe("imports follow DESIGN.md's parts table", () => {
   it('the scan sees the code (every scanned folder has imports, and relative ones resolve to files)', () => {
-    for (const dir of SCANNED) expect(imports.some((i) => i.file.startsWith(`${dir}/`)), dir).toBe(true);
+    for (const dir of SCANNED)
+      expect(
+        imports.some((i) => i.file.startsWith(`${dir}/`)),
+        dir,
+      ).toBe(true);
     const ours = imports.filter((i) => i.target !== undefined);
     expect(ours.length).toBeGreaterThan(500);
     const missing = ours.filter((i) => !readdirSync(join(REPO_ROOT, dirname(i.target!))).includes(i.target!.split('/').at(-1)!));
@@ -228,7 +294,8 @@ describe("imports follow DESIGN.md's parts table", () => {
     expect(STORE_INDEX_INTERFACE).toContain('openStore');
     expect(STORE_INDEX_INTERFACE).toContain('Store');
     expect(STORE_INDEX_INTERFACE).not.toContain('openDb');
-    const probe = "import { openDb, type Store } from '../store/index.js';\nexport { runStatus as status } from '../store/index.js';\nimport * as all from '../store/index.js';";
+    const probe =
+      "import { openDb, type Store } from '../store/index.js';\nexport { runStatus as status } from '../store/index.js';\nimport * as all from '../store/index.js';";
     expect(storeIndexNames(join(REPO_ROOT, 'src/pipeline/probe.ts'), probe)).toEqual(['openDb', 'Store', 'runStatus', '*']);
     const used = storeInternalsUsed();
     expect(used, used.join('\n')).toEqual([]);
@@ -239,13 +306,19 @@ describe("imports follow DESIGN.md's parts table", () => {
     expect(crossing({ file: 'src/cli/x.ts', specifier: '../store/db.js', target: 'src/store/db.ts' })).toBe('faces never imports store');
     expect(crossing({ file: 'src/cli/x.ts', specifier: '../server/app.js', target: 'src/server/app.ts' })).toBeUndefined();
     expect(crossing({ file: 'src/server/x.ts', specifier: '../cli/io.js', target: 'src/cli/io.ts' })).toBe('the servers never import the CLI');
-    expect(crossing({ file: 'src/pipeline/x.ts', specifier: '../store/db.js', target: 'src/store/db.ts' })).toBe('jobs may import only the store interface (src/store/index.ts, store.ts) of store');
+    expect(crossing({ file: 'src/pipeline/x.ts', specifier: '../store/db.js', target: 'src/store/db.ts' })).toBe(
+      'jobs may import only the store interface (src/store/index.ts, store.ts) of store',
+    );
     expect(crossing({ file: 'src/pipeline/x.ts', specifier: '../store/index.js', target: 'src/store/index.ts' })).toBeUndefined();
     expect(crossing({ file: 'src/llm/x.ts', specifier: '../grammar/tags.js', target: 'src/grammar/tags.ts' })).toBe('models never imports grammar');
     expect(crossing({ file: 'bench/x.ts', specifier: '../test/support/a.js', target: 'test/support/a.ts' })).toBe('bench never imports test');
-    expect(crossing({ file: 'src/carg/audit.ts', specifier: '../actor/observe.js', target: 'src/actor/observe.ts' })).toBe("carg may import only the actor's observe of roles");
+    expect(crossing({ file: 'src/carg/audit.ts', specifier: '../actor/observe.js', target: 'src/actor/observe.ts' })).toBe(
+      "carg may import only the actor's observe of roles",
+    );
     expect(crossing({ file: 'src/cli/x.ts', specifier: 'better-sqlite3' })).toBe('package better-sqlite3: the store only (and the BM25 index file)');
     expect(crossing({ file: 'src/tools/bm25.ts', specifier: 'better-sqlite3' })).toBeUndefined();
-    expect(crossing({ file: 'src/elsewhere.ts', specifier: './schema/item.js', target: 'src/schema/item.ts' })).toBe('src/elsewhere.ts is in no part of the table');
+    expect(crossing({ file: 'src/elsewhere.ts', specifier: './schema/item.js', target: 'src/schema/item.ts' })).toBe(
+      'src/elsewhere.ts is in no part of the table',
+    );
   });
 });

@@ -7,10 +7,19 @@ import { isExportFolder } from '../../src/export/folder.js';
 import { MtrError } from '../../src/schema/errors.js';
 
 const base = mkdtempSync(join(tmpdir(), 'mtr-dataset-'));
-const readJsonl = (file: string) => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const readJsonl = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 /** Simulator-like samples: kinds, ids that decide the split, one question asked twice. */
-const samples = Array.from({ length: 40 }, (_, i) => ({ item: { id: `tool-${i}`, question: `call ${i}` }, kind: ['single', 'multi', 'error'][i % 3]!, answer: i }));
+const samples = Array.from({ length: 40 }, (_, i) => ({
+  item: { id: `tool-${i}`, question: `call ${i}` },
+  kind: ['single', 'multi', 'error'][i % 3]!,
+  answer: i,
+}));
 samples.push({ item: { id: 'tool-dup', question: 'CALL 0 ' }, kind: 'single', answer: -1 });
 
 describe('writeDataset', () => {
@@ -25,7 +34,14 @@ describe('writeDataset', () => {
       valRatio: 0.2,
       examples: samples,
       kindOf: (e) => e.kind,
-      rows: (list) => list.map((e) => ({ conversations: [{ from: 'human', value: e.item.question }, { from: 'gpt', value: String(e.answer) }], system: 'tool' })),
+      rows: (list) =>
+        list.map((e) => ({
+          conversations: [
+            { from: 'human', value: e.item.question },
+            { from: 'gpt', value: String(e.answer) },
+          ],
+          system: 'tool',
+        })),
       sharegpt: { system: true, tools: false },
       onNotice: (l) => notices.push(l),
     });
@@ -51,13 +67,36 @@ describe('writeDataset', () => {
 
     // the same input again: byte-identical files, and the earlier export is replaced (it is an mtr export)
     const before = readFileSync(join(out, 'train.jsonl'), 'utf8');
-    await writeDataset({ out, stage: 'simulator', format: 'sharegpt', seed: 0, valRatio: 0.2, examples: samples, rows: (list) => list.map((e) => ({ conversations: [{ from: 'human', value: e.item.question }, { from: 'gpt', value: String(e.answer) }], system: 'tool' })) });
+    await writeDataset({
+      out,
+      stage: 'simulator',
+      format: 'sharegpt',
+      seed: 0,
+      valRatio: 0.2,
+      examples: samples,
+      rows: (list) =>
+        list.map((e) => ({
+          conversations: [
+            { from: 'human', value: e.item.question },
+            { from: 'gpt', value: String(e.answer) },
+          ],
+          system: 'tool',
+        })),
+    });
     expect(readFileSync(join(out, 'train.jsonl'), 'utf8')).toBe(before);
   });
 
   it('a throwing check leaves --out as it was; a folder of other files is refused before the examples are collected', async () => {
     const out = join(base, 'kept');
-    await writeDataset({ out, stage: 's', format: 'jsonl', seed: 1, valRatio: 0, examples: samples.slice(0, 3), rows: (l) => l.map((e) => ({ id: e.item.id })) });
+    await writeDataset({
+      out,
+      stage: 's',
+      format: 'jsonl',
+      seed: 1,
+      valRatio: 0,
+      examples: samples.slice(0, 3),
+      rows: (l) => l.map((e) => ({ id: e.item.id })),
+    });
     expect(readdirSync(out).sort()).toEqual(['manifest.json', 'train.jsonl']);
     const before = readFileSync(join(out, 'manifest.json'), 'utf8');
     const empty = writeDataset({
@@ -80,10 +119,18 @@ describe('writeDataset', () => {
     mkdirSync(mine);
     writeFileSync(join(mine, 'notes.txt'), 'x');
     let collected = false;
-    const refused = writeDataset({ out: mine, stage: 's', format: 'jsonl', seed: 0, valRatio: 0, examples: () => {
+    const refused = writeDataset({
+      out: mine,
+      stage: 's',
+      format: 'jsonl',
+      seed: 0,
+      valRatio: 0,
+      examples: () => {
         collected = true;
         return samples;
-      }, rows: () => [] });
+      },
+      rows: () => [],
+    });
     await expect(refused).rejects.toMatchObject({ code: 'E_USAGE' });
     expect(collected).toBe(false);
     expect(readdirSync(mine)).toEqual(['notes.txt']);

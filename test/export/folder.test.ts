@@ -16,7 +16,10 @@ const fresh = () => {
 const exportAt = (dir: string, tag: string, files: string[] = ['train.jsonl']) => {
   mkdirSync(dir, { recursive: true });
   for (const f of files) writeFileSync(join(dir, f), `${tag}\n`);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ stage: 'sft', format: 'jsonl', tag, files: Object.fromEntries(files.map((f) => [f, { file: f, rows: 1 }])) }));
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({ stage: 'sft', format: 'jsonl', tag, files: Object.fromEntries(files.map((f) => [f, { file: f, rows: 1 }])) }),
+  );
 };
 const tagOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).tag as string;
 /** The pid of a process that has exited: what a SIGKILLed export leaves in its leftovers' names. */
@@ -51,7 +54,10 @@ describe('ExportFolder', () => {
     const pid = deadPid();
     exportAt(join(parent, `.out.old-${pid}`), 'old');
     exportAt(join(parent, `.out.tmp-${pid}`), 'new');
-    expect(recoverLeftovers(join(parent, 'out'))).toEqual([`restored ${join(parent, 'out')} from ${join(parent, `.out.old-${pid}`)}`, `removed ${join(parent, `.out.tmp-${pid}`)}`]);
+    expect(recoverLeftovers(join(parent, 'out'))).toEqual([
+      `restored ${join(parent, 'out')} from ${join(parent, `.out.old-${pid}`)}`,
+      `removed ${join(parent, `.out.tmp-${pid}`)}`,
+    ]);
     expect(readdirSync(parent)).toEqual(['out']);
     expect(tagOf(join(parent, 'out'))).toBe('old');
   });
@@ -73,7 +79,9 @@ describe('ExportFolder', () => {
     const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
     try {
       mkdirSync(join(parent, `.out.tmp-${live.pid}`));
-      expect(() => new ExportFolder(join(parent, 'out'), { overwrite: false })).toThrow(`--out: expected no other export writing ${join(parent, 'out')}, got process ${live.pid}`);
+      expect(() => new ExportFolder(join(parent, 'out'), { overwrite: false })).toThrow(
+        `--out: expected no other export writing ${join(parent, 'out')}, got process ${live.pid}`,
+      );
       expect(existsSync(join(parent, `.out.tmp-${live.pid}`))).toBe(true);
     } finally {
       live.kill('SIGKILL');
@@ -85,7 +93,9 @@ describe('ExportFolder', () => {
     const mine = join(parent, 'mine');
     mkdirSync(mine);
     writeFileSync(join(mine, 'notes.txt'), 'mine');
-    expect(() => new ExportFolder(mine, { overwrite: false })).toThrow(/--out: expected a new, empty or earlier mtr export folder \(with manifest.json\), got .*mine holding other files; .* --overwrite/);
+    expect(() => new ExportFolder(mine, { overwrite: false })).toThrow(
+      /--out: expected a new, empty or earlier mtr export folder \(with manifest.json\), got .*mine holding other files; .* --overwrite/,
+    );
     writeFileSync(join(mine, 'manifest.json'), '{"not":"ours"}');
     expect(isExportFolder(mine)).toBe(false);
     expect(() => new ExportFolder(mine, { overwrite: false })).toThrow(/holding other files/);

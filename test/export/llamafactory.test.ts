@@ -16,7 +16,10 @@ import { perItemStore } from './stores.js';
 /** Python's json.dumps(v, ensure_ascii=False): ", " and ": " separators. */
 const pyDumps = (v: unknown): string => {
   if (Array.isArray(v)) return `[${v.map(pyDumps).join(', ')}]`;
-  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyDumps(x)}`).join(', ')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pyDumps(x)}`)
+      .join(', ')}}`;
   return JSON.stringify(v);
 };
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -24,7 +27,8 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 type ToolFormat = 'qwen' | 'llama3';
 const FUNCTION_FORMATTERS: Record<ToolFormat, (calls: { name: string; arguments: unknown }[]) => string> = {
   qwen: (calls) => calls.map((c) => `<tool_call>\n${pyDumps({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join('\n'),
-  llama3: (calls) => pyDumps(calls.length === 1 ? { name: calls[0]!.name, parameters: calls[0]!.arguments } : calls.map((c) => ({ name: c.name, parameters: c.arguments }))),
+  llama3: (calls) =>
+    pyDumps(calls.length === 1 ? { name: calls[0]!.name, parameters: calls[0]!.arguments } : calls.map((c) => ({ name: c.name, parameters: c.arguments }))),
 };
 
 /** FunctionFormatter.apply: a tool_call_words match wins; else a thought_words match is cut off and the rest must be the call JSON. */
@@ -59,7 +63,8 @@ interface Turn {
   value: string;
 }
 /** SharegptDatasetConverter: human/observation at even indexes, gpt/function_call at odd, an even count. */
-const aligned = (conv: readonly Turn[]) => conv.length % 2 === 0 && conv.every((m, i) => (i % 2 === 0 ? ['human', 'observation'] : ['gpt', 'function_call']).includes(m.from));
+const aligned = (conv: readonly Turn[]) =>
+  conv.length % 2 === 0 && conv.every((m, i) => (i % 2 === 0 ? ['human', 'observation'] : ['gpt', 'function_call']).includes(m.from));
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-lf-'));
 const exports: { name: string; rows: { conversations: Turn[] }[] }[] = [];
@@ -71,7 +76,13 @@ beforeAll(async () => {
       const out = join(tmp, `${name}${extra.length ? '-nothink' : ''}`);
       const r = await runCli(['export', '--db', db, '--stage', 'sft', '--format', 'sharegpt', '--out', out, '--val-ratio', '0', ...extra]);
       expect(r.code, r.stderr).toBe(0);
-      exports.push({ name: `${name}${extra.join('')}`, rows: readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) });
+      exports.push({
+        name: `${name}${extra.join('')}`,
+        rows: readFileSync(join(out, 'train.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      });
     }
   }
 });
@@ -109,6 +120,7 @@ describe("LLaMA-Factory's FunctionFormatter on mtr's ShareGPT export", () => {
 
   it('refuses the previous layout (<think>…</think> then a newline), as LLaMA-Factory did on every call turn', () => {
     const old = '<think>Look the entity up.</think>\n{"name": "wiki_search", "arguments": {"query": "x"}}';
-    for (const format of ['qwen', 'llama3'] as const) expect(() => functionApply(old, THOUGHT, TOOL_CALL, format)).toThrow(/Invalid JSON format in function message/);
+    for (const format of ['qwen', 'llama3'] as const)
+      expect(() => functionApply(old, THOUGHT, TOOL_CALL, format)).toThrow(/Invalid JSON format in function message/);
   });
 });

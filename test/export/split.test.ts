@@ -9,16 +9,22 @@ const items = await bamboogle(125);
 describe('splitExamples', () => {
   it('keeps every distinct question once, in input order, and no question in both splits', () => {
     fc.assert(
-      fc.property(fc.array(fc.nat({ max: items.length - 1 }), { maxLength: 60 }), fc.nat(), fc.double({ min: 0, max: 0.99, noNaN: true }), (picks, seed, ratio) => {
-        const examples = picks.map((i, k) => ({ item: { ...items[i]!, id: `${items[i]!.id}-${k}` } }));
-        const s = splitExamples(examples, seed, ratio);
-        const q = (e: { item: { question: string } }) => e.item.question;
-        expect(new Set([...s.train, ...s.validation].map(q)).size).toBe(s.train.length + s.validation.length);
-        expect(s.train.length + s.validation.length + s.duplicates).toBe(examples.length);
-        expect(new Set(s.train.map(q)).size + new Set(s.validation.map(q)).size).toBe(new Set(picks).size);
-        const order = examples.map((e) => e.item.id);
-        for (const part of [s.train, s.validation]) expect(part.map((e) => order.indexOf(e.item.id))).toEqual(part.map((e) => order.indexOf(e.item.id)).sort((a, b) => a - b));
-      }),
+      fc.property(
+        fc.array(fc.nat({ max: items.length - 1 }), { maxLength: 60 }),
+        fc.nat(),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        (picks, seed, ratio) => {
+          const examples = picks.map((i, k) => ({ item: { ...items[i]!, id: `${items[i]!.id}-${k}` } }));
+          const s = splitExamples(examples, seed, ratio);
+          const q = (e: { item: { question: string } }) => e.item.question;
+          expect(new Set([...s.train, ...s.validation].map(q)).size).toBe(s.train.length + s.validation.length);
+          expect(s.train.length + s.validation.length + s.duplicates).toBe(examples.length);
+          expect(new Set(s.train.map(q)).size + new Set(s.validation.map(q)).size).toBe(new Set(picks).size);
+          const order = examples.map((e) => e.item.id);
+          for (const part of [s.train, s.validation])
+            expect(part.map((e) => order.indexOf(e.item.id))).toEqual(part.map((e) => order.indexOf(e.item.id)).sort((a, b) => a - b));
+        },
+      ),
     );
   });
 

@@ -35,7 +35,10 @@ function ownSteps(item: DatasetItem, k: number): Step[] {
 }
 
 /** One search, then the answer: a trace Search-R1's dialect can write. */
-const searchSteps = (item: DatasetItem): Step[] => goodSteps(item).slice(1).map((s, index) => ({ ...s, index }));
+const searchSteps = (item: DatasetItem): Step[] =>
+  goodSteps(item)
+    .slice(1)
+    .map((s, index) => ({ ...s, index }));
 
 export interface StoreOptions {
   /** dataset name stamped on the items (default: bamboogle's own) */
@@ -56,7 +59,20 @@ async function build(dir: string, name: string, o: StoreOptions, tracesOf: (item
   for (const [k, item] of items.entries()) {
     const { tools, steps } = tracesOf(item, k);
     const id = await store.traces.begin(runId, item.id);
-    const calls = [{ role: 'agent', model: 'fake-model', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 10, tokens_out: 5, latency_ms: 1, attempt: 1, ok: true } as const];
+    const calls = [
+      {
+        role: 'agent',
+        model: 'fake-model',
+        prompt_file: 'agent-text.md',
+        prompt_hash: '0123456789abcdef',
+        params: {},
+        tokens_in: 10,
+        tokens_out: 5,
+        latency_ms: 1,
+        attempt: 1,
+        ok: true,
+      } as const,
+    ];
     await store.traces.finish(id, { tools, rejected: [], steps, calls }, { stopReason: 'answer', answer: steps.at(-1)!.answer });
   }
   await store.close();
@@ -64,7 +80,8 @@ async function build(dir: string, name: string, o: StoreOptions, tracesOf: (item
 }
 
 /** Every item with its own ToolMaker tool plus wiki_search, every trace valid. */
-export const perItemStore = (dir: string, o: StoreOptions = {}) => build(dir, 'per-item', o, (item, k) => ({ tools: [ownTool(k), wiki], steps: ownSteps(item, k) }));
+export const perItemStore = (dir: string, o: StoreOptions = {}) =>
+  build(dir, 'per-item', o, (item, k) => ({ tools: [ownTool(k), wiki], steps: ownSteps(item, k) }));
 
 /** Every trace only searches: wiki_search, then the answer; the first item's trace also calls its own tool. */
 export const searchStore = (dir: string, o: StoreOptions = {}) =>

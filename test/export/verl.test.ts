@@ -11,7 +11,7 @@ const fn = (properties: Record<string, unknown>, required?: string[]) =>
   verlFunction({ type: 'function', function: { name: 't', description: 'd', parameters: { type: 'object', properties, ...(required ? { required } : {}) } } });
 const props = (f: ReturnType<typeof fn>) => (f.function.parameters as { properties: Record<string, Record<string, unknown>> }).properties;
 
-describe('verlFunction: the shape verl\'s pydantic tool schema accepts', () => {
+describe("verlFunction: the shape verl's pydantic tool schema accepts", () => {
   it('gives every parameter one string type and keeps only string enums', () => {
     const f = fn({
       a: { type: ['string', 'null'], description: 'x' },
@@ -59,10 +59,14 @@ describe('verlToolConfig', () => {
       return false;
     }
   })();
-  it.skipIf(!pyyaml)('reads back through PyYAML (what OmegaConf loads verl\'s tool config with) as the same data', () => {
+  it.skipIf(!pyyaml)("reads back through PyYAML (what OmegaConf loads verl's tool config with) as the same data", () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtr-yaml-'));
     writeFileSync(join(dir, 'tool_config.yaml'), text);
-    const out = execFileSync('/usr/bin/python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(dir, 'tool_config.yaml')], { encoding: 'utf8' });
+    const out = execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(dir, 'tool_config.yaml')],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(out)).toEqual(JSON.parse(text.split('\n').slice(1).join('\n')));
   });
 });
@@ -71,8 +75,28 @@ describe('configTools', () => {
   const names = (tools: ReturnType<typeof configTools>) => tools.map((t) => t.tool.api_name);
   it('lists a shared tool set whole, and only the shared tools (else the first) when tools differ per item', () => {
     const [a, b, c] = [ownTool(0), ownTool(1), ownTool(2)];
-    expect(names(configTools([[a, b], [a, b]], false))).toEqual(['lookup_fact_0', 'lookup_fact_1']);
-    expect(names(configTools([[a, b], [a, c]], true))).toEqual(['lookup_fact_0']);
+    expect(
+      names(
+        configTools(
+          [
+            [a, b],
+            [a, b],
+          ],
+          false,
+        ),
+      ),
+    ).toEqual(['lookup_fact_0', 'lookup_fact_1']);
+    expect(
+      names(
+        configTools(
+          [
+            [a, b],
+            [a, c],
+          ],
+          true,
+        ),
+      ),
+    ).toEqual(['lookup_fact_0']);
     expect(names(configTools([[b], [c]], true))).toEqual(['lookup_fact_1']);
   });
 });

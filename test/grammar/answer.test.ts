@@ -24,7 +24,13 @@ describe('which answer counts', () => {
   it('sets ParsedTrace.answer for text and messages', () => {
     expect(parseTrace('<think>t</think><answer>a</answer><answer>b</answer>').answer).toBe('b');
     expect(parseTrace('<think>t</think><answer>a').answer).toBeUndefined();
-    expect(parseMessages([{ role: 'user', content: 'q' }, { role: 'assistant', content: '<answer>a</answer>' }, { role: 'assistant', content: '<answer>b' }]).answer).toBe('a');
+    expect(
+      parseMessages([
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: '<answer>a</answer>' },
+        { role: 'assistant', content: '<answer>b' },
+      ]).answer,
+    ).toBe('a');
   });
 
   it('takes no unclosed answer as an agent action', () => {
@@ -48,7 +54,9 @@ describe("Search-R1's is_valid_sequence", () => {
   const check = (s: string) => searchR1ValidSequence(s);
   it('accepts think → (search → information → think)* → answer', () => {
     expect(check('<think>a</think>\n<answer> x </answer>').valid).toBe(true);
-    expect(check('<think>a</think><search> q </search>\n\n<information>Doc 1(Title: t) x</information>\n\n<think>b</think><answer>x</answer>').valid).toBe(true);
+    expect(check('<think>a</think><search> q </search>\n\n<information>Doc 1(Title: t) x</information>\n\n<think>b</think><answer>x</answer>').valid).toBe(
+      true,
+    );
   });
   it('rejects what it rejects, with its reasons', () => {
     expect(check('<answer>x</answer>')).toEqual({ valid: false, reason: 'Unexpected tag <answer> in state start' });
@@ -57,7 +65,9 @@ describe("Search-R1's is_valid_sequence", () => {
     expect(check('<think>a</think><answer>x</answer> done').reason).toBe('Unexpected content in state end');
     expect(check('<think>a</think><think>b</think><answer>x</answer>').reason).toBe('Unexpected tag <think> in state after_think');
     expect(check('<think>a</think><search>q</search><think>b</think><answer>x</answer>').reason).toBe('Unexpected tag <think> in state after_search');
-    expect(check('<think>a</think><search>q</search><information>i</information><search>r</search>').reason).toBe('Unexpected tag <search> in state information');
+    expect(check('<think>a</think><search>q</search><information>i</information><search>r</search>').reason).toBe(
+      'Unexpected tag <search> in state information',
+    );
     expect(check('<think>a</think>').reason).toBe('Incomplete sequence, ended in state after_think');
     expect(check('<think>a <answer>x</answer></think>').reason).toBe('Unexpected tag <answer> in state in_think');
   });

@@ -30,7 +30,9 @@ describe('nextState', () => {
 
 describe('runFormatMachine', () => {
   it('accepts think → call → response → think → answer and enforces think when asked', () => {
-    const strict = parseTrace('<think>a</think><tool_call>{"name":"s","arguments":{}}</tool_call><tool_response>r</tool_response><think>b</think><answer>x</answer>');
+    const strict = parseTrace(
+      '<think>a</think><tool_call>{"name":"s","arguments":{}}</tool_call><tool_response>r</tool_response><think>b</think><answer>x</answer>',
+    );
     expect(runFormatMachine(strict.segments, { requireThink: true }).accepted).toBe(true);
     const loose = parseTrace('<tool_call>{"name":"s","arguments":{}}</tool_call>\n<tool_response>r</tool_response>\n<answer>x</answer>');
     expect(runFormatMachine(loose.segments).accepted).toBe(true);

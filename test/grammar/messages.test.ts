@@ -7,7 +7,11 @@ describe('parseMessages', () => {
   const conversation = [
     { role: 'system', content: 'You can search.' },
     { role: 'user', content: 'Where did Tinted Windows first play?' },
-    { role: 'assistant', content: '<think>search</think>', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'search', arguments: '{"query":"Tinted Windows"}' } }] },
+    {
+      role: 'assistant',
+      content: '<think>search</think>',
+      tool_calls: [{ id: 'c1', type: 'function', function: { name: 'search', arguments: '{"query":"Tinted Windows"}' } }],
+    },
     { role: 'tool', tool_call_id: 'c1', content: 'Their first show was in Tulsa.' },
     { role: 'assistant', content: 'Tulsa' },
   ];
@@ -16,7 +20,11 @@ describe('parseMessages', () => {
     const t = parseMessages(conversation);
     expect(t.errors).toEqual([]);
     expect(t.answer).toBe('Tulsa');
-    expect(t.steps[0]).toMatchObject({ think: 'search', call: { name: 'search', arguments: { query: 'Tinted Windows' }, id: 'c1' }, observation: { content: 'Their first show was in Tulsa.' } });
+    expect(t.steps[0]).toMatchObject({
+      think: 'search',
+      call: { name: 'search', arguments: { query: 'Tinted Windows' }, id: 'c1' },
+      observation: { content: 'Their first show was in Tulsa.' },
+    });
   });
 
   it('matches tool messages to calls by id, whatever their order', () => {

@@ -26,7 +26,10 @@ describe('parseTrace', () => {
     expect(codes('<think>a<answer>x</answer>')).toEqual([['unbalanced_tag', 0]]);
     expect(codes('<answer>x</answer></think>')).toEqual([['unbalanced_tag', 18]]);
     expect(codes('<think>a <answer>b</answer></think><answer>c</answer>')).toEqual([['nested_tag', 9]]);
-    expect(codes('<tool_call>{"name":"s","arguments":{"q":}}</tool_call>')).toEqual([['bad_json', 40], ['missing_answer', 54]]);
+    expect(codes('<tool_call>{"name":"s","arguments":{"q":}}</tool_call>')).toEqual([
+      ['bad_json', 40],
+      ['missing_answer', 54],
+    ]);
     expect(codes('<tool_call>{"name":"s"}</tool_call><tool_response>r</tool_response><answer>x</answer>')).toEqual([['bad_call', 11]]);
     expect(codes('hello <answer>x</answer>')).toEqual([['text_outside_tags', 0]]);
     expect(codes('<think>a</think>')).toEqual([['missing_answer', 16]]);
@@ -37,17 +40,42 @@ describe('parseTrace', () => {
   });
 
   it('skips chat-template tokens of multi-turn rollouts', () => {
-    const t = parseTrace(GOOD.replace('</tool_call>\n', '</tool_call><|im_end|>\n<|im_start|>user\n').replace('<think>Tulsa', '<|im_end|>\n<|im_start|>assistant\n<think>Tulsa') + '<|im_end|>');
+    const t = parseTrace(
+      GOOD.replace('</tool_call>\n', '</tool_call><|im_end|>\n<|im_start|>user\n').replace('<think>Tulsa', '<|im_end|>\n<|im_start|>assistant\n<think>Tulsa') +
+        '<|im_end|>',
+    );
     expect(t.errors).toEqual([]);
     expect(t.answer).toBe('Tulsa');
   });
 
   it('round-trips any text exactly through its segments', () => {
     const piece = fc.oneof(
-      fc.constantFrom('<think>', '</think>', '<tool_call>', '</tool_call>', '<tool_response>', '</tool_response>', '<answer>', '</answer>', '<|im_end|>', '<|im_start|>user\n', '{"name":"a","arguments":{}}', ' ', '\n', '<', '>'),
+      fc.constantFrom(
+        '<think>',
+        '</think>',
+        '<tool_call>',
+        '</tool_call>',
+        '<tool_response>',
+        '</tool_response>',
+        '<answer>',
+        '</answer>',
+        '<|im_end|>',
+        '<|im_start|>user\n',
+        '{"name":"a","arguments":{}}',
+        ' ',
+        '\n',
+        '<',
+        '>',
+      ),
       fc.string({ maxLength: 6 }),
     );
-    fc.assert(fc.property(fc.array(piece, { maxLength: 20 }).map((a) => a.join('')), (text) => renderSegments(parseTrace(text).segments) === text), { numRuns: 3000 });
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 20 }).map((a) => a.join('')),
+        (text) => renderSegments(parseTrace(text).segments) === text,
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it('reads rendered traces back to the same steps, without errors', () => {
@@ -66,19 +94,23 @@ describe('parseTrace', () => {
 
   it('points bad_json at the end of a truncated call and unbalanced_tag at a stray closing tag', () => {
     fc.assert(
-      fc.property(traceSteps.filter((s) => s.length > 1), fc.nat(), (steps, pick) => {
-        const text = renderTrace(steps);
-        const callEnds = [...text.matchAll(/\}\n<\/tool_call>/g)].map((m) => m.index);
-        const at = callEnds[pick % callEnds.length]!;
-        const broken = text.slice(0, at) + text.slice(at + 1); // drop the call's closing brace
-        const err = parseTrace(broken).errors.find((e) => e.code === 'bad_json');
-        expect(err?.offset).toBe(broken.indexOf('</tool_call>', at));
+      fc.property(
+        traceSteps.filter((s) => s.length > 1),
+        fc.nat(),
+        (steps, pick) => {
+          const text = renderTrace(steps);
+          const callEnds = [...text.matchAll(/\}\n<\/tool_call>/g)].map((m) => m.index);
+          const at = callEnds[pick % callEnds.length]!;
+          const broken = text.slice(0, at) + text.slice(at + 1); // drop the call's closing brace
+          const err = parseTrace(broken).errors.find((e) => e.code === 'bad_json');
+          expect(err?.offset).toBe(broken.indexOf('</tool_call>', at));
 
-        const starts = [...text.matchAll(/<(think|tool_call|answer)>/g)].map((m) => m.index);
-        const where = starts[pick % starts.length]!;
-        const stray = parseTrace(`${text.slice(0, where)}</answer>${text.slice(where)}`).errors;
-        expect(stray).toContainEqual(expect.objectContaining({ code: 'unbalanced_tag', offset: where }));
-      }),
+          const starts = [...text.matchAll(/<(think|tool_call|answer)>/g)].map((m) => m.index);
+          const where = starts[pick % starts.length]!;
+          const stray = parseTrace(`${text.slice(0, where)}</answer>${text.slice(where)}`).errors;
+          expect(stray).toContainEqual(expect.objectContaining({ code: 'unbalanced_tag', offset: where }));
+        },
+      ),
       { numRuns: 300 },
     );
   });

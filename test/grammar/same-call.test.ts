@@ -7,7 +7,13 @@ import { checkRepeatedCalls, CheckConfigSchema } from '../../src/validate/index.
 import { LOOKUP, SAME_CALL_CASES } from '../support/same-call-cases.js';
 import { bamboogle, traceOf } from '../validate/fixtures.js';
 
-const step = (index: number, args: Record<string, unknown>): Step => ({ index, think: 'look', call: { name: 'lookup', arguments: args }, observation: { content: { result: 'r' }, source: 'simulated' }, raw: '' });
+const step = (index: number, args: Record<string, unknown>): Step => ({
+  index,
+  think: 'look',
+  call: { name: 'lookup', arguments: args },
+  observation: { content: { result: 'r' }, source: 'simulated' },
+  raw: '',
+});
 const answer = (index: number): Step => ({ index, think: 'done', answer: 'x', raw: '' });
 
 describe('the same call: one definition (grammar)', () => {

@@ -7,7 +7,10 @@ import { parseSearchR1Observation, renderSearchR1Observation, renderSearchR1Trac
 import type { Step } from '../../src/schema/trace.js';
 import { plainText, withoutRaw } from './trace-arbitraries.js';
 
-const corpus = JSON.parse(readFileSync(new URL('../../../shared/datasets/corpus/2wiki_corpus_6119.json', import.meta.url), 'utf8')) as { title: string; text: string }[];
+const corpus = JSON.parse(readFileSync(new URL('../../../shared/datasets/corpus/2wiki_corpus_6119.json', import.meta.url), 'utf8')) as {
+  title: string;
+  text: string;
+}[];
 
 // What Search-R1's loop writes for one search then an answer (generation.py: response, then the information block).
 const ROLLOUT =
@@ -17,7 +20,12 @@ const ROLLOUT =
 
 describe('searchR1Passages', () => {
   it("writes Search-R1's _passages2string: `Doc i(Title: t) text` and a newline per passage", () => {
-    expect(searchR1Passages([{ title: 'Paris', text: 'Capital.' }, { title: 'Lyon (city)', text: 'Second\nline.' }])).toBe('Doc 1(Title: Paris) Capital.\nDoc 2(Title: Lyon (city)) Second\nline.\n');
+    expect(
+      searchR1Passages([
+        { title: 'Paris', text: 'Capital.' },
+        { title: 'Lyon (city)', text: 'Second\nline.' },
+      ]),
+    ).toBe('Doc 1(Title: Paris) Capital.\nDoc 2(Title: Lyon (city)) Second\nline.\n');
     expect(searchR1Passages([])).toBe('');
   });
 
@@ -35,7 +43,13 @@ describe('renderSearchR1Observation', () => {
     expect(renderSearchR1Observation({ content: { results: [{ title: 'A', text: 'b' }] }, source: 'real' })).toBe('Doc 1(Title: "A") b\n');
     expect(renderSearchR1Observation({ content: { results: [{ title: '"Quoted"', text: 'b' }] }, source: 'real' })).toBe('Doc 1(Title: "Quoted") b\n');
     expect(renderSearchR1Observation({ content: 'no hits', source: 'real' })).toBe('no hits');
-    expect(renderSearchR1Observation({ content: { error: { type: 'invalid_value', message: 'm' } }, error: { type: 'invalid_value', message: 'm' }, source: 'precheck' })).toBe('{"error":{"type":"invalid_value","message":"m"}}');
+    expect(
+      renderSearchR1Observation({
+        content: { error: { type: 'invalid_value', message: 'm' } },
+        error: { type: 'invalid_value', message: 'm' },
+        source: 'precheck',
+      }),
+    ).toBe('{"error":{"type":"invalid_value","message":"m"}}');
   });
 });
 
@@ -45,7 +59,20 @@ describe('search-r1 dialect', () => {
     expect(t.errors).toEqual([]);
     expect(t.answer).toBe('Paris');
     expect(withoutRaw(t.steps)).toEqual([
-      { index: 0, think: 'I need the capital.', call: { name: SEARCH_R1_TOOL, arguments: { query: 'capital of France' } }, observation: { content: { results: [{ title: 'Paris', text: 'Paris is the capital of France.' }, { title: 'France', text: 'A country.' }] }, source: 'real' } },
+      {
+        index: 0,
+        think: 'I need the capital.',
+        call: { name: SEARCH_R1_TOOL, arguments: { query: 'capital of France' } },
+        observation: {
+          content: {
+            results: [
+              { title: 'Paris', text: 'Paris is the capital of France.' },
+              { title: 'France', text: 'A country.' },
+            ],
+          },
+          source: 'real',
+        },
+      },
       { index: 1, think: 'It is Paris.', answer: 'Paris' },
     ]);
     expect(renderSegments(t.segments)).toBe(ROLLOUT);
@@ -59,9 +86,16 @@ describe('search-r1 dialect', () => {
   });
 
   it('parses one agent turn in either dialect into the same shape', () => {
-    expect(parseAgentTurn('<think>t</think>\n<search> q </search>', 'search-r1')).toEqual({ think: 't', call: { name: SEARCH_R1_TOOL, arguments: { query: 'q' } }, errors: [] });
+    expect(parseAgentTurn('<think>t</think>\n<search> q </search>', 'search-r1')).toEqual({
+      think: 't',
+      call: { name: SEARCH_R1_TOOL, arguments: { query: 'q' } },
+      errors: [],
+    });
     expect(parseAgentTurn('<think>t</think>\n<answer> a </answer>', 'search-r1')).toEqual({ think: 't', answer: 'a', errors: [] });
-    expect(parseAgentTurn('<search>q', 'search-r1')).toMatchObject({ call: { name: SEARCH_R1_TOOL, arguments: { query: 'q' } }, errors: [{ code: 'unbalanced_tag' }] });
+    expect(parseAgentTurn('<search>q', 'search-r1')).toMatchObject({
+      call: { name: SEARCH_R1_TOOL, arguments: { query: 'q' } },
+      errors: [{ code: 'unbalanced_tag' }],
+    });
     expect(parseAgentTurn('<think>t</think> q', 'search-r1').errors.map((e) => e.code)).toEqual(['text_outside_tags', 'missing_action']);
   });
 
@@ -72,9 +106,15 @@ describe('search-r1 dialect', () => {
     fc.record({ type: fc.constant('invalid_value' as const), message: plainText }).map((error) => ({ content: { error }, error, source: 'real' as const })),
   );
   const steps: fc.Arbitrary<Step[]> = fc
-    .tuple(fc.array(fc.record({ think: fc.oneof(fc.constant(''), plainText), query: plainText, observation }), { maxLength: 5 }), fc.oneof(fc.constant(''), plainText), plainText)
+    .tuple(
+      fc.array(fc.record({ think: fc.oneof(fc.constant(''), plainText), query: plainText, observation }), { maxLength: 5 }),
+      fc.oneof(fc.constant(''), plainText),
+      plainText,
+    )
     .map(([calls, think, answer]) => [
-      ...calls.map((c, index): Step => ({ index, think: c.think, call: { name: SEARCH_R1_TOOL, arguments: { query: c.query } }, observation: c.observation, raw: '' })),
+      ...calls.map(
+        (c, index): Step => ({ index, think: c.think, call: { name: SEARCH_R1_TOOL, arguments: { query: c.query } }, observation: c.observation, raw: '' }),
+      ),
       { index: calls.length, think, answer, raw: '' },
     ]);
 
@@ -93,7 +133,29 @@ describe('search-r1 dialect', () => {
   });
 
   it('round-trips any text exactly through its segments', () => {
-    const piece = fc.oneof(fc.constantFrom('<think>', '</think>', '<search>', '</search>', '<information>', '</information>', '<answer>', '</answer>', '<|im_start|>assistant\n', 'Doc 1(Title: ', ' ', '\n'), fc.string({ maxLength: 6 }));
-    fc.assert(fc.property(fc.array(piece, { maxLength: 20 }).map((a) => a.join('')), (text) => renderSegments(parseTrace(text, { dialect: 'search-r1' }).segments) === text), { numRuns: 2000 });
+    const piece = fc.oneof(
+      fc.constantFrom(
+        '<think>',
+        '</think>',
+        '<search>',
+        '</search>',
+        '<information>',
+        '</information>',
+        '<answer>',
+        '</answer>',
+        '<|im_start|>assistant\n',
+        'Doc 1(Title: ',
+        ' ',
+        '\n',
+      ),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 20 }).map((a) => a.join('')),
+        (text) => renderSegments(parseTrace(text, { dialect: 'search-r1' }).segments) === text,
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -14,14 +14,22 @@ const errorType = fc.constantFrom('type_error', 'missing_required', 'excess_para
 >;
 const observation = fc.oneof(
   plainText.map((content) => ({ content, source: 'real' as const })),
-  fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'error'), jsonLeaf, { minKeys: 1, maxKeys: 3 }).map((content) => ({ content, source: 'real' as const })),
+  fc
+    .dictionary(
+      fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'error'),
+      jsonLeaf,
+      { minKeys: 1, maxKeys: 3 },
+    )
+    .map((content) => ({ content, source: 'real' as const })),
   fc.record({ type: errorType, message: plainText }).map((error) => ({ content: { error }, error, source: 'real' as const })),
 );
 
 /** A well-formed trace: call steps (each with an observation), then a final answer step. */
 export const traceSteps: fc.Arbitrary<Step[]> = fc
   .tuple(
-    fc.array(fc.record({ think: fc.oneof(fc.constant(''), plainText), name: fc.stringMatching(/^[a-z_]{1,12}$/), arguments: args, observation }), { maxLength: 5 }),
+    fc.array(fc.record({ think: fc.oneof(fc.constant(''), plainText), name: fc.stringMatching(/^[a-z_]{1,12}$/), arguments: args, observation }), {
+      maxLength: 5,
+    }),
     fc.oneof(fc.constant(''), plainText),
     plainText,
   )

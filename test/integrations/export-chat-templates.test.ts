@@ -52,7 +52,11 @@ beforeAll(async () => {
   writeFileSync(join(tmp, 'render.py'), RENDER);
   const dbs = { seeded: (await seededStore(join(tmp, 'a'))).path, perItem: (await perItemStore(join(tmp, 'b'), { count: 6 })).path };
   for (const [name, db] of Object.entries(dbs)) {
-    for (const [format, extra] of [['trl', []], ['openai', []], ['trl-text', ['--system', 'text']]] as const) {
+    for (const [format, extra] of [
+      ['trl', []],
+      ['openai', []],
+      ['trl-text', ['--system', 'text']],
+    ] as const) {
       const out = join(tmp, `${name}-${format}`);
       const r = await runCli(['export', '--db', db, '--stage', 'sft', '--format', format.replace('-text', ''), '--out', out, '--val-ratio', '0', ...extra]);
       expect(r.code, r.stderr).toBe(0);
@@ -65,11 +69,21 @@ const render = async (template: string, file: string): Promise<string[]> => {
   if (!PYTHON) throw new Error('expected a python3 with jinja2 (apt-get install python3-jinja2), got none');
   return JSON.parse((await run(PYTHON, [join(tmp, 'render.py'), join(TEMPLATES, `${template}.jinja`), file])).stdout);
 };
-const rows = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { messages: { role: string; content: string; tool_calls?: { function: { name: string; arguments: unknown } }[] }[] });
+const rows = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { messages: { role: string; content: string; tool_calls?: { function: { name: string; arguments: unknown } }[] }[] });
 const calls = (file: string) => rows(file).map((r) => r.messages.flatMap((m) => m.tool_calls ?? []).map((c) => c.function));
 /** Python json.dumps: ", " and ": " separators (what tojson writes). */
 const pyDumps = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(pyDumps).join(', ')}]` : v && typeof v === 'object' ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyDumps(x)}`).join(', ')}}` : JSON.stringify(v);
+  Array.isArray(v)
+    ? `[${v.map(pyDumps).join(', ')}]`
+    : v && typeof v === 'object'
+      ? `{${Object.entries(v)
+          .map(([k, x]) => `${JSON.stringify(k)}: ${pyDumps(x)}`)
+          .join(', ')}}`
+      : JSON.stringify(v);
 const count = (text: string, part: string) => text.split(part).length - 1;
 const WIKI = 'Searches an encyclopedia and returns the most relevant passages';
 
@@ -107,7 +121,7 @@ describe('TRL SFT rows through the real chat templates', () => {
     }
   });
 
-  it('OpenAI rows (string arguments, as OpenAI\'s API wants) come out JSON-encoded twice in Qwen2.5: use --format trl for chat templates', async () => {
+  it("OpenAI rows (string arguments, as OpenAI's API wants) come out JSON-encoded twice in Qwen2.5: use --format trl for chat templates", async () => {
     const file = files['seeded-openai']!;
     const [text] = await render('qwen2_5', file);
     expect(text).toContain('"arguments": "{\\"entity\\":\\"');

@@ -19,9 +19,13 @@ import { REPO_ROOT } from '../support/paths.js';
 const run = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-trainers-'));
 const python = async (script: string, args: string[], env: Record<string, string> = {}) =>
-  JSON.parse((await run('python3', ['-c', script, ...args], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env }, cwd: REPO_ROOT })).stdout) as unknown;
+  JSON.parse(
+    (await run('python3', ['-c', script, ...args], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env }, cwd: REPO_ROOT })).stdout,
+  ) as unknown;
 const readParquet = (file: string): unknown[] =>
-  tableFromIPC(parquetWasm.readParquet(readFileSync(file)).intoIPCStream()).toArray().map((r) => JSON.parse(JSON.stringify(r.toJSON())));
+  tableFromIPC(parquetWasm.readParquet(readFileSync(file)).intoIPCStream())
+    .toArray()
+    .map((r) => JSON.parse(JSON.stringify(r.toJSON())));
 
 // verl/utils/dataset/rl_dataset.py __getitem__ (extra_info part) and tool_agent_loop.py _call_tool (kwargs part), as written there
 const VERL_READ = `
@@ -54,7 +58,7 @@ reward_kwargs = {key: [example[key] for example in inputs] for key in keys}
 print(json.dumps({"keys": keys, "rewards": module.mtr_reward(prompts=[x["prompt"] for x in inputs], completions=completions, completion_ids=[[0]] * len(inputs), trainer_state=None, **reward_kwargs)}))
 `;
 
-describe('exported GRPO rows read by the trainers\' own access paths', () => {
+describe("exported GRPO rows read by the trainers' own access paths", () => {
   let per: Awaited<ReturnType<typeof perItemStore>>;
   let reward: { url: string; stop: () => Promise<unknown> };
   beforeAll(async () => {
@@ -81,7 +85,11 @@ describe('exported GRPO rows read by the trainers\' own access paths', () => {
     expect(r.code, r.stderr).toBe(0);
     const rowsFile = join(tmp, 'verl-rows.json');
     writeFileSync(rowsFile, JSON.stringify(readParquet(join(out, 'train.parquet'))));
-    const read = (await python(VERL_READ, [rowsFile, join(out, 'tool_config.yaml')])) as { agent_name: string; created: Record<string, { item_id: string; item: { answers: string[] } }>; config_tools: string[] }[];
+    const read = (await python(VERL_READ, [rowsFile, join(out, 'tool_config.yaml')])) as {
+      agent_name: string;
+      created: Record<string, { item_id: string; item: { answers: string[] } }>;
+      config_tools: string[];
+    }[];
     expect(read).toHaveLength(6);
     expect(read[0]!.config_tools).toEqual(['wiki_search']);
     for (const row of read) {

@@ -20,14 +20,23 @@ type Server = ServingCli;
 const serveReward = (args: string[]): Promise<Server> => serveCli('reward', args);
 
 const python = async (script: string, env: Record<string, string>): Promise<{ out: unknown; stderr: string }> => {
-  const { stdout, stderr } = await run('python3', ['-c', script], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env }, cwd: REPO_ROOT });
+  const { stdout, stderr } = await run('python3', ['-c', script], {
+    env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env },
+    cwd: REPO_ROOT,
+  });
   return { out: JSON.parse(stdout), stderr };
 };
-const pythonFails = (script: string, env: Record<string, string>) => run('python3', ['-c', script], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env } }).then(() => '', (e: { stderr: string }) => e.stderr);
+const pythonFails = (script: string, env: Record<string, string>) =>
+  run('python3', ['-c', script], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env } }).then(
+    () => '',
+    (e: { stderr: string }) => e.stderr,
+  );
 
 // Rollouts as verl's Search-R1 data carries them (data_source searchR1_*, ground_truth {"target": [...]}) and mtr's own.
-const R1 = '<think>Where did they play?</think>\n<search> Tinted Windows first show </search>\n\n<information>Doc 1(Title: Tinted Windows) The band played its first show in Tulsa.</information>\n\n<think>Tulsa.</think>\n<answer> Tulsa </answer>';
-const HERMES = '<think>look</think>\n<tool_call>\n{"name":"wiki_search","arguments":{"query":"Tinted Windows"}}\n</tool_call>\nuser\n<tool_response>\n{"results":[{"title":"Tinted Windows","text":"First show in Tulsa."}]}\n</tool_response>\nassistant\n<think>ok</think>\n<answer>Tulsa</answer>';
+const R1 =
+  '<think>Where did they play?</think>\n<search> Tinted Windows first show </search>\n\n<information>Doc 1(Title: Tinted Windows) The band played its first show in Tulsa.</information>\n\n<think>Tulsa.</think>\n<answer> Tulsa </answer>';
+const HERMES =
+  '<think>look</think>\n<tool_call>\n{"name":"wiki_search","arguments":{"query":"Tinted Windows"}}\n</tool_call>\nuser\n<tool_response>\n{"results":[{"title":"Tinted Windows","text":"First show in Tulsa."}]}\n</tool_response>\nassistant\n<think>ok</think>\n<answer>Tulsa</answer>';
 const ROWS = [
   { data_source: 'searchR1_nq', solution_str: R1, ground_truth: { target: ['Tulsa'] } },
   { data_source: 'searchR1_hotpotqa', solution_str: R1.replace('<answer> Tulsa </answer>', '<answer> Tulsa'), ground_truth: { target: ['Tulsa'] } },
@@ -37,7 +46,12 @@ const ROWS = [
 ];
 const expected = ROWS.map((r) => {
   const gold = Array.isArray(r.ground_truth) ? r.ground_truth : typeof r.ground_truth === 'string' ? [r.ground_truth] : r.ground_truth.target;
-  return scoreRollout({ data_source: r.data_source, completion: r.solution_str, answers: gold }, DEFAULT_REWARD_CONFIG, { file: 'rows' }, { instructions: defaultInstructions() });
+  return scoreRollout(
+    { data_source: r.data_source, completion: r.solution_str, answers: gold },
+    DEFAULT_REWARD_CONFIG,
+    { file: 'rows' },
+    { instructions: defaultInstructions() },
+  );
 });
 
 const VERL_CALL = `
@@ -93,9 +107,20 @@ describe.each([
 
   it('verl compute_score stops on an unknown data_source and scores a bad label 0', async () => {
     const rows = JSON.stringify([{ data_source: 'openai/gsm8k', solution_str: R1, ground_truth: '4' }]);
-    expect(await pythonFails(`${VERL_CALL.replace('len(sys.argv) > 1', 'True')}`.replace('sys.argv[1]', JSON.stringify(rows)), { MTR_REWARD_URL: server.url, ...tokenEnv })).toMatch(/ValueError: mtr reward: data_source: expected one of .*got "openai\/gsm8k"/);
-    const bad = JSON.stringify([{ data_source: 'nq', solution_str: R1, ground_truth: null }, { data_source: 'nq', solution_str: R1, ground_truth: 1973 }]);
-    const { out, stderr } = await python(VERL_CALL.replace('len(sys.argv) > 1', 'True').replace('sys.argv[1]', JSON.stringify(bad)), { MTR_REWARD_URL: server.url, ...tokenEnv });
+    expect(
+      await pythonFails(`${VERL_CALL.replace('len(sys.argv) > 1', 'True')}`.replace('sys.argv[1]', JSON.stringify(rows)), {
+        MTR_REWARD_URL: server.url,
+        ...tokenEnv,
+      }),
+    ).toMatch(/ValueError: mtr reward: data_source: expected one of .*got "openai\/gsm8k"/);
+    const bad = JSON.stringify([
+      { data_source: 'nq', solution_str: R1, ground_truth: null },
+      { data_source: 'nq', solution_str: R1, ground_truth: 1973 },
+    ]);
+    const { out, stderr } = await python(VERL_CALL.replace('len(sys.argv) > 1', 'True').replace('sys.argv[1]', JSON.stringify(bad)), {
+      MTR_REWARD_URL: server.url,
+      ...tokenEnv,
+    });
     const [nullLabel, numberLabel] = out as { score: number; em: number; error: number }[];
     expect(nullLabel).toMatchObject({ score: 0, error: 1 });
     expect(numberLabel).toMatchObject({ em: 0, error: 0 }); // scored: "1973" is not "Tulsa"
@@ -127,7 +152,9 @@ describe('token paths', () => {
 
   it('a recipe without the token gets 401 with a message naming the ways to send it', async () => {
     const stderr = await pythonFails(VERL_CALL, { MTR_REWARD_URL: server.url });
-    expect(stderr).toMatch(/RuntimeError: mtr reward server http:\/\/127\.0\.0\.1:\d+\/get_reward answered 401: .*expected the token as .*Authorization: Bearer <token>.*got none/);
+    expect(stderr).toMatch(
+      /RuntimeError: mtr reward server http:\/\/127\.0\.0\.1:\d+\/get_reward answered 401: .*expected the token as .*Authorization: Bearer <token>.*got none/,
+    );
   });
 
   it("OpenRLHF's --remote_rm_url http://mtr:TOKEN@host/get_reward: URL userinfo becomes Basic auth, as requests and aiohttp send it", async () => {

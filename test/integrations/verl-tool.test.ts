@@ -177,7 +177,18 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ respond: simulated });
   const dir = mkdtempSync(join(tmpdir(), 'mtr-verl-tool-'));
   writeFileSync(join(dir, 'tools.json'), JSON.stringify([WIKI, SEAL]));
-  server = await serveCli('tools', ['--toolset', join(dir, 'tools.json'), '--base-url', fake.url, '--model', 'fake-model', '--grounding', 'gold', '--token', 's3cret']);
+  server = await serveCli('tools', [
+    '--toolset',
+    join(dir, 'tools.json'),
+    '--base-url',
+    fake.url,
+    '--model',
+    'fake-model',
+    '--grounding',
+    'gold',
+    '--token',
+    's3cret',
+  ]);
   standIn = writeVerlStandIn();
 });
 afterAll(async () => {
@@ -188,7 +199,14 @@ afterAll(async () => {
 const python = async (script: string, env: Record<string, string> = {}): Promise<any> => {
   const { stdout } = await run('python3', ['-c', script], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: `${standIn}:${join(REPO_ROOT, 'integrations/verl')}`, MTR_TOOLS_URL: server.url, MTR_SERVE_TOKEN: 's3cret', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONPATH: `${standIn}:${join(REPO_ROOT, 'integrations/verl')}`,
+      MTR_TOOLS_URL: server.url,
+      MTR_SERVE_TOKEN: 's3cret',
+      ...env,
+    },
   });
   return JSON.parse(stdout);
 };
@@ -250,7 +268,7 @@ asyncio.run(main())
 });
 
 describe('integrations/verl/mtr_agent_loop.py: agent loop mtr_tool_agent offers each row its own tools', () => {
-  it('registers under its agent_name, shows the row\'s tools from extra_info, forwards their calls, ends its session', async () => {
+  it("registers under its agent_name, shows the row's tools from extra_info, forwards their calls, ends its session", async () => {
     const rowTools = [toOpenAIFunction(SEAL)];
     const args = { [SEAL.required[0]!]: 'x' };
     const out = await python(`
@@ -278,7 +296,7 @@ asyncio.run(main())
     expect(out.sessions[1]).toBe(out.sessions[0]); // … ended on the server when the trajectory ended
   });
 
-  it('falls back to a fixed tool set (no extra_info.tools) and narrows schemas verl\'s pydantic model rejects', async () => {
+  it("falls back to a fixed tool set (no extra_info.tools) and narrows schemas verl's pydantic model rejects", async () => {
     const out = await python(`
 import json
 from mtr_agent_loop import row_tools, verl_schema

@@ -30,7 +30,14 @@ const OPTS = { threads: 1 };
 const HISTORY: ChatMessage[] = [
   { role: 'system', content: 'You are a weather agent.' },
   { role: 'user', content: 'Weather in Paris and Rome?' },
-  { role: 'assistant', content: '', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }, { name: 'get_weather', arguments: { city: 'Rome' } }] },
+  {
+    role: 'assistant',
+    content: '',
+    toolCalls: [
+      { name: 'get_weather', arguments: { city: 'Paris' } },
+      { name: 'get_weather', arguments: { city: 'Rome' } },
+    ],
+  },
   { role: 'tool', content: '{"temp": 21}', toolCallId: 'a' },
   { role: 'tool', content: '{"temp": 25}', toolCallId: 'b' },
 ];
@@ -57,7 +64,20 @@ describe('tiny GGUF (test support)', () => {
     expect(info.version).toBe(3);
     expect(info.metadata.general.architecture).toBe('llama');
     const names = (info.fullTensorInfo ?? info.tensorInfo ?? []).map((t) => t.name);
-    for (const n of ['token_embd', 'output_norm', 'output', 'blk.0.attn_norm', 'blk.0.attn_q', 'blk.0.attn_k', 'blk.0.attn_v', 'blk.0.attn_output', 'blk.0.ffn_norm', 'blk.0.ffn_gate', 'blk.0.ffn_up', 'blk.0.ffn_down'])
+    for (const n of [
+      'token_embd',
+      'output_norm',
+      'output',
+      'blk.0.attn_norm',
+      'blk.0.attn_q',
+      'blk.0.attn_k',
+      'blk.0.attn_v',
+      'blk.0.attn_output',
+      'blk.0.ffn_norm',
+      'blk.0.ffn_gate',
+      'blk.0.ffn_up',
+      'blk.0.ffn_down',
+    ])
       expect(names).toContain(`${n}.weight`);
     for (const t of info.fullTensorInfo ?? []) expect(Number(t.offset) % 32).toBe(0);
   });
@@ -120,7 +140,13 @@ describe('createEmbeddedModel', () => {
     await writeTinyGguf(join(cache, 'models', 'hf_Qwen_qwen2.5-1.5b-instruct-q4_k_m.gguf'));
     const progress: string[] = [];
     const onProgress = (msg: string) => progress.push(msg);
-    const cached = await createEmbeddedModel(parseModelConfig({ maxTokens: 2 }), { ...OPTS, onProgress, cacheDir: cache, endpoint: 'http://127.0.0.1:1/', connectTimeoutMs: 200 });
+    const cached = await createEmbeddedModel(parseModelConfig({ maxTokens: 2 }), {
+      ...OPTS,
+      onProgress,
+      cacheDir: cache,
+      endpoint: 'http://127.0.0.1:1/',
+      connectTimeoutMs: 200,
+    });
     try {
       expect((await cached.generate([{ role: 'user', content: 'hi' }])).tokensOut).toBeLessThanOrEqual(2);
     } finally {
@@ -163,11 +189,16 @@ describe('default model download', () => {
     const requests: string[] = [];
     const mirror = createHttpServer((req, res) => {
       requests.push(`${req.method} ${req.url}`);
-      if (!req.url?.split('?')[0]?.endsWith('/Qwen/Qwen2.5-1.5B-Instruct-GGUF/resolve/main/qwen2.5-1.5b-instruct-q4_k_m.gguf')) return void res.writeHead(404).end();
+      if (!req.url?.split('?')[0]?.endsWith('/Qwen/Qwen2.5-1.5B-Instruct-GGUF/resolve/main/qwen2.5-1.5b-instruct-q4_k_m.gguf'))
+        return void res.writeHead(404).end();
       const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
       const start = range ? Number(range[1]) : 0;
       const end = range?.[2] ? Number(range[2]) : body.length - 1;
-      res.writeHead(range ? 206 : 200, { 'content-length': end - start + 1, 'accept-ranges': 'bytes', ...(range ? { 'content-range': `bytes ${start}-${end}/${body.length}` } : {}) });
+      res.writeHead(range ? 206 : 200, {
+        'content-length': end - start + 1,
+        'accept-ranges': 'bytes',
+        ...(range ? { 'content-range': `bytes ${start}-${end}/${body.length}` } : {}),
+      });
       res.end(req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
     });
     await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
@@ -176,7 +207,12 @@ describe('default model download', () => {
     const progress: string[] = [];
     try {
       for (let run = 0; run < 2; run++) {
-        const m = await createEmbeddedModel(parseModelConfig({ maxTokens: 2 }), { ...OPTS, cacheDir: cache, endpoint, onProgress: (msg) => progress.push(msg) });
+        const m = await createEmbeddedModel(parseModelConfig({ maxTokens: 2 }), {
+          ...OPTS,
+          cacheDir: cache,
+          endpoint,
+          onProgress: (msg) => progress.push(msg),
+        });
         await m.close();
       }
     } finally {
@@ -236,6 +272,9 @@ describe('toGrammarSchema', () => {
   });
 
   it('leaves schemas the builder understands as they are', () => {
-    expect(toGrammarSchema(ANSWER_SCHEMA)).toEqual({ ...ANSWER_SCHEMA, properties: { ...ANSWER_SCHEMA.properties, unit: { oneOf: ANSWER_SCHEMA.properties.unit.anyOf } } });
+    expect(toGrammarSchema(ANSWER_SCHEMA)).toEqual({
+      ...ANSWER_SCHEMA,
+      properties: { ...ANSWER_SCHEMA.properties, unit: { oneOf: ANSWER_SCHEMA.properties.unit.anyOf } },
+    });
   });
 });

@@ -12,11 +12,17 @@ import { mtrError } from '../support/errors.js';
 
 const DATA = new URL('../../../shared/datasets/tools/seal-tools/', import.meta.url);
 const sealTool = (name: string): ToolTemplate => {
-  const line = readFileSync(new URL('tool.jsonl', DATA), 'utf8').split('\n').find((l) => l.includes(`"api_name": "${name}"`));
+  const line = readFileSync(new URL('tool.jsonl', DATA), 'utf8')
+    .split('\n')
+    .find((l) => l.includes(`"api_name": "${name}"`));
   return ToolTemplateSchema.parse(JSON.parse(line ?? 'null'));
 };
 const sealCall = (id: string): { query: string; calling: { api: string; parameters: Record<string, unknown> }[] } =>
-  JSON.parse(readFileSync(new URL('dev.jsonl', DATA), 'utf8').split('\n').find((l) => l.includes(`"id": "${id}"`)) ?? 'null');
+  JSON.parse(
+    readFileSync(new URL('dev.jsonl', DATA), 'utf8')
+      .split('\n')
+      .find((l) => l.includes(`"id": "${id}"`)) ?? 'null',
+  );
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -28,7 +34,10 @@ async function serve(options: FakeServerOptions): Promise<FakeServer> {
   return s;
 }
 const modelAt = (baseUrl: string, over: ModelConfigInput = {}) =>
-  new OpenAIChatModel({ ...parseModelConfig({ baseUrl, model: 'fake-model', timeoutMs: 3000, maxRetries: 3, retryBaseMs: 1, retryMaxMs: 50, ...over }), baseUrl });
+  new OpenAIChatModel({
+    ...parseModelConfig({ baseUrl, model: 'fake-model', timeoutMs: 3000, maxRetries: 3, retryBaseMs: 1, retryMaxMs: 50, ...over }),
+    baseUrl,
+  });
 const ask = (content: string): ChatMessage[] => [{ role: 'user', content }];
 
 async function freePort(): Promise<number> {
@@ -192,7 +201,12 @@ describe('JSON mode', () => {
   });
 
   it('falls back to json_object when the server rejects json_schema, and remembers it', async () => {
-    const s = await serve({ respond: (r) => (r.response_format?.type === 'json_schema' ? { status: 400, body: '{"error":{"message":"response_format json_schema unsupported"}}' } : { content: '{"answer":"x"}' }) });
+    const s = await serve({
+      respond: (r) =>
+        r.response_format?.type === 'json_schema'
+          ? { status: 400, body: '{"error":{"message":"response_format json_schema unsupported"}}' }
+          : { content: '{"answer":"x"}' },
+    });
     const m = modelAt(s.url);
     expect((await m.generate(ask('one'), { jsonSchema })).text).toBe('{"answer":"x"}');
     await m.generate(ask('two'), { jsonSchema });
@@ -239,7 +253,9 @@ describe('native tool calling', () => {
   it('round-trips a Seal-Tools call: tools out, tool_calls back, results in', async () => {
     const tool = sealTool('getHealthWorkforce');
     const gold = sealCall('dev-easy-0').calling[0]!;
-    const s = await serve({ respond: (_r, i) => (i === 0 ? { tool_calls: [{ name: gold.api, arguments: gold.parameters }] } : { content: 'About 28 million nurses.' }) });
+    const s = await serve({
+      respond: (_r, i) => (i === 0 ? { tool_calls: [{ name: gold.api, arguments: gold.parameters }] } : { content: 'About 28 million nurses.' }),
+    });
     const m = modelAt(s.url);
     const history: ChatMessage[] = ask(sealCall('dev-easy-0').query);
     const first = await m.generate(history, { tools: [toOpenAIFunction(tool)] });
@@ -248,11 +264,17 @@ describe('native tool calling', () => {
     expect(first.toolCalls).toEqual([{ name: 'getHealthWorkforce', arguments: gold.parameters, id: expect.any(String) }]);
     expect(validateJson(parametersJsonSchema(tool), first.toolCalls[0]?.arguments)).toEqual({ ok: true });
 
-    history.push({ role: 'assistant', content: first.text, toolCalls: first.toolCalls }, { role: 'tool', content: '{"workforce": 28000000}', toolCallId: first.toolCalls[0]?.id });
+    history.push(
+      { role: 'assistant', content: first.text, toolCalls: first.toolCalls },
+      { role: 'tool', content: '{"workforce": 28000000}', toolCallId: first.toolCalls[0]?.id },
+    );
     const second = await m.generate(history, { tools: [toOpenAIFunction(tool)] });
     expect(second.text).toBe('About 28 million nurses.');
     const sent = s.requests[1]?.messages ?? [];
-    expect(sent[1]).toMatchObject({ role: 'assistant', tool_calls: [{ id: first.toolCalls[0]?.id, type: 'function', function: { name: 'getHealthWorkforce' } }] });
+    expect(sent[1]).toMatchObject({
+      role: 'assistant',
+      tool_calls: [{ id: first.toolCalls[0]?.id, type: 'function', function: { name: 'getHealthWorkforce' } }],
+    });
     expect(JSON.parse(sent[1].tool_calls[0].function.arguments)).toEqual(gold.parameters);
     expect(sent[2]).toEqual({ role: 'tool', content: '{"workforce": 28000000}', tool_call_id: first.toolCalls[0]?.id });
   });
@@ -269,7 +291,14 @@ describe('toLangChainMessages', () => {
   it('gives id-less calls ids and pairs the following tool messages with them in order', () => {
     const out = toLangChainMessages([
       { role: 'user', content: 'q' },
-      { role: 'assistant', content: '', toolCalls: [{ name: 'a', arguments: {} }, { name: 'b', arguments: { x: 1 } }] },
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [
+          { name: 'a', arguments: {} },
+          { name: 'b', arguments: { x: 1 } },
+        ],
+      },
       { role: 'tool', content: 'ra' },
       { role: 'tool', content: 'rb' },
     ]);
@@ -322,7 +351,14 @@ describe('fake server', () => {
 
   it('streams SSE chunks that ChatOpenAI assembles, tool calls and usage included', async () => {
     const s = await serve({ respond: () => ({ content: 'a streamed answer', tool_calls: [{ name: 'f', arguments: { k: 'v' } }] }) });
-    const chat = new ChatOpenAICompletions({ model: 'fake-model', apiKey: 'EMPTY', configuration: { baseURL: s.url }, streaming: true, streamUsage: true, maxRetries: 0 });
+    const chat = new ChatOpenAICompletions({
+      model: 'fake-model',
+      apiKey: 'EMPTY',
+      configuration: { baseURL: s.url },
+      streaming: true,
+      streamUsage: true,
+      maxRetries: 0,
+    });
     let text = '';
     let last;
     for await (const chunk of await chat.stream('hello there')) {
@@ -337,7 +373,9 @@ describe('fake server', () => {
 
   it('closes promptly with a request still hanging', async () => {
     const s = await startFakeOpenAI({ respond: () => ({ hang: true }) });
-    const pending = modelAt(s.url, { timeoutMs: 60_000, maxRetries: 0 }).generate(ask('hi')).catch((e: unknown) => e);
+    const pending = modelAt(s.url, { timeoutMs: 60_000, maxRetries: 0 })
+      .generate(ask('hi'))
+      .catch((e: unknown) => e);
     while (s.stats().received === 0) await new Promise((r) => setTimeout(r, 5));
     await s.close();
     expect(isMtrError(await pending)).toBe(true);

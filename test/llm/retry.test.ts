@@ -98,10 +98,16 @@ describe('retryAfterMs', () => {
 describe('backoffMs', () => {
   it('stays within [0, min(max, base·2^attempt)] (full jitter)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 60_000 }), fc.double({ min: 0, max: 0.9999, noNaN: true }), (attempt, base, max, r) => {
-        const d = backoffMs(attempt, base, max, () => r);
-        return d >= 0 && d <= Math.min(max, base * 2 ** attempt);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.double({ min: 0, max: 0.9999, noNaN: true }),
+        (attempt, base, max, r) => {
+          const d = backoffMs(attempt, base, max, () => r);
+          return d >= 0 && d <= Math.min(max, base * 2 ** attempt);
+        },
+      ),
     );
     expect(backoffMs(3, 100, 10_000, () => 0.5)).toBe(400);
   });
@@ -141,16 +147,37 @@ describe('withRetry', () => {
   it('throws a fatal error at once and the last error when retries run out', async () => {
     let calls = 0;
     const bad = apiError(400);
-    await expect(withRetry(async () => { calls++; throw bad; }, { maxRetries: 5, baseMs: 1 })).rejects.toBe(bad);
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw bad;
+        },
+        { maxRetries: 5, baseMs: 1 },
+      ),
+    ).rejects.toBe(bad);
     expect(calls).toBe(1);
     calls = 0;
-    await expect(withRetry(async () => { calls++; throw apiError(503, { message: `try ${calls}` }); }, { maxRetries: 2, baseMs: 1 })).rejects.toMatchObject({ status: 503, message: expect.stringContaining('try 3') });
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw apiError(503, { message: `try ${calls}` });
+        },
+        { maxRetries: 2, baseMs: 1 },
+      ),
+    ).rejects.toMatchObject({ status: 503, message: expect.stringContaining('try 3') });
     expect(calls).toBe(3);
   });
 
   it('stops waiting when the signal aborts', async () => {
     const controller = new AbortController();
-    const run = withRetry(async () => { throw apiError(503); }, { maxRetries: 3, baseMs: 60_000, random: () => 0.99, signal: controller.signal, onRetry: () => controller.abort(new Error('stop')) });
+    const run = withRetry(
+      async () => {
+        throw apiError(503);
+      },
+      { maxRetries: 3, baseMs: 60_000, random: () => 0.99, signal: controller.signal, onRetry: () => controller.abort(new Error('stop')) },
+    );
     await expect(run).rejects.toThrow('stop');
   });
 });

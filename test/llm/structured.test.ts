@@ -8,7 +8,13 @@ import { startFakeOpenAI, type FakeReply, type FakeServer } from '../support/ope
 
 const TOOLS = new URL('../../../shared/datasets/tools/seal-tools/tool.jsonl', import.meta.url);
 const sealTool = (name: string): ToolTemplate =>
-  ToolTemplateSchema.parse(JSON.parse(readFileSync(TOOLS, 'utf8').split('\n').find((l) => l.includes(`"api_name": "${name}"`)) ?? 'null'));
+  ToolTemplateSchema.parse(
+    JSON.parse(
+      readFileSync(TOOLS, 'utf8')
+        .split('\n')
+        .find((l) => l.includes(`"api_name": "${name}"`)) ?? 'null',
+    ),
+  );
 
 // A real Seal-Tools tool: its observation must carry analysis_results and conclusion, both strings.
 const tool = sealTool('analyzeEvidence');
@@ -75,7 +81,11 @@ describe('generateJson over HTTP', () => {
     expect(result.value).toEqual(good);
     expect(result.attempts).toBe(3);
     expect(result.completion.text).toBe(JSON.stringify(good));
-    expect(attempts.map((a) => [a.attempt, a.ok])).toEqual([[1, false], [2, false], [3, true]]);
+    expect(attempts.map((a) => [a.attempt, a.ok])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
     expect(attempts[0]?.raw).toBe('Sure! {"analysis_results": "Fibers match');
     expect(attempts[0]?.error).toMatch(/^expected JSON, got/);
     expect(attempts[1]?.error).toContain('conclusion');
@@ -94,7 +104,9 @@ describe('generateJson over HTTP', () => {
   it('throws E_MODEL_OUTPUT with the raw text when every attempt is malformed', async () => {
     const { model } = await modelReplying(() => ({ content: 'I would rather not answer in JSON.' }));
     const attempts: Attempt[] = [];
-    const e = await generateJson(model, messages, { name: tool.api_name, schema, maxAttempts: 2, onAttempt: (a) => attempts.push(a) }).catch((err: unknown) => err);
+    const e = await generateJson(model, messages, { name: tool.api_name, schema, maxAttempts: 2, onAttempt: (a) => attempts.push(a) }).catch(
+      (err: unknown) => err,
+    );
     expect(isMtrError(e) && e.code).toBe('E_MODEL_OUTPUT');
     if (!isMtrError(e)) return;
     expect(e.message).toContain('after 2 attempts');

@@ -46,7 +46,13 @@ function fault(kind: (typeof FAULT_KINDS)[number], good: FakeReply): FakeReply {
     case 'malformed':
       return { raw: '{"id": "chatcmpl-chaos", "choices": [{"message": {"role": "assistant", "content": "unterminated' };
     case 'truncated':
-      return { truncate: JSON.stringify({ id: 'chatcmpl-chaos', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'content' in good ? good.content : '' } }] }).slice(0, 60) };
+      return {
+        truncate: JSON.stringify({
+          id: 'chatcmpl-chaos',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'content' in good ? good.content : '' } }],
+        }).slice(0, 60),
+      };
   }
 }
 

@@ -21,10 +21,26 @@ const SEED = 13;
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-chaos-'));
 
 function startChaosServer(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<string> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/pipeline/chaos-server.ts'), '--dataset', BAMBOOGLE, '--limit', String(ITEMS), '--fault-rate', '0.2', '--seed', String(SEED)], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'test/pipeline/chaos-server.ts'),
+      '--dataset',
+      BAMBOOGLE,
+      '--limit',
+      String(ITEMS),
+      '--fault-rate',
+      '0.2',
+      '--seed',
+      String(SEED),
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -39,7 +55,6 @@ function startChaosServer(): Promise<{ url: string; child: ChildProcess; stop: (
   });
 }
 
-
 describe('chaos: 20% faults of every kind, two SIGKILLs, resumed', () => {
   let server: Awaited<ReturnType<typeof startChaosServer>>;
   beforeAll(async () => {
@@ -52,7 +67,24 @@ describe('chaos: 20% faults of every kind, two SIGKILLs, resumed', () => {
   it(`${ITEMS}/${ITEMS} finished, 0 duplicates, 0 failed`, { timeout: 90_000 }, async () => {
     const started = Date.now();
     const db = join(tmp, 'chaos.sqlite');
-    const args = ['generate', '--dataset', BAMBOOGLE, '--limit', String(ITEMS), '--db', db, '--base-url', server.url, '--concurrency', '4', '--timeout', '0.5', '--retries', '6', '--json'];
+    const args = [
+      'generate',
+      '--dataset',
+      BAMBOOGLE,
+      '--limit',
+      String(ITEMS),
+      '--db',
+      db,
+      '--base-url',
+      server.url,
+      '--concurrency',
+      '4',
+      '--timeout',
+      '0.5',
+      '--retries',
+      '6',
+      '--json',
+    ];
     const random = seededRandom(SEED);
     // kill once at least this many traces are finished (seeded), a seeded few ms later
     const thresholds = [3 + Math.floor(random() * 6), 12 + Math.floor(random() * 8)];
@@ -99,6 +131,8 @@ describe('chaos: 20% faults of every kind, two SIGKILLs, resumed', () => {
     expect(retried.n).toBeGreaterThan(0);
     expect(kills[0]).toBeLessThan(kills[1]!);
     expect(Date.now() - started).toBeLessThan(60_000);
-    console.log(`chaos: kills at ${kills.join(', ')} finished; faults ${JSON.stringify(injected)}; ${retried.n} retried requests stored; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `chaos: kills at ${kills.join(', ')} finished; faults ${JSON.stringify(injected)}; ${retried.n} retried requests stored; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   });
 });

@@ -20,7 +20,10 @@ describe('index job (called as a library)', () => {
   });
 
   it('refuses a missing file or an empty --corpus, naming the flag', async () => {
-    await expect(indexJob.run({ corpus: 'nope.jsonl', out: 'x.sqlite' })).rejects.toMatchObject({ code: 'E_USAGE', message: '--corpus: expected an existing file, got "nope.jsonl"' });
+    await expect(indexJob.run({ corpus: 'nope.jsonl', out: 'x.sqlite' })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: '--corpus: expected an existing file, got "nope.jsonl"',
+    });
     await expect(indexJob.run({ corpus: '', out: 'x.sqlite' })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/^--corpus: /) });
   });
 });

@@ -5,12 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { rewardConfigOf } from '../../src/pipeline/reward-fields.js';
 import { formatScoreSummary, scoreJob } from '../../src/pipeline/score.js';
 
-const GOOD = '<think>s</think><tool_call>{"name":"search","arguments":{"q":"x"}}</tool_call><tool_response>Tulsa it is.</tool_response><think>ok</think><answer>Tulsa</answer>';
+const GOOD =
+  '<think>s</think><tool_call>{"name":"search","arguments":{"q":"x"}}</tool_call><tool_response>Tulsa it is.</tool_response><think>ok</think><answer>Tulsa</answer>';
 
 describe('score job (called as a library)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mtr-score-job-'));
   const rollouts = join(dir, 'r.jsonl');
-  writeFileSync(rollouts, [JSON.stringify({ id: 'a', completion: GOOD, answer: 'Tulsa' }), 'not json', JSON.stringify({ id: 'c', completion: '<answer>wrong</answer>', answers: ['Tulsa'] })].join('\n'));
+  writeFileSync(
+    rollouts,
+    [
+      JSON.stringify({ id: 'a', completion: GOOD, answer: 'Tulsa' }),
+      'not json',
+      JSON.stringify({ id: 'c', completion: '<answer>wrong</answer>', answers: ['Tulsa'] }),
+    ].join('\n'),
+  );
 
   it('takes partial input (defaults from the config schema), returns the summary and reports malformed lines as notices', async () => {
     const out = join(dir, 's.jsonl');
@@ -20,16 +28,27 @@ describe('score job (called as a library)', () => {
     expect(s).toMatchObject({ rollouts, out, scored: 3, malformed: [`${rollouts}:2: expected a JSON object, got "not json"`] });
     expect(s.stats.reward!.mean).toBeCloseTo(1 / 3);
     expect(notices).toEqual([`scored 0: ${rollouts}:2: expected a JSON object, got "not json"`]);
-    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).reward)).toEqual([1, 0, 0]);
+    expect(
+      readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).reward),
+    ).toEqual([1, 0, 0]);
     expect(formatScoreSummary(s)).toMatch(/^scored 3 rollouts from .* \(1 malformed, scored 0\)\ncomponent\s+mean\s+p50\s+p90\nreward\s+0\.3333/);
   });
 
   it('stops at the first malformed line without continueOnError (E_INPUT naming file:line)', async () => {
-    await expect(scoreJob.run({ rollouts, out: join(dir, 't.jsonl') })).rejects.toMatchObject({ code: 'E_INPUT', message: `${rollouts}:2: expected a JSON object, got "not json"` });
+    await expect(scoreJob.run({ rollouts, out: join(dir, 't.jsonl') })).rejects.toMatchObject({
+      code: 'E_INPUT',
+      message: `${rollouts}:2: expected a JSON object, got "not json"`,
+    });
   });
 
   it('refuses a bad config value naming the flag', async () => {
-    await expect(scoreJob.run({ rollouts, out: join(dir, 'u.jsonl'), dialect: 'xml' as never })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/^--dialect: /) });
+    await expect(scoreJob.run({ rollouts, out: join(dir, 'u.jsonl'), dialect: 'xml' as never })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/^--dialect: /),
+    });
   });
 });
 

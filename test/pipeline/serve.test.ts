@@ -15,7 +15,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'mtr-serve-jobs-'));
 describe('serve reward setup (called as a library)', () => {
   it('builds the reward service from the reward fields, with where to listen and its summary', async () => {
     const { service, listen, summary } = await serveRewardJob.run({ weights: 'em=1', dialect: 'search-r1', port: 0 });
-    expect(serveRewardJob.summary.parse(summary)).toEqual({ dialect: 'search-r1', weights: { em: 1, f1: 0, cover_em: 0, format: 0, consistency: 0, efficiency: 0 } });
+    expect(serveRewardJob.summary.parse(summary)).toEqual({
+      dialect: 'search-r1',
+      weights: { em: 1, f1: 0, cover_em: 0, format: 0, consistency: 0, efficiency: 0 },
+    });
     expect(listen).toEqual({ host: '127.0.0.1', port: 0, maxBodyBytes: 32 * 1024 * 1024 });
     const r1 = '<think>t</think>\n<search> q </search>\n\n<information>Doc 1(Title: T) Tulsa.</information>\n\n<think>ok</think>\n<answer> Tulsa </answer>';
     expect(service.reward(service.source(undefined), { query: r1, gold: ['Tulsa'] }).reward).toBe(1);
@@ -32,7 +35,10 @@ describe('serve reward setup (called as a library)', () => {
 describe('serve tools setup (called as a library)', () => {
   it('an all-real tool set (wiki_search over --index) needs no model: the service answers from the index', async () => {
     const index = join(tmp, 'i.sqlite');
-    await buildIndex(index, [{ id: 'p1', title: 'Tulsa', text: 'Tulsa is a city in Oklahoma.' }, { id: 'p2', title: 'Paris', text: 'Paris is in France.' }]);
+    await buildIndex(index, [
+      { id: 'p1', title: 'Tulsa', text: 'Tulsa is a city in Oklahoma.' },
+      { id: 'p2', title: 'Paris', text: 'Paris is in France.' },
+    ]);
     const set = await serveToolsJob.run({ index, token: 's3cret' });
     try {
       expect(set.tools.map((t) => t.api_name)).toEqual(['wiki_search']);
@@ -83,8 +89,13 @@ describe('serve tools setup (called as a library)', () => {
     expect(notices).toEqual([expect.stringMatching(new RegExp(`^skipped ${file.replace(/[/.]/g, '\\$&')}:3: `))]);
     await expect(set.ready).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' }); // the model is started, not awaited, by the setup
     await set.close();
-    await expect(serveToolsJob.run({ toolset: file, fromRun: 'x.sqlite' })).rejects.toMatchObject({ code: 'E_USAGE', message: 'expected at most one of --toolset FILE or --from-run DB[:RUN], got both' });
+    await expect(serveToolsJob.run({ toolset: file, fromRun: 'x.sqlite' })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: 'expected at most one of --toolset FILE or --from-run DB[:RUN], got both',
+    });
     const port = await closedPort();
-    await expect(serveToolsJob.run({ retrievalUrl: `http://127.0.0.1:${port}/retrieve` })).rejects.toThrow(`--retrieval-url: cannot use the retrieval server at http://127.0.0.1:${port}/retrieve`);
+    await expect(serveToolsJob.run({ retrievalUrl: `http://127.0.0.1:${port}/retrieve` })).rejects.toThrow(
+      `--retrieval-url: cannot use the retrieval server at http://127.0.0.1:${port}/retrieve`,
+    );
   });
 });

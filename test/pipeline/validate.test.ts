@@ -52,15 +52,23 @@ describe('validateJob as a library call', () => {
   });
 
   it('names the flag of a bad value, an unknown run, and a store that does not exist', async () => {
-    await expect(validateJob.run({ db: seeded.path, f1Threshold: 2 })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/^--f1-threshold: /) });
-    await expect(validateJob.run({ db: seeded.path, run: 'nope' })).rejects.toMatchObject({ code: 'E_USAGE', message: '--run: expected one of the runs in the store by name or id (bamboogle-test (id 1)), got "nope"' });
+    await expect(validateJob.run({ db: seeded.path, f1Threshold: 2 })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/^--f1-threshold: /),
+    });
+    await expect(validateJob.run({ db: seeded.path, run: 'nope' })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: '--run: expected one of the runs in the store by name or id (bamboogle-test (id 1)), got "nope"',
+    });
     await expect(validateJob.run({ db: join(tmp, 'none.sqlite') })).rejects.toMatchObject({ code: 'E_STORE' });
   });
 
   it('no trace passing, or none to check, is an E_EMPTY the caller decides on (the report is returned first)', async () => {
     const none = await validateJob.run({ db: seeded.path, maxTurns: 1 });
     expect(none.report.passed.count).toBe(0);
-    expect(validateEmptyError(none)?.message).toMatch(/^no trace passed every check \(E_EMPTY\): 0 of 7; failing: too_many_turns 7 \(4 for this alone; raise --max-turns \(now 1\)\)/);
+    expect(validateEmptyError(none)?.message).toMatch(
+      /^no trace passed every check \(E_EMPTY\): 0 of 7; failing: too_many_turns 7 \(4 for this alone; raise --max-turns \(now 1\)\)/,
+    );
     const path = join(tmp, 'fresh.sqlite');
     const store = await openStore(path, { create: true });
     await store.items.add(await store.runs.upsert('fresh', 'bamboogle', {}), seeded.items.slice(0, 1));
@@ -84,7 +92,9 @@ describe('resolveRuns: the one --run resolver', () => {
     expect(resolveRuns(runs, '7')).toEqual([7]);
   });
   it('anything else lists the runs by name and id', () => {
-    expect(() => resolveRuns(runs, 'hotpot')).toThrow('--run: expected one of the runs in the store by name or id (hotpot-qwen (id 1), 7 (id 2), bamboogle (id 7)), got "hotpot"');
+    expect(() => resolveRuns(runs, 'hotpot')).toThrow(
+      '--run: expected one of the runs in the store by name or id (hotpot-qwen (id 1), 7 (id 2), bamboogle (id 7)), got "hotpot"',
+    );
     expect(() => resolveRuns([], '1')).toThrow('(none), got "1"');
     // under the option that named it (serve tools --from-run DB:RUN)
     expect(() => resolveRuns(runs, 'x', '--from-run')).toThrow(/^--from-run: expected one of the runs in the store by name or id/);

@@ -13,11 +13,19 @@ import type { Step } from '../../src/schema/trace.js';
 
 const DATASETS = join(process.cwd(), '../shared/datasets');
 const cfg = DEFAULT_REWARD_CONFIG;
-const call = (name: string, args: Record<string, unknown>, content: unknown, index = 0): Step => ({ index, think: 'look', call: { name, arguments: args }, observation: { content, source: 'real' }, raw: '' });
+const call = (name: string, args: Record<string, unknown>, content: unknown, index = 0): Step => ({
+  index,
+  think: 'look',
+  call: { name, arguments: args },
+  observation: { content, source: 'real' },
+  raw: '',
+});
 const answer = (text: string, index: number): Step => ({ index, think: 'done', answer: text, raw: '' });
 
 describe('format grid', () => {
-  const valid = parseTrace('<think>a</think><tool_call>{"name":"s","arguments":{}}</tool_call><tool_response>r</tool_response><think>b</think><answer>x</answer>');
+  const valid = parseTrace(
+    '<think>a</think><tool_call>{"name":"s","arguments":{}}</tool_call><tool_response>r</tool_response><think>b</think><answer>x</answer>',
+  );
   const noThink = parseTrace('<answer>x</answer>');
   const broken = parseTrace('<think>a</think>junk<answer>x</answer>');
   it('is validity by default: 1 exactly when well formed', () => {
@@ -35,13 +43,21 @@ describe('format grid', () => {
     expect(formatScore(broken, false, grid).score).toBe(0.1);
   });
   it('costs nothing for role lines left by skip_special_tokens decoding', () => {
-    const decoded = parseTrace('<think>a</think>\n<tool_call>\n{"name":"s","arguments":{}}\n</tool_call>\nuser\n<tool_response>\nr\n</tool_response>\nassistant\n<think>b</think>\n<answer>x</answer>');
+    const decoded = parseTrace(
+      '<think>a</think>\n<tool_call>\n{"name":"s","arguments":{}}\n</tool_call>\nuser\n<tool_response>\nr\n</tool_response>\nassistant\n<think>b</think>\n<answer>x</answer>',
+    );
     expect(formatScore(decoded, true, cfg.format)).toMatchObject({ score: 1, valid: true, violations: [] });
   });
   it("is Search-R1's is_valid_sequence in that dialect", () => {
     const r1 = (t: string) => formatScore(parseTrace(t, { dialect: 'search-r1' }), false, cfg.format);
-    expect(r1('<think>a</think>\n<search> q </search>\n\n<information>Doc 1(Title: t) x</information>\n\n<think>b</think>\n<answer> x </answer>')).toMatchObject({ score: 1, valid: true });
-    expect(r1('<think>a</think><search>q</search><think>b</think><answer>x</answer>')).toMatchObject({ score: 0, valid: false, reason: 'Unexpected tag <think> in state after_search' });
+    expect(
+      r1('<think>a</think>\n<search> q </search>\n\n<information>Doc 1(Title: t) x</information>\n\n<think>b</think>\n<answer> x </answer>'),
+    ).toMatchObject({ score: 1, valid: true });
+    expect(r1('<think>a</think><search>q</search><think>b</think><answer>x</answer>')).toMatchObject({
+      score: 0,
+      valid: false,
+      reason: 'Unexpected tag <think> in state after_search',
+    });
     expect(r1('<answer>x</answer>').reason).toBe('Unexpected tag <answer> in state start');
   });
   it('requires think only when configured', () => {
@@ -76,9 +92,18 @@ describe('consistency on real MuSiQue paragraphs and Bamboogle decompositions', 
   });
 
   it('follows the gold decomposition: the last hop answer plus the intermediate answers seen', () => {
-    const bamboogle = JSON.parse(readFileSync(join(DATASETS, 'bamboogle/bamboogle_decomposed.json'), 'utf8')) as { Answer: string; Q1: string; A1: string[]; Q2: string; A2: string[] }[];
+    const bamboogle = JSON.parse(readFileSync(join(DATASETS, 'bamboogle/bamboogle_decomposed.json'), 'utf8')) as {
+      Answer: string;
+      Q1: string;
+      A1: string[];
+      Q2: string;
+      A2: string[];
+    }[];
     for (const item of bamboogle.slice(0, 40)) {
-      const hops = [{ question: item.Q1, answers: item.A1 }, { question: item.Q2, answers: item.A2 }];
+      const hops = [
+        { question: item.Q1, answers: item.A1 },
+        { question: item.Q2, answers: item.A2 },
+      ];
       const sawFirstHop = [call('search', { q: item.Q1 }, `The answer is ${item.A1[0]}.`)];
       const r = consistencyScore(item.A2[0], sawFirstHop, [item.Answer], cfg.consistency, hops);
       expect(r.score).toBe(1);
@@ -88,7 +113,17 @@ describe('consistency on real MuSiQue paragraphs and Bamboogle decompositions', 
   });
 
   it('gives partial credit, ignores failed observations and handles yes/no and no evidence', () => {
-    const steps = [call('s', {}, 'He was born in Paris.'), { ...call('s', { b: 1 }, { error: { type: 'type_error', message: 'x' } }, 1), observation: { content: { error: { type: 'type_error' as const, message: 'Lyon' } }, error: { type: 'type_error' as const, message: 'Lyon' }, source: 'precheck' as const } }];
+    const steps = [
+      call('s', {}, 'He was born in Paris.'),
+      {
+        ...call('s', { b: 1 }, { error: { type: 'type_error', message: 'x' } }, 1),
+        observation: {
+          content: { error: { type: 'type_error' as const, message: 'Lyon' } },
+          error: { type: 'type_error' as const, message: 'Lyon' },
+          source: 'precheck' as const,
+        },
+      },
+    ];
     expect(consistencyScore('Paris, Texas', steps, ['Paris Texas'], cfg.consistency).score).toBe(0.5);
     expect(consistencyScore('Lyon', steps, ['Lyon'], cfg.consistency).score).toBe(0);
     expect(consistencyScore('yes', steps, ['yes'], cfg.consistency).score).toBe(1);
@@ -105,7 +140,10 @@ describe('efficiency', () => {
     expect(efficiencyScore(trace([...six, answer('x', 6)]), cfg.efficiency)).toMatchObject({ calls: 6, extraCalls: 2, score: 0.8 });
     const repeat = efficiencyScore(trace([call('s', { a: 1, b: 2 }, 'r'), call('s', { b: 2, a: 1 }, 'r', 1), answer('x', 2)]), cfg.efficiency);
     expect(repeat).toMatchObject({ repeatedCalls: 1, score: 0.75 });
-    const err = (type: 'type_error' | 'invalid_value') => ({ ...call('s', { z: 1 }, null), observation: { content: { error: { type, message: 'm' } }, error: { type, message: 'm' }, source: 'precheck' as const } });
+    const err = (type: 'type_error' | 'invalid_value') => ({
+      ...call('s', { z: 1 }, null),
+      observation: { content: { error: { type, message: 'm' } }, error: { type, message: 'm' }, source: 'precheck' as const },
+    });
     expect(efficiencyScore(trace([err('type_error'), answer('x', 1)]), cfg.efficiency).invalidCalls).toBe(1);
     expect(efficiencyScore(trace([err('invalid_value'), answer('x', 1)]), cfg.efficiency).invalidCalls).toBe(0);
     const unreadable = parseTrace('<tool_call>{"name": oops}</tool_call><tool_response>r</tool_response><answer>x</answer>');
@@ -125,7 +163,7 @@ describe('config', () => {
     expect(() => parseWeights('em=-1')).toThrow(/em/);
   });
 
-  it('throws E_USAGE, keeping the parser\'s error as the cause', () => {
+  it("throws E_USAGE, keeping the parser's error as the cause", () => {
     const caught = (spec: string) => {
       try {
         parseWeights(spec);

@@ -12,10 +12,16 @@ describe('responseOf: the prompt part is never searched', () => {
   });
 
   it('starts after the assistant turn that follows the last user turn (Qwen and Llama 3 tokens)', () => {
-    expect(responseOf(`<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ <answer>ex</answer><|im_end|>\n<|im_start|>assistant\n${R}<|im_end|>`)).toBe(`${R}<|im_end|>`);
+    expect(responseOf(`<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ <answer>ex</answer><|im_end|>\n<|im_start|>assistant\n${R}<|im_end|>`)).toBe(
+      `${R}<|im_end|>`,
+    );
     expect(responseOf(`<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n${R}`)).toBe(R);
     // few-shot: an earlier exchange is prompt
-    expect(responseOf(`<|im_start|>user\nq1<|im_end|>\n<|im_start|>assistant\n<answer>a1</answer><|im_end|>\n<|im_start|>user\nq2<|im_end|>\n<|im_start|>assistant\n${R}`)).toBe(R);
+    expect(
+      responseOf(
+        `<|im_start|>user\nq1<|im_end|>\n<|im_start|>assistant\n<answer>a1</answer><|im_end|>\n<|im_start|>user\nq2<|im_end|>\n<|im_start|>assistant\n${R}`,
+      ),
+    ).toBe(R);
     // a prompt with no reply yet has no response
     expect(responseOf('<|im_start|>user\nQ <answer>x</answer><|im_end|>\n')).toBe('');
   });

@@ -27,7 +27,6 @@ export interface Rollout {
   expectedValid: boolean;
 }
 
-
 interface Item {
   source: string;
   question: string;
@@ -35,19 +34,46 @@ interface Item {
 }
 
 function loadItems(): Item[] {
-  const jsonl = (file: string) => readFileSync(join(SHARED_DATASETS, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { question: string; answer: string });
-  const musique = JSON.parse(readFileSync(join(SHARED_DATASETS, 'musique/musique_train_100_with_paragraphs.json'), 'utf8')) as { question: string; answer: string; answer_aliases: string[] }[];
+  const jsonl = (file: string) =>
+    readFileSync(join(SHARED_DATASETS, file), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { question: string; answer: string });
+  const musique = JSON.parse(readFileSync(join(SHARED_DATASETS, 'musique/musique_train_100_with_paragraphs.json'), 'utf8')) as {
+    question: string;
+    answer: string;
+    answer_aliases: string[];
+  }[];
   return [
-    ...jsonl('hotpotqa/hotpot_dev_qa_500.jsonl').slice(0, 40).map((r) => ({ source: 'hotpotqa', question: r.question, gold: [r.answer] })),
-    ...jsonl('2wiki/2wiki_dev_qa_500.jsonl').slice(0, 30).map((r) => ({ source: '2wikimultihopqa', question: r.question, gold: [r.answer] })),
-    ...jsonl('bamboogle/bamboogle.jsonl').slice(0, 30).map((r) => ({ source: 'bamboogle', question: r.question, gold: [r.answer] })),
+    ...jsonl('hotpotqa/hotpot_dev_qa_500.jsonl')
+      .slice(0, 40)
+      .map((r) => ({ source: 'hotpotqa', question: r.question, gold: [r.answer] })),
+    ...jsonl('2wiki/2wiki_dev_qa_500.jsonl')
+      .slice(0, 30)
+      .map((r) => ({ source: '2wikimultihopqa', question: r.question, gold: [r.answer] })),
+    ...jsonl('bamboogle/bamboogle.jsonl')
+      .slice(0, 30)
+      .map((r) => ({ source: 'bamboogle', question: r.question, gold: [r.answer] })),
     ...musique.slice(0, 30).map((r) => ({ source: 'musique', question: r.question, gold: [r.answer, ...r.answer_aliases] })),
   ];
 }
 
-const passages = (JSON.parse(readFileSync(join(SHARED_DATASETS, 'corpus/2wiki_corpus_6119.json'), 'utf8')) as { title: string; text: string }[]).filter((p) => !/[<>]/.test(p.title + p.text));
+const passages = (JSON.parse(readFileSync(join(SHARED_DATASETS, 'corpus/2wiki_corpus_6119.json'), 'utf8')) as { title: string; text: string }[]).filter(
+  (p) => !/[<>]/.test(p.title + p.text),
+);
 
-const ANSWER_SHAPES = ['none-after-think', 'none-after-information', 'one', 'several-last-right', 'several-last-wrong', 'unclosed-alone', 'unclosed-after-closed', 'empty', 'in-think', 'nested'] as const;
+const ANSWER_SHAPES = [
+  'none-after-think',
+  'none-after-information',
+  'one',
+  'several-last-right',
+  'several-last-wrong',
+  'unclosed-alone',
+  'unclosed-after-closed',
+  'empty',
+  'in-think',
+  'nested',
+] as const;
 const BREAKS = ['none', 'none', 'none', 'no-think', 'text-between', 'trailing', 'double-think', 'search-no-information', 'hermes-call'] as const;
 
 export function generateRollouts(seed = 12): Rollout[] {
@@ -58,7 +84,11 @@ export function generateRollouts(seed = 12): Rollout[] {
   const pad = () => pick(['', ' ', '  ', '\n', ' \n ']);
   const variant = (g: string) => pick([g, g.toLowerCase(), `the ${g}`, `${g}.`, `  ${g}\n`, g.toUpperCase()]);
   const think = () => `<think>${pick(['I need to search.', 'Let me think about it.', 'The passage says so.', 'Hmm, two hops.'])}</think>`;
-  const information = () => `\n\n<information>${Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, i) => { const p = pick(passages); return `Doc ${i + 1}(Title: ${p.title}) ${p.text}`; }).join('\n')}</information>\n\n`;
+  const information = () =>
+    `\n\n<information>${Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, i) => {
+      const p = pick(passages);
+      return `Doc ${i + 1}(Title: ${p.title}) ${p.text}`;
+    }).join('\n')}</information>\n\n`;
   const search = (q: string) => `<search> ${q} </search>`;
   const out: Rollout[] = [];
 
@@ -130,11 +160,15 @@ export function generateRollouts(seed = 12): Rollout[] {
     const base = { id: `${n}`, data_source: `searchR1_${item.source}`, golden_answers: item.gold };
     for (const form of FORMS) {
       const line =
-        form === 'chat' ? { ...base, completion: chat }
-        : form === 'prompt-field' ? { ...base, completion: chatPrompt + response, prompt: chatPrompt }
-        : form === 'response' ? { ...base, completion: response }
-        : form === 'decoded' ? { ...base, completion: `system\nYou are a helpful assistant.\nuser\n${user}\nassistant\n${response}` }
-        : { ...base, completion: `${user}${response}` };
+        form === 'chat'
+          ? { ...base, completion: chat }
+          : form === 'prompt-field'
+            ? { ...base, completion: chatPrompt + response, prompt: chatPrompt }
+            : form === 'response'
+              ? { ...base, completion: response }
+              : form === 'decoded'
+                ? { ...base, completion: `system\nYou are a helpful assistant.\nuser\n${user}\nassistant\n${response}` }
+                : { ...base, completion: `${user}${response}` };
       out.push({
         line: { ...line, id: `${n}-${form}` },
         form,

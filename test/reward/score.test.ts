@@ -7,7 +7,8 @@ import { resolveDataSource, scorerFor } from '../../src/reward/registry.js';
 import { compositeReward, scoreQa } from '../../src/reward/score.js';
 import { percentile, summarize } from '../../src/reward/summary.js';
 
-const GOOD = '<think>search</think><tool_call>{"name":"search","arguments":{"q":"Tinted Windows"}}</tool_call><tool_response>They first played in Tulsa.</tool_response><think>ok</think><answer>Tulsa</answer>';
+const GOOD =
+  '<think>search</think><tool_call>{"name":"search","arguments":{"q":"Tinted Windows"}}</tool_call><tool_response>They first played in Tulsa.</tool_response><think>ok</think><answer>Tulsa</answer>';
 const where = { file: 'r.jsonl', line: 3 };
 
 describe('scoreQa', () => {
@@ -26,8 +27,34 @@ describe('scoreQa', () => {
     expect(compositeReward(c, emOnly.weights)).toBe(0);
   });
   it('stays in [0,1] with every component in range, for any text and weights', () => {
-    const weights = fc.record({ em: fc.double({ min: 0, max: 5, noNaN: true }), f1: fc.double({ min: 0, max: 5, noNaN: true }), cover_em: fc.double({ min: 0, max: 5, noNaN: true }), format: fc.double({ min: 0, max: 5, noNaN: true }), consistency: fc.double({ min: 0, max: 5, noNaN: true }), efficiency: fc.double({ min: 0.01, max: 5, noNaN: true }) });
-    const text = fc.array(fc.oneof(fc.constantFrom('<think>', '</think>', '<answer>', '</answer>', '<tool_call>', '</tool_call>', '{"name":"s","arguments":{}}', '<tool_response>', '</tool_response>', 'Tulsa'), fc.string({ maxLength: 5 })), { maxLength: 15 }).map((a) => a.join(''));
+    const weights = fc.record({
+      em: fc.double({ min: 0, max: 5, noNaN: true }),
+      f1: fc.double({ min: 0, max: 5, noNaN: true }),
+      cover_em: fc.double({ min: 0, max: 5, noNaN: true }),
+      format: fc.double({ min: 0, max: 5, noNaN: true }),
+      consistency: fc.double({ min: 0, max: 5, noNaN: true }),
+      efficiency: fc.double({ min: 0.01, max: 5, noNaN: true }),
+    });
+    const text = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom(
+            '<think>',
+            '</think>',
+            '<answer>',
+            '</answer>',
+            '<tool_call>',
+            '</tool_call>',
+            '{"name":"s","arguments":{}}',
+            '<tool_response>',
+            '</tool_response>',
+            'Tulsa',
+          ),
+          fc.string({ maxLength: 5 }),
+        ),
+        { maxLength: 15 },
+      )
+      .map((a) => a.join(''));
     fc.assert(
       fc.property(text, weights, fc.array(fc.string(), { minLength: 1, maxLength: 3 }), (completion, w, gold) => {
         const r = scoreQa({ trace: parseTrace(completion), gold }, RewardConfigSchema.parse({ weights: w }));
@@ -50,24 +77,37 @@ describe('rollout lines', () => {
   it("score mtr's own jsonl export rows as they are: a chat prompt kept apart from the completion", () => {
     const row = { prompt: [{ role: 'user', content: 'Where? For example, <answer> Beijing </answer>' }], completion: GOOD, answers: ['Tulsa'] };
     expect(scoreRollout(row, DEFAULT_REWARD_CONFIG, where).components.em).toBe(1);
-    expect(() => prepareRollout({ ...row, prompt: 7 }, where, DEFAULT_REWARD_CONFIG)).toThrow(/^r\.jsonl:3: prompt: expected a string or a list of chat messages, got 7/);
+    expect(() => prepareRollout({ ...row, prompt: 7 }, where, DEFAULT_REWARD_CONFIG)).toThrow(
+      /^r\.jsonl:3: prompt: expected a string or a list of chat messages, got 7/,
+    );
   });
   it('fail with file:line: field', () => {
     expect(() => prepareRollout({ completion: GOOD }, where, DEFAULT_REWARD_CONFIG)).toThrow('r.jsonl:3: answer: expected a gold answer');
     expect(() => prepareRollout({ answer: 'x' }, where, DEFAULT_REWARD_CONFIG)).toThrow('r.jsonl:3: completion: expected completion (text) or messages');
     expect(() => prepareRollout({ completion: 5, answer: 'x' }, where, DEFAULT_REWARD_CONFIG)).toThrow(/^r\.jsonl:3: completion: /);
     expect(() => prepareRollout([1], where, DEFAULT_REWARD_CONFIG)).toThrow('r.jsonl:3: expected a JSON object, got an array');
-    expect(() => prepareRollout({ completion: GOOD, answer: 'x', data_source: 'imagenet' }, where, DEFAULT_REWARD_CONFIG)).toThrow(/^r\.jsonl:3: data_source: expected one of .*got "imagenet"/);
+    expect(() => prepareRollout({ completion: GOOD, answer: 'x', data_source: 'imagenet' }, where, DEFAULT_REWARD_CONFIG)).toThrow(
+      /^r\.jsonl:3: data_source: expected one of .*got "imagenet"/,
+    );
   });
 });
 
 describe('registry', () => {
   it('maps the multi-hop QA sources case-insensitively and fails loudly on others', () => {
-    for (const s of ['hotpotqa', '2wiki', 'MuSiQue', 'bamboogle', 'nq', 'triviaqa', 'popqa', '2wikimultihopqa', 'strategyqa', 'hotpot', undefined]) expect(scorerFor(s)).toBe(scoreQa);
+    for (const s of ['hotpotqa', '2wiki', 'MuSiQue', 'bamboogle', 'nq', 'triviaqa', 'popqa', '2wikimultihopqa', 'strategyqa', 'hotpot', undefined])
+      expect(scorerFor(s)).toBe(scoreQa);
     expect(() => scorerFor('gsm8k')).toThrow(/expected one of qa, nq, .*musique.*got "gsm8k"/);
   });
   it("reads verl's searchR1_<name> (that dialect) and hub ids owner/name (the last part)", () => {
-    for (const s of ['searchR1_nq', 'searchR1_triviaqa', 'searchR1_popqa', 'searchR1_hotpotqa', 'searchR1_2wikimultihopqa', 'searchR1_musique', 'searchR1_bamboogle'])
+    for (const s of [
+      'searchR1_nq',
+      'searchR1_triviaqa',
+      'searchR1_popqa',
+      'searchR1_hotpotqa',
+      'searchR1_2wikimultihopqa',
+      'searchR1_musique',
+      'searchR1_bamboogle',
+    ])
       expect(resolveDataSource(s)).toMatchObject({ scorer: scoreQa, dialect: 'search-r1' });
     expect(resolveDataSource('bdsaglam/musique')).toEqual({ scorer: scoreQa, key: 'musique' });
     expect(resolveDataSource('RUC-NLPIR/FlashRAG_datasets/nq').key).toBe('nq');
@@ -81,14 +121,18 @@ describe('summary', () => {
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9);
     expect(percentile([1, 2, 3], 0.5)).toBe(2);
     const zero = { em: 0, f1: 0, precision: 0, recall: 0, cover_em: 0, format: 0, consistency: 0, efficiency: 0 };
-    const s = summarize([{ reward: 1, components: { ...zero, em: 1 } }, { reward: 0, components: zero }]);
+    const s = summarize([
+      { reward: 1, components: { ...zero, em: 1 } },
+      { reward: 0, components: zero },
+    ]);
     expect(s.reward).toEqual({ mean: 0.5, p50: 0, p90: 1 });
     expect(s.em!.mean).toBe(0.5);
   });
 });
 
 describe('no answer', () => {
-  const noAnswer = '<think>search</think><tool_call>{"name":"search","arguments":{"q":"Tinted Windows"}}</tool_call><tool_response>They first played in Tulsa.</tool_response><think>hm</think>';
+  const noAnswer =
+    '<think>search</think><tool_call>{"name":"search","arguments":{"q":"Tinted Windows"}}</tool_call><tool_response>They first played in Tulsa.</tool_response><think>hm</think>';
   it('scores 0 by default, whatever the other components say (silence is never paid)', () => {
     for (const text of [noAnswer, `${noAnswer}<answer>Tulsa`, `${noAnswer}<answer> </answer>`]) {
       const r = scoreQa({ trace: parseTrace(text), gold: ['Tulsa'] }, DEFAULT_REWARD_CONFIG);

@@ -9,7 +9,18 @@ import { sealTools } from '../support/seal-tools.js';
 
 describe('unified template ↔ JSON Schema ↔ OpenAI functions', () => {
   it('normalises Python-style and generic type names', () => {
-    expect(['str', 'int', 'float', 'list', 'dict', 'bool', 'List[str]', 'Optional[int]', 'Dict[str, int]', 'string'].map(normalizeType)).toEqual(['string', 'integer', 'number', 'array', 'object', 'boolean', 'array', 'integer', 'object', 'string']);
+    expect(['str', 'int', 'float', 'list', 'dict', 'bool', 'List[str]', 'Optional[int]', 'Dict[str, int]', 'string'].map(normalizeType)).toEqual([
+      'string',
+      'integer',
+      'number',
+      'array',
+      'object',
+      'boolean',
+      'array',
+      'integer',
+      'object',
+      'string',
+    ]);
     expect(normalizeType('widget')).toBeUndefined();
   });
 
@@ -24,7 +35,9 @@ describe('unified template ↔ JSON Schema ↔ OpenAI functions', () => {
   });
 
   it('reads every ToolEyes OpenAI function into the template and back without loss', () => {
-    const library = (JSON.parse(readFileSync(join(SHARED_DATASETS, 'tools/tooleyes_tool_library.json'), 'utf8')) as { tools: { category: string; functions: unknown[] }[] }).tools;
+    const library = (
+      JSON.parse(readFileSync(join(SHARED_DATASETS, 'tools/tooleyes_tool_library.json'), 'utf8')) as { tools: { category: string; functions: unknown[] }[] }
+    ).tools;
     let n = 0;
     for (const t of library) {
       for (const raw of t.functions) {

@@ -8,7 +8,9 @@ let fake: FakeServer;
 let server: ServingCli;
 let stderr = '';
 beforeAll(async () => {
-  fake = await startFakeOpenAI({ respond: () => ({ status: 400, body: JSON.stringify({ error: { message: 'context length exceeded', type: 'invalid_request_error' } }) }) });
+  fake = await startFakeOpenAI({
+    respond: () => ({ status: 400, body: JSON.stringify({ error: { message: 'context length exceeded', type: 'invalid_request_error' } }) }),
+  });
   server = await serveCli('tools', ['--base-url', fake.url, '--model', 'fake-model', '--max-body-bytes', '4096']);
   server.child.stderr!.on('data', (d) => (stderr += d));
 }, 30_000);
@@ -23,7 +25,9 @@ describe('mtr serve tools on a real socket: limits hold and its own failures are
   it('deep JSON 400, a big body 413, a model failure 502 logged with its cause on stderr; the server lives on', async () => {
     const deep = await post('/v1/batch', '['.repeat(1000) + ']'.repeat(1000));
     expect(deep.status).toBe(400);
-    expect(((await deep.json()) as { error: string }).error).toBe(`body: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`);
+    expect(((await deep.json()) as { error: string }).error).toBe(
+      `body: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep (the depth limit), got deeper`,
+    );
     const big = await post('/v1/tools/wiki_search', JSON.stringify({ query: 'x'.repeat(5000) }));
     expect(big.status).toBe(413);
     expect(fake.requests).toHaveLength(0);

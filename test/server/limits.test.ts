@@ -25,8 +25,13 @@ afterEach(() => vi.restoreAllMocks());
 /** `n` nested arrays (the outermost is level 1), as text: JSON.parse takes 100k of them, JSON.stringify a few thousand. */
 const nested = (n: number, inner = ''): string => '['.repeat(n) + inner + ']'.repeat(n);
 const MCP_HEADERS = { accept: 'application/json, text/event-stream' };
-const send = (app: { request: (p: string, i: RequestInit) => Response | Promise<Response> }, path: string, body: string, method = 'POST', headers: Record<string, string> = {}) =>
-  app.request(path, { method, body, headers: { 'content-type': 'application/json', ...MCP_HEADERS, ...headers } });
+const send = (
+  app: { request: (p: string, i: RequestInit) => Response | Promise<Response> },
+  path: string,
+  body: string,
+  method = 'POST',
+  headers: Record<string, string> = {},
+) => app.request(path, { method, body, headers: { 'content-type': 'application/json', ...MCP_HEADERS, ...headers } });
 const errorOf = async (res: Response): Promise<string> => {
   const body = (await res.json()) as { error: string | { message: string } };
   return typeof body.error === 'string' ? body.error : body.error.message;
@@ -93,10 +98,23 @@ describe('request bodies: depth limit (400) and size limit (413) on every route'
 
   it('an MCP session refuses a deep message too (the body is parsed before the transport sees it)', async () => {
     const app = tools();
-    const init = await send(app, '/mcp', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }));
+    const init = await send(
+      app,
+      '/mcp',
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    );
     expect(init.status).toBe(200);
     const session = init.headers.get('mcp-session-id')!;
-    const call = (args: string) => send(app, '/mcp', `{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "wiki_search", "arguments": ${args}}}`, 'POST', { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' });
+    const call = (args: string) =>
+      send(app, '/mcp', `{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "wiki_search", "arguments": ${args}}}`, 'POST', {
+        'mcp-session-id': session,
+        'mcp-protocol-version': '2025-06-18',
+      });
     const deep = await call(`{"query": ${nested(100_000)}}`);
     expect(deep.status).toBe(400);
     expect(await deep.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700, message: expect.stringMatching(DEPTH) } });
@@ -124,7 +142,15 @@ describe('request bodies: depth limit (400) and size limit (413) on every route'
 
 describe('failures of ours: one error handler, every 5xx on stderr with its cause', () => {
   it('an exception inside the reward server is a 500 E_INTERNAL for the caller and its stack on stderr', async () => {
-    const app = createRewardApp(rewardService({ scorers: { qa: () => { throw new TypeError('scorer bug: cannot read x of undefined'); } } }));
+    const app = createRewardApp(
+      rewardService({
+        scorers: {
+          qa: () => {
+            throw new TypeError('scorer bug: cannot read x of undefined');
+          },
+        },
+      }),
+    );
     const res = await send(app, '/get_reward', JSON.stringify({ query: ['<answer>a</answer>'], labels: ['a'] }));
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: 'internal error', code: 'E_INTERNAL' });
@@ -142,7 +168,16 @@ describe('failures of ours: one error handler, every 5xx on stderr with its caus
     expect(error).toContain('context length exceeded');
     expect(stderr[0]).toBe(`mtr serve: 502 POST /v1/tools/wiki_search: ${code}: ${error}\n`);
 
-    const batch = await send(app, '/v1/batch', JSON.stringify({ calls: [{ name: 'wiki_search', arguments: { query: 'Rome' } }, { name: 'wiki_search', arguments: { query: 7 } }] }));
+    const batch = await send(
+      app,
+      '/v1/batch',
+      JSON.stringify({
+        calls: [
+          { name: 'wiki_search', arguments: { query: 'Rome' } },
+          { name: 'wiki_search', arguments: { query: 7 } },
+        ],
+      }),
+    );
     expect(batch.status).toBe(200);
     const { results } = (await batch.json()) as { results: [{ failure: { code: string; message: string } }, { source: string }] };
     expect(results[0].failure.message).toContain('context length exceeded');
@@ -182,7 +217,13 @@ describe('"got X" names what came: null, a list, a string', () => {
       [tools, '/retrieve', 'null', 'body: expected {"queries": [...], "topk": k, "return_scores": true}, got null'],
       [tools, '/retrieve', '{"queries": null}', 'queries: expected a list of strings, got null'],
       [tools, '/virtual', 'null', 'body: expected {"category", "tool_name", "api_name", "tool_input", "strip"}, got null'],
-      [tools, '/v1/sessions/s1', 'null', 'item: expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}} or {"item_id"}, got null', 'PUT'],
+      [
+        tools,
+        '/v1/sessions/s1',
+        'null',
+        'item: expected {"item": {"question", "answers", "context"?}, "position"?: {"index", "total"}} or {"item_id"}, got null',
+        'PUT',
+      ],
     ];
     for (const [app, path, body, message, method] of cases) {
       const res = await send(app, path, body, method);

@@ -50,9 +50,9 @@ describe('MCP with the 4,076 Seal-Tools tools: lazy validators, paginated tools/
     await client.close();
   });
 
-  it('compiles a tool\'s validator at its first call only, and only that tool\'s', async () => {
+  it("compiles a tool's validator at its first call only, and only that tool's", async () => {
     const client = await connect();
-    const tool = tools.find((t) => t.required.length === 1 && t.parameters[t.required[0]!]!.type === 'string')! // types are served as JSON Schema names;
+    const tool = tools.find((t) => t.required.length === 1 && t.parameters[t.required[0]!]!.type === 'string')!; // types are served as JSON Schema names;
     const bad = await client.callTool({ name: tool.api_name, arguments: {} });
     expect(bad).toMatchObject({ isError: true, structuredContent: { error: { type: 'missing_required' } } });
     const after = compiles.mock.calls.length;

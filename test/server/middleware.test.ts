@@ -16,7 +16,13 @@ describe('token middleware', () => {
   });
 
   it('refuses a missing or wrong token in every form, naming the ways in', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer nope' }, { authorization: basic('s3cret', 'x') }, { toolbench_key: 'nope' }, { authorization: 'Basic !!' }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: basic('s3cret', 'x') },
+      { toolbench_key: 'nope' },
+      { authorization: 'Basic !!' },
+    ];
     for (const headers of attempts) {
       const res = await app.request('/', { headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);

@@ -3,7 +3,8 @@ import { responseOf } from '../../src/reward/response.js';
 import { rewardService } from '../../src/pipeline/serve-reward.js';
 import { createRewardApp, labelGold } from '../../src/server/reward-app.js';
 
-const GOOD = '<think>s</think><tool_call>{"name":"search","arguments":{"q":"x"}}</tool_call><tool_response>Tulsa it is.</tool_response><think>ok</think><answer>Tulsa</answer>';
+const GOOD =
+  '<think>s</think><tool_call>{"name":"search","arguments":{"q":"x"}}</tool_call><tool_response>Tulsa it is.</tool_response><think>ok</think><answer>Tulsa</answer>';
 const post = (app: ReturnType<typeof createRewardApp>, path: string, body: string, headers: Record<string, string> = {}) =>
   app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
@@ -12,7 +13,12 @@ describe('reward app (no socket)', () => {
   const auth = { authorization: 'Bearer secret' };
 
   it('answers /get_reward in the OpenRLHF shape, stripping the prompt', async () => {
-    const res = await post(app, '/get_reward', JSON.stringify({ query: [`PROMPT${GOOD}`, `PROMPT<answer>Paris</answer>`], prompts: ['PROMPT', 'PROMPT'], labels: ['Tulsa', '["Oklahoma", "Tulsa"]'] }), auth);
+    const res = await post(
+      app,
+      '/get_reward',
+      JSON.stringify({ query: [`PROMPT${GOOD}`, `PROMPT<answer>Paris</answer>`], prompts: ['PROMPT', 'PROMPT'], labels: ['Tulsa', '["Oklahoma", "Tulsa"]'] }),
+      auth,
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { rewards: number[]; scores: number[]; extra_logs: Record<string, number[]> };
     expect(body.rewards[0]).toBe(1);
@@ -58,7 +64,12 @@ describe('reward app (no socket)', () => {
   });
 
   it('scores a bad item 0 with its reason and the rest of the batch as usual', async () => {
-    const res = await post(app, '/get_reward', JSON.stringify({ query: [GOOD, GOOD, GOOD, GOOD], labels: ['Tulsa', null, 7, 'Tulsa'], data_sources: ['hotpotqa', 'nq', 'nq', 'gsm8k'] }), auth);
+    const res = await post(
+      app,
+      '/get_reward',
+      JSON.stringify({ query: [GOOD, GOOD, GOOD, GOOD], labels: ['Tulsa', null, 7, 'Tulsa'], data_sources: ['hotpotqa', 'nq', 'nq', 'gsm8k'] }),
+      auth,
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { rewards: number[]; extra_logs: Record<string, number[]>; errors: (string | null)[] };
     expect(body.rewards).toEqual([1, 0, 0, 0]);
@@ -69,8 +80,17 @@ describe('reward app (no socket)', () => {
     expect(body.errors[2]).toMatch(/^labels\[2\]: expected a gold answer .*got 7/);
     expect(body.errors[3]).toMatch(/^data_source: expected one of .*got "gsm8k"/);
     // every extra_logs value is a number: OpenRLHF makes a tensor of each
-    expect(Object.values(body.extra_logs).flat().every((v) => typeof v === 'number')).toBe(true);
-    const score = await post(app, '/score', JSON.stringify({ items: [{ completion: GOOD, answer: 'Tulsa' }, { completion: 'x' }, { completion: GOOD, answer: 'Tulsa', dialect: 'xml' }] }), auth);
+    expect(
+      Object.values(body.extra_logs)
+        .flat()
+        .every((v) => typeof v === 'number'),
+    ).toBe(true);
+    const score = await post(
+      app,
+      '/score',
+      JSON.stringify({ items: [{ completion: GOOD, answer: 'Tulsa' }, { completion: 'x' }, { completion: GOOD, answer: 'Tulsa', dialect: 'xml' }] }),
+      auth,
+    );
     expect(score.status).toBe(200);
     const scored = (await score.json()) as { results: { reward: number; error?: string }[] };
     expect(scored.results.map((r) => r.reward)).toEqual([1, 0, 0]);
@@ -80,14 +100,28 @@ describe('reward app (no socket)', () => {
 
   it("parses searchR1_* sources, a dialect field, and the server's configured dialect in Search-R1's tags", async () => {
     const r1 = '<think>t</think>\n<search> q </search>\n\n<information>Doc 1(Title: Tulsa) Tulsa.</information>\n\n<think>ok</think>\n<answer> Tulsa </answer>';
-    const res = await post(app, '/get_reward', JSON.stringify({ query: [r1, r1, r1], labels: ['Tulsa', 'Tulsa', 'Tulsa'], data_sources: ['searchR1_nq', 'nq', 'nq'], dialects: ['hermes', 'hermes', 'search-r1'] }), auth);
+    const res = await post(
+      app,
+      '/get_reward',
+      JSON.stringify({
+        query: [r1, r1, r1],
+        labels: ['Tulsa', 'Tulsa', 'Tulsa'],
+        data_sources: ['searchR1_nq', 'nq', 'nq'],
+        dialects: ['hermes', 'hermes', 'search-r1'],
+      }),
+      auth,
+    );
     const body = (await res.json()) as { rewards: number[]; extra_logs: Record<string, number[]> };
     expect(body.extra_logs.format).toEqual([0, 0, 1]);
     expect(body.extra_logs.consistency).toEqual([0, 0, 1]);
-    const configured = createRewardApp(rewardService({ config: { ...(await import('../../src/reward/config.js')).DEFAULT_REWARD_CONFIG, dialect: 'search-r1' } }));
+    const configured = createRewardApp(
+      rewardService({ config: { ...(await import('../../src/reward/config.js')).DEFAULT_REWARD_CONFIG, dialect: 'search-r1' } }),
+    );
     const r = (await (await post(configured, '/get_reward', JSON.stringify({ query: [r1], labels: [{ target: ['Tulsa'] }] }))).json()) as { rewards: number[] };
     expect(r.rewards).toEqual([1]);
-    const fromSource = (await (await post(app, '/get_reward', JSON.stringify({ query: [r1], labels: ['Tulsa'], data_source: 'searchR1_nq' }), auth)).json()) as { rewards: number[] };
+    const fromSource = (await (
+      await post(app, '/get_reward', JSON.stringify({ query: [r1], labels: ['Tulsa'], data_source: 'searchR1_nq' }), auth)
+    ).json()) as { rewards: number[] };
     expect(fromSource.rewards).toEqual([1]);
   });
 });

@@ -24,7 +24,12 @@ describe('reward server over a real socket', () => {
       labels: Array.from({ length: 20 }, () => `gold ${n}`),
     });
     const good = Array.from({ length: 12 }, (_, n) => post('/get_reward', JSON.stringify(batch(n))));
-    const bad = [post('/get_reward', '{"query": [1'), post('/score', 'x'.repeat(70 * 1024)), post('/score', '[]', 'wrong'), post('/score', '['.repeat(30_000) + ']'.repeat(30_000))];
+    const bad = [
+      post('/get_reward', '{"query": [1'),
+      post('/score', 'x'.repeat(70 * 1024)),
+      post('/score', '[]', 'wrong'),
+      post('/score', '['.repeat(30_000) + ']'.repeat(30_000)),
+    ];
     const [goodRes, badRes] = await Promise.all([Promise.all(good), Promise.all(bad)]);
     for (const res of goodRes) {
       expect(res.status).toBe(200);

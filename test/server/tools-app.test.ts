@@ -18,12 +18,20 @@ beforeEach(() => {
 
 const app = () => createToolsApp(fx.service).app;
 const post = (path: string, body: unknown, headers: Record<string, string> = {}, a = app()) =>
-  a.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  a.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('tool server routes (app.request, no port)', () => {
   it('GET /health and GET /v1/tools list the tool set in template and OpenAI form', async () => {
     expect(await (await app().request('/health')).json()).toMatchObject({ ok: true, tools: 2 });
-    const list = (await (await app().request('/v1/tools')).json()) as { count: number; tools: { api_name: string }[]; openai: { function: { name: string; parameters: { additionalProperties: boolean } } }[] };
+    const list = (await (await app().request('/v1/tools')).json()) as {
+      count: number;
+      tools: { api_name: string }[];
+      openai: { function: { name: string; parameters: { additionalProperties: boolean } } }[];
+    };
     expect(list.count).toBe(2);
     expect(list.tools.map((t) => t.api_name)).toEqual(['wiki_search', SEAL.api_name]);
     expect(list.openai[1]!.function).toMatchObject({ name: SEAL.api_name, parameters: { additionalProperties: false } });
@@ -104,7 +112,11 @@ describe('sessions: a per-session world memory', () => {
     const grounded = await toolsFixture({ actor: { grounding: { mode: 'gold', noiseStart: 0, noiseEnd: 0.5, noiseBase: 10 } } });
     try {
       const a = createToolsApp(grounded.service).app;
-      const item = { question: 'Who designed the Eiffel Tower?', answers: ['Gustave Eiffel'], context: [{ title: 'Eiffel Tower', text: 'Designed by the company of Gustave Eiffel.', supporting: true }] };
+      const item = {
+        question: 'Who designed the Eiffel Tower?',
+        answers: ['Gustave Eiffel'],
+        context: [{ title: 'Eiffel Tower', text: 'Designed by the company of Gustave Eiffel.', supporting: true }],
+      };
       const put = await a.request('/v1/sessions/r1', { method: 'PUT', body: JSON.stringify({ item, position: { index: 3, total: 10 } }) });
       expect(put.status).toBe(200);
       await post('/v1/tools/wiki_search', { query: 'Eiffel Tower designer' }, { [SESSION_HEADER]: 'r1' }, a);
@@ -163,11 +175,20 @@ describe('POST /v1/batch', () => {
 
   it('a failed simulation fails only its entry; bad entries are 400 naming the entry', async () => {
     reply = (req, i) => (promptOf(req).includes('boom') ? { status: 500 } : simulated(req, i));
-    const { results } = (await (await post('/v1/batch', [{ name: 'wiki_search', arguments: { query: 'boom' } }, { name: 'wiki_search', arguments: { query: 'fine' } }])).json()) as { results: Record<string, unknown>[] };
+    const { results } = (await (
+      await post('/v1/batch', [
+        { name: 'wiki_search', arguments: { query: 'boom' } },
+        { name: 'wiki_search', arguments: { query: 'fine' } },
+      ])
+    ).json()) as { results: Record<string, unknown>[] };
     expect(results[0]).toMatchObject({ failure: { code: expect.stringMatching(/^E_MODEL/) } });
     expect(results[1]).toMatchObject({ source: 'simulated' });
 
-    for (const [body, field] of [[{ calls: [{ name: 'wiki_search' }, { arguments: {} }] }, 'calls[1].name'], [{ calls: 'x' }, 'body'], [{ calls: [], session: 3 }, 'session']] as const) {
+    for (const [body, field] of [
+      [{ calls: [{ name: 'wiki_search' }, { arguments: {} }] }, 'calls[1].name'],
+      [{ calls: 'x' }, 'body'],
+      [{ calls: [], session: 3 }, 'session'],
+    ] as const) {
       const res = await post('/v1/batch', body);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error.startsWith(`${field}:`)).toBe(true);
@@ -179,19 +200,30 @@ describe('POST /virtual (StableToolBench)', () => {
   const virtual = (body: unknown) => post('/virtual', body);
 
   it('answers {error, response} for tool_input as a JSON string or an object, matching ToolBench names', async () => {
-    const asString = (await (await virtual({ category: 'Data', tool_name: 'Wiki', api_name: 'wiki_search', tool_input: '{"query": "Paris"}', strip: '' })).json()) as { error: string; response: string };
+    const asString = (await (
+      await virtual({ category: 'Data', tool_name: 'Wiki', api_name: 'wiki_search', tool_input: '{"query": "Paris"}', strip: '' })
+    ).json()) as { error: string; response: string };
     expect(asString.error).toBe('');
     expect(JSON.parse(asString.response)).toMatchObject({ results: [{ title: 'simulated#0' }] });
-    const standardized = (await (await virtual({ category: 'Data', tool_name: 'Wiki', api_name: 'Wiki Search', tool_input: { query: 'Rome' }, strip: 'filter' })).json()) as { error: string };
+    const standardized = (await (
+      await virtual({ category: 'Data', tool_name: 'Wiki', api_name: 'Wiki Search', tool_input: { query: 'Rome' }, strip: 'filter' })
+    ).json()) as { error: string };
     expect(standardized.error).toBe('');
     expect(fx.fake.requests).toHaveLength(2);
   });
 
   it('bad tool_input and bad calls come back in the error field; a bad body is a 400', async () => {
-    expect(await (await virtual({ category: 'c', tool_name: 't', api_name: 'wiki_search', tool_input: '{query: Paris', strip: '' })).json()).toEqual({ error: 'Tool input parse error...\n', response: '' });
-    const typed = (await (await virtual({ category: 'c', tool_name: 't', api_name: 'wiki_search', tool_input: '{"query": 7}', strip: '' })).json()) as { error: string };
+    expect(await (await virtual({ category: 'c', tool_name: 't', api_name: 'wiki_search', tool_input: '{query: Paris', strip: '' })).json()).toEqual({
+      error: 'Tool input parse error...\n',
+      response: '',
+    });
+    const typed = (await (await virtual({ category: 'c', tool_name: 't', api_name: 'wiki_search', tool_input: '{"query": 7}', strip: '' })).json()) as {
+      error: string;
+    };
     expect(typed.error).toMatch(/^type_error: parameter "query"/);
-    const unknown = (await (await virtual({ category: 'c', tool_name: 't', api_name: 'no_such_api', tool_input: '{}', strip: '' })).json()) as { error: string };
+    const unknown = (await (await virtual({ category: 'c', tool_name: 't', api_name: 'no_such_api', tool_input: '{}', strip: '' })).json()) as {
+      error: string;
+    };
     expect(unknown.error).toMatch(/^unknown_tool:/);
     expect(fx.fake.requests).toHaveLength(0);
     const res = await virtual({ category: 'c', tool_input: '{}' });
@@ -233,6 +265,6 @@ describe('guards', () => {
   it('/mcp without a session must start with initialize; unknown routes are 404 with the route list', async () => {
     const res = await post('/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { accept: 'application/json, text/event-stream' });
     expect(res.status).toBe(400);
-    expect(((await app().request('/v2/anything')).status)).toBe(404);
+    expect((await app().request('/v2/anything')).status).toBe(404);
   });
 });

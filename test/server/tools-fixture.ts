@@ -9,11 +9,15 @@ import { instanceOf } from '../support/scripted-roles.js';
 import { sealTools } from '../support/seal-tools.js';
 
 /** A real Seal-Tools tool with one required string parameter and others beside it. */
-export const SEAL: ToolTemplate = sealTools().find((t) => t.required.length === 1 && t.parameters[t.required[0]!]!.type === 'str' && Object.keys(t.parameters).length >= 2)!;
+export const SEAL: ToolTemplate = sealTools().find(
+  (t) => t.required.length === 1 && t.parameters[t.required[0]!]!.type === 'str' && Object.keys(t.parameters).length >= 2,
+)!;
 export const WIKI: ToolTemplate = UTILITY_TOOLS.wiki_search!;
 
 /** The fake model's answer: a response valid against the tool's schema, marked with the request number. */
-export const simulated = (req: FakeRequest, index: number): FakeReply => ({ content: JSON.stringify(instanceOf(req.response_format.json_schema.schema.anyOf[0], `simulated#${index}`)) });
+export const simulated = (req: FakeRequest, index: number): FakeReply => ({
+  content: JSON.stringify(instanceOf(req.response_format.json_schema.schema.anyOf[0], `simulated#${index}`)),
+});
 
 /** The whole prompt of a recorded model request. */
 export const promptOf = (req: FakeRequest): string => req.messages.map((m: { content: string }) => m.content).join('\n');
@@ -25,7 +29,9 @@ export interface ToolsFixture {
 }
 
 /** A ToolService whose actor is the real OpenAI client talking to a local fake model server. */
-export async function toolsFixture(o: { tools?: ToolTemplate[]; fake?: Partial<FakeServerOptions>; service?: Partial<ToolServiceOptions>; actor?: Partial<ToolServiceOptions['actor']> } = {}): Promise<ToolsFixture> {
+export async function toolsFixture(
+  o: { tools?: ToolTemplate[]; fake?: Partial<FakeServerOptions>; service?: Partial<ToolServiceOptions>; actor?: Partial<ToolServiceOptions['actor']> } = {},
+): Promise<ToolsFixture> {
   const fake = await startFakeOpenAI({ respond: simulated, ...o.fake });
   const model = new OpenAIChatModel({ ...parseModelConfig({ baseUrl: fake.url, model: 'fake-model', timeoutMs: 5000, maxRetries: 0 }), baseUrl: fake.url });
   const service = new ToolService({

@@ -18,7 +18,7 @@ const app = () => createToolsApp(fx.service).app;
 const send = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
   app().request(path, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-describe('sessions grounded by item id (serve tools --from-run knows the run\'s items)', () => {
+describe("sessions grounded by item id (serve tools --from-run knows the run's items)", () => {
   it('PUT {item_id} grounds the session in that item, at its place in the run (the noise schedule follows it)', async () => {
     expect((await send('PUT', '/v1/sessions/traj-9', { item_id: 'hp-2' })).status).toBe(200);
     const res = await send('POST', '/v1/tools/wiki_search', { query: 'Louvre founder' }, { 'x-mtr-session': 'traj-9' });

@@ -41,7 +41,7 @@ describe('POST /retrieve (Search-R1 retrieval_server.py) answered by the simulat
     expect(promptOf(fx.fake.requests[0]!)).toMatch(/"top_k":\s*2/);
   });
 
-  it('without return_scores answers lists of documents; topk missing, null or 0 means 3 (retrieval_server.py\'s default)', async () => {
+  it("without return_scores answers lists of documents; topk missing, null or 0 means 3 (retrieval_server.py's default)", async () => {
     const { result } = (await (await retrieve({ queries: ['Paris'] })).json()) as { result: { id: string; contents: string }[][] };
     expect(Object.keys(result[0]![0]!)).toEqual(['id', 'contents']);
     expect(promptOf(fx.fake.requests[0]!)).toMatch(/"top_k":\s*3/);
@@ -58,7 +58,13 @@ describe('POST /retrieve (Search-R1 retrieval_server.py) answered by the simulat
   });
 
   it('a bad request is a 400 naming the field; a tool set without wiki_search is a 404 saying so', async () => {
-    for (const [body, field] of [[{ queries: 'x' }, 'queries'], [{ queries: [1] }, 'queries'], [{ queries: [], topk: -1 }, 'topk'], [{ queries: [], return_scores: 'yes' }, 'return_scores'], [[], 'body']] as const) {
+    for (const [body, field] of [
+      [{ queries: 'x' }, 'queries'],
+      [{ queries: [1] }, 'queries'],
+      [{ queries: [], topk: -1 }, 'topk'],
+      [{ queries: [], return_scores: 'yes' }, 'return_scores'],
+      [[], 'body'],
+    ] as const) {
       const res = await retrieve(body);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error.startsWith(`${field}:`)).toBe(true);
@@ -90,7 +96,12 @@ describe('POST /retrieve in front of an upstream Search-R1 retrieval server (--r
       req.on('data', (c) => (text += c));
       req.on('end', () => {
         const { queries, topk } = JSON.parse(text) as { queries: string[]; topk: number };
-        const lists = queries.map((q) => Array.from({ length: topk }, (_, i) => ({ document: { id: `${q}-${i}`, contents: i === 1 ? `Plain ${i}\n${q} text` : `"Doc ${i}"\n${q} text` }, score: 20 - i })));
+        const lists = queries.map((q) =>
+          Array.from({ length: topk }, (_, i) => ({
+            document: { id: `${q}-${i}`, contents: i === 1 ? `Plain ${i}\n${q} text` : `"Doc ${i}"\n${q} text` },
+            score: 20 - i,
+          })),
+        );
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: lists }));
       });
     });
@@ -98,7 +109,9 @@ describe('POST /retrieve in front of an upstream Search-R1 retrieval server (--r
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     const proxy = await toolsFixture({ tools: [WIKI], actor: { routing: { wiki_search: { mode: 'real' } }, realTools: openRealTools({ retrievalUrl: url }) } });
     try {
-      const { result } = (await (await retrieve({ queries: ['q1', 'q2'], topk: 2, return_scores: true }, {}, createToolsApp(proxy.service).app)).json()) as { result: Scored[][] };
+      const { result } = (await (await retrieve({ queries: ['q1', 'q2'], topk: 2, return_scores: true }, {}, createToolsApp(proxy.service).app)).json()) as {
+        result: Scored[][];
+      };
       expect(result[1]).toEqual([
         { document: { id: 'q2-0', contents: '"Doc 0"\nq2 text' }, score: 20 },
         { document: { id: 'q2-1', contents: 'Plain 1\nq2 text' }, score: 19 },
@@ -134,8 +147,8 @@ for retrieval_result in result:
 print(json.dumps(out))
 `;
 
-describe('mtr serve tools --index: a retrieval-only server that Search-R1\'s client reads unchanged (python3, real process)', () => {
-  it('serves wiki_search alone with no model, answering with the corpus rows\' own contents, behind a token', async () => {
+describe("mtr serve tools --index: a retrieval-only server that Search-R1's client reads unchanged (python3, real process)", () => {
+  it("serves wiki_search alone with no model, answering with the corpus rows' own contents, behind a token", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtr-retrieve-'));
     const rows = [
       { id: '0', contents: '"Eiffel Tower"\nThe Eiffel Tower was completed in 1889 in Paris.' },
@@ -148,7 +161,13 @@ describe('mtr serve tools --index: a retrieval-only server that Search-R1\'s cli
     const { url } = started;
     try {
       expect(started.out()).toContain('1 tools from the utility tools (retrieval only), answered by the real backend');
-      const { stdout } = await run('python3', ['-c', SEARCH_R1_CLIENT, `${url}/retrieve`, 's3cret', JSON.stringify(['Eiffel Tower Paris 1889', 'Louvre museum'])]);
+      const { stdout } = await run('python3', [
+        '-c',
+        SEARCH_R1_CLIENT,
+        `${url}/retrieve`,
+        's3cret',
+        JSON.stringify(['Eiffel Tower Paris 1889', 'Louvre museum']),
+      ]);
       const [eiffel, louvre] = JSON.parse(stdout) as string[];
       expect(eiffel!.startsWith(`Doc 1(Title: "Eiffel Tower") The Eiffel Tower was completed in 1889 in Paris.\n`)).toBe(true);
       expect(louvre!.startsWith('Doc 1(Title: Louvre) The Louvre is a museum in Paris.\n')).toBe(true);

@@ -22,7 +22,8 @@ afterAll(async () => {
   await fx.close();
 });
 
-const post = (path: string, body: string | ReadableStream, headers: Record<string, string> = auth, extra: RequestInit = {}) => fetch(`${server.url}${path}`, { method: 'POST', headers, body, ...extra });
+const post = (path: string, body: string | ReadableStream, headers: Record<string, string> = auth, extra: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { method: 'POST', headers, body, ...extra });
 
 describe('tool server on a real socket', () => {
   it('binds loopback and answers calls, /virtual and /health', async () => {
@@ -31,7 +32,12 @@ describe('tool server on a real socket', () => {
     const res = await post('/v1/tools/wiki_search', JSON.stringify({ query: 'Paris' }));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ source: 'simulated' });
-    const v = (await (await post('/virtual', JSON.stringify({ category: 'c', tool_name: 't', api_name: SEAL.api_name, tool_input: JSON.stringify({ [SEAL.required[0]!]: 'x' }), strip: '' }))).json()) as { error: string; response: string };
+    const v = (await (
+      await post(
+        '/virtual',
+        JSON.stringify({ category: 'c', tool_name: 't', api_name: SEAL.api_name, tool_input: JSON.stringify({ [SEAL.required[0]!]: 'x' }), strip: '' }),
+      )
+    ).json()) as { error: string; response: string };
     expect(v.error).toBe('');
     expect(Object.keys(JSON.parse(v.response))).toEqual(Object.keys(SEAL.responses));
   });
@@ -69,7 +75,10 @@ describe('mtr serve tools (the real binary)', () => {
   it('serves a tool file on a free port, answers over HTTP, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtr-serve-tools-'));
     const file = join(dir, 'tools.json');
-    writeFileSync(file, JSON.stringify([WIKI, SEAL, { ...SEAL, api_name: 'typo_type', parameters: { a: { type: 'strng', description: 'A.' } }, required: [] }]));
+    writeFileSync(
+      file,
+      JSON.stringify([WIKI, SEAL, { ...SEAL, api_name: 'typo_type', parameters: { a: { type: 'strng', description: 'A.' } }, required: [] }]),
+    );
     const { child, done, url, out } = await serveTools(['--toolset', file]);
     expect(out()).toContain('2 tools');
     const res = await fetch(`${url}/v1/tools/wiki_search`, { method: 'POST', body: JSON.stringify({ query: 'Paris' }) });
@@ -85,9 +94,15 @@ describe('mtr serve tools (the real binary)', () => {
     const file = join(dir, 'tools.json');
     const index = join(dir, 'corpus.sqlite');
     writeFileSync(file, JSON.stringify([WIKI, SEAL]));
-    await buildIndex(index, [{ id: 'p1', title: 'Eiffel Tower', text: 'The Eiffel Tower stands in Paris and was finished in 1889.' }, { id: 'p2', title: 'Colosseum', text: 'The Colosseum is in Rome.' }]);
+    await buildIndex(index, [
+      { id: 'p1', title: 'Eiffel Tower', text: 'The Eiffel Tower stands in Paris and was finished in 1889.' },
+      { id: 'p2', title: 'Colosseum', text: 'The Colosseum is in Rome.' },
+    ]);
     const { child, done, url } = await serveTools(['--toolset', file, '--index', index]);
-    const real = (await (await fetch(`${url}/v1/tools/wiki_search`, { method: 'POST', body: JSON.stringify({ query: 'Eiffel Tower year' }) })).json()) as { source: string; content: { results: { title: string }[] } };
+    const real = (await (await fetch(`${url}/v1/tools/wiki_search`, { method: 'POST', body: JSON.stringify({ query: 'Eiffel Tower year' }) })).json()) as {
+      source: string;
+      content: { results: { title: string }[] };
+    };
     expect(real.source).toBe('real');
     expect(real.content.results[0]!.title).toBe('Eiffel Tower');
     const simulatedCall = await fetch(`${url}/v1/tools/${SEAL.api_name}`, { method: 'POST', body: JSON.stringify({ [SEAL.required[0]!]: 'x' }) });

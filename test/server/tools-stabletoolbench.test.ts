@@ -12,7 +12,11 @@ const FLIGHTS: ToolTemplate = {
   api_name: 'search_flights',
   api_description: 'Finds flights.',
   field: 'Travel Hub',
-  parameters: { from: { type: 'string', description: 'origin' }, id: { type: 'string', description: 'booking id' }, 'Max Price': { type: 'number', description: 'cap' } },
+  parameters: {
+    from: { type: 'string', description: 'origin' },
+    id: { type: 'string', description: 'booking id' },
+    'Max Price': { type: 'number', description: 'cap' },
+  },
   required: ['from'],
   responses: { flights: { type: 'array', description: 'flights', items: { type: 'string' } } },
 };
@@ -25,7 +29,10 @@ let many: ToolsFixture;
 let reply: 'ok' | 'fail' = 'ok';
 
 beforeAll(async () => {
-  fx = await toolsFixture({ tools: [WIKI, FLIGHTS, LONG], fake: { respond: (req, i) => (reply === 'fail' ? { status: 500 } : { content: JSON.stringify({ flights: [`f${i}`] }) }) } });
+  fx = await toolsFixture({
+    tools: [WIKI, FLIGHTS, LONG],
+    fake: { respond: (req, i) => (reply === 'fail' ? { status: 500 } : { content: JSON.stringify({ flights: [`f${i}`] }) }) },
+  });
   many = await toolsFixture({ tools: SEAL.filter((t) => /^[A-Za-z0-9_.-]+$/.test(t.api_name)) });
 });
 afterAll(async () => {
@@ -41,14 +48,30 @@ const post = (app: ReturnType<typeof createToolsApp>['app'], path: string, body:
   app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 /** What StableToolBench's rapidapi.py `_step` posts to /virtual. */
-const payload = (api_name: string, tool_name: string, tool_input: unknown) => ({ category: 'Travel', tool_name, api_name, tool_input: JSON.stringify(tool_input), strip: 'truncate', toolbench_key: 'k' });
+const payload = (api_name: string, tool_name: string, tool_input: unknown) => ({
+  category: 'Travel',
+  tool_name,
+  api_name,
+  tool_input: JSON.stringify(tool_input),
+  strip: 'truncate',
+  toolbench_key: 'k',
+});
 
 describe('ToolBench names (StableToolBench server/utils.py, rapidapi.py)', () => {
   it('standardize, change_name and the 64-character function name as ToolBench spells them', () => {
     expect(standardize('Get User-Info (v2)')).toBe('get_user_info_v2');
     expect(standardize('__3D models__')).toBe('get_3d_models');
     expect(standardize('a^b')).toBe('a^b'); // ToolBench's character class keeps "^"
-    expect(['from', 'class', 'return', 'false', 'true', 'id', 'and', 'From'].map((w) => changeName(standardize(w)))).toEqual(['is_from', 'is_class', 'is_return', 'is_false', 'is_true', 'is_id', 'is_and', 'is_from']);
+    expect(['from', 'class', 'return', 'false', 'true', 'id', 'and', 'From'].map((w) => changeName(standardize(w)))).toEqual([
+      'is_from',
+      'is_class',
+      'is_return',
+      'is_false',
+      'is_true',
+      'is_id',
+      'is_and',
+      'is_from',
+    ]);
     expect(toolbenchFunctionName('id', 'usertool')).toBe('is_id_for_usertool');
     const cut = toolbenchFunctionName(LONG.api_name, 'fare_archive_service');
     expect(cut).toHaveLength(64);
@@ -56,7 +79,12 @@ describe('ToolBench names (StableToolBench server/utils.py, rapidapi.py)', () =>
   });
 
   it('undoes change_name/standardize renames of arguments, leaving declared and unknown keys alone', () => {
-    expect(undoArgumentRenames({ is_from: 'PEK', is_id: '7', max_price: 300, extra: 1 }, Object.keys(FLIGHTS.parameters))).toEqual({ from: 'PEK', id: '7', 'Max Price': 300, extra: 1 });
+    expect(undoArgumentRenames({ is_from: 'PEK', is_id: '7', max_price: 300, extra: 1 }, Object.keys(FLIGHTS.parameters))).toEqual({
+      from: 'PEK',
+      id: '7',
+      'Max Price': 300,
+      extra: 1,
+    });
     expect(undoArgumentRenames({ from: 'PEK' }, Object.keys(FLIGHTS.parameters))).toEqual({ from: 'PEK' });
     expect(undoArgumentRenames('text', ['a'])).toBe('text');
   });
@@ -67,7 +95,9 @@ describe('ToolBench names (StableToolBench server/utils.py, rapidapi.py)', () =>
     const shared = toolbenchFunctionName('a_fare_calendar_for_every_route', 'x_'.repeat(30)); // only the common tail survives the cut
     const twins = ['one_fare_calendar_for_every_route', 'two_fare_calendar_for_every_route'];
     expect(resolveVirtualName(twins, 'x_'.repeat(30), shared)).toBeUndefined();
-    expect(resolveVirtualName(twins, 'x_'.repeat(30), shared, (n) => (n.startsWith('two') ? 'X '.repeat(30) : 'other'))).toBe('two_fare_calendar_for_every_route');
+    expect(resolveVirtualName(twins, 'x_'.repeat(30), shared, (n) => (n.startsWith('two') ? 'X '.repeat(30) : 'other'))).toBe(
+      'two_fare_calendar_for_every_route',
+    );
   });
 
   it('closeNames picks at most 10 names, nearest first', () => {
@@ -81,7 +111,11 @@ describe('ToolBench names (StableToolBench server/utils.py, rapidapi.py)', () =>
 describe('POST /virtual as StableToolBench clients send it', () => {
   it('answers a call whose arguments ToolBench renamed (is_from, is_id), under the cut function name', async () => {
     const app = createToolsApp(fx.service).app;
-    const res = await post(app, '/virtual', payload(toolbenchFunctionName(LONG.api_name, 'fare_archive_service'), 'fare_archive_service', { is_from: 'PEK', is_id: 'B7' }));
+    const res = await post(
+      app,
+      '/virtual',
+      payload(toolbenchFunctionName(LONG.api_name, 'fare_archive_service'), 'fare_archive_service', { is_from: 'PEK', is_id: 'B7' }),
+    );
     expect(await res.json()).toEqual({ error: '', response: JSON.stringify({ flights: ['f0'] }) });
     expect(promptOf(fx.fake.requests[0]!)).toMatch(/"from":\s*"PEK"/);
     const plain = await post(app, '/virtual', payload('search_flights', 'travel_hub', { is_from: 'PEK' }));
@@ -91,7 +125,12 @@ describe('POST /virtual as StableToolBench clients send it', () => {
   it('takes the key from the toolbench_key header when --token is set (the body field alone is not a credential)', async () => {
     const server = await startToolsServer(fx.service, { port: 0, token: 'k3y' });
     try {
-      const send = (headers: Record<string, string>) => fetch(`${server.url}/virtual`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ ...payload('search_flights', 'travel_hub', { is_from: 'PEK' }), toolbench_key: 'k3y' }) });
+      const send = (headers: Record<string, string>) =>
+        fetch(`${server.url}/virtual`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ ...payload('search_flights', 'travel_hub', { is_from: 'PEK' }), toolbench_key: 'k3y' }),
+        });
       expect((await send({ toolbench_key: 'k3y' })).status).toBe(200);
       expect((await send({})).status).toBe(401);
       expect((await send({ toolbench_key: 'wrong' })).status).toBe(401);
@@ -114,7 +153,9 @@ describe('an unknown tool among 4,075 Seal-Tools tools names at most 10 close on
     const app = createToolsApp(many.service).app;
     const one = await post(app, '/v1/tools/getWeatherForVinyard', { city: 'Oslo' });
     expect(one.status).toBe(404);
-    const batch = (await (await post(app, '/v1/batch', { calls: [{ name: 'getWeatherForVinyard', arguments: {} }] })).json()) as { results: { error: { message: string } }[] };
+    const batch = (await (await post(app, '/v1/batch', { calls: [{ name: 'getWeatherForVinyard', arguments: {} }] })).json()) as {
+      results: { error: { message: string } }[];
+    };
     const virtual = (await (await post(app, '/virtual', payload('getWeatherForVinyard', 'weather', {}))).json()) as { error: string };
     for (const message of [((await one.json()) as { error: { message: string } }).error.message, batch.results[0]!.error.message, virtual.error]) {
       const listed = /available tools: ([^(]*)/.exec(message)![1]!.split(', ');

@@ -29,6 +29,9 @@ describe('StableToolBench /virtual helpers', () => {
   it('puts error observations in `error` with their kind, and the content as JSON text in `response`', () => {
     expect(toVirtualResponse({ content: { temp: 21 }, source: 'simulated' })).toEqual({ error: '', response: '{"temp":21}' });
     const error = { type: 'missing_required' as const, parameter: 'city', message: 'missing required parameter "city"' };
-    expect(toVirtualResponse({ content: { error }, error, source: 'precheck' })).toEqual({ error: 'missing_required: missing required parameter "city"', response: JSON.stringify({ error }) });
+    expect(toVirtualResponse({ content: { error }, error, source: 'precheck' })).toEqual({
+      error: 'missing_required: missing required parameter "city"',
+      response: JSON.stringify({ error }),
+    });
   });
 });

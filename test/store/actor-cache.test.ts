@@ -32,7 +32,13 @@ describe('actor cache (store.actorCache, SQLite table actor_cache)', () => {
     expect(await again.actorCache.stats()).toEqual({ entries: 1, hits: 2 });
     await again.close();
     const raw = new Database(file, { readonly: true });
-    expect(raw.prepare('SELECT tool, arguments, grounding, model, prompt_hash FROM actor_cache').get()).toEqual({ tool: 'wiki_search', arguments: '{"query":"paris"}', grounding: 'none:useful:-', model: 'm', prompt_hash: 'abcd' });
+    expect(raw.prepare('SELECT tool, arguments, grounding, model, prompt_hash FROM actor_cache').get()).toEqual({
+      tool: 'wiki_search',
+      arguments: '{"query":"paris"}',
+      grounding: 'none:useful:-',
+      model: 'm',
+      prompt_hash: 'abcd',
+    });
     raw.close();
   });
 
@@ -40,7 +46,11 @@ describe('actor cache (store.actorCache, SQLite table actor_cache)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mtr-cache-')), 'bad.sqlite');
     const store = await openStore(file, { create: true });
     const raw = new Database(file);
-    raw.prepare(`INSERT INTO actor_cache (key, tool, arguments, grounding, observation, model, prompt_hash) VALUES ('bad', 't', '{}', 'g', '{"content":1,"source":"oracle"}', 'm', 'h')`).run();
+    raw
+      .prepare(
+        `INSERT INTO actor_cache (key, tool, arguments, grounding, observation, model, prompt_hash) VALUES ('bad', 't', '{}', 'g', '{"content":1,"source":"oracle"}', 'm', 'h')`,
+      )
+      .run();
     raw.close();
     await expect(store.actorCache.get('bad')).rejects.toMatchObject({ code: 'E_STORE', message: expect.stringMatching(/^actor_cache row bad: source: /) });
     expect(await store.actorCache.stats()).toEqual({ entries: 1, hits: 0 });

@@ -29,7 +29,10 @@ describe('SQLite store', () => {
     const db = new Database(path);
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     db.close();
-    await expect(openStore(path)).rejects.toMatchObject({ code: 'E_STORE', message: `${path}: database schema version ${MIGRATIONS.length + 1} is newer than this mtr (${MIGRATIONS.length}); upgrade mtr` });
+    await expect(openStore(path)).rejects.toMatchObject({
+      code: 'E_STORE',
+      message: `${path}: database schema version ${MIGRATIONS.length + 1} is newer than this mtr (${MIGRATIONS.length}); upgrade mtr`,
+    });
   });
 
   it('refuses to migrate a SQLite file that is not an mtr store, and leaves it as it was', async () => {
@@ -66,7 +69,9 @@ describe('SQLite store', () => {
     const db = new Database(path); // rows an older mtr wrote as the trace went
     db.prepare(`INSERT INTO steps (trace_id, idx, think, raw) VALUES (?, 0, 't', 'r')`).run(t);
     db.prepare(`INSERT INTO tools (trace_id, name, origin, accepted, schema, attempt) VALUES (?, 'x', 'maker', 1, '{}', 0)`).run(t);
-    db.prepare(`INSERT INTO model_calls (trace_id, role, model, prompt_file, prompt_hash, params, tokens_in, tokens_out, latency_ms, attempt, ok) VALUES (?, 'agent', 'm', 'p', 'h', '{}', 1, 1, 1, 1, 1)`).run(t);
+    db.prepare(
+      `INSERT INTO model_calls (trace_id, role, model, prompt_file, prompt_hash, params, tokens_in, tokens_out, latency_ms, attempt, ok) VALUES (?, 'agent', 'm', 'p', 'h', '{}', 1, 1, 1, 1, 1)`,
+    ).run(t);
     expect(await store.traces.dropUnfinished(runId)).toBe(1);
     for (const table of ['steps', 'tools', 'model_calls']) expect(db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
     db.close();

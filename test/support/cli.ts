@@ -52,7 +52,8 @@ function routeProcessStreams(): void {
     const routed = function (this: NodeJS.WriteStream, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
       const capture = calls.getStore();
       if (!capture) return (write as (...a: unknown[]) => boolean).call(this, chunk, encoding, callback);
-      capture[key] += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      capture[key] +=
+        typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
       const done = typeof encoding === 'function' ? encoding : callback;
       if (typeof done === 'function') process.nextTick(done as () => void);
       return true;
@@ -86,7 +87,8 @@ export async function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<C
   }
   // a library call must leave the process as it found it (an overlapping call may hold its own listener)
   const left = SIGNALS.filter((s, i) => process.listenerCount(s) > listening[i]!);
-  if (left.length && inFlight === 0) throw new Error(`mtr ${args.join(' ')} left ${left.join(' and ')} listeners behind (exit ${code}; stderr: ${capture.stderr})`);
+  if (left.length && inFlight === 0)
+    throw new Error(`mtr ${args.join(' ')} left ${left.join(' and ')} listeners behind (exit ${code}; stderr: ${capture.stderr})`);
   return { code, signal: null, stdout: capture.stdout, stderr: capture.stderr };
 }
 

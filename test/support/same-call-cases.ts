@@ -20,7 +20,12 @@ export const SAME_CALL_CASES: SameCallCase[] = [
   { what: 'key order', a: { query: 'paris', top_k: 2 }, b: { top_k: 2, query: 'paris' }, same: true },
   { what: 'a number and the numeric string', a: { value: 1 }, b: { value: '1' }, same: false },
   { what: 'two numbers', a: { value: 1 }, b: { value: 2 }, same: false },
-  { what: 'nested objects: key order, case and whitespace at depth', a: { filter: { b: ' X ', a: { d: 1, c: 'Y' } } }, b: { filter: { a: { c: 'y', d: 1 }, b: 'x' } }, same: true },
+  {
+    what: 'nested objects: key order, case and whitespace at depth',
+    a: { filter: { b: ' X ', a: { d: 1, c: 'Y' } } },
+    b: { filter: { a: { c: 'y', d: 1 }, b: 'x' } },
+    same: true,
+  },
   { what: 'nested objects: a number and a numeric string at depth', a: { filter: { a: { d: 1 } } }, b: { filter: { a: { d: '1' } } }, same: false },
   { what: 'nested objects: another value at depth', a: { filter: { a: { d: 1 } } }, b: { filter: { a: { d: 2 } } }, same: false },
   { what: 'different words', a: { query: 'Paris' }, b: { query: 'Parris' }, same: false },

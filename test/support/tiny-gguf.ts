@@ -43,7 +43,6 @@ function vocabulary(): { tokens: string[]; types: number[] } {
   return { tokens, types };
 }
 
-
 class Writer {
   private chunks: Buffer[] = [];
   size = 0;
@@ -117,7 +116,8 @@ function writeKv(w: Writer, [key, kind, value]: Kv): void {
     w.str(value);
   } else {
     // arrays: element type, count, elements
-    const [elemType, write] = kind === 'strings' ? [T.string, (v: string) => w.str(v)] : kind === 'f32s' ? [T.f32, (v: number) => w.f32(v)] : [T.i32, (v: number) => w.i32(v)];
+    const [elemType, write] =
+      kind === 'strings' ? [T.string, (v: string) => w.str(v)] : kind === 'f32s' ? [T.f32, (v: number) => w.f32(v)] : [T.i32, (v: number) => w.i32(v)];
     w.u32(T.array);
     w.u32(elemType);
     w.u64(value.length);

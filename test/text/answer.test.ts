@@ -14,7 +14,12 @@ function records(): { file: string; record: Record<string, unknown> }[] {
   for (const dir of QA_DIRS) {
     for (const name of readdirSync(join(DATASETS, dir))) {
       const text = readFileSync(join(DATASETS, dir, name), 'utf8');
-      const rows: unknown[] = name.endsWith('.jsonl') ? text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : JSON.parse(text);
+      const rows: unknown[] = name.endsWith('.jsonl')
+        ? text
+            .split('\n')
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l))
+        : JSON.parse(text);
       for (const record of rows) out.push({ file: `${dir}/${name}`, record: record as Record<string, unknown> });
     }
   }
@@ -31,7 +36,26 @@ function goldsOf(r: Record<string, unknown>): string[] {
 
 // ---- reference, written from the definition (official HotpotQA evaluation), independent of src/ ----
 const PUNCTUATION = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
-const PY_SPACE = new Set(['\t', '\n', '\v', '\f', '\r', '\x1c', '\x1d', '\x1e', '\x1f', ' ', '\x85', '\xa0', '\u1680', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000']);
+const PY_SPACE = new Set([
+  '\t',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  '\x1c',
+  '\x1d',
+  '\x1e',
+  '\x1f',
+  ' ',
+  '\x85',
+  '\xa0',
+  '\u1680',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+]);
 for (let c = 0x2000; c <= 0x200a; c++) PY_SPACE.add(String.fromCharCode(c));
 const isWordChar = (ch: string): boolean => ch === '_' || /\p{L}|\p{N}/u.test(ch);
 
@@ -151,9 +175,16 @@ describe('EM / F1 / cover EM on every gold answer of the shared QA datasets', ()
 });
 
 describe('properties', () => {
-  const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.array(fc.constantFrom('the', 'a', 'an', 'Paris', 'yes', 'no', '.', ',', ' ', '\u00a0', 'É', 'ς', '_', '1'), { maxLength: 8 }).map((a) => a.join(' ')));
+  const text = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.array(fc.constantFrom('the', 'a', 'an', 'Paris', 'yes', 'no', '.', ',', ' ', '\u00a0', 'É', 'ς', '_', '1'), { maxLength: 8 }).map((a) => a.join(' ')),
+  );
   it('normalisation is idempotent', () => {
-    fc.assert(fc.property(text, (s) => normalizeAnswer(normalizeAnswer(s)) === normalizeAnswer(s)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(text, (s) => normalizeAnswer(normalizeAnswer(s)) === normalizeAnswer(s)),
+      { numRuns: 2000 },
+    );
   });
   it('scores are in [0,1], EM ≤ cover EM and EM implies F1 = 1', () => {
     fc.assert(

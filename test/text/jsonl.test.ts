@@ -23,16 +23,25 @@ describe('jsonLines (a JSON-lines text)', () => {
   it('drops a leading BOM only, and only at the start', () => {
     expect(stripBom('\uFEFF{"a":1}')).toBe('{"a":1}');
     expect(stripBom('{"a":"\uFEFF"}')).toBe('{"a":"\uFEFF"}');
-    expect(jsonLines('\uFEFF{"a":1}\n{"b":"\uFEFF"}')).toEqual([{ line: 1, text: '{"a":1}' }, { line: 2, text: '{"b":"\uFEFF"}' }]);
+    expect(jsonLines('\uFEFF{"a":1}\n{"b":"\uFEFF"}')).toEqual([
+      { line: 1, text: '{"a":1}' },
+      { line: 2, text: '{"b":"\uFEFF"}' },
+    ]);
   });
 
   it('ends lines at "\\n" and "\\r\\n", dropping the "\\r"; a "\\r" inside a line stays', () => {
-    expect(jsonLines('{"a":1}\r\n{"b":2}\r\n')).toEqual([{ line: 1, text: '{"a":1}' }, { line: 2, text: '{"b":2}' }]);
+    expect(jsonLines('{"a":1}\r\n{"b":2}\r\n')).toEqual([
+      { line: 1, text: '{"a":1}' },
+      { line: 2, text: '{"b":2}' },
+    ]);
     expect(jsonLines('{"a":1}\r{"b":2}\n')).toEqual([{ line: 1, text: '{"a":1}\r{"b":2}' }]);
   });
 
   it('skips blank and whitespace-only lines but counts them in line numbers', () => {
-    expect(jsonLines('\n{"a":1}\n  \t\n\r\n{"b":2}\n\n')).toEqual([{ line: 2, text: '{"a":1}' }, { line: 5, text: '{"b":2}' }]);
+    expect(jsonLines('\n{"a":1}\n  \t\n\r\n{"b":2}\n\n')).toEqual([
+      { line: 2, text: '{"a":1}' },
+      { line: 5, text: '{"b":2}' },
+    ]);
     expect(jsonLines('')).toEqual([]);
     expect(jsonLines('\uFEFF\n\n')).toEqual([]);
   });
@@ -83,6 +92,8 @@ describe('the readers built on it', () => {
       { field: 'Sports', subfields: ['Football', 'Tennis'] },
       { field: 'Travel', subfields: ['Flights'] },
     ]);
-    expect(() => readFieldFile(file('bad-field.jsonl', '{"Sports": ["Football"]}\n\n{"Travel": "Flights"}\n'))).toThrow(/bad-field\.jsonl:3: .*expected \{"Field": \["subfield", …\]\}/);
+    expect(() => readFieldFile(file('bad-field.jsonl', '{"Sports": ["Football"]}\n\n{"Travel": "Flights"}\n'))).toThrow(
+      /bad-field\.jsonl:3: .*expected \{"Field": \["subfield", …\]\}/,
+    );
   });
 });

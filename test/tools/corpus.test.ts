@@ -46,11 +46,16 @@ describe('readCorpus on every layout in ../shared/datasets/corpus', () => {
 describe('readCorpus on user files', () => {
   it('reads {title, text} and {id, contents} JSONL', async () => {
     const f = write('a.jsonl', '{"title":"T1","text":"one"}\n\n{"id":"x","contents":"\\"T2\\"\\ntwo"}\n');
-    expect(await all(f)).toEqual([{ id: '0', title: 'T1', text: 'one' }, { id: 'x', title: 'T2', text: 'two' }]);
+    expect(await all(f)).toEqual([
+      { id: '0', title: 'T1', text: 'one' },
+      { id: 'x', title: 'T2', text: 'two' },
+    ]);
   });
 
   it('names file, line and field for bad records', async () => {
-    await expect(all(write('b.jsonl', '{"title":"T","text":"ok"}\n{"title":"T","body":"x"}\n'))).rejects.toThrow(/b\.jsonl:2: contents: expected a "contents" or "text" string, got fields title, body/);
+    await expect(all(write('b.jsonl', '{"title":"T","text":"ok"}\n{"title":"T","body":"x"}\n'))).rejects.toThrow(
+      /b\.jsonl:2: contents: expected a "contents" or "text" string, got fields title, body/,
+    );
     await expect(all(write('c.jsonl', '{"title":"T","text":"ok"}\n{oops\n'))).rejects.toThrow(/c\.jsonl:2: invalid JSON/);
     await expect(all(write('d.json', '[{"title":5,"text":"x"}]'))).rejects.toThrow(/d\.json: record 0: title: expected a string, got number/);
     await expect(all(write('e.json', '{"Title":"not a list"}'))).rejects.toThrow(/e\.json: "Title": expected a list of sentences/);
@@ -60,7 +65,10 @@ describe('readCorpus on user files', () => {
   it('reads JSON lines by the one JSON-lines rule (BOM, CRLF, blank lines counted), and a JSON list in any file', async () => {
     const f = write('g.jsonl', '\uFEFF{"title":"T1","text":"one"}\r\n\r\n{"title":"T2","body":"x"}\r\n');
     await expect(all(f)).rejects.toThrow(/g\.jsonl:3: contents: /);
-    expect(await all(write('h.jsonl', '\uFEFF\n[{"title":"T","text":"t"},\n {"id":"y","contents":"\\"U\\"\\nu"}]\n'))).toEqual([{ id: '0', title: 'T', text: 't' }, { id: 'y', title: 'U', text: 'u' }]);
+    expect(await all(write('h.jsonl', '\uFEFF\n[{"title":"T","text":"t"},\n {"id":"y","contents":"\\"U\\"\\nu"}]\n'))).toEqual([
+      { id: '0', title: 'T', text: 't' },
+      { id: 'y', title: 'U', text: 'u' },
+    ]);
     await expect(all(write('i.jsonl', '[]'))).rejects.toThrow(/i\.jsonl: expected at least one record, got an empty array/);
     await expect(all(write('j.jsonl', ' \n\n'))).rejects.toThrow(/j\.jsonl: expected JSON records \(a JSON array or JSON lines\), got an empty file/);
   });

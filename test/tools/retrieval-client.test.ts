@@ -20,7 +20,12 @@ beforeAll(async () => {
     req.on('end', () => {
       const body = JSON.parse(text);
       bodies.push({ path: req.url, ...body });
-      const lists = body.queries.map((q: string) => Array.from({ length: body.topk }, (_, i) => ({ document: mode === 'titled' ? { title: `T${i}`, text: `${q} ${i}` } : { id: `${i}`, contents: `"Doc ${i}"\nabout ${q}` }, score: 10 - i })));
+      const lists = body.queries.map((q: string) =>
+        Array.from({ length: body.topk }, (_, i) => ({
+          document: mode === 'titled' ? { title: `T${i}`, text: `${q} ${i}` } : { id: `${i}`, contents: `"Doc ${i}"\nabout ${q}` },
+          score: 10 - i,
+        })),
+      );
       const send = (status: number, payload: string) => res.writeHead(status, { 'content-type': 'application/json' }).end(payload);
       if (mode === '500') return send(500, '{"detail":"index not loaded"}');
       if (mode === 'html') return send(200, '<html>');
@@ -40,8 +45,14 @@ describe('RetrievalClient (Search-R1 POST /retrieve)', () => {
     const out = await new RetrievalClient(url).retrieve(['who wrote Hamlet', 'capital of Peru'], 2);
     expect(bodies.at(-1)).toEqual({ path: '/retrieve', queries: ['who wrote Hamlet', 'capital of Peru'], topk: 2, return_scores: true });
     expect(out).toEqual([
-      [{ id: '0', title: 'Doc 0', text: 'about who wrote Hamlet', score: 10 }, { id: '1', title: 'Doc 1', text: 'about who wrote Hamlet', score: 9 }],
-      [{ id: '0', title: 'Doc 0', text: 'about capital of Peru', score: 10 }, { id: '1', title: 'Doc 1', text: 'about capital of Peru', score: 9 }],
+      [
+        { id: '0', title: 'Doc 0', text: 'about who wrote Hamlet', score: 10 },
+        { id: '1', title: 'Doc 1', text: 'about who wrote Hamlet', score: 9 },
+      ],
+      [
+        { id: '0', title: 'Doc 0', text: 'about capital of Peru', score: 10 },
+        { id: '1', title: 'Doc 1', text: 'about capital of Peru', score: 9 },
+      ],
     ]);
   });
 

@@ -48,7 +48,10 @@ describe('tool files', () => {
     const list = loadToolsetFile(write('fns.json', JSON.stringify(fns)));
     expect(list.tools.map((t) => t.api_name)).toEqual(['wiki_search', 'calculator']);
     expect(list.tools[0]!.required).toEqual(['query']);
-    expect(loadToolsetFile(write('wrapped.json', JSON.stringify({ tools: [TASK_TOOL] }))).tools[0]).toMatchObject({ api_name: TASK_TOOL.api_name, responses: { value: { type: 'string' }, source: { type: 'string' } } });
+    expect(loadToolsetFile(write('wrapped.json', JSON.stringify({ tools: [TASK_TOOL] }))).tools[0]).toMatchObject({
+      api_name: TASK_TOOL.api_name,
+      responses: { value: { type: 'string' }, source: { type: 'string' } },
+    });
     expect(loadToolsetFile(write('one.json', JSON.stringify(TASK_TOOL))).tools).toHaveLength(1);
     // a JSON-lines file of one tool is read as one, named by its line
     const oneLine = loadToolsetFile(write('one.jsonl', `${JSON.stringify({ ...TASK_TOOL, api_name: 'x y' })}\n`));
@@ -56,28 +59,55 @@ describe('tool files', () => {
   });
 
   it('reports what breaks a tool; bad JSON and missing files are errors naming the file (and line)', () => {
-    const set = loadToolsetFile(write('mixed.jsonl', [JSON.stringify(TASK_TOOL), JSON.stringify({ ...TASK_TOOL, api_name: 'x', required: ['nope'] }), '42', JSON.stringify({ type: 'function', function: { description: 'no name' } })].join('\n')));
+    const set = loadToolsetFile(
+      write(
+        'mixed.jsonl',
+        [
+          JSON.stringify(TASK_TOOL),
+          JSON.stringify({ ...TASK_TOOL, api_name: 'x', required: ['nope'] }),
+          '42',
+          JSON.stringify({ type: 'function', function: { description: 'no name' } }),
+        ].join('\n'),
+      ),
+    );
     expect(set.tools).toHaveLength(1);
     expect(set.skipped.map((s) => [s.where.replace(tmp, ''), s.reasons[0]])).toEqual([
       ['/mixed.jsonl:2', 'required: "nope" is not a parameter (parameters: entity, attribute)'],
       ['/mixed.jsonl:3', 'tool: expected a tool object, got 42'],
       ['/mixed.jsonl:4', expect.stringMatching(/^api_name: /)],
     ]);
-    expect(() => loadToolsetFile(write('broken.jsonl', `${JSON.stringify(TASK_TOOL)}\n{"api_name": `))).toThrow(/broken\.jsonl:2: expected JSON, got invalid JSON/);
+    expect(() => loadToolsetFile(write('broken.jsonl', `${JSON.stringify(TASK_TOOL)}\n{"api_name": `))).toThrow(
+      /broken\.jsonl:2: expected JSON, got invalid JSON/,
+    );
     expect(() => loadToolsetFile(write('broken.json', '[{"api_name": 1},'))).toThrow(/broken\.json: expected a JSON list of tools, got invalid JSON/);
     expect(() => loadToolsetFile(join(tmp, 'absent.json'))).toThrow(/--toolset: expected an existing tool file/);
-    expect(() => loadToolsetFile(join(SHARED_DATASETS, 'tools/seal-tools/field.jsonl'))).toThrow(/field\.jsonl: expected a tool file .*got no named tool in it \(first entry: an object with Sports\)/);
+    expect(() => loadToolsetFile(join(SHARED_DATASETS, 'tools/seal-tools/field.jsonl'))).toThrow(
+      /field\.jsonl: expected a tool file .*got no named tool in it \(first entry: an object with Sports\)/,
+    );
   });
 
   it('refuses what is no JSON Schema: an unknown type (was served as {}), a bad keyword value, a pattern RE2 cannot run', () => {
-    const fn = (name: string, spec: Record<string, unknown>) => ({ type: 'function', function: { name, description: 'd', parameters: { type: 'object', properties: { a: spec } } } });
-    const file = write('bad-types.json', JSON.stringify([fn('typo', { type: 'strng' }), fn('neg', { type: 'string', minLength: -1 }), fn('look', { type: 'string', pattern: '^(?=a)' }), fn('ok', { type: 'string', pattern: '^(a+)+$' })]));
+    const fn = (name: string, spec: Record<string, unknown>) => ({
+      type: 'function',
+      function: { name, description: 'd', parameters: { type: 'object', properties: { a: spec } } },
+    });
+    const file = write(
+      'bad-types.json',
+      JSON.stringify([
+        fn('typo', { type: 'strng' }),
+        fn('neg', { type: 'string', minLength: -1 }),
+        fn('look', { type: 'string', pattern: '^(?=a)' }),
+        fn('ok', { type: 'string', pattern: '^(a+)+$' }),
+      ]),
+    );
     const set = loadToolsetFile(file);
     expect(set.tools.map((t) => t.api_name)).toEqual(['ok']);
     expect(set.skipped.map((s) => `${s.where.replace(tmp, '')}: ${s.reasons.join('; ')}`)).toEqual([
       '/bad-types.json#/0: parameters.a.type: unknown type "strng"',
       '/bad-types.json#/1: parameters: invalid JSON Schema: /properties/a/minLength: must be >= 0',
-      expect.stringMatching(/^\/bad-types\.json#\/2: parameters: invalid JSON Schema: \/properties\/a: pattern "\^\(\?=a\)": expected a regular expression a linear-time engine \(RE2\) accepts, got .*\(\?=/),
+      expect.stringMatching(
+        /^\/bad-types\.json#\/2: parameters: invalid JSON Schema: \/properties\/a: pattern "\^\(\?=a\)": expected a regular expression a linear-time engine \(RE2\) accepts, got .*\(\?=/,
+      ),
     ]);
   });
 });
@@ -89,11 +119,17 @@ describe('--from-run DB[:RUN]', () => {
     const pieces = (tools: RunTool[], rejected: RejectedTool[] = []) => ({ tools, rejected, steps: [], calls: [] });
     for (const key of runs) {
       const runId = await st.runs.upsert(key, 'toy', {});
-      await st.items.add(runId, ['a', 'b', 'c'].map((id) => ({ id, dataset: 'toy', question: `Q ${id}?`, answers: ['x'] })));
+      await st.items.add(
+        runId,
+        ['a', 'b', 'c'].map((id) => ({ id, dataset: 'toy', question: `Q ${id}?`, answers: ['x'] })),
+      );
       const wiki = { origin: 'utility' as const, tool: UTILITY_TOOLS.wiki_search! };
       const task = { origin: 'maker' as const, tool: { ...TASK_TOOL, required: ['entity'] } };
       const a = await st.traces.begin(runId, 'a');
-      await st.traces.finish(a, pieces([wiki, task], [{ tool: { api_name: 'rejected_one' }, reasons: ['bad'], attempt: 0 }]), { stopReason: 'answer', answer: 'x' });
+      await st.traces.finish(a, pieces([wiki, task], [{ tool: { api_name: 'rejected_one' }, reasons: ['bad'], attempt: 0 }]), {
+        stopReason: 'answer',
+        answer: 'x',
+      });
       const b = await st.traces.begin(runId, 'b'); // same names: wiki identical, the task tool different
       await st.traces.finish(b, pieces([wiki, { ...task, tool: { ...task.tool, api_description: 'Another design.' } }]), { stopReason: 'answer', answer: 'x' });
       const c = await st.traces.begin(runId, 'c'); // unfinished traces do not count
@@ -108,7 +144,9 @@ describe('--from-run DB[:RUN]', () => {
     const set = await loadToolsetFromRun(path);
     expect(set.source).toBe(`${path}:run-1`);
     expect(set.tools.map((t) => t.api_name)).toEqual(['wiki_search', TASK_TOOL.api_name]);
-    expect(set.skipped).toEqual([{ where: expect.stringMatching(/run run-1: trace 2 \(b\)$/), reasons: [expect.stringMatching(/already taken by a different tool at .*trace 1 \(a\)/)] }]);
+    expect(set.skipped).toEqual([
+      { where: expect.stringMatching(/run run-1: trace 2 \(b\)$/), reasons: [expect.stringMatching(/already taken by a different tool at .*trace 1 \(a\)/)] },
+    ]);
     expect((await loadToolsetFromRun(`${path}:1`)).tools).toHaveLength(2);
     // every item of the run comes along, in run order, so sessions can be grounded by item id
     expect(set.items?.map((i) => i.id)).toEqual(['a', 'b', 'c']);

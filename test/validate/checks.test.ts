@@ -30,30 +30,58 @@ describe('trace checks', () => {
 
   it('fails each check on a trace broken in that one way', () => {
     expect(failing(outcome(goodSteps(item), { status: 'failed', error: 'model down' }))).toEqual({ finished: 'not_finished' });
-    expect(failing(outcome(edit((s) => (s[0]!.raw = '<think>x</think><tool_call>{"name": "lookup_entity_fact", "arguments": {</tool_call>'))))).toEqual({ grammar: 'malformed' });
+    expect(failing(outcome(edit((s) => (s[0]!.raw = '<think>x</think><tool_call>{"name": "lookup_entity_fact", "arguments": {</tool_call>'))))).toEqual({
+      grammar: 'malformed',
+    });
     expect(failing(outcome(edit((s) => (s[1]!.call!.name = 'web_search'))))).toMatchObject({ tool_calls: 'unknown_tool' });
     expect(failing(outcome(edit((s) => (s[1]!.call!.arguments = { query: item.question, top_k: 'three' }))))).toEqual({ tool_calls: 'invalid_arguments' });
     expect(failing(outcome(edit((s) => (s[1]!.call!.arguments = { query: 'Thomas Jefferson biography' }))))).toEqual({ slot_agreement: 'slot_disagreement' });
-    expect(failing(outcome(edit((s) => (s[1]!.call = { ...s[0]!.call!, arguments: { attribute: 'answer', entity: item.question } }))))).toMatchObject({ no_repeated_call: 'repeated_call' });
-    expect(failing(outcome(edit((s) => (s[1]!.observation = { content: { passages: [] }, source: 'simulated' }))))).toEqual({ observations: 'invalid_observation' });
+    expect(failing(outcome(edit((s) => (s[1]!.call = { ...s[0]!.call!, arguments: { attribute: 'answer', entity: item.question } }))))).toMatchObject({
+      no_repeated_call: 'repeated_call',
+    });
+    expect(failing(outcome(edit((s) => (s[1]!.observation = { content: { passages: [] }, source: 'simulated' }))))).toEqual({
+      observations: 'invalid_observation',
+    });
     expect(failing(outcome(edit((s) => delete s[0]!.observation)))).toMatchObject({ observations: 'invalid_observation' });
     expect(failing(outcome(goodSteps(item).slice(0, 2)))).toEqual({ answer_present: 'missing_answer', answer_correct: 'wrong_answer' });
-    expect(failing(outcome(edit((s) => (s[2]!.answer = 'Abraham Lincoln')), { answer: 'Abraham Lincoln' }))).toEqual({ answer_correct: 'wrong_answer' });
+    expect(
+      failing(
+        outcome(
+          edit((s) => (s[2]!.answer = 'Abraham Lincoln')),
+          { answer: 'Abraham Lincoln' },
+        ),
+      ),
+    ).toEqual({ answer_correct: 'wrong_answer' });
     expect(failing(runOutcome({ maxTurns: 2 }))).toEqual({ turns: 'too_many_turns' });
     expect(failing(runOutcome({ maxChars: 100 }))).toEqual({ length: 'too_long' });
   });
 
   it('accepts a well-formed tool error as an observation and a malformed agent turn as malformed', () => {
-    const err = edit((s) => (s[1]!.observation = { content: { error: { type: 'invalid_value', message: 'no such page' } }, error: { type: 'invalid_value', message: 'no such page' }, source: 'simulated' }));
+    const err = edit(
+      (s) =>
+        (s[1]!.observation = {
+          content: { error: { type: 'invalid_value', message: 'no such page' } },
+          error: { type: 'invalid_value', message: 'no such page' },
+          source: 'simulated',
+        }),
+    );
     expect(failing(outcome(err))).toEqual({});
-    const chatter = edit((s) => s.splice(2, 0, { index: 2, think: '', observation: { content: 'format error', error: { type: 'malformed_call', message: 'x' }, source: 'precheck' }, raw: 'I think the answer is near.' }));
+    const chatter = edit((s) =>
+      s.splice(2, 0, {
+        index: 2,
+        think: '',
+        observation: { content: 'format error', error: { type: 'malformed_call', message: 'x' }, source: 'precheck' },
+        raw: 'I think the answer is near.',
+      }),
+    );
     chatter[3]!.index = 3;
     expect(failing(outcome(chatter))).toEqual({ grammar: 'malformed' });
   });
 
   it('grades correctness by EM or the F1 threshold', () => {
     const partial = edit((s) => (s[2]!.answer = `President ${item.answers[0]}`));
-    const o = (f1Threshold: number) => runChecks({ trace: traceOf(item, partial, { answer: `President ${item.answers[0]}` }), item }, CheckConfigSchema.parse({ f1Threshold })).answer_correct;
+    const o = (f1Threshold: number) =>
+      runChecks({ trace: traceOf(item, partial, { answer: `President ${item.answers[0]}` }), item }, CheckConfigSchema.parse({ f1Threshold })).answer_correct;
     expect(o(0.5).pass).toBe(true); // F1 = 0.8 for "president james madison" vs "james madison"
     expect(o(1)).toMatchObject({ pass: false, reason: 'wrong_answer', details: { em: 0 } });
     expect(checkConfigHash(CheckConfigSchema.parse({ f1Threshold: 1 }))).not.toBe(checkConfigHash(config));
@@ -67,19 +95,30 @@ function runOutcome(c: object) {
 
 describe('slot agreement', () => {
   const q = 'Who was president of the United States in the year that Citibank was founded?';
-  const step = (args: Record<string, unknown>, observation?: unknown): Step => ({ index: 0, think: '', call: { name: 'wiki_search', arguments: args }, ...(observation ? { observation: { content: observation, source: 'simulated' as const } } : {}), raw: '' });
+  const step = (args: Record<string, unknown>, observation?: unknown): Step => ({
+    index: 0,
+    think: '',
+    call: { name: 'wiki_search', arguments: args },
+    ...(observation ? { observation: { content: observation, source: 'simulated' as const } } : {}),
+    raw: '',
+  });
   const opts = { overlap: 0.5, minTokens: 2 };
   const tools = TOOLS.map((t) => t.tool);
 
   it('grounds values in the question, ignoring case, punctuation and articles', () => {
     expect(ungroundedSlots(q, [step({ query: 'The YEAR that Citibank was founded!' })], tools, opts)).toEqual([]);
-    expect(ungroundedSlots(q, [step({ query: 'Wells Fargo founding date' })], tools, opts)).toMatchObject([{ missing: ['wells', 'fargo', 'founding', 'date'], share: 0 }]);
+    expect(ungroundedSlots(q, [step({ query: 'Wells Fargo founding date' })], tools, opts)).toMatchObject([
+      { missing: ['wells', 'fargo', 'founding', 'date'], share: 0 },
+    ]);
     expect(ungroundedSlots(q, [step({ query: 'Citibank, founded' })], tools, opts)).toEqual([]);
     expect(ungroundedSlots(q, [step({ query: 'population' })], tools, opts)).toEqual([]); // one token: a selector
   });
 
   it('grounds values in earlier observations only, and reports nested paths', () => {
-    const steps = [step({ query: 'Citibank founded' }, { results: [{ title: 'Citibank', text: 'Founded in 1812 under James Madison.' }] }), { ...step({ query: 'James Madison 1812' }), index: 1 }];
+    const steps = [
+      step({ query: 'Citibank founded' }, { results: [{ title: 'Citibank', text: 'Founded in 1812 under James Madison.' }] }),
+      { ...step({ query: 'James Madison 1812' }), index: 1 },
+    ];
     expect(ungroundedSlots(q, steps, tools, opts)).toEqual([]);
     const early = [{ ...step({ query: 'James Madison presidency' }), index: 0 }];
     expect(ungroundedSlots(q, early, tools, opts)).toMatchObject([{ step: 0, parameter: 'query', missing: ['james', 'madison', 'presidency'], share: 0 }]);

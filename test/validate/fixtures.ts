@@ -12,7 +12,17 @@ export { goodSteps, TOOLS };
 export function traceOf(item: DatasetItem, steps: Step[], over: Partial<TraceRecord> = {}): TraceRecord {
   const last = steps.at(-1);
   return {
-    id: 1, run_id: 1, item_id: item.id, status: 'finished', stop_reason: last?.answer !== undefined ? 'answer' : 'max_turns', answer: last?.answer ?? null,
-    classification: null, error: null, tools: TOOLS, rejected_tools: [], steps, ...over,
+    id: 1,
+    run_id: 1,
+    item_id: item.id,
+    status: 'finished',
+    stop_reason: last?.answer !== undefined ? 'answer' : 'max_turns',
+    answer: last?.answer ?? null,
+    classification: null,
+    error: null,
+    tools: TOOLS,
+    rejected_tools: [],
+    steps,
+    ...over,
   };
 }

@@ -60,11 +60,19 @@ describe('precheckCall on every Seal-Tools tool', () => {
     const tool: ToolTemplate = {
       api_name: 'get_weather',
       api_description: 'Weather for a city.',
-      parameters: { city: { type: 'string', description: 'City.' }, unit: { type: 'string', description: 'Unit.', enum: ['C', 'F'] }, days: { type: 'integer', description: 'Days.', minimum: 1, maximum: 7 } },
+      parameters: {
+        city: { type: 'string', description: 'City.' },
+        unit: { type: 'string', description: 'Unit.', enum: ['C', 'F'] },
+        days: { type: 'integer', description: 'Days.', minimum: 1, maximum: 7 },
+      },
       required: ['city'],
       responses: { forecast: { type: 'string', description: 'Forecast.' } },
     };
-    expect(precheckCall(tool, { city: 'Oslo', unit: 'K' })).toMatchObject({ type: 'invalid_value', parameter: 'unit', message: expect.stringContaining('"C", "F"') });
+    expect(precheckCall(tool, { city: 'Oslo', unit: 'K' })).toMatchObject({
+      type: 'invalid_value',
+      parameter: 'unit',
+      message: expect.stringContaining('"C", "F"'),
+    });
     expect(precheckCall(tool, { city: 'Oslo', days: 9 })).toMatchObject({ type: 'invalid_value', parameter: 'days' });
     expect(precheckCall(tool, ['Oslo'])).toMatchObject({ type: 'malformed_call' });
     expect(precheckCall(tool, { city: 'Oslo', unit: 'C', days: 3 })).toBeUndefined();

@@ -19,7 +19,20 @@ export async function seededStore(dir: string): Promise<{ path: string; items: D
     const id = await store.traces.begin(runId, item.id);
     const steps = goodSteps(item);
     edit(steps);
-    const calls = [{ role: 'agent', model: 'fake-model', prompt_file: 'agent-text.md', prompt_hash: '0123456789abcdef', params: {}, tokens_in: 10, tokens_out: 5, latency_ms: 1, attempt: 1, ok: true } as const];
+    const calls = [
+      {
+        role: 'agent',
+        model: 'fake-model',
+        prompt_file: 'agent-text.md',
+        prompt_hash: '0123456789abcdef',
+        params: {},
+        tokens_in: 10,
+        tokens_out: 5,
+        latency_ms: 1,
+        attempt: 1,
+        ok: true,
+      } as const,
+    ];
     const pieces = { tools: TOOLS, rejected: [], steps, calls };
     if (fail) await store.traces.fail(id, pieces, { code: 'E_MODEL_UNREACHABLE', message: 'model unreachable' });
     else await store.traces.finish(id, pieces, { stopReason: 'answer', answer: steps.at(-1)!.answer });

@@ -27,7 +27,10 @@ describe('checkTool (ToolMaker validation checking)', () => {
   it.each([
     ['api_name: expected snake_case', { ...good, api_name: 'GetFilmDirector' }],
     ['api_description: expected a non-empty description', { ...good, api_description: ' ' }],
-    ['parameters.title.description: expected a non-empty description', { ...good, parameters: { ...good.parameters, title: { type: 'str', description: '' } } }],
+    [
+      'parameters.title.description: expected a non-empty description',
+      { ...good, parameters: { ...good.parameters, title: { type: 'str', description: '' } } },
+    ],
     ['parameters.year.type: unknown type "integr"', { ...good, parameters: { ...good.parameters, year: { type: 'integr', description: 'x' } } }],
     ['required: "genre" is not a parameter', { ...good, required: ['title', 'genre'] }],
     ['responses: expected at least one response field', { ...good, responses: {} }],
@@ -42,6 +45,9 @@ describe('checkTool (ToolMaker validation checking)', () => {
   it('rejects duplicate names and names reserved by utility tools', () => {
     const { accepted, rejected } = checkToolSet([good, { ...good }, { ...good, api_name: 'wiki_search' }], ['wiki_search']);
     expect(accepted.map((t) => t.api_name)).toEqual(['get_film_director']);
-    expect(rejected.map((r) => r.reasons[0])).toEqual(['api_name: "get_film_director" is already taken by another tool', 'api_name: "wiki_search" is already taken by another tool']);
+    expect(rejected.map((r) => r.reasons[0])).toEqual([
+      'api_name: "get_film_director" is already taken by another tool',
+      'api_name: "wiki_search" is already taken by another tool',
+    ]);
   });
 });

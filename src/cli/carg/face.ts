@@ -37,7 +37,9 @@ export const stageExit = (s: StageSummary): number => (s.aborted ? 130 : s.faile
 export function printStage(io: Io, s: StageSummary, asJson: boolean, json: Record<string, unknown> = s): number {
   if (asJson) io.out(`${JSON.stringify(json)}\n`);
   else {
-    io.out(`${s.job}: ${s.done} tools done, ${s.failed} failed, ${s.already_done} already done of ${s.tools}${s.aborted ? ' (stopped early; re-run to resume)' : ''}\n`);
+    io.out(
+      `${s.job}: ${s.done} tools done, ${s.failed} failed, ${s.already_done} already done of ${s.tools}${s.aborted ? ' (stopped early; re-run to resume)' : ''}\n`,
+    );
     for (const f of s.failures.slice(0, 5)) io.out(`  failed ${f.tool}: ${f.error}\n`);
   }
   return stageExit(s);

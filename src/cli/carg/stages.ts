@@ -16,7 +16,8 @@ export const errorsCommand = jobCommand(cargErrorsJob, { ...generation, print: (
 export const exportCommand = jobCommand(cargExportJob, {
   faceOptions: JSON_OPTION,
   hooks: (io) => ({ onNotice: (line) => io.err(`mtr carg export: ${line}\n`) }),
-  print: (s, io, face) => io.out(face.json ? `${JSON.stringify(s)}\n` : `${s.rows} rows written to ${s.out} (${s.format}): ${s.train} train, ${s.validation} validation\n`),
+  print: (s, io, face) =>
+    io.out(face.json ? `${JSON.stringify(s)}\n` : `${s.rows} rows written to ${s.out} (${s.format}): ${s.train} train, ${s.validation} validation\n`),
 });
 
 export const evalCommand = jobCommand(cargEvalJob, {
@@ -36,7 +37,9 @@ export const auditCommand = jobCommand(cargAuditJob, {
     printStage(io, s, false);
     const min = config.minReliability;
     const rows = Object.entries(s.reliability);
-    io.out(`mean reliability ${(s.mean_reliability * 100).toFixed(1)}% over ${rows.length} tools${min === undefined ? '' : `; ${s.kept} at or above ${min} written to ${config.out}`}\n`);
+    io.out(
+      `mean reliability ${(s.mean_reliability * 100).toFixed(1)}% over ${rows.length} tools${min === undefined ? '' : `; ${s.kept} at or above ${min} written to ${config.out}`}\n`,
+    );
     for (const [name, r] of rows.filter(([, r]) => r < (min ?? 1)).slice(0, 10)) io.out(`  ${name}: ${(r * 100).toFixed(0)}%\n`);
     return stageExit(s);
   },

@@ -12,7 +12,9 @@ const importCommand = jobCommand(cargImportJob, {
   print(s, io, face) {
     if (face.json) io.out(`${JSON.stringify(s)}\n`);
     else {
-      io.out(`${s.imported} imported, ${s.incomplete} incomplete (use --complete), ${s.rejected} rejected, ${s.duplicates} duplicates${s.unchanged ? `, ${s.unchanged} unchanged (already imported)` : ''}${s.completed ? `, ${s.completed} completed by the model` : ''}\n`);
+      io.out(
+        `${s.imported} imported, ${s.incomplete} incomplete (use --complete), ${s.rejected} rejected, ${s.duplicates} duplicates${s.unchanged ? `, ${s.unchanged} unchanged (already imported)` : ''}${s.completed ? `, ${s.completed} completed by the model` : ''}\n`,
+      );
       for (const [k, n] of Object.entries(s.by_reason)) io.out(`  ${k}: ${n}\n`);
       for (const p of s.problems.slice(0, 10)) io.out(`  rejected ${p.name} (${p.source}): ${p.reasons.join('; ')}\n`);
     }
@@ -25,7 +27,11 @@ const expandCommand = jobCommand(cargExpandJob, {
   faceOptions: JSON_OPTION,
   hooks: stageHooks,
   print: (s, io, face) =>
-    io.out(face.json ? `${JSON.stringify(s)}\n` : `${s.new_fields} new fields, ${s.new_subfields} new subfields; ${s.pairs} (field, subfield) pairs: ${s.imported} tools imported, ${s.rejected} rejected, ${s.duplicates} duplicates\n`),
+    io.out(
+      face.json
+        ? `${JSON.stringify(s)}\n`
+        : `${s.new_fields} new fields, ${s.new_subfields} new subfields; ${s.pairs} (field, subfield) pairs: ${s.imported} tools imported, ${s.rejected} rejected, ${s.duplicates} duplicates\n`,
+    ),
 });
 
 export const toolsGroup: CommandGroup = {

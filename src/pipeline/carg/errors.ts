@@ -13,7 +13,8 @@ export const CargErrorsConfigSchema = z.object({
 /** `mtr carg errors`: per accepted tool, the three mutation kinds by code and (with a model) an invalid value, judged. */
 export const cargErrorsJob = defineJob({
   name: 'carg errors',
-  description: 'Error samples per tool: type error, missing required, excess parameter (mutations checked by ajv), invalid value (model); message quality judged',
+  description:
+    'Error samples per tool: type error, missing required, excess parameter (mutations checked by ajv), invalid value (model); message quality judged',
   examples: ['mtr carg errors --db carg.sqlite --base-url http://localhost:8000/v1'],
   config: CargErrorsConfigSchema,
   summary: CargGenerationSummarySchema,
@@ -25,8 +26,10 @@ export const cargErrorsJob = defineJob({
       try {
         const opts = { bases: c.bases, ...(models ? { generator: models.roles.maker, judge: models.roles.judge } : {}) };
         const job = c.job ?? 'errors';
-        const s = await runCargStage(carg, { stage: 'errors', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
-          errorDataForTool(carg, job, row.id, tool, opts),
+        const s = await runCargStage(
+          carg,
+          { stage: 'errors', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress },
+          (tool, row) => errorDataForTool(carg, job, row.id, tool, opts),
         );
         return { ...s, ...(await sampleCounts(carg, 'error')) };
       } finally {

@@ -26,7 +26,9 @@ export type CargEvalSummary = z.output<typeof CargEvalSummarySchema>;
 export const cargEvalJob = defineJob({
   name: 'carg eval',
   description: 'Evaluate a simulator model on held-out tools: Format and Comp by code, Logic, Sem, Cons, Det, Help by a judge; GTM Table 1 layout',
-  examples: ['mtr carg eval --db carg.sqlite --base-url http://localhost:8001/v1 --model gtm-1.5b --judge-base-url http://localhost:8000/v1 --judge-model Qwen/Qwen2.5-72B-Instruct'],
+  examples: [
+    'mtr carg eval --db carg.sqlite --base-url http://localhost:8001/v1 --model gtm-1.5b --judge-base-url http://localhost:8000/v1 --judge-model Qwen/Qwen2.5-72B-Instruct',
+  ],
   config: CargEvalConfigSchema,
   summary: CargEvalSummarySchema,
   async run(input, hooks: JobHooks<StageProgress> = {}) {
@@ -38,8 +40,19 @@ export const cargEvalJob = defineJob({
         const model = simulator.model.model;
         const job = c.job ?? `eval:${model}`;
         const opts = { simulator, judge: models.roles.judge, perTool: c.perTool };
-        const s = await runCargStage(carg, { stage: 'eval', job, split: 'eval', holdout: c.holdout, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
-          evalTool(carg, job, row.id, tool, opts),
+        const s = await runCargStage(
+          carg,
+          {
+            stage: 'eval',
+            job,
+            split: 'eval',
+            holdout: c.holdout,
+            concurrency: c.concurrency,
+            limit: c.limit,
+            signal: hooks.signal,
+            onProgress: hooks.onProgress,
+          },
+          (tool, row) => evalTool(carg, job, row.id, tool, opts),
         );
         return { ...s, model, table: evalTable(await carg.listEvalCases(job)) };
       } finally {

@@ -6,8 +6,17 @@ import { type StageProgress, withCargStore } from './stage.js';
 
 export const CargExpandConfigSchema = z.object({
   ...CargStoreFields,
-  seedFields: z.string().min(1).optional().meta({ placeholder: 'FILE', description: 'Field taxonomy to start from (Seal-Tools field.jsonl layout: {"Field": ["subfield", …]} per line)' }),
-  fieldRounds: z.number().int().min(0).default(1).meta({ placeholder: 'N', description: 'Rounds of new-field proposals, each from a random pair of existing fields' }),
+  seedFields: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ placeholder: 'FILE', description: 'Field taxonomy to start from (Seal-Tools field.jsonl layout: {"Field": ["subfield", …]} per line)' }),
+  fieldRounds: z
+    .number()
+    .int()
+    .min(0)
+    .default(1)
+    .meta({ placeholder: 'N', description: 'Rounds of new-field proposals, each from a random pair of existing fields' }),
   fieldsPerRound: z.number().int().min(1).default(5).meta({ placeholder: 'N', description: 'New fields asked for per round' }),
   subfields: z.number().int().min(1).default(5).meta({ placeholder: 'N', description: 'Subfields asked for each field that has none' }),
   toolsPer: z.number().int().min(1).default(3).meta({ placeholder: 'N', description: 'Tools asked for per (field, subfield)' }),
@@ -32,8 +41,11 @@ export type CargExpandSummary = z.output<typeof CargExpandSummarySchema>;
 /** `mtr carg tools expand`: the taxonomy grown by the model, then tools per (field, subfield); each step stored as it finishes. */
 export const cargExpandJob = defineJob({
   name: 'carg tools expand',
-  description: 'Grow the field taxonomy with the model (new fields from random exemplar pairs, subfields), then generate tools per (field, subfield), checked and deduplicated like an import',
-  examples: ['mtr carg tools expand --seed-fields ../shared/datasets/tools/seal-tools/field.jsonl --field-rounds 3 --pairs 20 --db carg.sqlite --base-url http://localhost:8000/v1'],
+  description:
+    'Grow the field taxonomy with the model (new fields from random exemplar pairs, subfields), then generate tools per (field, subfield), checked and deduplicated like an import',
+  examples: [
+    'mtr carg tools expand --seed-fields ../shared/datasets/tools/seal-tools/field.jsonl --field-rounds 3 --pairs 20 --db carg.sqlite --base-url http://localhost:8000/v1',
+  ],
   config: CargExpandConfigSchema,
   summary: CargExpandSummarySchema,
   async run(input, hooks: JobHooks<StageProgress> = {}): Promise<CargExpandSummary> {

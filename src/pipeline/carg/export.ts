@@ -15,7 +15,10 @@ const { overwrite, valRatio, seed } = ExportConfigSchema.shape; // the split and
 
 export const CargExportConfigSchema = z.object({
   ...CargStoreFields,
-  out: z.string().min(1).meta({ placeholder: 'DIR', description: 'directory for train/validation files and manifest.json (dataset_info.json for sharegpt); replaced whole, never mixed with an earlier export' }),
+  out: z.string().min(1).meta({
+    placeholder: 'DIR',
+    description: 'directory for train/validation files and manifest.json (dataset_info.json for sharegpt); replaced whole, never mixed with an earlier export',
+  }),
   overwrite,
   format: z.enum(SIM_SFT_FORMATS).default('openai').meta({ description: 'Row format' }),
   kinds: z
@@ -24,7 +27,10 @@ export const CargExportConfigSchema = z.object({
     .refine((s) => s.split(',').every((k) => (KINDS as readonly string[]).includes(k.trim())), `expected a comma-separated list of ${KINDS.join(', ')}`)
     .meta({ placeholder: 'LIST', description: 'Sample kinds to export' }),
   ...HoldoutField,
-  valRatio: valRatio.meta({ placeholder: 'X', description: "share of tools (by name hash) whose samples go to the validation split (a tool's samples stay in one split); 0 = train only" }),
+  valRatio: valRatio.meta({
+    placeholder: 'X',
+    description: "share of tools (by name hash) whose samples go to the validation split (a tool's samples stay in one split); 0 = train only",
+  }),
   seed,
 });
 
@@ -56,8 +62,12 @@ interface SimExample {
  */
 export const cargExportJob = defineJob({
   name: 'carg export',
-  description: 'Simulator SFT rows (system: the tool, user: the call, assistant: the response or error) as a dataset folder: train/validation JSONL and a manifest',
-  examples: ['mtr carg export --db carg.sqlite --out data/simulator --format sharegpt', 'mtr carg export --db carg.sqlite --out data/simulator-single --kinds single --val-ratio 0'],
+  description:
+    'Simulator SFT rows (system: the tool, user: the call, assistant: the response or error) as a dataset folder: train/validation JSONL and a manifest',
+  examples: [
+    'mtr carg export --db carg.sqlite --out data/simulator --format sharegpt',
+    'mtr carg export --db carg.sqlite --out data/simulator-single --kinds single --val-ratio 0',
+  ],
   config: CargExportConfigSchema,
   summary: CargExportSummarySchema,
   async run(input, hooks: JobHooks = {}): Promise<CargExportSummary> {
@@ -68,11 +78,21 @@ export const cargExportJob = defineJob({
       let heldOut = 0;
       const examples = async (): Promise<SimExample[]> => {
         const accepted = await carg.listTools(['accepted']);
-        const tools = new Map(accepted.filter((t) => !isHeldOut(t.name, c.holdout)).map((t) => [t.id, { name: t.name, tool: ToolTemplateSchema.parse(t.template) }]));
+        const tools = new Map(
+          accepted.filter((t) => !isHeldOut(t.name, c.holdout)).map((t) => [t.id, { name: t.name, tool: ToolTemplateSchema.parse(t.template) }]),
+        );
         heldOut = accepted.length - tools.size;
         return (await carg.listSamples({ kinds, acceptedOnly: true })).flatMap((s) => {
           const t = tools.get(s.tool_id);
-          return t ? [{ item: { id: t.name, question: `sample ${s.id}` }, kind: s.kind, row: sftRow(simulatorMessages(t.tool, s.input, (s.history ?? []) as HistoryTurn[]), s.output, format) }] : [];
+          return t
+            ? [
+                {
+                  item: { id: t.name, question: `sample ${s.id}` },
+                  kind: s.kind,
+                  row: sftRow(simulatorMessages(t.tool, s.input, (s.history ?? []) as HistoryTurn[]), s.output, format),
+                },
+              ]
+            : [];
         });
       };
       const r = await writeDataset<SimExample>({

@@ -31,19 +31,37 @@ export const JudgeFields = {
 /** What a per-tool stage (single, multi, errors, eval, audit) reads besides its own flags. */
 export const StageFields = {
   ...CargStoreFields,
-  job: z.string().min(1).optional().meta({ placeholder: 'NAME', description: 'Job name; a re-run with the same name resumes (default: the subcommand, eval: eval:<model>)' }),
+  job: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ placeholder: 'NAME', description: 'Job name; a re-run with the same name resumes (default: the subcommand, eval: eval:<model>)' }),
   limit: z.number().int().min(0).optional().meta({ placeholder: 'N', description: 'Most tools this run' }),
   ...CargModelFields,
   ...JudgeFields,
 };
 
 export const HoldoutField = {
-  holdout: z.number().min(0).max(1).default(0.1).meta({ placeholder: 'FRACTION', description: 'Share of tools held out for eval (by name hash): export leaves them out, eval uses only them' }),
+  holdout: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.1)
+    .meta({ placeholder: 'FRACTION', description: 'Share of tools held out for eval (by name hash): export leaves them out, eval uses only them' }),
 };
 
 export const EmbedFields = {
-  threshold: z.number().min(0).max(1).default(0.8).meta({ placeholder: 'COS', description: 'Name cosine similarity at or above which a tool is a near duplicate' }),
-  embedBaseUrl: z.string().min(1).optional().meta({ placeholder: 'URL', description: 'OpenAI-compatible /v1/embeddings server for dedup (unset: offline char n-gram TF-IDF)' }),
+  threshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.8)
+    .meta({ placeholder: 'COS', description: 'Name cosine similarity at or above which a tool is a near duplicate' }),
+  embedBaseUrl: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ placeholder: 'URL', description: 'OpenAI-compatible /v1/embeddings server for dedup (unset: offline char n-gram TF-IDF)' }),
   embedModel: z.string().min(1).default('text-embedding-3-small').meta({ placeholder: 'NAME', description: 'Embedding model name' }),
 };
 
@@ -54,7 +72,11 @@ type ModelValues = z.output<z.ZodObject<typeof CargModelFields>> & { judgeModel?
  * --judge-model / --judge-base-url), `actor` the simulator under evaluation. One lifetime: the caller closes them.
  */
 export function cargModels<R extends 'maker' | 'judge' | 'actor'>(c: ModelValues, roles: readonly R[]): Promise<RoleModels<R>> {
-  const spec = (role: Role) => ({ config: modelConfigOf(c, role === 'judge' ? 'judge' : undefined), concurrency: c.concurrency * 2, maxAttempts: c.maxAttempts });
+  const spec = (role: Role) => ({
+    config: modelConfigOf(c, role === 'judge' ? 'judge' : undefined),
+    concurrency: c.concurrency * 2,
+    maxAttempts: c.maxAttempts,
+  });
   return roleModels(Object.fromEntries(roles.map((r) => [r, spec(r)])) as Record<R, ReturnType<typeof spec>>);
 }
 

@@ -8,10 +8,17 @@ import { CargModelFields, cargModels, CargStoreFields, EmbedFields, embedderOf }
 import { type StageProgress, withCargStore } from './stage.js';
 
 export const CargImportConfigSchema = z.object({
-  files: z.array(z.string().min(1)).meta({ positional: true, placeholder: 'FILE…', description: 'Tool files: unified templates (JSON, JSONL), ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list, mtr run stores' }),
+  files: z.array(z.string().min(1)).meta({
+    positional: true,
+    placeholder: 'FILE…',
+    description: 'Tool files: unified templates (JSON, JSONL), ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list, mtr run stores',
+  }),
   ...CargStoreFields,
   ...EmbedFields,
-  complete: z.boolean().default(false).meta({ description: 'Ask the model to fill missing response schemas and parameter types (otherwise such tools stay "incomplete")' }),
+  complete: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'Ask the model to fill missing response schemas and parameter types (otherwise such tools stay "incomplete")' }),
   ...CargModelFields,
 });
 
@@ -38,7 +45,10 @@ export type CargImportSummary = z.output<typeof CargImportSummarySchema>;
 /** The error a face reports after the summary when some files were not imported (exit 1). */
 export const importFailure = (s: CargImportSummary): MtrError | undefined =>
   s.failed.length
-    ? new MtrError('E_INPUT', `${s.failed.length} of ${s.failed.length + s.files.length} tool files not imported (the tools of the others were):${s.failed.map((f) => `\n  ${f.error}`).join('')}`)
+    ? new MtrError(
+        'E_INPUT',
+        `${s.failed.length} of ${s.failed.length + s.files.length} tool files not imported (the tools of the others were):${s.failed.map((f) => `\n  ${f.error}`).join('')}`,
+      )
     : undefined;
 
 /**
@@ -47,7 +57,8 @@ export const importFailure = (s: CargImportSummary): MtrError | undefined =>
  */
 export const cargImportJob = defineJob({
   name: 'carg tools import',
-  description: 'Import tool files (Seal-Tools JSONL, ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list) into the repository: normalise, check, dedup',
+  description:
+    'Import tool files (Seal-Tools JSONL, ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list) into the repository: normalise, check, dedup',
   examples: [
     'mtr carg tools import ../shared/datasets/tools/seal-tools/tool.jsonl ../shared/datasets/tools/tooleyes_tool_library.json --db carg.sqlite --json',
     'mtr carg tools import tools.json --complete --db carg.sqlite --base-url http://localhost:8000/v1',
@@ -58,7 +69,8 @@ export const cargImportJob = defineJob({
     const c = parseConfig(CargImportConfigSchema, input);
     if (!c.files.length) throw new MtrError('E_USAGE', 'expected one or more tool files');
     const files = await readToolFiles(c.files);
-    if (!files.read.length) throw new MtrError('E_INPUT', `expected a readable tool file, got none (nothing written):${files.failed.map((f) => `\n  ${f.error}`).join('')}`);
+    if (!files.read.length)
+      throw new MtrError('E_INPUT', `expected a readable tool file, got none (nothing written):${files.failed.map((f) => `\n  ${f.error}`).join('')}`);
     const models = c.complete ? await cargModels(c, ['maker']) : undefined;
     try {
       const embedder = embedderOf(c);

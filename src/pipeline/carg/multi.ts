@@ -15,7 +15,8 @@ export const CargMultiConfigSchema = z.object({
 /** `mtr carg multi`: per accepted tool, an L-turn dialogue over a group of similar APIs ending at the tool. */
 export const cargMultiJob = defineJob({
   name: 'carg multi',
-  description: 'Multi-turn dialogues per tool: a group of similar APIs (cosine > τ), L calls with accumulated context ending at the tool; turn checks plus coherence with the history',
+  description:
+    'Multi-turn dialogues per tool: a group of similar APIs (cosine > τ), L calls with accumulated context ending at the tool; turn checks plus coherence with the history',
   examples: ['mtr carg multi --db carg.sqlite --base-url http://localhost:8000/v1 --turns 3'],
   config: CargMultiConfigSchema,
   summary: CargGenerationSummarySchema,
@@ -27,8 +28,10 @@ export const cargMultiJob = defineJob({
         const { byName, groupOf } = await groupsOfRepository(carg, c.tau, c.groupSize);
         const opts = { generator: models.roles.maker, judge: models.roles.judge, turns: c.turns };
         const job = c.job ?? 'multi';
-        const s = await runCargStage(carg, { stage: 'multi', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (_tool, row) =>
-          multiTurnForTool(carg, job, row.id, groupOf(row.name), byName, opts),
+        const s = await runCargStage(
+          carg,
+          { stage: 'multi', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress },
+          (_tool, row) => multiTurnForTool(carg, job, row.id, groupOf(row.name), byName, opts),
         );
         return { ...s, ...(await sampleCounts(carg, 'multi')) };
       } finally {

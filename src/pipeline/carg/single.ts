@@ -7,7 +7,12 @@ import { runCargStage, sampleCounts, SampleCountsSchema, type StageProgress, Sta
 export const CargSingleConfigSchema = z.object({
   ...StageFields,
   count: z.number().int().min(1).default(5).meta({ placeholder: 'N', description: 'Samples asked for per tool and round' }),
-  minPassRate: z.number().min(0).max(1).default(0.6).meta({ placeholder: 'R', description: 'Below this share of accepted samples a tool gets a refined round' }),
+  minPassRate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.6)
+    .meta({ placeholder: 'R', description: 'Below this share of accepted samples a tool gets a refined round' }),
   maxRefines: z.number().int().min(0).default(2).meta({ placeholder: 'N', description: 'Refined rounds at most per tool' }),
 });
 
@@ -28,8 +33,10 @@ export const cargSingleJob = defineJob({
       try {
         const opts = { generator: models.roles.maker, judge: models.roles.judge, count: c.count, minPassRate: c.minPassRate, maxRefines: c.maxRefines };
         const job = c.job ?? 'single';
-        const s = await runCargStage(carg, { stage: 'single', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress }, (tool, row) =>
-          singleTurnForTool(carg, job, row.id, tool, opts),
+        const s = await runCargStage(
+          carg,
+          { stage: 'single', job, split: 'all', holdout: 0, concurrency: c.concurrency, limit: c.limit, signal: hooks.signal, onProgress: hooks.onProgress },
+          (tool, row) => singleTurnForTool(carg, job, row.id, tool, opts),
         );
         return { ...s, ...(await sampleCounts(carg, 'single')) };
       } finally {

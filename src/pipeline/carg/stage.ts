@@ -50,19 +50,25 @@ export async function runCargStage(repo: CargRepository, s: StageRun, work: (too
   let todo = tools.filter((t) => !finished.has(t.id));
   if (s.limit !== undefined) todo = todo.slice(0, s.limit);
   s.onProgress?.({ stage: s.stage, done: 0, failed: 0, total: todo.length });
-  const result = await runItems(
-    todo,
-    (row) => work(ToolTemplateSchema.parse(row.template), row),
-    {
-      concurrency: s.concurrency,
-      ...(s.signal ? { signal: s.signal } : {}),
-      onFailure: (row, error) => repo.saveFailure(s.job, row.id, { code: error.code, error: error.message }),
-      onProgress: (p) => s.onProgress?.({ stage: s.stage, done: p.done, failed: p.failed, total: p.total }),
-    },
-  );
+  const result = await runItems(todo, (row) => work(ToolTemplateSchema.parse(row.template), row), {
+    concurrency: s.concurrency,
+    ...(s.signal ? { signal: s.signal } : {}),
+    onFailure: (row, error) => repo.saveFailure(s.job, row.id, { code: error.code, error: error.message }),
+    onProgress: (p) => s.onProgress?.({ stage: s.stage, done: p.done, failed: p.failed, total: p.total }),
+  });
   const names = new Map(tools.map((t) => [t.id, t.name]));
-  const failures = (await repo.listFailures(s.job)).flatMap((f) => (names.has(f.tool_id) ? [{ tool: names.get(f.tool_id)!, code: f.code, error: f.error }] : []));
-  return { job: s.job, tools: tools.length, already_done: tools.filter((t) => finished.has(t.id)).length, done: result.done, failed: result.failed, failures, aborted: result.aborted };
+  const failures = (await repo.listFailures(s.job)).flatMap((f) =>
+    names.has(f.tool_id) ? [{ tool: names.get(f.tool_id)!, code: f.code, error: f.error }] : [],
+  );
+  return {
+    job: s.job,
+    tools: tools.length,
+    already_done: tools.filter((t) => finished.has(t.id)).length,
+    done: result.done,
+    failed: result.failed,
+    failures,
+    aborted: result.aborted,
+  };
 }
 
 /**
@@ -70,7 +76,8 @@ export async function runCargStage(repo: CargRepository, s: StageRun, work: (too
  * Only `tools import` and `tools expand` make a new one; the other stages need the tools they imported.
  */
 export async function withCargStore<T>(path: string, opts: { create: boolean }, fn: (store: Store) => Promise<T>): Promise<T> {
-  if (!opts.create && path !== ':memory:' && !existsSync(path)) throw new MtrError('E_STORE', `${path}: no such store (import tools first: mtr carg tools import FILE… --db ${path})`);
+  if (!opts.create && path !== ':memory:' && !existsSync(path))
+    throw new MtrError('E_STORE', `${path}: no such store (import tools first: mtr carg tools import FILE… --db ${path})`);
   const store = await openStore(path, { create: opts.create });
   try {
     return await fn(store);

@@ -11,20 +11,34 @@ export const ModelFields = {
     .string()
     .regex(/^https?:\/\/[^\s/]+/, { error: (issue) => `expected an http(s) URL such as http://localhost:8000/v1, got ${JSON.stringify(issue.input)}` })
     .optional()
-    .meta({ placeholder: 'URL', env: 'OPENAI_BASE_URL', description: 'OpenAI-compatible server (vLLM, SGLang, LMDeploy, Ollama, llama.cpp server, OpenAI), e.g. http://localhost:8000/v1; unset: the embedded llama.cpp model' }),
+    .meta({
+      placeholder: 'URL',
+      env: 'OPENAI_BASE_URL',
+      description:
+        'OpenAI-compatible server (vLLM, SGLang, LMDeploy, Ollama, llama.cpp server, OpenAI), e.g. http://localhost:8000/v1; unset: the embedded llama.cpp model',
+    }),
   model: z.string().min(1).optional().meta({ placeholder: 'NAME', description: 'Model name on the server (default: the first one it lists)' }),
   apiKey: z.string().optional().meta({ placeholder: 'KEY', env: 'OPENAI_API_KEY', description: 'Bearer key for the server' }),
-  modelFile: z.string().min(1).optional().meta({ placeholder: 'GGUF', description: 'Local GGUF for the embedded backend (default: Qwen2.5-1.5B-Instruct Q4_K_M, downloaded once to the cache)' }),
+  modelFile: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ placeholder: 'GGUF', description: 'Local GGUF for the embedded backend (default: Qwen2.5-1.5B-Instruct Q4_K_M, downloaded once to the cache)' }),
   temperature: z.number().min(0).max(2).default(MODEL_DEFAULTS.temperature).meta({ description: 'Sampling temperature' }),
   maxTokens: z.number().int().min(1).default(MODEL_DEFAULTS.maxTokens).meta({ placeholder: 'N', description: 'Most tokens per model answer' }),
-  timeout: z.number().min(0.001).default(MODEL_DEFAULTS.timeoutMs / 1000).meta({ placeholder: 'SECONDS', description: 'Timeout of one model request (every role; a timed-out request is retried like a 5xx)' }),
-  retries: z
+  timeout: z
     .number()
-    .int()
-    .min(0)
-    .default(MODEL_DEFAULTS.maxRetries)
-    .meta({ placeholder: 'N', description: 'Retries of one model request on transient failures (5xx, 429, 408, 409, timeouts, connection resets, malformed or truncated replies), with exponential backoff and Retry-After' }),
-  structured: z.enum(STRUCTURED_MODES).default(MODEL_DEFAULTS.structured).meta({ description: 'How JSON outputs are requested: response_format json_schema, json_object, or prompt only (auto falls back when the server refuses)' }),
+    .min(0.001)
+    .default(MODEL_DEFAULTS.timeoutMs / 1000)
+    .meta({ placeholder: 'SECONDS', description: 'Timeout of one model request (every role; a timed-out request is retried like a 5xx)' }),
+  retries: z.number().int().min(0).default(MODEL_DEFAULTS.maxRetries).meta({
+    placeholder: 'N',
+    description:
+      'Retries of one model request on transient failures (5xx, 429, 408, 409, timeouts, connection resets, malformed or truncated replies), with exponential backoff and Retry-After',
+  }),
+  structured: z.enum(STRUCTURED_MODES).default(MODEL_DEFAULTS.structured).meta({
+    description: 'How JSON outputs are requested: response_format json_schema, json_object, or prompt only (auto falls back when the server refuses)',
+  }),
 };
 
 type ModelValues = { [K in keyof typeof ModelFields]: z.output<(typeof ModelFields)[K]> };
@@ -33,8 +47,15 @@ type ModelValues = { [K in keyof typeof ModelFields]: z.output<(typeof ModelFiel
 export function roleModelFields<R extends string>(roles: readonly R[]) {
   const fields: Record<string, z.ZodOptional<z.ZodString>> = {};
   for (const role of roles) {
-    fields[`${role}Model`] = z.string().min(1).optional().meta({ placeholder: 'NAME', description: `Model for the ${role} role (default: --model)` });
-    fields[`${role}BaseUrl`] = ModelFields.baseUrl.unwrap().optional().meta({ placeholder: 'URL', description: `Server for the ${role} role (default: --base-url)` });
+    fields[`${role}Model`] = z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ placeholder: 'NAME', description: `Model for the ${role} role (default: --model)` });
+    fields[`${role}BaseUrl`] = ModelFields.baseUrl
+      .unwrap()
+      .optional()
+      .meta({ placeholder: 'URL', description: `Server for the ${role} role (default: --base-url)` });
   }
   return fields as { [K in `${R}Model` | `${R}BaseUrl`]: z.ZodOptional<z.ZodString> };
 }

@@ -44,7 +44,6 @@ export function undoArgumentRenames(args: unknown, parameters: readonly string[]
   return out;
 }
 
-
 /** At most this many names in an unknown-tool error: a hint, not the catalogue (that is GET /v1/tools). */
 export const MAX_SUGGESTIONS = 10;
 

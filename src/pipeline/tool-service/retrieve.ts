@@ -26,7 +26,8 @@ export function retrieveArguments(tool: ToolTemplate, query: string, topk: numbe
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isPassage = (v: unknown): v is { title: string; text: string } => isObject(v) && typeof v.text === 'string' && (v.title === undefined || typeof v.title === 'string');
+const isPassage = (v: unknown): v is { title: string; text: string } =>
+  isObject(v) && typeof v.text === 'string' && (v.title === undefined || typeof v.title === 'string');
 
 /**
  * One query's wiki_search observation as Search-R1 documents. Real hits keep their corpus id and retrieval

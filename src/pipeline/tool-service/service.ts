@@ -114,8 +114,14 @@ export class ToolService {
     // Arguments that are not an object stay as sent: the pre-check answers them with `malformed_call`.
     const call = { name, arguments: args } as ToolCall;
     const answer = (history: readonly Exchange[], grounding?: SessionItem) =>
-      this.limiter.run(caller.client, () => observe(call, this.runTools, history, this.actor, this.record, { step: history.length, ...(grounding ? { item: grounding.item } : {}) }));
-    return this.counted(caller.session === undefined ? answer([]) : this.sessions.within(caller.session, async (h, g) => ({ call, observation: await answer(h, g) })).then((e) => e.observation));
+      this.limiter.run(caller.client, () =>
+        observe(call, this.runTools, history, this.actor, this.record, { step: history.length, ...(grounding ? { item: grounding.item } : {}) }),
+      );
+    return this.counted(
+      caller.session === undefined
+        ? answer([])
+        : this.sessions.within(caller.session, async (h, g) => ({ call, observation: await answer(h, g) })).then((e) => e.observation),
+    );
   }
 
   /** Loading only meta-validates schemas; one that does not compile (e.g. a bad regex) fails its calls, naming the tool. */

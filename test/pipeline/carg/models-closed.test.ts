@@ -34,7 +34,7 @@ vi.mock('../../../src/pipeline/models.js', async (original) => {
 const tools = sealTools().slice(30, 33);
 const tmp = tempDir('models-closed');
 
-describe('CARG jobs close the role models they start (one lifetime, the factory\'s)', () => {
+describe("CARG jobs close the role models they start (one lifetime, the factory's)", () => {
   let server: FakeServer;
   let db: string;
   beforeAll(async () => {

@@ -39,7 +39,12 @@ describe('CARG stages on the one runner', () => {
   beforeAll(async () => {
     const scripted = scriptedCarg(tools);
     // the generator answers nonsense for one tool while `broken`: that tool fails with E_MODEL_OUTPUT, the others do not
-    server = await startFakeOpenAI({ respond: (req) => (broken && req.response_format?.json_schema?.name === 'single_turn_samples' && JSON.stringify(req.messages).includes(tools[1]!.api_name) ? { content: 'no JSON here' } : scripted(req)) });
+    server = await startFakeOpenAI({
+      respond: (req) =>
+        broken && req.response_format?.json_schema?.name === 'single_turn_samples' && JSON.stringify(req.messages).includes(tools[1]!.api_name)
+          ? { content: 'no JSON here' }
+          : scripted(req),
+    });
   });
   afterAll(() => server.close());
 
@@ -67,7 +72,10 @@ describe('CARG stages on the one runner', () => {
     store.exec(`CREATE TRIGGER full_disk BEFORE INSERT ON carg_jobs BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;`);
     store.close();
     // errors without a model: deterministic mutations, then the write the trigger refuses
-    await expect(cargErrorsJob.run({ db, concurrency: 1 })).rejects.toMatchObject({ code: 'E_STORE', message: expect.stringMatching(/store-fails.sqlite: database or disk is full/) });
+    await expect(cargErrorsJob.run({ db, concurrency: 1 })).rejects.toMatchObject({
+      code: 'E_STORE',
+      message: expect.stringMatching(/store-fails.sqlite: database or disk is full/),
+    });
     expect(count(db, 'SELECT COUNT(*) AS n FROM carg_failures')).toBe(0);
     expect(count(db, 'SELECT COUNT(*) AS n FROM carg_samples')).toBe(0);
   });
@@ -110,7 +118,7 @@ describe('CARG stages on the one runner', () => {
     }
   });
 
-  it('Ctrl-C (the hooks\' signal) stops taking tools, finishes the ones in flight and says aborted; the re-run does the rest', async () => {
+  it("Ctrl-C (the hooks' signal) stops taking tools, finishes the ones in flight and says aborted; the re-run does the rest", async () => {
     const db = await repository('abort.sqlite');
     broken = false;
     const controller = new AbortController();
@@ -129,13 +137,18 @@ describe('CARG stages on the one runner', () => {
 
   it('a model server that cannot be reached stops the job before any write (E_MODEL_UNREACHABLE)', async () => {
     const db = await repository('unreachable.sqlite');
-    await expect(cargSingleJob.run({ db, baseUrl: 'http://127.0.0.1:9/v1', model: 'fake-model', retries: 0 })).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' });
+    await expect(cargSingleJob.run({ db, baseUrl: 'http://127.0.0.1:9/v1', model: 'fake-model', retries: 0 })).rejects.toMatchObject({
+      code: 'E_MODEL_UNREACHABLE',
+    });
     expect(count(db, 'SELECT COUNT(*) AS n FROM carg_samples')).toBe(0);
   });
 
   it('a stage on a store that does not exist is refused (E_STORE) and creates nothing', async () => {
     const db = join(tmp.dir, 'typo.sqlite');
-    await expect(cargErrorsJob.run({ db })).rejects.toMatchObject({ code: 'E_STORE', message: `${db}: no such store (import tools first: mtr carg tools import FILE… --db ${db})` });
+    await expect(cargErrorsJob.run({ db })).rejects.toMatchObject({
+      code: 'E_STORE',
+      message: `${db}: no such store (import tools first: mtr carg tools import FILE… --db ${db})`,
+    });
     expect(existsSync(db)).toBe(false);
   });
 
@@ -151,7 +164,9 @@ describe('CARG stages on the one runner', () => {
     });
     try {
       const db = await repository('refused.sqlite');
-      await expect(cargSingleJob.run({ db, baseUrl: refuser.url, model: 'fake-model', retries: 0, count: 2, maxRefines: 0, concurrency: 1 })).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' });
+      await expect(
+        cargSingleJob.run({ db, baseUrl: refuser.url, model: 'fake-model', retries: 0, count: 2, maxRefines: 0, concurrency: 1 }),
+      ).rejects.toMatchObject({ code: 'E_MODEL_UNREACHABLE' });
       const sent = refuser.requests.length;
       await new Promise((r) => setTimeout(r, 300));
       expect(refuser.requests.length).toBe(sent);
