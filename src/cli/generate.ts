@@ -1,4 +1,4 @@
-import { failureCauses, generate, type GenerateSummary, nothingGenerated, type Progress } from '../pipeline/generate.js';
+import { failureCauses, generateJob, type GenerateSummary, nothingGenerated, type Progress } from '../pipeline/generate.js';
 import { type Io } from './command.js';
 import { jobCommand } from './job-command.js';
 import { interruptSignal } from './interrupt.js';
@@ -27,7 +27,7 @@ function printText(s: GenerateSummary, io: Io, db: string): void {
     );
 }
 
-export default jobCommand(generate, {
+export default jobCommand(generateJob, {
   faceOptions: { json: { type: 'boolean', description: 'Print the final summary as JSON on stdout' } },
   hooks(io) {
     const progress = progressReporter(io);

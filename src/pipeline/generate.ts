@@ -84,9 +84,9 @@ const SKIPPED_SHOWN = 20;
 
 /**
  * `mtr generate` as a job: its flags (`GenerateJobConfig`) resolved to the run's config, then `generateTraces`.
- * From TypeScript: `await generate.run({ dataset: 'bamboogle', limit: 20, db: 'runs/b.sqlite', baseUrl: URL })`.
+ * From TypeScript: `await generateJob.run({ dataset: 'bamboogle', limit: 20, db: 'runs/b.sqlite', baseUrl: URL })`.
  */
-export const generate = defineJob<typeof GenerateJobConfig, typeof GenerateSummary, JobHooks<Progress>>({
+export const generateJob = defineJob<typeof GenerateJobConfig, typeof GenerateSummary, JobHooks<Progress>>({
   name: 'generate',
   description:
     'Generate one trace per dataset item: ToolMaker designs tools, AutoAgent thinks and calls them, ToolActor simulates each result. Each trace is stored in SQLite, whole, as it ends (with its tools, steps and every model call); re-running the same command resumes.',

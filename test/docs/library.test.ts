@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ROOT, walkCommands } from '../../scripts/docs.js';
-import { generate } from '../../src/pipeline/generate.js';
+import { generateJob } from '../../src/pipeline/generate.js';
 import { seededStore } from '../validate/store-fixture.js';
 
 /** README's "Use mtr as a library" section. */
@@ -69,13 +69,13 @@ describe('README: Use mtr as a library', () => {
   it('shows generate with fields of its config and keys of its summary (the example needs a model server, so it is checked, not run)', () => {
     const code = librarySnippets().find((c) => c.includes("from './src/pipeline/generate.js'"));
     expect(code).toBeDefined();
-    const input = /generate\.run\(\s*\{([^}]*)\}/.exec(code!)?.[1] ?? '';
+    const input = /generateJob\.run\(\s*\{([^}]*)\}/.exec(code!)?.[1] ?? '';
     const fields = [...input.replace(/'[^']*'/g, "''").matchAll(/(\w+):/g)].map((m) => m[1]!);
     expect(fields.length).toBeGreaterThan(0);
-    for (const f of fields) expect(Object.keys(generate.config.shape), f).toContain(f);
+    for (const f of fields) expect(Object.keys(generateJob.config.shape), f).toContain(f);
     const printed = [...code!.matchAll(/summary\.(\w+)/g)].map((m) => m[1]!);
     expect(printed.length).toBeGreaterThan(0);
-    for (const k of printed) expect(Object.keys(generate.summary.shape), k).toContain(k);
+    for (const k of printed) expect(Object.keys(generateJob.summary.shape), k).toContain(k);
     // the progress fields the example reads
     for (const k of [...code!.matchAll(/\bp\.(\w+)/g)].map((m) => m[1]!)) expect(['total', 'done', 'failed', 'tokens', 'calls', 'download']).toContain(k);
   });

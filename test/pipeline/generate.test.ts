@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/data/index.js';
-import { generate, GenerateSummary, generateTraces, resolveGenerateConfig } from '../../src/pipeline/generate.js';
+import { generateJob, GenerateSummary, generateTraces, resolveGenerateConfig } from '../../src/pipeline/generate.js';
 import { MODEL_DEFAULTS } from '../../src/llm/config.js';
 import { validateJson } from '../../src/schema/json-schema.js';
 import { responsesJsonSchema } from '../../src/schema/tool-convert.js';
@@ -300,7 +300,7 @@ describe('generate as a job: flags resolved to the run config', () => {
     const server = await startFakeOpenAI({ respond: scriptedModel({ items }) });
     try {
       const progress: number[] = [];
-      const summary = await generate.run(
+      const summary = await generateJob.run(
         { dataset: BAMBOOGLE, limit: 2, db: join(tmp, 'job.sqlite'), baseUrl: server.url, retries: 1 },
         { onProgress: (p) => progress.push(p.done) },
       );
