@@ -1,6 +1,6 @@
 import { failureCauses, generateJob, type GenerateSummary, nothingGenerated, type Progress } from '../pipeline/generate.js';
-import { type Io } from './command.js';
-import { jobCommand } from './job-command.js';
+import type { Io } from './command.js';
+import { jobCommand, jsonOption } from './job-command.js';
 import { interruptSignal } from './interrupt.js';
 import { progressReporter } from './progress.js';
 
@@ -28,7 +28,7 @@ function printText(s: GenerateSummary, io: Io, db: string): void {
 }
 
 export default jobCommand(generateJob, {
-  faceOptions: { json: { type: 'boolean', description: 'Print the final summary as JSON on stdout' } },
+  faceOptions: jsonOption('the final summary'),
   hooks(io) {
     const progress = progressReporter(io);
     const interrupt = interruptSignal(io, 'traces');

@@ -1,6 +1,6 @@
 import { type IndexProgress, indexJob } from '../pipeline/index-corpus.js';
-import { type Io } from './command.js';
-import { jobCommand } from './job-command.js';
+import type { Io } from './command.js';
+import { jobCommand, jsonOption } from './job-command.js';
 
 /** Progress on stderr: one redrawn line on a terminal (at most once a second), else a line per batch. */
 function progressOn(io: Io): { onProgress: (p: unknown) => void; dispose: () => void } {
@@ -20,7 +20,7 @@ function progressOn(io: Io): { onProgress: (p: unknown) => void; dispose: () => 
 
 /** `mtr index`: the index job's flags plus --json; progress on stderr, the summary on stdout. */
 export default jobCommand(indexJob, {
-  faceOptions: { json: { type: 'boolean', description: 'Print the summary as JSON on stdout' } },
+  faceOptions: jsonOption(),
   hooks: (io) => progressOn(io),
   print: (s, io, face) => io.out(face.json ? `${JSON.stringify(s)}\n` : `${s.out}: ${s.passages} passages from ${s.files} file(s) in ${s.elapsed_s}s\n`),
 });

@@ -54,3 +54,7 @@ export function jobCommand<C extends z.ZodObject, S extends z.ZodType, H extends
     },
   });
 }
+
+/** `--json`, the face flag of every command with a summary: `what` says what the one JSON object holds. */
+export const jsonOption = (what = 'the summary') =>
+  ({ json: { type: 'boolean', description: `Print ${what} as one JSON object on stdout` } }) as const satisfies OptionSpecs;

@@ -1,8 +1,8 @@
 import { statusJob } from '../pipeline/status.js';
-import { jobCommand } from './job-command.js';
+import { jobCommand, jsonOption } from './job-command.js';
 
 export default jobCommand(statusJob, {
-  faceOptions: { json: { type: 'boolean', description: 'Print one JSON object (stable keys for scripts)' } },
+  faceOptions: jsonOption('the totals (stable keys for scripts)'),
   print(s, io, face) {
     if (face.json) return void io.out(`${JSON.stringify(s)}\n`);
     const rows: [string, string | number][] = [

@@ -1,8 +1,8 @@
 import { formatReport, validateEmptyError, validateJob } from '../pipeline/validate.js';
-import { jobCommand } from './job-command.js';
+import { jobCommand, jsonOption } from './job-command.js';
 
 export default jobCommand(validateJob, {
-  faceOptions: { json: { type: 'boolean', description: 'print one JSON object: config, config_hash, runs, checked, report' } },
+  faceOptions: jsonOption('the config, config_hash, runs, checked and report'),
   print(s, io, face) {
     const { config, config_hash, runs, checked, report } = s;
     if (face.json) io.out(`${JSON.stringify({ config, config_hash, runs, checked, report })}\n`);

@@ -17,50 +17,6 @@ import { StoreFields } from './fields/store.js';
 
 export const GENERATE_ROLES = ['maker', 'agent', 'actor'] as const satisfies readonly Role[];
 
-export const GenerateConfigSchema = z.object({
-  dataset: z.string().min(1),
-  split: z.string().optional(),
-  limit: z.number().int().nonnegative().optional(),
-  offset: z.number().int().nonnegative().default(0),
-  db: z.string().min(1),
-  /** names the run; default: derived from the dataset and the settings that shape traces */
-  run: z.string().min(1).optional(),
-  /** traces in flight at once */
-  concurrency: z.number().int().positive().default(8),
-  /** model calls in flight per role; default: `concurrency` */
-  roleConcurrency: z.number().int().positive().optional(),
-  maxTurns: z.number().int().positive().default(8),
-  format: z.enum(['text', 'native']).default('text'),
-  /** the agent's text: Qwen/Hermes tool tags, or Search-R1's `<search>`/`<information>` (one wiki_search tool, no ToolMaker) */
-  dialect: z.enum(DIALECTS).default(DEFAULT_DIALECT),
-  utilityTools: z.array(z.string()).default(['wiki_search']),
-  maxTools: z.number().int().min(1).max(8).default(4),
-  maxRepairs: z.number().int().nonnegative().default(2),
-  /** attempts per structured output before it is recorded as a failure */
-  maxAttempts: z.number().int().positive().default(3),
-  /** traces per item, across resumes, before a transiently failed item is left failed (not part of the run key) */
-  maxItemAttempts: z.number().int().positive().default(3),
-  /** a resume retries every failed item, whatever its failure (not part of the run key) */
-  retryFailed: z.boolean().default(false),
-  model: ModelConfigSchema,
-  /** per-role overrides of the model settings (e.g. a dedicated simulator model for the actor) */
-  roles: z.partialRecord(z.enum(GENERATE_ROLES), ModelOverridesSchema).default({}),
-  /** what of each item's gold material ToolActor sees, and the noise schedule */
-  grounding: GroundingConfigSchema.prefault({}),
-  /** per-tool backend; wiki_search defaults to real when a backend (index or retrieval URL) is given */
-  toolRouting: z.record(z.string(), ToolRouteSchema).default({}),
-  /** an index built by `mtr index`: the real wiki_search backend */
-  index: z.string().min(1).optional(),
-  /** a Search-R1 retrieval server: the real wiki_search backend */
-  retrievalUrl: z.string().min(1).optional(),
-  /** replay identical actor calls from the store's actor cache */
-  actorCache: z.boolean().default(true),
-  /** maxQuestionChars, maxRecordBytes, skipBad: the dataset limits (not part of the run key) */
-  ...DatasetLimitsSchema.shape,
-});
-export type GenerateConfig = z.infer<typeof GenerateConfigSchema>;
-export type GenerateConfigInput = z.input<typeof GenerateConfigSchema>;
-
 const limits = DatasetLimitsSchema.shape;
 
 /**
@@ -131,6 +87,62 @@ export const GenerateJobConfig = z.object({
 });
 export type GenerateJobInput = z.input<typeof GenerateJobConfig>;
 
+const flat = GenerateJobConfig.shape;
+
+/** `--utility-tools wiki_search,calculator` (or `none`) as the list of tool names. */
+const utilityToolList = (flag: string): string[] =>
+  flag === 'none'
+    ? []
+    : flag
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+
+/** The run's config, resolved from the flags (nested model settings per role); its fields reuse the flags' definitions, so each default is written once. */
+export const GenerateConfigSchema = z.object({
+  dataset: flat.dataset,
+  split: flat.split,
+  limit: flat.limit,
+  offset: flat.offset,
+  db: flat.db,
+  /** names the run; default: derived from the dataset and the settings that shape traces */
+  run: z.string().min(1).optional(),
+  /** traces in flight at once */
+  concurrency: flat.concurrency,
+  /** model calls in flight per role; default: `concurrency` */
+  roleConcurrency: flat.roleConcurrency,
+  maxTurns: flat.maxTurns,
+  format: flat.format,
+  /** the agent's text: Qwen/Hermes tool tags, or Search-R1's `<search>`/`<information>` (one wiki_search tool, no ToolMaker) */
+  dialect: flat.dialect,
+  utilityTools: z.array(z.string()).default(() => utilityToolList(flat.utilityTools.parse(undefined))),
+  maxTools: flat.maxTools,
+  maxRepairs: flat.maxRepairs,
+  /** attempts per structured output before it is recorded as a failure */
+  maxAttempts: flat.maxAttempts,
+  /** traces per item, across resumes, before a transiently failed item is left failed (not part of the run key) */
+  maxItemAttempts: flat.maxItemAttempts,
+  /** a resume retries every failed item, whatever its failure (not part of the run key) */
+  retryFailed: flat.retryFailed,
+  model: ModelConfigSchema,
+  /** per-role overrides of the model settings (e.g. a dedicated simulator model for the actor) */
+  roles: z.partialRecord(z.enum(GENERATE_ROLES), ModelOverridesSchema).default({}),
+  /** what of each item's gold material ToolActor sees, and the noise schedule */
+  grounding: GroundingConfigSchema.prefault({}),
+  /** per-tool backend; wiki_search defaults to real when a backend (index or retrieval URL) is given */
+  toolRouting: z.record(z.string(), ToolRouteSchema).default({}),
+  /** an index built by `mtr index`: the real wiki_search backend */
+  index: z.string().min(1).optional(),
+  /** a Search-R1 retrieval server: the real wiki_search backend */
+  retrievalUrl: z.string().min(1).optional(),
+  /** replay identical actor calls from the store's actor cache */
+  actorCache: z.boolean().default(true),
+  /** maxQuestionChars, maxRecordBytes, skipBad: the dataset limits (not part of the run key) */
+  ...DatasetLimitsSchema.shape,
+});
+export type GenerateConfig = z.infer<typeof GenerateConfigSchema>;
+export type GenerateConfigInput = z.input<typeof GenerateConfigSchema>;
+
 /** The flags as the run's config (a pure function): lists and routes parsed, the model settings nested per role. */
 export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigInput {
   const f = parseConfig(GenerateJobConfig, input);
@@ -156,13 +168,7 @@ export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigIn
     maxTurns: f.maxTurns,
     format: f.format,
     dialect: f.dialect,
-    utilityTools:
-      f.utilityTools === 'none'
-        ? []
-        : f.utilityTools
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
+    utilityTools: utilityToolList(f.utilityTools),
     maxTools: f.maxTools,
     maxRepairs: f.maxRepairs,
     maxAttempts: f.maxAttempts,

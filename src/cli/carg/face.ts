@@ -1,10 +1,11 @@
+import { jsonOption } from '../job-command.js';
 import type { JobHooks } from '../../pipeline/job.js';
 import type { StageProgress, StageSummary } from '../../pipeline/carg/stage.js';
 import type { Io, OptionSpecs } from '../command.js';
 import { interruptSignal } from '../interrupt.js';
 
 /** The face-only flag of every `mtr carg` leaf. */
-export const JSON_OPTION = { json: { type: 'boolean', description: 'Print the summary as JSON on stdout' } } as const satisfies OptionSpecs;
+export const JSON_OPTION = jsonOption();
 
 /**
  * A CARG job's hooks: progress on stderr (one redrawn line on a TTY, else a plain line at most every 2 s and at

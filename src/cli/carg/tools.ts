@@ -1,6 +1,6 @@
 import { cargExpandJob } from '../../pipeline/carg/expand.js';
 import { cargImportJob, importFailure } from '../../pipeline/carg/import.js';
-import { type CommandGroup } from '../command.js';
+import type { CommandGroup } from '../command.js';
 import { jobCommand } from '../job-command.js';
 import { JSON_OPTION, stageHooks } from './face.js';
 
