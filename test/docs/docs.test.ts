@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_DIR, renderDocs, staleDocs, walkCommands } from '../../scripts/docs.js';
-import { type Command } from '../../src/cli/command.js';
+import type { Command } from '../../src/cli/command.js';
 import { renderHelp } from '../../src/cli/help.js';
 
 describe('docs/cli (generated from the commands)', () => {
