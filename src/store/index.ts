@@ -29,7 +29,7 @@ export async function openStore(path: string, opts: OpenStoreOptions = {}): Prom
   if (/^postgres(ql)?:\/\//i.test(path))
     throw new MtrError('E_USAGE', `--db: PostgreSQL stores come with issue 19; got ${path.replace(/\/\/[^@/]*@/, '//***@')}`);
   if (path !== ':memory:' && !existsSync(path)) {
-    if (!opts.create || opts.readonly) throw new MtrError('E_STORE', `${path}: no such store (create one with mtr generate --db PATH)`);
+    if (!opts.create || opts.readonly) throw new MtrError('E_STORE', `${path}: no such store (create one with mtr generate --db ${path})`);
   }
   if (opts.readonly) {
     try {

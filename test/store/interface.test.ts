@@ -484,7 +484,7 @@ describe.each(BACKENDS)('Store ($name)', (backend) => {
 describe('openStore', () => {
   it('creates a store only when asked; a missing file is E_STORE saying how to make one', async () => {
     const path = join(tmp, 'missing', 'store.sqlite');
-    await expect(openStore(path)).rejects.toMatchObject({ code: 'E_STORE', message: `${path}: no such store (create one with mtr generate --db PATH)` });
+    await expect(openStore(path)).rejects.toMatchObject({ code: 'E_STORE', message: `${path}: no such store (create one with mtr generate --db ${path})` });
     expect(existsSync(path)).toBe(false);
     const store = await openStore(path, { create: true });
     await store.close();
