@@ -59,7 +59,7 @@ export interface DatasetInput<T extends Splittable> {
   /** with format sharegpt: the columns LLaMA-Factory's dataset_info.json names */
   sharegpt?: { system: boolean; tools: boolean };
   /** called once the split is known, before any row is written: throw to leave `out` as it was (e.g. E_EMPTY) */
-  check?: (splits: Splits<T>) => void;
+  check?: (splits: Splits<T>) => void | Promise<void>;
   /** more files, written after the rows (e.g. verl's tool_config.yaml); listed in `files` under their name when `rows` is given */
   extraFiles?: (splits: Splits<T>) => { name: string; file: string; data: string | Uint8Array; rows?: number }[];
   /** the manifest after `stage` and `format` (default: split, counts with by_kind, files); `files` is added when absent */
@@ -91,7 +91,7 @@ export async function writeDataset<T extends Splittable>(o: DatasetInput<T>): Pr
     for (const line of folder.recovered) o.onNotice?.(`${line} (left by an export that was killed)`);
     const examples = typeof o.examples === 'function' ? await o.examples() : o.examples;
     const splits = splitExamples(examples, o.seed, o.valRatio);
-    o.check?.(splits);
+    await o.check?.(splits);
     const names: SplitName[] = o.valRatio > 0 ? ['train', 'validation'] : ['train'];
     const files: Record<string, DatasetFile> = {};
     const byKind: Record<string, { train: number; validation: number }> = {};

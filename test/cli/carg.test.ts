@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import carg from '../../src/cli/carg.js';
@@ -191,6 +191,12 @@ describe('mtr carg (real binary)', () => {
         messages: 'conversations',
         system: 'system',
       });
+
+      // nothing to write is an error that says why, and leaves no folder
+      const none = await runCli(['carg', 'export', '--db', db, '--out', join(tmp.dir, 'none'), '--holdout', '1']);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/nothing to export \(E_EMPTY\): 0 rows, .*none left as it was; its 36 accepted samples all belong to held-out tools \(--holdout 1, 4 tools held out\)/);
+      expect(existsSync(join(tmp.dir, 'none'))).toBe(false);
 
       const ev = await runCli(['carg', 'eval', '--db', db, '--holdout', '1', '--per-tool', '1', ...model]);
       expect(ev.code, ev.stderr).toBe(0);

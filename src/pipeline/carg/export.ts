@@ -4,6 +4,7 @@ import { type HistoryTurn, SIM_SFT_FORMATS, type SimSftFormat, sftRow, simulator
 import { isHeldOut } from '../../carg/split.js';
 import { SPLIT_RULE, writeDataset } from '../../export/dataset.js';
 import { ToolTemplateSchema } from '../../schema/tool.js';
+import { MtrError } from '../../schema/errors.js';
 import type { CargSampleKind } from '../../schema/carg.js';
 import { ExportConfigSchema } from '../export.js';
 import { defineJob, type JobHooks, parseConfig } from '../job.js';
@@ -76,13 +77,16 @@ export const cargExportJob = defineJob({
     const format: SimSftFormat = c.format;
     return withCargStore(c.db, { create: false }, async ({ carg }) => {
       let heldOut = 0;
+      let acceptedSamples = 0;
       const examples = async (): Promise<SimExample[]> => {
         const accepted = await carg.listTools(['accepted']);
         const tools = new Map(
           accepted.filter((t) => !isHeldOut(t.name, c.holdout)).map((t) => [t.id, { name: t.name, tool: ToolTemplateSchema.parse(t.template) }]),
         );
         heldOut = accepted.length - tools.size;
-        return (await carg.listSamples({ kinds, acceptedOnly: true })).flatMap((s) => {
+        const samples = await carg.listSamples({ kinds, acceptedOnly: true });
+        acceptedSamples = samples.length;
+        return samples.flatMap((s) => {
           const t = tools.get(s.tool_id);
           return t
             ? [
@@ -105,6 +109,17 @@ export const cargExportJob = defineJob({
         valRatio: c.valRatio,
         examples,
         kindOf: (e) => e.kind,
+        async check(splits) {
+          if (splits.train.length + splits.validation.length > 0) return;
+          const all = await carg.countSamples({ kinds });
+          const why =
+            all === 0
+              ? `the store holds no ${kinds.join('/')} samples; make them first (mtr carg single | multi | errors --db ${c.db})`
+              : acceptedSamples === 0
+                ? `none of its ${all} ${kinds.join('/')} samples was accepted by the checks (mtr carg single --json shows why)`
+                : `its ${acceptedSamples} accepted samples all belong to held-out tools (--holdout ${c.holdout}, ${heldOut} tools held out)`;
+          throw new MtrError('E_EMPTY', `nothing to export (E_EMPTY): 0 rows, ${c.out} left as it was; ${why}`);
+        },
         rows: (list) => list.map((e) => e.row),
         sharegpt: { system: true, tools: false },
         onNotice: (line) => hooks.onNotice?.(line),
