@@ -195,7 +195,9 @@ describe('mtr carg (real binary)', () => {
       // nothing to write is an error that says why, and leaves no folder
       const none = await runCli(['carg', 'export', '--db', db, '--out', join(tmp.dir, 'none'), '--holdout', '1']);
       expect(none.code).toBe(1);
-      expect(none.stderr).toMatch(/nothing to export \(E_EMPTY\): 0 rows, .*none left as it was; its 36 accepted samples all belong to held-out tools \(--holdout 1, 4 tools held out\)/);
+      expect(none.stderr).toMatch(
+        /nothing to export \(E_EMPTY\): 0 rows, .*none left as it was; its 36 accepted samples all belong to held-out tools \(--holdout 1, 4 tools held out\)/,
+      );
       expect(existsSync(join(tmp.dir, 'none'))).toBe(false);
 
       const ev = await runCli(['carg', 'eval', '--db', db, '--holdout', '1', '--per-tool', '1', ...model]);

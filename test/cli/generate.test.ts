@@ -110,7 +110,10 @@ describe('mtr generate / status (the real binary)', () => {
     });
 
     it('status of a missing store or an unknown run', async () => {
-      expectOneLine(await runCli(['status', '--db', join(tmp, 'nope.sqlite')]), /nope\.sqlite: no such store \(create one with mtr generate --db .*nope\.sqlite\)$/);
+      expectOneLine(
+        await runCli(['status', '--db', join(tmp, 'nope.sqlite')]),
+        /nope\.sqlite: no such store \(create one with mtr generate --db .*nope\.sqlite\)$/,
+      );
       expectOneLine(
         await runCli(['status', '--db', db, '--run', '99']),
         /--run: expected one of the runs in the store by name or id \(\S+ \(id 1\)\), got "99"/,
