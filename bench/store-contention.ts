@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadItems } from '../src/data/index.js';
 import { openStore, type Store, TraceDraft } from '../src/store/index.js';
-import { goodSteps, TOOLS } from '../fakes/traces.js';
+import { agentCall, goodSteps, TOOLS } from '../fakes/traces.js';
 
 const BAMBOOGLE = join(fileURLToPath(new URL('.', import.meta.url)), '../../shared/datasets/bamboogle/bamboogle.jsonl');
 const MTR = fileURLToPath(new URL('../bin/mtr.js', import.meta.url));
@@ -23,18 +23,7 @@ const manyItems = async (n: number) => {
 };
 const PER_PHASE = 4000;
 
-const CALL = {
-  role: 'agent',
-  model: 'bench',
-  prompt_file: 'agent-text.md',
-  prompt_hash: '0123456789abcdef',
-  params: {},
-  tokens_in: 10,
-  tokens_out: 5,
-  latency_ms: 1,
-  attempt: 1,
-  ok: true,
-} as const;
+const CALL = agentCall('bench');
 
 /** Writes one trace as generate does (begin; tools, steps and calls held in a draft as they come; finish), timing each write in ms. */
 async function writeTrace(store: Store, runId: number, item: Awaited<ReturnType<typeof loadItems>>[number], lat: number[]) {

@@ -35,3 +35,18 @@ export function goodSteps(item: DatasetItem): Step[] {
     { index: 2, think: 'Both agree.', answer: gold, raw: `<think>Both agree.</think>\n<answer>${gold}</answer>` },
   ];
 }
+
+/** One successful agent call, as a stored trace's model call (fixtures and benches that write traces whole). */
+export const agentCall = (model = 'fake-model') =>
+  ({
+    role: 'agent',
+    model,
+    prompt_file: 'agent-text.md',
+    prompt_hash: '0123456789abcdef',
+    params: {},
+    tokens_in: 10,
+    tokens_out: 5,
+    latency_ms: 1,
+    attempt: 1,
+    ok: true,
+  }) as const;

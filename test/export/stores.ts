@@ -5,7 +5,7 @@ import type { RunTool, Step } from '../../src/schema/trace.js';
 import { openStore } from '../../src/store/index.js';
 import { UTILITY_TOOLS } from '../../src/tools/utility.js';
 import { TASK_TOOL } from '../support/scripted-roles.js';
-import { bamboogle, goodSteps } from '../validate/fixtures.js';
+import { agentCall, bamboogle, goodSteps } from '../validate/fixtures.js';
 
 /**
  * Stores for export tests beyond test/validate/store-fixture.ts: items that each got their own ToolMaker
@@ -59,20 +59,7 @@ async function build(dir: string, name: string, o: StoreOptions, tracesOf: (item
   for (const [k, item] of items.entries()) {
     const { tools, steps } = tracesOf(item, k);
     const id = await store.traces.begin(runId, item.id);
-    const calls = [
-      {
-        role: 'agent',
-        model: 'fake-model',
-        prompt_file: 'agent-text.md',
-        prompt_hash: '0123456789abcdef',
-        params: {},
-        tokens_in: 10,
-        tokens_out: 5,
-        latency_ms: 1,
-        attempt: 1,
-        ok: true,
-      } as const,
-    ];
+    const calls = [agentCall()];
     await store.traces.finish(id, { tools, rejected: [], steps, calls }, { stopReason: 'answer', answer: steps.at(-1)!.answer });
   }
   await store.close();

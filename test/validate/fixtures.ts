@@ -3,11 +3,11 @@ import { loadItems } from '../../src/data/index.js';
 import type { DatasetItem } from '../../src/schema/item.js';
 import type { Step, TraceRecord } from '../../src/schema/trace.js';
 import { SHARED_DATASETS } from '../support/paths.js';
-import { goodSteps, TOOLS } from '../../fakes/traces.js';
+import { agentCall, goodSteps, TOOLS } from '../../fakes/traces.js';
 
 export const bamboogle = (limit: number): Promise<DatasetItem[]> => loadItems(join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl'), { limit });
 
-export { goodSteps, TOOLS };
+export { agentCall, goodSteps, TOOLS };
 
 export function traceOf(item: DatasetItem, steps: Step[], over: Partial<TraceRecord> = {}): TraceRecord {
   const last = steps.at(-1);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DatasetItem } from '../../src/schema/item.js';
 import { openStore } from '../../src/store/index.js';
-import { bamboogle, goodSteps, TOOLS } from './fixtures.js';
+import { agentCall, bamboogle, goodSteps, TOOLS } from './fixtures.js';
 
 /**
  * A store with one run of 7 real Bamboogle-based items: 3 valid traces, 1 valid trace of a duplicate
@@ -19,20 +19,7 @@ export async function seededStore(dir: string): Promise<{ path: string; items: D
     const id = await store.traces.begin(runId, item.id);
     const steps = goodSteps(item);
     edit(steps);
-    const calls = [
-      {
-        role: 'agent',
-        model: 'fake-model',
-        prompt_file: 'agent-text.md',
-        prompt_hash: '0123456789abcdef',
-        params: {},
-        tokens_in: 10,
-        tokens_out: 5,
-        latency_ms: 1,
-        attempt: 1,
-        ok: true,
-      } as const,
-    ];
+    const calls = [agentCall()];
     const pieces = { tools: TOOLS, rejected: [], steps, calls };
     if (fail) await store.traces.fail(id, pieces, { code: 'E_MODEL_UNREACHABLE', message: 'model unreachable' });
     else await store.traces.finish(id, pieces, { stopReason: 'answer', answer: steps.at(-1)!.answer });
