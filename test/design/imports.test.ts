@@ -74,10 +74,30 @@ const ACTOR_OBSERVE = new Set(['src/actor/index.ts']);
 type Rule = Part | { part: Part; only: ReadonlySet<string>; what: string };
 const storeInterface: Rule = { part: 'store', only: STORE_INTERFACE, what: 'the store interface (src/store/index.ts, store.ts)' };
 
+/** Jobs may import every part below the faces. */
+const JOBS_KNOW = [
+  'records',
+  'text',
+  'paths',
+  'grammar',
+  'validate',
+  'reward',
+  'export',
+  'data',
+  'prompts',
+  'models',
+  'tools',
+  'roles',
+  'carg',
+  storeInterface,
+  'graphs',
+] as const;
+
 /**
  * Who may import whom. `text` (answer normalisation, sha256, JSON lines) is a leaf that knows only records: every
  * part above records may use it (DESIGN.md lists it for some; the one sha256 helper is the actor's cache key too).
  */
+
 const KNOWS: Record<Part, readonly Rule[]> = {
   records: [],
   text: ['records'],
@@ -94,43 +114,9 @@ const KNOWS: Record<Part, readonly Rule[]> = {
   carg: ['records', 'text', 'models', 'prompts', 'validate', storeInterface, { part: 'roles', only: ACTOR_OBSERVE, what: "the actor's observe" }],
   store: ['records', 'text'],
   graphs: ['records', 'roles', storeInterface],
-  jobs: [
-    'records',
-    'text',
-    'paths',
-    'grammar',
-    'validate',
-    'reward',
-    'export',
-    'data',
-    'prompts',
-    'models',
-    'tools',
-    'roles',
-    'carg',
-    storeInterface,
-    'graphs',
-  ],
+  jobs: JOBS_KNOW,
   faces: ['records', 'text', 'jobs'], // and src/cli → src/server, below
-  bench: [
-    'records',
-    'text',
-    'paths',
-    'grammar',
-    'validate',
-    'reward',
-    'export',
-    'data',
-    'prompts',
-    'models',
-    'tools',
-    'roles',
-    'carg',
-    storeInterface,
-    'graphs',
-    'jobs',
-    'fakes',
-  ],
+  bench: [...JOBS_KNOW, 'jobs', 'fakes'], // a bench drives jobs and the parts under them, with the shared fakes
   fakes: ['records', 'text', 'paths', 'data', 'prompts', 'tools'],
   test: [],
 };
