@@ -51,7 +51,19 @@ export function paramToJsonSchema(spec: ParamSpec): JsonSchema {
   if (items) out.items = paramToJsonSchema(items);
   if (properties) out.properties = objectProperties(properties);
   if (required) out.required = required;
-  return out;
+  return enumOnElements(out);
+}
+
+/**
+ * `enum` on an array parameter (BFCL writes `{type: 'array', items: {type: 'string'}, enum: ['a', 'b']}`) means
+ * each element is one of the values: it moves onto `items`. Only values that are arrays themselves keep the
+ * whole-array meaning. Here, once, so import, serve and the pre-check agree.
+ */
+function enumOnElements(out: JsonSchema): JsonSchema {
+  if (out.type !== 'array' || !Array.isArray(out.enum) || out.enum.every(Array.isArray)) return out;
+  const { enum: values, ...rest } = out;
+  const items = (out.items ?? {}) as JsonSchema;
+  return { ...rest, items: { ...items, enum: items.enum ?? values } };
 }
 
 function objectProperties(params: Record<string, ParamSpec>): Record<string, JsonSchema> {

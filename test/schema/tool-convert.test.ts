@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromOpenAIFunction, normalizeType, parametersJsonSchema, toOpenAIFunction } from '../../src/schema/tool-convert.js';
 import { metaSchemaErrors } from '../../src/schema/json-schema.js';
+import { checkToolCandidate } from '../../src/schema/tool-check.js';
 import { OpenAIFunctionSchema } from '../../src/schema/tool.js';
+import { precheckCall } from '../../src/validate/precheck.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 import { sealTools } from '../support/seal-tools.js';
 
@@ -51,5 +53,44 @@ describe('unified template ↔ JSON Schema ↔ OpenAI functions', () => {
       }
     }
     expect(n).toBe(758);
+  });
+});
+
+describe('enum on an array parameter', () => {
+  // BFCL's shape (e.g. `cuisine` lists): the values constrain each element, not the whole array
+  const tool = {
+    api_name: 'find_restaurants',
+    api_description: 'Find restaurants by cuisine.',
+    parameters: {
+      cuisine: { type: 'array', description: 'Cuisines.', items: { type: 'string' }, enum: ['Italian', 'Thai', 'Vegan'] },
+      pair: {
+        type: 'array',
+        description: 'One of two whole pairs.',
+        items: { type: 'integer' },
+        enum: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
+    },
+    required: ['cuisine'],
+    responses: {},
+  };
+
+  it('moves the values onto items once, so the pre-check and a served tool agree', () => {
+    const props = parametersJsonSchema(tool).properties as Record<string, Record<string, unknown>>;
+    expect(props.cuisine).toEqual({ description: 'Cuisines.', type: 'array', items: { type: 'string', enum: ['Italian', 'Thai', 'Vegan'] } });
+    expect(props.pair!.enum).toEqual([
+      [1, 2],
+      [3, 4],
+    ]); // values that are arrays keep the whole-array meaning
+    expect(precheckCall(tool, { cuisine: ['Thai', 'Vegan'] })).toBeUndefined();
+    expect(precheckCall(tool, { cuisine: [] })).toBeUndefined();
+    expect(precheckCall(tool, { cuisine: ['Thai'], pair: [3, 4] })).toBeUndefined();
+    expect(precheckCall(tool, { cuisine: ['Thai', 'Greek'] })).toMatchObject({ type: 'invalid_value', parameter: 'cuisine.1' });
+    expect(precheckCall(tool, { cuisine: ['Thai'], pair: [1, 4] })).toMatchObject({ type: 'invalid_value', parameter: 'pair' });
+    const checked = checkToolCandidate(tool);
+    expect(checked.refused).toEqual([]);
+    expect(precheckCall(checked.servable!, { cuisine: ['Italian'] })).toBeUndefined();
   });
 });
