@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
       'Export Stage-1 SFT (TRL, OpenAI, ShareGPT, JSONL) or Stage-2 GRPO (verl parquet + tool config, TRL, JSONL) datasets, in the hermes or Search-R1 dialect',
     load: async () => (await import('./export.js')).default,
   },
+  data: { summary: 'Datasets: show what mtr reads from a file or a registry name', load: async () => (await import('./data.js')).default },
   index: {
     summary: 'Build a BM25 index (SQLite FTS5) from a passage corpus for the real wiki_search tool',
     load: async () => (await import('./index-corpus.js')).default,
