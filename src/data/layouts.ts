@@ -1,5 +1,6 @@
 import { bamboogleDecomposedLayout } from './layout-bamboogle.js';
 import { hotpotHfLayout, hotpotOriginalLayout } from './layout-hotpot.js';
+import { ircotLayout } from './layout-ircot.js';
 import { musiqueLayout } from './layout-musique.js';
 import { flashragLayout, qaLayout } from './layout-qa.js';
 import type { Layout } from './layout.js';
@@ -7,7 +8,15 @@ import { describeValue } from './layout.js';
 import { recordError, type Location } from './read.js';
 
 /** Most specific first: the plain `{question, answer}` layout would also match richer records. */
-export const LAYOUTS: readonly Layout[] = [flashragLayout, musiqueLayout, bamboogleDecomposedLayout, hotpotHfLayout, hotpotOriginalLayout, qaLayout];
+export const LAYOUTS: readonly Layout[] = [
+  flashragLayout,
+  ircotLayout,
+  musiqueLayout,
+  bamboogleDecomposedLayout,
+  hotpotHfLayout,
+  hotpotOriginalLayout,
+  qaLayout,
+];
 export const LAYOUT_NAMES = LAYOUTS.map((l) => l.name);
 
 /** The layout of a file, judged from the fields of its first record. */
