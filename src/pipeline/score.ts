@@ -14,7 +14,7 @@ export const ScoreConfigSchema = z.object({
   rollouts: z.string().min(1).meta({
     placeholder: 'FILE',
     description:
-      'JSONL: completion (text: the response, or prompt + response) or messages (OpenAI), gold in answer / answers / golden_answers, optional data_source, prompt, dialect',
+      "JSONL: completion (text: the response, or prompt + response; or TRL's assistant messages), verl's response / responses (one sample) or messages (OpenAI), gold in answer / answers / golden_answers / reward_model.ground_truth, optional data_source, prompt, dialect; mtr export's jsonl and trl rows read as they are, with a completion added to prompt rows",
   }),
   out: z.string().min(1).meta({ placeholder: 'FILE', description: 'JSONL written in input order: {line, reward, components, details}' }),
   ...RewardFields,

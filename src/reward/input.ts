@@ -9,18 +9,29 @@ import { DEFAULT_SCORERS, resolveDataSource, type Scorer } from './registry.js';
 import { responseOf } from './response.js';
 import type { ScoreInput, ScoreResult } from './score.js';
 
+const TEXTS = z.union([z.string(), z.array(z.string())], {
+  error: (i) => `expected a string or a list of strings, got ${JSON.stringify(i.input)}`,
+});
+
 /**
  * One rollout to score (a line of `mtr score` input, an item of `POST /score`). `completion` is the
- * text form (a response, or prompt + response: the prompt part is never searched); `messages` an OpenAI
- * conversation (used only when there is no completion: with both, messages are taken to be the prompt).
- * Gold comes from `answer`, `answers` and/or `golden_answers`.
+ * text form (a response, or prompt + response: the prompt part is never searched) or, as TRL writes a
+ * conversational completion, the list of messages after the prompt; verl's generation column `response` /
+ * `responses` (one sample) stands for it. `messages` is an OpenAI conversation (used only when there is no
+ * completion: with both, messages are taken to be the prompt). Gold comes from `answer`, `answers`,
+ * `golden_answers` and/or verl's `reward_model.ground_truth` (`{target}`, a string or a list).
  */
 export const RolloutLineSchema = z.looseObject({
   id: z.union([z.string(), z.number()]).optional(),
   data_source: z.string().optional(),
   /** how the completion is written; default: the data_source's (searchR1_*), else the reward config's */
   dialect: z.enum(DIALECTS, { error: (i) => `expected one of ${DIALECTS.join(', ')}, got ${JSON.stringify(i.input)}` }).optional(),
-  completion: z.string().optional(),
+  completion: z
+    .union([z.string(), z.array(z.unknown())], { error: (i) => `expected a string or a list of chat messages, got ${JSON.stringify(i.input)}` })
+    .optional(),
+  /** verl's generation output: the response text (`responses`: the samples, of which one per line is scored) */
+  response: z.string().optional(),
+  responses: TEXTS.optional(),
   messages: z.array(z.unknown()).optional(),
   /**
    * text: removed from the front of `completion` when present there (prompt + response logs); a list of chat
@@ -29,10 +40,20 @@ export const RolloutLineSchema = z.looseObject({
   prompt: z
     .union([z.string(), z.array(z.unknown())], { error: (i) => `expected a string or a list of chat messages, got ${JSON.stringify(i.input)}` })
     .optional(),
-  answer: z.union([z.string(), z.array(z.string())], { error: (i) => `expected a string or a list of strings, got ${JSON.stringify(i.input)}` }).optional(),
+  answer: TEXTS.optional(),
   answers: z.array(z.string()).optional(),
   golden_answers: z.array(z.string()).optional(),
   decomposition: z.array(HopSchema).optional(),
+  /** verl / Search-R1 rows: `{ground_truth: {target: [...]} | "..." | [...]}` */
+  reward_model: z
+    .looseObject({
+      ground_truth: z
+        .union([TEXTS, z.number(), z.looseObject({ target: z.union([TEXTS, z.number()]).optional() })], {
+          error: (i) => `expected {target}, a string or a list of strings, got ${JSON.stringify(i.input)}`,
+        })
+        .optional(),
+    })
+    .optional(),
 });
 export type RolloutLine = z.infer<typeof RolloutLineSchema>;
 
@@ -73,8 +94,12 @@ export function prepareRollout(raw: unknown, where: Where, config: Pick<RewardCo
     throw fail(issue.path.join('.'), issue.message);
   }
   const line = parsed.data;
-  const gold = [...(typeof line.answer === 'string' ? [line.answer] : (line.answer ?? [])), ...(line.answers ?? []), ...(line.golden_answers ?? [])];
-  if (!gold.some((g) => g.trim() !== '')) throw fail('answer', 'expected a gold answer in answer (string), answers or golden_answers (lists), got none');
+  const gold = [...texts(line.answer), ...(line.answers ?? []), ...(line.golden_answers ?? []), ...groundTruth(line.reward_model?.ground_truth)];
+  if (!gold.some((g) => g.trim() !== ''))
+    throw fail('answer', 'expected a gold answer in answer (string), answers or golden_answers (lists) or reward_model.ground_truth, got none');
+  if (line.completion === undefined && line.response === undefined && Array.isArray(line.responses) && line.responses.length !== 1)
+    throw fail('responses', `expected one response per line, got ${line.responses.length} (write one line per sample)`);
+  const completion = line.completion ?? line.response ?? (Array.isArray(line.responses) ? line.responses[0] : line.responses);
   let source;
   try {
     source = resolveDataSource(line.data_source, context.scorers ?? DEFAULT_SCORERS);
@@ -83,14 +108,29 @@ export function prepareRollout(raw: unknown, where: Where, config: Pick<RewardCo
   }
   const dialect = rolloutDialect(line.dialect, source.dialect, config);
   let trace;
-  if (line.completion !== undefined) {
+  if (Array.isArray(completion)) trace = parseMessages(completion, { dialect });
+  else if (completion !== undefined) {
     const options =
       typeof line.prompt === 'string' ? { prompt: line.prompt, instructions: context.instructions ?? [] } : { instructions: context.instructions ?? [] };
-    trace = parseTrace(responseOf(line.completion, options), { dialect });
+    trace = parseTrace(responseOf(completion, options), { dialect });
   } else if (line.messages !== undefined) trace = parseMessages(line.messages, { dialect });
-  else throw fail('completion', 'expected completion (text) or messages (OpenAI list), got neither');
+  else throw fail('completion', 'expected completion (text) or messages (OpenAI list), or a completion as chat messages or response / responses, got none');
   const input: ScoreInput = line.decomposition ? { trace, gold, decomposition: line.decomposition } : { trace, gold };
-  return { input, scorer: source.scorer, dataSource: line.data_source, id: line.id };
+  return { input, scorer: source.scorer, dataSource: line.data_source, id: line.id ?? rowId(raw) };
+}
+
+const texts = (v: string | readonly string[] | number | undefined): string[] =>
+  v === undefined ? [] : typeof v === 'number' ? [String(v)] : typeof v === 'string' ? [v] : [...v];
+
+type GroundTruth = NonNullable<RolloutLine['reward_model']>['ground_truth'];
+const groundTruth = (g: GroundTruth): string[] =>
+  g !== undefined && typeof g === 'object' && !Array.isArray(g) ? texts((g as { target?: string | string[] | number }).target) : texts(g);
+
+/** verl rows keep the item id in `extra_info.id` (mtr's export) */
+function rowId(raw: object): string | number | undefined {
+  const extra = (raw as { extra_info?: unknown }).extra_info;
+  const id = typeof extra === 'object' && extra !== null ? (extra as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
 export function scoreRollout(raw: unknown, config: RewardConfig, where: Where, context?: ScoreContext): ScoreResult {
