@@ -55,9 +55,10 @@ export const DataInspectSummarySchema = z.object({
 });
 export type DataInspectSummary = z.infer<typeof DataInspectSummarySchema>;
 
-/** The layout loadDataset uses: detected from the file's first record that parses as JSON. */
+/** The layout loadDataset uses: detected from the file's first record within the byte limit that parses as JSON. */
 async function layoutOf(path: string, maxRecordBytes: number): Promise<string> {
   for await (const raw of readRecords(path, { maxRecordBytes })) {
+    if (raw.bytes() > maxRecordBytes) continue; // skipped by loadDataset before its layout is judged
     let value: unknown;
     try {
       value = raw.value();
