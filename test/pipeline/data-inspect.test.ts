@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,6 +123,42 @@ describe('data inspect job', () => {
     // q2's alias differs from its answer only by case: one gold answer
     expect(counts(s)).toEqual({ layout: 'musique', items: 3, with_aliases: 1, with_context: 2, with_supporting: 1, with_decomposition: 1, problems: 0 });
     expect(s.samples[0]!.answers).toEqual(['Ann', 'Anne']);
+  });
+
+  it('a registry name reads its cached copy (FlashRAG layout: golden_answers lists are aliases)', async () => {
+    const cache = join(tmp, 'cache');
+    mkdirSync(join(cache, 'datasets', 'bamboogle'), { recursive: true });
+    writeFileSync(
+      join(cache, 'datasets', 'bamboogle', 'test.jsonl'),
+      [
+        { id: 'test_0', question: 'Who?', golden_answers: ['Ann', 'Anne'] },
+        { id: 'test_1', question: 'What?', golden_answers: ['Bob'] },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const before = process.env.MTR_CACHE_DIR;
+    process.env.MTR_CACHE_DIR = cache;
+    try {
+      const s = await dataInspectJob.run({ dataset: 'bamboogle' });
+      expect([s.file, s.dataset]).toEqual([join(cache, 'datasets', 'bamboogle', 'test.jsonl'), 'bamboogle']);
+      expect(counts(s)).toEqual({ layout: 'flashrag', items: 2, with_aliases: 1, with_context: 0, with_supporting: 0, with_decomposition: 0, problems: 0 });
+    } finally {
+      if (before === undefined) delete process.env.MTR_CACHE_DIR;
+      else process.env.MTR_CACHE_DIR = before;
+    }
+  });
+
+  it('a record over the byte limit is a problem, and the layout is judged from the first record within it (as loadDataset does)', async () => {
+    const big = { id: 'm0', question: 'Who?', answer: 'Ann', answer_aliases: [], paragraphs: [{ idx: 0, title: 'T', paragraph_text: 'x'.repeat(400) }] };
+    const path = write(
+      'big-first.json',
+      JSON.stringify([big, { id: 'q1', question: 'What?', answer: 'Bob' }, { id: 'q2', question: 'When?', answer: '1990' }]),
+    );
+    const s = await dataInspectJob.run({ dataset: path, maxRecordBytes: 200 });
+    expect(counts(s)).toEqual({ layout: 'qa', items: 2, with_aliases: 0, with_context: 0, with_supporting: 0, with_decomposition: 0, problems: 1 });
+    expect(s.problems[0]!.where).toBe(`${path}: record 0`);
+    expect(s.problems[0]!.reason).toMatch(/expected a record of at most 200 bytes/);
   });
 
   it('a file in no known layout is an error naming the fields seen and the layouts known', async () => {
