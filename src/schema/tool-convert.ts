@@ -4,7 +4,10 @@ export type JsonSchema = Record<string, unknown>;
 
 /** `str` → `string`, `List[str]` → `array`, unknown spellings → undefined (the caller decides). */
 export function normalizeType(type: string): JsonType | undefined {
-  const t = type.trim().toLowerCase();
+  const t = type
+    .trim()
+    .toLowerCase()
+    .replace(/\s*\(.*\)$/, ''); // `DATE (YYYY-MM-DD)` → `date`
   if ((JSON_TYPES as readonly string[]).includes(t)) return t as JsonType;
   if (TYPE_ALIASES[t]) return TYPE_ALIASES[t];
   const generic = /^(\w+)\s*\[/.exec(t); // List[str], Dict[str, int], Optional[int]

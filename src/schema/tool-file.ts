@@ -1,12 +1,13 @@
 import { inputError } from './errors.js';
 import { openApiTools } from './openapi.js';
+import { normalizeType } from './tool-convert.js';
 
 /**
  * The one reader of tool files, for `serve tools --toolset` and `carg tools import` alike: the same text gives
  * the same candidates at the same places (`file:line` for JSON lines, `file#/json/pointer` in a document).
  * Pure: the callers read the bytes.
  */
-export const TOOL_FORMATS = ['template', 'tooleyes', 'openai', 'openapi', 'toolalpaca', 'mcp', 'mtr-run'] as const;
+export const TOOL_FORMATS = ['template', 'tooleyes', 'openai', 'openapi', 'toolalpaca', 'mcp', 'toolbench', 'mtr-run'] as const;
 export type ToolFormat = (typeof TOOL_FORMATS)[number];
 
 /** A tool as found in a file, shaped like the unified template but not normalised or checked yet. */
@@ -47,8 +48,73 @@ function fromFunction(fn: Obj, field?: string): Obj {
 
 const candidate = (source: string, format: ToolFormat, raw: unknown): ToolCandidate => ({ source, format, raw, ...(isObj(raw) ? splitField(raw.field) : {}) });
 
+/**
+ * ToolBench's function name (`toolbench/utils.py`, the same rule as src/pipeline/tool-service/names.ts, which
+ * records may not import): `change_name(standardize(api))_for_<standardize(tool)>`, its last 64 characters.
+ * `/virtual` resolves `{tool_name, api_name}` back to it.
+ */
+const standardize = (name: string): string => {
+  const s = name
+    .replace(/[^\u4e00-\u9fa5a-zA-Z0-9_^]/g, '_')
+    .replace(/_{2,}/g, '_')
+    .toLowerCase()
+    .replace(/^_+|_+$/g, '');
+  return /^[0-9]/.test(s) ? `get_${s}` : s;
+};
+const RESERVED = ['from', 'class', 'return', 'false', 'true', 'id', 'and'];
+export function toolbenchName(api: string, tool: string): string {
+  const a = standardize(api);
+  return `${RESERVED.includes(a) ? `is_${a}` : a}_for_${standardize(tool)}`.slice(-64);
+}
+
+/** A ToolBench `template_response` (`{"data": [{"id": "str"}]}`: Python type names as values) as response specs. */
+function responseSpec(v: unknown): Obj {
+  if (typeof v === 'string') {
+    const type = normalizeType(v);
+    return type ? { type } : {}; // an unknown name leaves the type open (reported missing), never guessed
+  }
+  if (Array.isArray(v)) return v.length ? { type: 'array', items: responseSpec(v[0]) } : { type: 'array' };
+  if (isObj(v)) return { type: 'object', properties: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, responseSpec(x)])) };
+  return { type: v === null ? 'null' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string' };
+}
+
+/** `{name, type: 'STRING', description, default}` → a parameter spec; a non-empty default is kept as an example. */
+function toolbenchParam(p: Obj): [string, Obj] {
+  const spec: Obj = { ...(typeof p.type === 'string' && p.type.trim() ? { type: p.type } : {}), description: p.description ?? '' };
+  if (p.default !== undefined && p.default !== null && p.default !== '') spec.examples = [p.default];
+  return [String(p.name), spec];
+}
+
+/**
+ * A StableToolBench / ToolBench tool (`{tool_name, api_list: [...]}`) or query (`{query, api_list: [...]}`, each
+ * API naming its own tool and category): one template per API. Required and optional parameters both kept,
+ * `template_response` as the responses, named as ToolBench names the function, field `category/tool`.
+ */
+function fromToolbench(value: Obj, source: string, sep: string): ToolCandidate[] {
+  return (value.api_list as unknown[]).map((api, i) => {
+    const at = `${source}${sep}api_list/${i}`;
+    if (!isObj(api)) return candidate(at, 'toolbench', api);
+    const tool = String(api.tool_name ?? value.tool_name ?? value.name ?? value.title ?? '');
+    const category = api.category_name ?? value.category_name;
+    const name = api.api_name ?? api.name;
+    const required = (Array.isArray(api.required_parameters) ? api.required_parameters : []).filter(isObj).map(toolbenchParam);
+    const optional = (Array.isArray(api.optional_parameters) ? api.optional_parameters : []).filter(isObj).map(toolbenchParam);
+    const tr = api.template_response;
+    const raw = {
+      api_name: typeof name === 'string' && name.trim() ? toolbenchName(name, tool) : name,
+      api_description: api.api_description ?? api.description ?? '',
+      field: typeof category === 'string' && category ? `${category}/${tool}` : tool,
+      parameters: Object.fromEntries([...required, ...optional]),
+      required: required.map(([n]) => n),
+      responses: isObj(tr) ? responseSpec(tr).properties : tr === undefined || tr === null || tr === '' ? {} : { result: responseSpec(tr) },
+    };
+    return candidate(at, 'toolbench', raw);
+  });
+}
+
 /** One entry in whichever layout it is written; a group (`{functions: [...]}`) expands to its functions. */
 function entry(value: unknown, source: string, sep = '/'): ToolCandidate[] {
+  if (isObj(value) && Array.isArray(value.api_list)) return fromToolbench(value, source, sep);
   if (isObj(value) && Array.isArray(value.functions)) {
     const field = [value.category, value.tool].filter((s) => typeof s === 'string' && s).join('/') || undefined;
     return value.functions.map((fn: unknown, i: number) =>
@@ -95,7 +161,20 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
       `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list), got no named tool in it (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
     );
   }
-  return read;
+  return { format: read.format, candidates: dedupe(read.candidates) };
+}
+
+/** Formats that repeat a tool in every entry that uses it (ToolBench queries, BFCL questions): the first copy of a name is the tool. */
+const REPEATING: readonly ToolFormat[] = ['toolbench'];
+function dedupe(candidates: readonly ToolCandidate[]): ToolCandidate[] {
+  const seen = new Set<string>();
+  return candidates.filter((c) => {
+    const name = isObj(c.raw) && typeof c.raw.api_name === 'string' ? c.raw.api_name : undefined;
+    if (!REPEATING.includes(c.format) || name === undefined) return true;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return true;
+  });
 }
 
 function parseLayout(text: string, file: string): { format: ToolFormat; candidates: ToolCandidate[] } {

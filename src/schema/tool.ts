@@ -32,6 +32,13 @@ export const TYPE_ALIASES: Record<string, JsonType> = {
   json: 'object',
   null: 'null',
   none: 'null',
+  nonetype: 'null',
+  // ToolBench (RapidAPI) parameter types, sent as text: `ENUM`, `TIME (24-hour HH:MM)`, `GEOPOINT (latitude, longitude)`…
+  enum: 'string',
+  time: 'string',
+  geopoint: 'string',
+  credentials: 'string',
+  file: 'string',
 };
 
 // Recursive through getters (zod 4), so the type is inferred, not written twice.

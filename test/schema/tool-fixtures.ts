@@ -1,0 +1,244 @@
+/**
+ * Tool files in the layouts of public projects, shaped after their real files (StableToolBench
+ * `toolenv/tools/<Category>/<tool>.json` and `data/instruction/G1_query.json`; BFCL `BFCL_v3_*.json`). Tests
+ * write them into their temp dir.
+ */
+
+/** A StableToolBench tool: required and optional parameters, RapidAPI types, `template_response`. */
+export const TOOLBENCH_TOOL = {
+  product_id: 'api_5e1a8c3b-0000-4c7e-9a41-000000000001',
+  tool_description: 'Current weather and forecasts for any city.',
+  home_url: 'https://rapidapi.com/example/api/weather-forecast-14/',
+  name: 'Weather Forecast 14',
+  title: 'Weather Forecast 14',
+  pricing: 'FREEMIUM',
+  tool_name: 'Weather Forecast 14',
+  score: {
+    avgServiceLevel: 100,
+    avgLatency: 512,
+    avgSuccessRate: 100,
+    popularityScore: 9.1,
+    __typename: 'Score',
+  },
+  host: 'weather-forecast-14.p.rapidapi.com',
+  category_name: 'Weather',
+  api_list: [
+    {
+      name: 'Get Current Weather',
+      url: 'https://weather-forecast-14.p.rapidapi.com/current',
+      description: 'Current conditions in a city.',
+      method: 'GET',
+      required_parameters: [
+        {
+          name: 'city',
+          type: 'STRING',
+          description: 'City name',
+          default: 'London',
+        },
+      ],
+      optional_parameters: [
+        {
+          name: 'units',
+          type: 'ENUM',
+          description: 'metric or imperial',
+          default: '',
+        },
+        {
+          name: 'date',
+          type: 'DATE (YYYY-MM-DD)',
+          description: 'Day of the observation',
+          default: '2023-05-01',
+        },
+        {
+          name: 'from',
+          type: 'NUMBER',
+          description: 'Start hour',
+          default: 0,
+        },
+      ],
+      code: 'import requests\n\nurl = "https://weather-forecast-14.p.rapidapi.com/current"\n',
+      statuscode: 200,
+      body: {},
+      headers: {},
+      schema: {},
+      test_endpoint: {
+        temp: 11.2,
+      },
+      template_response: {
+        location: {
+          name: 'str',
+          lat: 'float',
+          lon: 'float',
+        },
+        temp: 'float',
+        alerts: [
+          {
+            title: 'str',
+          },
+        ],
+        note: 'NoneType',
+      },
+    },
+    {
+      name: '5 day forecast',
+      url: 'https://weather-forecast-14.p.rapidapi.com/forecast',
+      description: 'Five day forecast at a point.',
+      method: 'GET',
+      required_parameters: [
+        {
+          name: 'location',
+          type: 'GEOPOINT (latitude, longitude)',
+          description: 'lat,lon',
+          default: '51.5,-0.1',
+        },
+        {
+          name: 'days',
+          type: 'NUMBER',
+          description: 'How many days',
+          default: 5,
+        },
+      ],
+      optional_parameters: [
+        {
+          name: 'lang',
+          type: 'STRING',
+          description: '',
+          default: 'en',
+        },
+      ],
+      template_response: {
+        list: [
+          {
+            dt: 'int',
+            temp: 'float',
+          },
+        ],
+      },
+    },
+  ],
+};
+
+/** A ToolBench query file: each query lists the APIs it may use, the same API repeated across queries. */
+export const TOOLBENCH_QUERIES = [
+  {
+    query: "What's the weather in Paris now, and the 5-day forecast there?",
+    query_id: 101,
+    api_list: [
+      {
+        category_name: 'Weather',
+        tool_name: 'Weather Forecast 14',
+        api_name: 'Get Current Weather',
+        api_description: 'Current conditions in a city.',
+        required_parameters: [
+          {
+            name: 'city',
+            type: 'STRING',
+            description: 'City name',
+            default: 'London',
+          },
+        ],
+        optional_parameters: [
+          {
+            name: 'units',
+            type: 'ENUM',
+            description: 'metric or imperial',
+            default: '',
+          },
+        ],
+        method: 'GET',
+        template_response: {
+          temp: 'float',
+        },
+      },
+      {
+        category_name: 'Weather',
+        tool_name: 'Weather Forecast 14',
+        api_name: '5 day forecast',
+        api_description: 'Five day forecast at a point.',
+        required_parameters: [
+          {
+            name: 'location',
+            type: 'GEOPOINT (latitude, longitude)',
+            description: 'lat,lon',
+            default: '51.5,-0.1',
+          },
+        ],
+        optional_parameters: [],
+        method: 'GET',
+      },
+    ],
+    'relevant APIs': [
+      ['Weather Forecast 14', 'Get Current Weather'],
+      ['Weather Forecast 14', '5 day forecast'],
+    ],
+  },
+  {
+    query: 'Convert 100 USD to EUR, and is it raining in Rome?',
+    query_id: 102,
+    api_list: [
+      {
+        category_name: 'Finance',
+        tool_name: 'Currency Exchange',
+        api_name: 'convert',
+        api_description: 'Converts an amount between currencies.',
+        required_parameters: [
+          {
+            name: 'from',
+            type: 'STRING',
+            description: 'Source currency',
+            default: 'USD',
+          },
+          {
+            name: 'to',
+            type: 'STRING',
+            description: 'Target currency',
+            default: 'EUR',
+          },
+        ],
+        optional_parameters: [
+          {
+            name: 'amount',
+            type: 'NUMBER',
+            description: 'Amount',
+            default: '1',
+          },
+        ],
+        method: 'GET',
+        template_response: {
+          result: 'float',
+          rate: 'float',
+        },
+      },
+      {
+        category_name: 'Weather',
+        tool_name: 'Weather Forecast 14',
+        api_name: 'Get Current Weather',
+        api_description: 'Current conditions in a city.',
+        required_parameters: [
+          {
+            name: 'city',
+            type: 'STRING',
+            description: 'City name',
+            default: 'London',
+          },
+        ],
+        optional_parameters: [
+          {
+            name: 'units',
+            type: 'ENUM',
+            description: 'metric or imperial',
+            default: '',
+          },
+        ],
+        method: 'GET',
+        template_response: {
+          temp: 'float',
+        },
+      },
+    ],
+    'relevant APIs': [
+      ['Currency Exchange', 'convert'],
+      ['Weather Forecast 14', 'Get Current Weather'],
+    ],
+  },
+];

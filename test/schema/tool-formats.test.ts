@@ -1,0 +1,119 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importTools } from '../../src/carg/repository.js';
+import { standardize, toolbenchFunctionName } from '../../src/pipeline/tool-service/names.js';
+import { parseToolText, toolbenchName } from '../../src/schema/tool-file.js';
+import { resolveVirtualName } from '../../src/server/tools-virtual.js';
+import { loadToolsetFile } from '../../src/tools/toolset.js';
+import { precheckCall } from '../../src/validate/precheck.js';
+import { memoryCarg } from '../carg/helpers.js';
+import { TOOLBENCH_QUERIES, TOOLBENCH_TOOL } from './tool-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mtr-tool-formats-'));
+const write = (name: string, value: unknown): string => {
+  const file = join(tmp, name);
+  writeFileSync(file, JSON.stringify(value, null, 2));
+  return file;
+};
+
+/** `carg tools import` and `serve tools --toolset` read the file to the same tool set, none rejected. */
+async function bothAgree(file: string) {
+  const db = await memoryCarg();
+  const imported = await importTools(db, [file]);
+  const served = loadToolsetFile(file);
+  const rows = await db.listTools();
+  expect(imported.rejected).toBe(0);
+  expect(served.skipped).toEqual([]);
+  expect(served.tools.map((t) => t.api_name).sort()).toEqual(rows.map((r) => r.name).sort());
+  const byName = new Map(served.tools.map((t) => [t.api_name, t]));
+  for (const r of rows.filter((x) => x.status === 'accepted')) expect(byName.get(r.name)).toEqual(r.template);
+  return { imported, served, rows };
+}
+
+describe('StableToolBench / ToolBench tool JSON and query files', () => {
+  it('names every API as ToolBench names its function, the same rule as the /virtual resolver', () => {
+    for (const [api, tool] of [
+      ['Get Current Weather', 'Weather Forecast 14'],
+      ['5 day forecast', 'Weather Forecast 14'],
+      ['id', 'X'],
+      ['An extremely long endpoint name that goes on and on', 'A tool with a long name too'],
+    ] as const) {
+      expect(toolbenchName(api, tool)).toBe(toolbenchFunctionName(api, standardize(tool)));
+    }
+    expect(toolbenchName('5 day forecast', 'Weather Forecast 14')).toBe('get_5_day_forecast_for_weather_forecast_14');
+    expect(toolbenchName('An extremely long endpoint name that goes on and on', 'A tool with a long name too')).toHaveLength(64);
+  });
+
+  it('a tool JSON: one template per API, required AND optional parameters, template_response as responses, category/tool as field', () => {
+    const read = parseToolText(JSON.stringify(TOOLBENCH_TOOL, null, 2), 'w.json');
+    expect(read.format).toBe('toolbench');
+    expect(read.candidates.map((c) => [c.source, c.field, c.subfield])).toEqual([
+      ['w.json#/api_list/0', 'Weather', 'Weather Forecast 14'],
+      ['w.json#/api_list/1', 'Weather', 'Weather Forecast 14'],
+    ]);
+    expect(read.candidates[0]!.raw).toEqual({
+      api_name: 'get_current_weather_for_weather_forecast_14',
+      api_description: 'Current conditions in a city.',
+      field: 'Weather/Weather Forecast 14',
+      parameters: {
+        city: { type: 'STRING', description: 'City name', examples: ['London'] },
+        units: { type: 'ENUM', description: 'metric or imperial' },
+        date: { type: 'DATE (YYYY-MM-DD)', description: 'Day of the observation', examples: ['2023-05-01'] },
+        from: { type: 'NUMBER', description: 'Start hour', examples: [0] },
+      },
+      required: ['city'],
+      responses: {
+        location: { type: 'object', properties: { name: { type: 'string' }, lat: { type: 'number' }, lon: { type: 'number' } } },
+        temp: { type: 'number' },
+        alerts: { type: 'array', items: { type: 'object', properties: { title: { type: 'string' } } } },
+        note: { type: 'null' },
+      },
+    });
+  });
+
+  it('carg import and serve read a tool JSON to the same tools; /virtual finds each by tool and API name; calls pass the pre-check', async () => {
+    const { served, rows, imported } = await bothAgree(write('weather.json', TOOLBENCH_TOOL));
+    expect(imported.files).toEqual([{ file: join(tmp, 'weather.json'), format: 'toolbench', tools: 2 }]);
+    expect(rows.map((r) => [r.name, r.status, r.field, r.subfield])).toEqual([
+      ['get_current_weather_for_weather_forecast_14', 'accepted', 'Weather', 'Weather Forecast 14'],
+      ['get_5_day_forecast_for_weather_forecast_14', 'incomplete', 'Weather', 'Weather Forecast 14'], // `lang` has an empty description
+    ]);
+    const names = served.tools.map((t) => t.api_name);
+    for (const api of TOOLBENCH_TOOL.api_list) {
+      const found = resolveVirtualName(names, 'Weather Forecast 14', api.name);
+      expect(found).toBe(toolbenchName(api.name, 'Weather Forecast 14'));
+    }
+    const current = served.tools.find((t) => t.api_name.startsWith('get_current'))!;
+    expect(precheckCall(current, { city: 'Paris', units: 'metric', date: '2023-05-01', from: 6 })).toBeUndefined();
+    expect(precheckCall(current, { units: 'metric' })).toMatchObject({ type: 'missing_required', parameter: 'city' });
+    const forecast = served.tools.find((t) => t.api_name.startsWith('get_5'))!;
+    expect(precheckCall(forecast, { location: '48.8,2.3', days: 5, lang: 'fr' })).toBeUndefined();
+  });
+
+  it('a query file: the APIs of every query, each once, with its own tool and category', async () => {
+    const read = parseToolText(JSON.stringify(TOOLBENCH_QUERIES, null, 2), 'q.json');
+    expect(read.candidates.map((c) => [c.source, (c.raw as { api_name: string }).api_name, c.field])).toEqual([
+      ['q.json#/0/api_list/0', 'get_current_weather_for_weather_forecast_14', 'Weather'],
+      ['q.json#/0/api_list/1', 'get_5_day_forecast_for_weather_forecast_14', 'Weather'],
+      ['q.json#/1/api_list/0', 'convert_for_currency_exchange', 'Finance'],
+    ]);
+    const { rows, served } = await bothAgree(write('G1_query.json', TOOLBENCH_QUERIES));
+    // no template_response: the responses are a gap a model may fill (incomplete), never a rejection
+    expect(rows.map((r) => [r.name, r.status])).toEqual([
+      ['get_current_weather_for_weather_forecast_14', 'accepted'],
+      ['get_5_day_forecast_for_weather_forecast_14', 'incomplete'],
+      ['convert_for_currency_exchange', 'accepted'],
+    ]);
+    const convert = served.tools.find((t) => t.api_name === 'convert_for_currency_exchange')!;
+    expect(convert).toMatchObject({ required: ['from', 'to'], responses: { result: { type: 'number' }, rate: { type: 'number' } } });
+    expect(
+      resolveVirtualName(
+        served.tools.map((t) => t.api_name),
+        'Currency Exchange',
+        'convert',
+      ),
+    ).toBe('convert_for_currency_exchange');
+  });
+});
