@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
-import { prepareRollout, type ScoreContext } from '../reward/input.js';
+import { prepareRollout, rolloutSamples, type ScoreContext } from '../reward/input.js';
 import { type ScoreResult, zeroComponents } from '../reward/score.js';
 import { formatSummary, summarize } from '../reward/summary.js';
 import { inputError, isMtrError, MtrError } from '../schema/errors.js';
@@ -16,7 +16,11 @@ export const ScoreConfigSchema = z.object({
     description:
       "JSONL: completion (text: the response, or prompt + response; or TRL's assistant messages), verl's response / responses (one sample) or messages (OpenAI), gold in answer / answers / golden_answers / reward_model.ground_truth, optional data_source, prompt, dialect; mtr export's jsonl and trl rows read as they are, with a completion added to prompt rows",
   }),
-  out: z.string().min(1).meta({ placeholder: 'FILE', description: 'JSONL written in input order: {line, reward, components, details}' }),
+  out: z.string().min(1).meta({
+    placeholder: 'FILE',
+    description:
+      "JSONL written in input order: {line, reward, components, details}; a line with several responses (verl's n samples) gives one row per sample, with its sample index",
+  }),
   ...RewardFields,
   continueOnError: z.boolean().default(false).meta({ description: 'score a malformed line 0 (with its error) instead of stopping' }),
 });
@@ -27,7 +31,7 @@ const StatSchema = z.object({ mean: z.number(), p50: z.number(), p90: z.number()
 export const ScoreSummarySchema = z.object({
   rollouts: z.string(),
   out: z.string(),
-  /** lines written (malformed ones included, scored 0) */
+  /** rows written (malformed ones included, scored 0; one per sample of a multi-sample line) */
   scored: z.number().int(),
   /** the messages of the lines scored 0 with --continue-on-error */
   malformed: z.array(z.string()),
@@ -85,32 +89,37 @@ export const scoreJob = defineJob({
     const malformed: string[] = [];
     try {
       for await (const { line, text = '' } of readJsonLines(c.rollouts)) {
-        let row: Record<string, unknown>;
+        let samples: { raw?: unknown; sample?: number }[];
         try {
-          let raw: unknown;
-          try {
-            raw = JSON.parse(text);
-          } catch {
-            throw inputError(
-              'E_INPUT',
-              c.rollouts,
-              line,
-              undefined,
-              `expected a JSON object, got ${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''}`,
-            );
-          }
-          const p = prepareRollout(raw, { file: c.rollouts, line }, config, context);
-          const result = p.scorer(p.input, config);
-          scored.push(result);
-          row = { line, ...(p.id !== undefined ? { id: p.id } : {}), ...(p.dataSource ? { data_source: p.dataSource } : {}), ...result };
-        } catch (e) {
-          if (!c.continueOnError || !isMtrError(e)) throw e;
-          malformed.push(e.message);
-          hooks.onNotice?.(`scored 0: ${e.message}`);
-          row = { line, reward: 0, components: zeroComponents(), error: e.message };
-          scored.push({ reward: 0, components: zeroComponents() });
+          samples = rolloutSamples(JSON.parse(text));
+        } catch {
+          samples = [{}]; // not JSON: one malformed row
         }
-        await out.write(`${JSON.stringify(row)}\n`);
+        for (const { sample, ...one } of samples) {
+          const at = { line, ...(sample !== undefined ? { sample } : {}) };
+          let row: Record<string, unknown>;
+          try {
+            if (!('raw' in one))
+              throw inputError(
+                'E_INPUT',
+                c.rollouts,
+                line,
+                undefined,
+                `expected a JSON object, got ${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''}`,
+              );
+            const p = prepareRollout(one.raw, { file: c.rollouts, line }, config, context);
+            const result = p.scorer(p.input, config);
+            scored.push(result);
+            row = { ...at, ...(p.id !== undefined ? { id: p.id } : {}), ...(p.dataSource ? { data_source: p.dataSource } : {}), ...result };
+          } catch (e) {
+            if (!c.continueOnError || !isMtrError(e)) throw e;
+            malformed.push(e.message);
+            hooks.onNotice?.(`scored 0: ${e.message}`);
+            row = { ...at, reward: 0, components: zeroComponents(), error: e.message };
+            scored.push({ reward: 0, components: zeroComponents() });
+          }
+          await out.write(`${JSON.stringify(row)}\n`);
+        }
       }
       await out.close();
       await rename(partial, c.out);

@@ -17,7 +17,7 @@ const TEXTS = z.union([z.string(), z.array(z.string())], {
  * One rollout to score (a line of `mtr score` input, an item of `POST /score`). `completion` is the
  * text form (a response, or prompt + response: the prompt part is never searched) or, as TRL writes a
  * conversational completion, the list of messages after the prompt; verl's generation column `response` /
- * `responses` (one sample) stands for it. `messages` is an OpenAI conversation (used only when there is no
+ * `responses` (one sample here) stands for it. `messages` is an OpenAI conversation (used only when there is no
  * completion: with both, messages are taken to be the prompt). Gold comes from `answer`, `answers`,
  * `golden_answers` and/or verl's `reward_model.ground_truth` (`{target}`, a string or a list).
  */
@@ -29,7 +29,7 @@ export const RolloutLineSchema = z.looseObject({
   completion: z
     .union([z.string(), z.array(z.unknown())], { error: (i) => `expected a string or a list of chat messages, got ${JSON.stringify(i.input)}` })
     .optional(),
-  /** verl's generation output: the response text (`responses`: the samples, of which one per line is scored) */
+  /** verl's generation output: the response text; `responses` the samples (`mtr score` scores each, see rolloutSamples) */
   response: z.string().optional(),
   responses: TEXTS.optional(),
   messages: z.array(z.unknown()).optional(),
@@ -131,6 +131,18 @@ function rowId(raw: object): string | number | undefined {
   const extra = (raw as { extra_info?: unknown }).extra_info;
   const id = typeof extra === 'object' && extra !== null ? (extra as { id?: unknown }).id : undefined;
   return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}
+
+/**
+ * verl's generation output keeps every sample of a prompt in one row (`responses`: n texts): one rollout per
+ * sample, each with its index. Any other line is one rollout with no sample index.
+ */
+export function rolloutSamples(raw: unknown): { raw: unknown; sample?: number }[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [{ raw }];
+  const row = raw as Record<string, unknown>;
+  const responses = row.responses;
+  if (row.completion !== undefined || row.response !== undefined || !Array.isArray(responses) || responses.length < 2) return [{ raw }];
+  return responses.map((r, sample) => ({ raw: { ...row, responses: [r] }, sample }));
 }
 
 export function scoreRollout(raw: unknown, config: RewardConfig, where: Where, context?: ScoreContext): ScoreResult {

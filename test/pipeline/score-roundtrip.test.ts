@@ -92,6 +92,21 @@ describe.each(['hermes', 'search-r1'] as const)('mtr score reads what mtr export
     if (dialect === 'hermes') expect(lines.map((l) => l.id)).toEqual(rows.map((r) => (r.extra_info as { id: string }).id));
   });
 
+  it("grpo jsonl with verl's n samples in responses: one score row per sample, in order, with its index", async () => {
+    const { file, rows } = await exported('grpo', 'jsonl', dialect);
+    const sampled = rows.map((r) => ({ ...r, responses: [0, 1, 2].map((k) => answerText(dialect, answerOf(r, k))) }));
+    const rollouts = `${file}.samples.jsonl`;
+    writeFileSync(rollouts, `${sampled.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const out = `${file}.samples.scores.jsonl`;
+    const s = await scoreJob.run({ rollouts, out, dialect });
+    expect(s).toMatchObject({ scored: rows.length * 3, malformed: [] });
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; sample: number; components: { em: number } });
+    expect(lines.map((l) => [l.line, l.sample, l.components.em])).toEqual(rows.flatMap((_, k) => [0, 1, 2].map((j) => [k + 1, j, j === 1 ? 0 : 1])));
+  });
+
   it("grpo jsonl: a response decoded with the prompt's chat turns is scored on the assistant turn only", async () => {
     const { file, rows } = await exported('grpo', 'jsonl', dialect);
     const decoded = rows.map((r, k) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REWARD_CONFIG } from '../../src/reward/config.js';
-import { prepareRollout, scoreRollout } from '../../src/reward/input.js';
+import { prepareRollout, rolloutSamples, scoreRollout } from '../../src/reward/input.js';
 
 /** verl / Search-R1 / TRL row shapes as `mtr score` and `POST /score` read them (issue 15's round trip). */
 const where = { file: 'rows.jsonl', line: 3 };
@@ -37,6 +37,17 @@ describe('rollout rows from verl, Search-R1 and TRL', () => {
     expect(prepareRollout(row, where, DEFAULT_REWARD_CONFIG).id).toBe('q7');
     expect(prepareRollout({ ...row, id: 3 }, where, DEFAULT_REWARD_CONFIG).id).toBe(3);
     expect(prepareRollout({ ...row, extra_info: 'text' }, where, DEFAULT_REWARD_CONFIG).id).toBeUndefined();
+  });
+
+  it("verl's n samples (responses) are one rollout each; any other line is one rollout", () => {
+    const row = { prompt, answers: ['x'], responses: ['<answer>x</answer>', '<answer>y</answer>'] };
+    expect(rolloutSamples(row)).toEqual([
+      { raw: { ...row, responses: ['<answer>x</answer>'] }, sample: 0 },
+      { raw: { ...row, responses: ['<answer>y</answer>'] }, sample: 1 },
+    ]);
+    expect(rolloutSamples(row).map((s) => em(s.raw))).toEqual([1, 0]);
+    for (const one of [{ ...row, responses: ['a'] }, { ...row, completion: 'c' }, { ...row, response: 'r' }, [1], 'text', null])
+      expect(rolloutSamples(one)).toEqual([{ raw: one }]);
   });
 
   it('refusals name file:line:field', () => {
