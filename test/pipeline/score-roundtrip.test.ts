@@ -24,7 +24,7 @@ beforeAll(async () => {
 type Row = Record<string, unknown>;
 type Dialect = 'hermes' | 'search-r1';
 
-async function exported(stage: 'sft' | 'grpo', format: 'jsonl' | 'trl', dialect: Dialect): Promise<{ file: string; rows: Row[] }> {
+async function exported(stage: 'sft' | 'grpo', format: 'jsonl' | 'trl' | 'verl', dialect: Dialect): Promise<{ file: string; rows: Row[] }> {
   const out = join(tmp, `${stage}-${format}-${dialect}`);
   const s = await exportJob.run({ db: dialect === 'hermes' ? hermesDb : searchDb, out, stage, format, dialect, valRatio: 0 });
   const file = join(out, s.files.train!.file);
@@ -90,6 +90,18 @@ describe.each(['hermes', 'search-r1'] as const)('mtr score reads what mtr export
     const lines = await score(file, withResponse, dialect);
     expect(lines.map((l) => l.components.em)).toEqual(rows.map((_, k) => (k % 2 === 0 ? 1 : 0)));
     if (dialect === 'hermes') expect(lines.map((l) => l.id)).toEqual(rows.map((r) => (r.extra_info as { id: string }).id));
+  });
+
+  it('grpo verl: the JSONL beside the parquet reads the same, a response added', async () => {
+    const { file, rows } = await exported('grpo', 'verl', dialect);
+    expect(file).toMatch(/\.jsonl$/);
+    expect(rows[0]).toHaveProperty('reward_model.ground_truth.target');
+    const lines = await score(
+      file,
+      rows.map((r, k) => ({ ...r, response: answerText(dialect, answerOf(r, k)) })),
+      dialect,
+    );
+    expect(lines.map((l) => l.components.em)).toEqual(rows.map((_, k) => (k % 2 === 0 ? 1 : 0)));
   });
 
   it("grpo jsonl with verl's n samples in responses: one score row per sample, in order, with its index", async () => {
