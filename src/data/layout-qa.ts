@@ -34,7 +34,8 @@ const FlashragHotpotMeta = z.object({
 export const flashragLayout = defineLayout({
   name: 'flashrag',
   fields: '{id, question, golden_answers[], metadata?}',
-  detect: (r) => 'golden_answers' in r,
+  // Search-R1 keeps FlashRAG's columns in its verl rows: those are the verl layout's.
+  detect: (r) => 'golden_answers' in r && !('reward_model' in r && 'prompt' in r),
   schema: object({
     id: recordId.optional(),
     question: text,

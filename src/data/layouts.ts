@@ -3,6 +3,7 @@ import { hotpotHfLayout, hotpotOriginalLayout } from './layout-hotpot.js';
 import { ircotLayout } from './layout-ircot.js';
 import { musiqueLayout } from './layout-musique.js';
 import { flashragLayout, qaLayout } from './layout-qa.js';
+import { verlLayout } from './layout-verl.js';
 import type { Layout } from './layout.js';
 import { describeValue } from './layout.js';
 import { recordError, type Location } from './read.js';
@@ -10,6 +11,7 @@ import { recordError, type Location } from './read.js';
 /** Most specific first: the plain `{question, answer}` layout would also match richer records. */
 export const LAYOUTS: readonly Layout[] = [
   flashragLayout,
+  verlLayout,
   ircotLayout,
   musiqueLayout,
   bamboogleDecomposedLayout,
