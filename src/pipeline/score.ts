@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
+import { asyncBufferFromFile, parquetReadObjects, toJson } from 'hyparquet';
 import { z } from 'zod';
 import { prepareRollout, rolloutSamples, type ScoreContext } from '../reward/input.js';
 import { type ScoreResult, zeroComponents } from '../reward/score.js';
@@ -14,7 +15,7 @@ export const ScoreConfigSchema = z.object({
   rollouts: z.string().min(1).meta({
     placeholder: 'FILE',
     description:
-      "JSONL: completion (text: the response, or prompt + response; or TRL's assistant messages), verl's response / responses (one sample) or messages (OpenAI), gold in answer / answers / golden_answers / reward_model.ground_truth, optional data_source, prompt, dialect; mtr export's jsonl and trl rows read as they are, with a completion added to prompt rows",
+      "JSONL (or .parquet, a row a line): completion (text: the response, or prompt + response; or TRL's assistant messages), verl's response / responses (n samples, scored each) or messages (OpenAI), gold in answer / answers / golden_answers / reward_model.ground_truth, optional data_source, prompt, dialect; mtr export's jsonl and trl rows read as they are, with a completion added to prompt rows",
   }),
   out: z.string().min(1).meta({
     placeholder: 'FILE',
@@ -61,6 +62,17 @@ async function checkReadable(file: string): Promise<void> {
   }
 }
 
+/** The rows of a parquet rollouts file (verl's generation output, mtr's verl export) as JSON lines, numbered from 1. */
+async function* parquetLines(file: string): AsyncGenerator<{ line: number; text: string }> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await parquetReadObjects({ file: await asyncBufferFromFile(file) });
+  } catch (e) {
+    throw new MtrError('E_INPUT', `${file}: expected a parquet file, got ${(e as Error).message}`, undefined, { cause: e });
+  }
+  for (const [i, row] of rows.entries()) yield { line: i + 1, text: JSON.stringify(toJson(row)) };
+}
+
 /**
  * Scores a rollouts file with the composite reward, one output line per input line in order. The score file is
  * written beside the target and renamed at the end, so a failed run never leaves a half score file. With
@@ -88,7 +100,7 @@ export const scoreJob = defineJob({
     const scored: Pick<ScoreResult, 'reward' | 'components'>[] = [];
     const malformed: string[] = [];
     try {
-      for await (const { line, text = '' } of readJsonLines(c.rollouts)) {
+      for await (const { line, text = '' } of c.rollouts.endsWith('.parquet') ? parquetLines(c.rollouts) : readJsonLines(c.rollouts)) {
         let samples: { raw?: unknown; sample?: number }[];
         try {
           samples = rolloutSamples(JSON.parse(text));

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rowsToParquet } from '../../src/export/parquet.js';
 import { exportJob } from '../../src/pipeline/export.js';
 import { scoreJob } from '../../src/pipeline/score.js';
 import { searchStore } from '../export/stores.js';
@@ -104,6 +105,24 @@ describe.each(['hermes', 'search-r1'] as const)('mtr score reads what mtr export
     expect(lines.map((l) => l.components.em)).toEqual(rows.map((_, k) => (k % 2 === 0 ? 1 : 0)));
   });
 
+  it('grpo verl parquet: read as rows, the exported file as it is (no completion yet) and with a response column', async () => {
+    const { file, rows } = await exported('grpo', 'verl', dialect);
+    const exportedParquet = file.replace(/\.jsonl$/, '.parquet');
+    const bare = await scoreJob.run({ rollouts: exportedParquet, out: `${exportedParquet}.scores.jsonl`, dialect, continueOnError: true });
+    expect(bare.scored).toBe(rows.length);
+    expect(bare.malformed).toEqual(rows.map((_, k) => expect.stringContaining(`${exportedParquet}:${k + 1}: completion: expected completion`)));
+    const rollouts = `${file}.rollouts.parquet`;
+    writeFileSync(rollouts, new Uint8Array(rowsToParquet(rows.map((r, k) => ({ ...r, responses: [answerText(dialect, answerOf(r, k))] })))));
+    const out = `${rollouts}.scores.jsonl`;
+    const s = await scoreJob.run({ rollouts, out, dialect });
+    expect(s).toMatchObject({ scored: rows.length, malformed: [] });
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; components: { em: number } });
+    expect(lines.map((l) => [l.line, l.components.em])).toEqual(rows.map((_, k) => [k + 1, k % 2 === 0 ? 1 : 0]));
+  });
+
   it("grpo jsonl with verl's n samples in responses: one score row per sample, in order, with its index", async () => {
     const { file, rows } = await exported('grpo', 'jsonl', dialect);
     const sampled = rows.map((r) => ({ ...r, responses: [0, 1, 2].map((k) => answerText(dialect, answerOf(r, k))) }));
@@ -144,4 +163,15 @@ describe.each(['hermes', 'search-r1'] as const)('mtr score reads what mtr export
     expect(lines.map((l) => l.components.em)).toEqual(rows.map((_, k) => (k % 2 === 0 ? 1 : 0)));
     expect(lines.map((l) => l.id)).toEqual(rows.map((r) => r.id));
   });
+});
+
+it('a .parquet rollouts file that is not parquet: E_INPUT naming the file, no score file left', async () => {
+  const rollouts = join(tmp, 'not.parquet');
+  writeFileSync(rollouts, '{"completion": "<answer>x</answer>", "answer": "x"}\n');
+  const out = join(tmp, 'not.scores.jsonl');
+  await expect(scoreJob.run({ rollouts, out })).rejects.toMatchObject({
+    code: 'E_INPUT',
+    message: expect.stringMatching(/not\.parquet: expected a parquet file, got /),
+  });
+  expect(existsSync(out) || existsSync(`${out}.partial`)).toBe(false);
 });
