@@ -1,4 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { MtrError, inputError } from '../schema/errors.js';
 import { readJsonLines } from '../text/jsonl.js';
 
@@ -34,6 +35,9 @@ export interface ReadOptions {
 async function firstChar(file: string): Promise<string | undefined> {
   const handle = await open(file, 'r');
   try {
+    const magic = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(magic, 0, 4, 0);
+    if (bytesRead === 4 && magic.toString('latin1') === 'PAR1') return 'PAR1';
     const buf = Buffer.alloc(4096);
     for (;;) {
       const { bytesRead } = await handle.read(buf, 0, buf.length, null);
@@ -88,11 +92,44 @@ async function* jsonArray(file: string): AsyncGenerator<RawRecord> {
 }
 
 /**
- * The records of a JSON-array or JSON-lines file, in order. JSON lines are streamed, so stopping early
+ * A parquet cell as JSON: 64-bit integers as numbers (as strings beyond 2^53), bytes as arrays, dates as ISO
+ * text, and null fields of a struct left out, since parquet writes an absent key as null.
+ */
+export function parquetValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+  if (value instanceof Uint8Array) return Array.from(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(parquetValue);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = parquetValue(v);
+    return out;
+  }
+  return value;
+}
+
+/** The rows of a parquet file (Search-R1 / verl / HF datasets), each as one record. */
+async function* parquetRows(file: string): AsyncGenerator<RawRecord> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await parquetReadObjects({ file: await asyncBufferFromFile(file) });
+  } catch (e) {
+    throw new MtrError('E_DATASET', `${file}: expected a readable parquet file, got ${(e as Error).message}`, { file });
+  }
+  if (rows.length === 0) throw new MtrError('E_DATASET', `${file}: expected at least one record, got a parquet file with no rows`, { file });
+  for (let record = 0; record < rows.length; record++) {
+    const value = parquetValue(rows[record]);
+    yield { at: { file, record }, bytes: () => Buffer.byteLength(JSON.stringify(value)), value: () => value };
+  }
+}
+
+/**
+ * The records of a JSON-array, JSON-lines or parquet file (told by its `PAR1` magic), in order. JSON lines are streamed, so stopping early
  * reads only the start of a large file; blank lines are skipped but still counted for line numbers.
  */
 export async function* readRecords(file: string, options: ReadOptions = {}): AsyncGenerator<RawRecord> {
   const first = await firstChar(file);
   if (first === undefined) throw new MtrError('E_DATASET', `${file}: expected JSON records (a JSON array or JSON lines), got an empty file`, { file });
-  yield* first === '[' ? jsonArray(file) : jsonLines(file, options.maxRecordBytes ?? Infinity);
+  if (first === 'PAR1') yield* parquetRows(file);
+  else yield* first === '[' ? jsonArray(file) : jsonLines(file, options.maxRecordBytes ?? Infinity);
 }
