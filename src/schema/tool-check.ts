@@ -1,6 +1,6 @@
 import { metaSchemaErrors } from './json-schema.js';
 import { normalizeType, parametersJsonSchema, responsesJsonSchema } from './tool-convert.js';
-import { JSON_TYPES, type ParamSpec, type ToolTemplate, ToolTemplateSchema } from './tool.js';
+import { ANY_TYPE_NAME, JSON_TYPES, type ParamSpec, type ToolTemplate, ToolTemplateSchema } from './tool.js';
 
 /**
  * The one check of a tool read from a file, shared by `serve tools` and `carg tools import`: the same tool
@@ -39,7 +39,9 @@ export interface Normalized {
 function normalizeSpec(spec: unknown, path: string, missing: string[], described: boolean): unknown {
   if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return spec;
   const out: Obj = { ...(spec as Obj) };
-  if (typeof out.type === 'string') out.type = normalizeType(out.type) ?? out.type;
+  const isAny = (t: unknown) => typeof t === 'string' && t.trim().toLowerCase() === ANY_TYPE_NAME;
+  if (isAny(out.type) || (Array.isArray(out.type) && out.type.some(isAny))) out.type = [...JSON_TYPES];
+  else if (typeof out.type === 'string') out.type = normalizeType(out.type) ?? out.type;
   else if (Array.isArray(out.type)) out.type = out.type.map((t: unknown) => (typeof t === 'string' ? (normalizeType(t) ?? t) : t));
   else if (out.type === undefined) missing.push(`${path}.type`);
   if (described && !(typeof out.description === 'string' && out.description.trim())) missing.push(`${path}.description`);

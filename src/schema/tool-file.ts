@@ -7,7 +7,7 @@ import { normalizeType } from './tool-convert.js';
  * the same candidates at the same places (`file:line` for JSON lines, `file#/json/pointer` in a document).
  * Pure: the callers read the bytes.
  */
-export const TOOL_FORMATS = ['template', 'tooleyes', 'openai', 'openapi', 'toolalpaca', 'mcp', 'toolbench', 'mtr-run'] as const;
+export const TOOL_FORMATS = ['template', 'tooleyes', 'openai', 'openapi', 'toolalpaca', 'mcp', 'toolbench', 'bfcl', 'mtr-run'] as const;
 export type ToolFormat = (typeof TOOL_FORMATS)[number];
 
 /** A tool as found in a file, shaped like the unified template but not normalised or checked yet. */
@@ -115,6 +115,11 @@ function fromToolbench(value: Obj, source: string, sep: string): ToolCandidate[]
 /** One entry in whichever layout it is written; a group (`{functions: [...]}`) expands to its functions. */
 function entry(value: unknown, source: string, sep = '/'): ToolCandidate[] {
   if (isObj(value) && Array.isArray(value.api_list)) return fromToolbench(value, source, sep);
+  if (isObj(value) && 'question' in value && (Array.isArray(value.function) || isObj(value.function))) {
+    // a BFCL question (`{id, question, function: [...]}`): the functions it offers, each a tool
+    const fns: unknown[] = Array.isArray(value.function) ? value.function : [value.function];
+    return fns.map((fn, i) => candidate(`${source}${sep}function${Array.isArray(value.function) ? `/${i}` : ''}`, 'bfcl', isObj(fn) ? fromFunction(fn) : fn));
+  }
   if (isObj(value) && Array.isArray(value.functions)) {
     const field = [value.category, value.tool].filter((s) => typeof s === 'string' && s).join('/') || undefined;
     return value.functions.map((fn: unknown, i: number) =>
@@ -165,7 +170,7 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
 }
 
 /** Formats that repeat a tool in every entry that uses it (ToolBench queries, BFCL questions): the first copy of a name is the tool. */
-const REPEATING: readonly ToolFormat[] = ['toolbench'];
+const REPEATING: readonly ToolFormat[] = ['toolbench', 'bfcl'];
 function dedupe(candidates: readonly ToolCandidate[]): ToolCandidate[] {
   const seen = new Set<string>();
   return candidates.filter((c) => {

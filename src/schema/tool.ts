@@ -39,7 +39,16 @@ export const TYPE_ALIASES: Record<string, JsonType> = {
   geopoint: 'string',
   credentials: 'string',
   file: 'string',
+  // BFCL's Java and JavaScript categories (`String`, `HashMap`, `ArrayList`, `char`…); its `any` is ANY_TYPE_NAME
+  hashmap: 'object',
+  arraylist: 'array',
+  char: 'string',
+  short: 'integer',
+  byte: 'integer',
 };
+
+/** The type name that means any JSON value (BFCL): read as every JSON type, by the one tool check. */
+export const ANY_TYPE_NAME = 'any';
 
 // Recursive through getters (zod 4), so the type is inferred, not written twice.
 // Extra JSON-Schema keywords pass through untouched (looseObject).

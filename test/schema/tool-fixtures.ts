@@ -242,3 +242,85 @@ export const TOOLBENCH_QUERIES = [
     ],
   },
 ];
+
+const user = (content: string) => [[{ role: 'user', content }]];
+const triangle = {
+  name: 'calculate_triangle_area',
+  description: 'Calculate the area of a triangle given its base and height.',
+  parameters: {
+    type: 'dict',
+    properties: {
+      base: { type: 'integer', description: 'The base of the triangle.' },
+      height: { type: 'integer', description: 'The height of the triangle.' },
+      unit: { type: 'string', description: "The unit of measure (defaults to 'units' if not specified)" },
+    },
+    required: ['base', 'height'],
+  },
+};
+
+/** BFCL question lines (`BFCL_v3_simple.json`, `_multiple`, `_java`, `_javascript`): the same function offered again, dotted names, Python/Java/JS types. */
+export const BFCL_QUESTIONS = [
+  { id: 'simple_0', question: user('Find the area of a triangle with a base of 10 units and height of 5 units.'), function: [triangle] },
+  {
+    id: 'multiple_4',
+    question: user('Play Taylor Swift for 20 minutes, then compute 5 factorial.'),
+    function: [
+      triangle,
+      {
+        name: 'spotify.play',
+        description: 'Play specific tracks from a given artist for a specific time duration.',
+        parameters: {
+          type: 'dict',
+          properties: {
+            artist: { type: 'string', description: 'The artist whose songs you want to play.' },
+            duration: { type: 'integer', description: 'The duration for which the songs should be played, in minutes.' },
+            genres: { type: 'array', items: { type: 'string' }, enum: ['Pop', 'Rock', 'Jazz'], description: 'Genres to play.' },
+          },
+          required: ['artist', 'duration'],
+        },
+      },
+      {
+        name: 'math.factorial',
+        description: 'Calculate the factorial of a given number.',
+        parameters: { type: 'dict', properties: { number: { type: 'integer', description: 'The number.' } }, required: ['number'] },
+      },
+    ],
+  },
+  {
+    id: 'javascript_3',
+    question: user("Validate the 'email' field, complete, with options {strict: true}."),
+    function: {
+      name: 'validateUserInput',
+      description: 'Validates a form field.',
+      parameters: {
+        type: 'dict',
+        properties: {
+          inputField: { type: 'String', description: 'The field to validate.' },
+          isComplete: { type: 'Boolean', description: 'Whether the form is complete.' },
+          options: { type: 'any', description: 'Validation options, any value.' },
+        },
+        required: ['inputField', 'isComplete'],
+      },
+    },
+  },
+  {
+    id: 'java_7',
+    question: user('Move the robot along the path (1.5, 2.0) with settings {speed: fast}.'),
+    function: [
+      {
+        name: 'RobotController.move',
+        description: 'Moves the robot along a path.',
+        parameters: {
+          type: 'dict',
+          properties: {
+            point: { type: 'tuple', items: { type: 'float' }, description: 'Target point (x, y).' },
+            settings: { type: 'HashMap', description: 'Settings map.' },
+            waypoints: { type: 'ArrayList', items: { type: 'long' }, description: 'Waypoint ids.' },
+            mode: { type: 'char', description: 'Mode letter.' },
+          },
+          required: ['point'],
+        },
+      },
+    ],
+  },
+];

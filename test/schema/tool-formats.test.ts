@@ -9,12 +9,12 @@ import { resolveVirtualName } from '../../src/server/tools-virtual.js';
 import { loadToolsetFile } from '../../src/tools/toolset.js';
 import { precheckCall } from '../../src/validate/precheck.js';
 import { memoryCarg } from '../carg/helpers.js';
-import { TOOLBENCH_QUERIES, TOOLBENCH_TOOL } from './tool-fixtures.js';
+import { BFCL_QUESTIONS, TOOLBENCH_QUERIES, TOOLBENCH_TOOL } from './tool-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-tool-formats-'));
 const write = (name: string, value: unknown): string => {
   const file = join(tmp, name);
-  writeFileSync(file, JSON.stringify(value, null, 2));
+  writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
   return file;
 };
 
@@ -115,5 +115,52 @@ describe('StableToolBench / ToolBench tool JSON and query files', () => {
         'convert',
       ),
     ).toBe('convert_for_currency_exchange');
+  });
+});
+
+describe('BFCL question files', () => {
+  const lines = BFCL_QUESTIONS.map((q) => JSON.stringify(q)).join('\n');
+
+  it('gathers the functions of every question, each name once, where it was first offered', () => {
+    const read = parseToolText(lines, 'b.json');
+    expect(read.format).toBe('bfcl');
+    expect(read.candidates.map((c) => [c.source, (c.raw as { api_name: string }).api_name])).toEqual([
+      ['b.json:1#/function/0', 'calculate_triangle_area'],
+      ['b.json:2#/function/1', 'spotify.play'],
+      ['b.json:2#/function/2', 'math.factorial'],
+      ['b.json:3#/function', 'validateUserInput'],
+      ['b.json:4#/function/0', 'RobotController.move'],
+    ]);
+  });
+
+  it('carg import and serve accept the same tools, Python/Java/JS types mapped once; gold calls pass the pre-check', async () => {
+    const { served, imported } = await bothAgree(write('BFCL_v3_mixed.json', lines));
+    expect(imported.files).toEqual([{ file: join(tmp, 'BFCL_v3_mixed.json'), format: 'bfcl', tools: 5 }]);
+    expect(served.tools.map((t) => t.api_name)).toEqual([
+      'calculate_triangle_area',
+      'spotify_play',
+      'math_factorial',
+      'validateUserInput',
+      'RobotController_move',
+    ]);
+    const tool = (name: string) => served.tools.find((t) => t.api_name === name)!;
+    expect(tool('RobotController_move').parameters).toMatchObject({
+      point: { type: 'array', items: { type: 'number' } },
+      settings: { type: 'object' },
+      waypoints: { type: 'array', items: { type: 'integer' } },
+      mode: { type: 'string' },
+    });
+    expect(tool('validateUserInput').parameters.options!.type).toEqual(['string', 'integer', 'number', 'boolean', 'array', 'object', 'null']);
+    const gold: [string, Record<string, unknown>][] = [
+      ['calculate_triangle_area', { base: 10, height: 5 }],
+      ['spotify_play', { artist: 'Taylor Swift', duration: 20, genres: ['Pop', 'Rock'] }],
+      ['math_factorial', { number: 5 }],
+      ['validateUserInput', { inputField: 'email', isComplete: true, options: { strict: true } }],
+      ['validateUserInput', { inputField: 'email', isComplete: false, options: 'strict' }],
+      ['RobotController_move', { point: [1.5, 2.0], settings: { speed: 'fast' }, waypoints: [1, 2], mode: 'A' }],
+    ];
+    for (const [name, args] of gold) expect(precheckCall(tool(name), args), name).toBeUndefined();
+    expect(precheckCall(tool('spotify_play'), { artist: 'A', duration: 1, genres: ['Polka'] })).toMatchObject({ type: 'invalid_value' });
+    expect(precheckCall(tool('RobotController_move'), { point: ['x'] })).toMatchObject({ type: 'type_error', parameter: 'point.0' });
   });
 });
