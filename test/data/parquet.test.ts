@@ -104,6 +104,10 @@ describe('parquet input', () => {
     ]);
     await expect(loadItems(parquet)).rejects.toThrow(/bad\.parquet: record 1: question: expected a non-empty string/);
     expect((await loadDataset(parquet, { skipBad: true })).items).toHaveLength(1);
+    const unknown = both('unknown', [{ prompt: 'p', completion: 'c' }]).parquet;
+    await expect(loadItems(unknown)).rejects.toThrow(
+      /^[^\n]*unknown\.parquet: record 0: unknown layout: saw fields \{prompt, completion\}; known layouts: flashrag .*verl .*ircot .*musique [^\n]*$/,
+    );
     const broken = join(dir, 'broken.parquet');
     writeFileSync(broken, 'PAR1 not really');
     await expect(loadItems(broken)).rejects.toThrow(/broken\.parquet: expected a readable parquet file/);
