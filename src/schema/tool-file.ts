@@ -150,7 +150,8 @@ function mainFormat(candidates: readonly ToolCandidate[], fallback: ToolFormat):
 /**
  * Every tool in a tool file's text. Recognised from the content, not the name: JSON lines (one tool or group
  * per line, also a single line), a JSON list, `{tools: [...]}`, one tool object, a ToolEyes library, an
- * MCP tools/list answer, an OpenAPI 3 document, a ToolAlpaca list. Unreadable JSON is an E_INPUT error
+ * MCP tools/list answer, an OpenAPI 3 document, a ToolAlpaca list, StableToolBench / ToolBench tools and
+ * queries (`api_list`), BFCL questions (`function`). Unreadable JSON is an E_INPUT error
  * naming the file and line; an entry that is no tool is a candidate the check refuses, with where it is.
  */
 export function parseToolText(text: string, file: string): { format: ToolFormat; candidates: ToolCandidate[] } {
@@ -163,7 +164,7 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
       file,
       undefined,
       undefined,
-      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list), got no named tool in it (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
+      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function), got no named tool in it (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
     );
   }
   return { format: read.format, candidates: dedupe(read.candidates) };
