@@ -11,11 +11,14 @@ export const EXTRA_DATA_SOURCES = ['nq', 'triviaqa', 'popqa', 'strategyqa'] as c
 export const DATA_SOURCE_NAMES: readonly string[] = [...KNOWN_DATASETS, ...EXTRA_DATA_SOURCES];
 
 /**
- * Layout fingerprints an item keeps after loading: HotpotQA layouts keep `type` (bridge/comparison) and
- * `level`; MuSiQue keeps `answerable`.
+ * Layout fingerprints an item keeps after loading: verl rows keep their `data_source`; HotpotQA layouts keep
+ * `type` (bridge/comparison) and `level`; MuSiQue keeps `answerable`.
  */
 function fromLayout(item: Pick<DatasetItem, 'meta'>): string | undefined {
   const meta = item.meta ?? {};
+  // verl / Search-R1 rows name their benchmark in `data_source`: kept when it is a name the scorer knows.
+  const named = typeof meta.data_source === 'string' ? meta.data_source.toLowerCase() : undefined;
+  if (named && DATA_SOURCE_NAMES.includes(named)) return named;
   if (['bridge', 'comparison'].includes(meta.type as string) && ['easy', 'medium', 'hard'].includes(meta.level as string)) return 'hotpotqa';
   if (typeof meta.answerable === 'boolean') return 'musique';
   return undefined;
