@@ -1,6 +1,7 @@
 import { inputError } from './errors.js';
 import { openApiTools } from './openapi.js';
 import { normalizeType } from './tool-convert.js';
+import { standardize, toolbenchFunctionName } from './toolbench-name.js';
 
 /**
  * The one reader of tool files, for `serve tools --toolset` and `carg tools import` alike: the same text gives
@@ -48,24 +49,8 @@ function fromFunction(fn: Obj, field?: string): Obj {
 
 const candidate = (source: string, format: ToolFormat, raw: unknown): ToolCandidate => ({ source, format, raw, ...(isObj(raw) ? splitField(raw.field) : {}) });
 
-/**
- * ToolBench's function name (`toolbench/utils.py`, the same rule as src/pipeline/tool-service/names.ts, which
- * records may not import): `change_name(standardize(api))_for_<standardize(tool)>`, its last 64 characters.
- * `/virtual` resolves `{tool_name, api_name}` back to it.
- */
-const standardize = (name: string): string => {
-  const s = name
-    .replace(/[^\u4e00-\u9fa5a-zA-Z0-9_^]/g, '_')
-    .replace(/_{2,}/g, '_')
-    .toLowerCase()
-    .replace(/^_+|_+$/g, '');
-  return /^[0-9]/.test(s) ? `get_${s}` : s;
-};
-const RESERVED = ['from', 'class', 'return', 'false', 'true', 'id', 'and'];
-export function toolbenchName(api: string, tool: string): string {
-  const a = standardize(api);
-  return `${RESERVED.includes(a) ? `is_${a}` : a}_for_${standardize(tool)}`.slice(-64);
-}
+/** ToolBench's function name for an API of a tool: `/virtual` resolves `{tool_name, api_name}` back to it. */
+export const toolbenchName = (api: string, tool: string): string => toolbenchFunctionName(api, standardize(tool));
 
 /** A ToolBench `template_response` (`{"data": [{"id": "str"}]}`: Python type names as values) as response specs. */
 function responseSpec(v: unknown): Obj {
