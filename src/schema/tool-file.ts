@@ -149,7 +149,7 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
       file,
       undefined,
       undefined,
-      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function), got no named tool in it (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
+      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function), got ${lookalike(first) ?? 'no named tool in it'} (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
     );
   }
   return { format: read.format, candidates: dedupe(read.candidates) };
@@ -218,4 +218,20 @@ function fromOpenApi(doc: Obj, source: string, format: ToolFormat, field?: strin
     raw: { ...raw, ...(field ? { field } : {}) },
     ...splitField(field),
   }));
+}
+
+/**
+ * Files users take for tool files — the query or taxonomy file beside one, a QA dataset — named for what they are
+ * and where the tools are, so the message says which file to give instead of only what is missing.
+ */
+function lookalike(entry: unknown): string | undefined {
+  if (!isObj(entry)) return undefined;
+  if ('query' in entry && Array.isArray(entry.calling))
+    return 'a Seal-Tools query file (calls of tools, {id, query, calling}), not the tools: import the tool.jsonl beside it';
+  const values = Object.values(entry);
+  if (values.length === 1 && Array.isArray(values[0]) && values[0].every((v) => typeof v === 'string'))
+    return 'a field taxonomy ({"Field": ["subfield", …]} per line): give it to carg tools expand --seed-fields, and import the tool file';
+  if ('question' in entry && ('answer' in entry || 'golden_answers' in entry || 'answers' in entry))
+    return 'a QA dataset (question and answer), not tools: it is --dataset for mtr generate';
+  return undefined;
 }

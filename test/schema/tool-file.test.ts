@@ -61,7 +61,7 @@ describe('the one tool-file reader: every layout, each tool named by where it is
     expect(() => read(`${JSON.stringify(template)}\n{oops`)).toThrow(/^f:2: expected JSON, got invalid JSON/);
     expect(() => read('[{"api_name": 1},')).toThrow(/^f: expected a JSON list of tools, got invalid JSON$/);
     expect(() => read('{"Sports": ["Football"]}\n{"Music": []}')).toThrow(
-      /^f: expected a tool file .*got no named tool in it \(first entry: an object with Sports\)$/,
+      /^f: expected a tool file .*got a field taxonomy .*--seed-fields, and import the tool file \(first entry: an object with Sports\)$/,
     );
     expect(read('[]')).toEqual({ format: 'template', candidates: [] });
   });

@@ -82,7 +82,7 @@ describe('tool files', () => {
     expect(() => loadToolsetFile(write('broken.json', '[{"api_name": 1},'))).toThrow(/broken\.json: expected a JSON list of tools, got invalid JSON/);
     expect(() => loadToolsetFile(join(tmp, 'absent.json'))).toThrow(/--toolset: expected an existing tool file/);
     expect(() => loadToolsetFile(join(SHARED_DATASETS, 'tools/seal-tools/field.jsonl'))).toThrow(
-      /field\.jsonl: expected a tool file .*got no named tool in it \(first entry: an object with Sports\)/,
+      /field\.jsonl: expected a tool file .*got a field taxonomy .*\(first entry: an object with Sports\)/,
     );
   });
 
