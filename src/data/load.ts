@@ -19,6 +19,8 @@ export interface LoadedDataset {
   items: DatasetItem[];
   /** records left out by `skipBad`, in file order */
   skipped: SkippedRecord[];
+  /** the layout judged from the file's first readable record (absent when no record was read) */
+  layout?: string;
 }
 
 function count(name: string, value: number | undefined): number | undefined {
@@ -76,7 +78,10 @@ export async function loadDataset(path: string, options: LoadOptions = {}): Prom
       if (skip(e)) continue;
       throw e;
     }
-    layout ??= detectLayout(value, raw.at); // a layout that fits no record is the file's problem: never skipped
+    if (!layout) {
+      layout = detectLayout(value, raw.at); // a layout that fits no record is the file's problem: never skipped
+      out.layout = layout.name;
+    }
     if (!used) continue;
     try {
       const item = parseRecord(layout, value, raw.at, { dataset, fallbackId: fallbackId(raw.at) });

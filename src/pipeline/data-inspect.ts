@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { DatasetLimitsSchema, detectLayout, KNOWN_DATASETS, loadDataset, resolveDataset } from '../data/index.js';
-import { readRecords } from '../data/read.js';
-import { isMtrError } from '../schema/errors.js';
+import { DatasetLimitsSchema, KNOWN_DATASETS, loadDataset, resolveDataset } from '../data/index.js';
 import { type DatasetItem, DatasetItemSchema } from '../schema/item.js';
 import { defineJob, type JobHooks, parseConfig } from './job.js';
 
@@ -55,22 +53,6 @@ export const DataInspectSummarySchema = z.object({
 });
 export type DataInspectSummary = z.infer<typeof DataInspectSummarySchema>;
 
-/** The layout loadDataset uses: detected from the file's first record within the byte limit that parses as JSON. */
-async function layoutOf(path: string, maxRecordBytes: number): Promise<string> {
-  for await (const raw of readRecords(path, { maxRecordBytes })) {
-    if (raw.bytes() > maxRecordBytes) continue; // skipped by loadDataset before its layout is judged
-    let value: unknown;
-    try {
-      value = raw.value();
-    } catch (e) {
-      if (isMtrError(e) && e.code === 'E_DATASET') continue;
-      throw e;
-    }
-    return detectLayout(value, raw.at).name;
-  }
-  return 'none';
-}
-
 export const hasSupporting = (item: DatasetItem): boolean => item.context?.some((p) => p.supporting === true) ?? false;
 
 export const dataInspectJob = defineJob({
@@ -84,7 +66,7 @@ export const dataInspectJob = defineJob({
     const o = parseConfig(DataInspectConfigSchema, input);
     const resolved = await resolveDataset(o.dataset, o.split ? { split: o.split } : {});
     // skipBad: a bad record is listed, not fatal (a file with no readable record at all is still an error)
-    const { items, skipped } = await loadDataset(resolved.path, {
+    const { items, skipped, layout } = await loadDataset(resolved.path, {
       dataset: resolved.name,
       maxQuestionChars: o.maxQuestionChars,
       maxRecordBytes: o.maxRecordBytes,
@@ -93,7 +75,7 @@ export const dataInspectJob = defineJob({
     return {
       file: resolved.path,
       dataset: resolved.name,
-      layout: await layoutOf(resolved.path, o.maxRecordBytes),
+      layout: layout ?? 'none',
       items: items.length,
       with_aliases: items.filter((i) => i.answers.length > 1).length,
       with_context: items.filter((i) => (i.context?.length ?? 0) > 0).length,
