@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type Job, type JobHooks, parseConfig } from '../pipeline/job.js';
+import type { Job, JobHooks } from '../pipeline/job.js';
 import { MtrError } from '../schema/errors.js';
 import { type Command, defineCommand, type Io, type OptionSpecs, type ParsedOptions } from './command.js';
 import { isArrayField, optionsFromSchema } from './schema-options.js';
@@ -38,7 +38,6 @@ export function jobCommand<C extends z.ZodObject, S extends z.ZodType, H extends
       if (positionalKey) fields[positionalKey] = isArrayField(job.config, positionalKey) ? positionals : positionals[0];
       else if (positionals.length) throw new MtrError('E_USAGE', `unexpected argument "${positionals[0]}"`);
       const input = face.input ? face.input(fields, positionals) : (fields as z.input<C>);
-      parseConfig(job.config, input); // flag errors before any work, named by flag
       const hooks = face.hooks?.(io, faceFlags);
       let disposed = false;
       const dispose = () => {
