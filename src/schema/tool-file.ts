@@ -32,11 +32,14 @@ export function splitField(field: unknown): { field?: string; subfield?: string 
   return { field: f!.trim(), ...(rest.length ? { subfield: rest.join('/').trim() } : {}) };
 }
 
-/** An OpenAI function (`{type:'function', function}` or bare `{name, parameters}`) or an MCP tool, template-shaped. */
+/**
+ * An OpenAI function (`{type:'function', function}` or bare `{name, parameters}`), an MCP tool or a BFCL function
+ * doc (`{name, description, parameters: {type: 'dict'}, response}`), template-shaped.
+ */
 function fromFunction(fn: Obj, field?: string): Obj {
   const f = isObj(fn.function) ? fn.function : fn;
   const input: Obj = isObj(f.parameters) ? f.parameters : isObj(f.inputSchema) ? f.inputSchema : {};
-  const output: Obj | undefined = isObj(f.outputSchema) ? f.outputSchema : undefined;
+  const output: Obj | undefined = isObj(f.outputSchema) ? f.outputSchema : isObj(f.response) ? f.response : undefined;
   return {
     api_name: f.name,
     api_description: f.description ?? '',
@@ -97,6 +100,8 @@ function fromToolbench(value: Obj, source: string, sep: string): ToolCandidate[]
   });
 }
 
+const isBfclDoc = (fn: Obj): boolean => isObj(fn.parameters) && fn.parameters.type === 'dict';
+
 /** One entry in whichever layout it is written; a group (`{functions: [...]}`) expands to its functions. */
 function entry(value: unknown, source: string, sep = '/'): ToolCandidate[] {
   if (isObj(value) && Array.isArray(value.api_list)) return fromToolbench(value, source, sep);
@@ -113,7 +118,8 @@ function entry(value: unknown, source: string, sep = '/'): ToolCandidate[] {
   }
   if (!isObj(value) || typeof value.api_name === 'string' || 'api_name' in value) return [candidate(source, 'template', value)];
   if ('inputSchema' in value) return [candidate(source, 'mcp', fromFunction(value))];
-  if (isObj(value.function) || 'name' in value) return [candidate(source, 'openai', fromFunction(value))];
+  // BFCL's function docs write Python's `dict` where OpenAI writes `object`
+  if (isObj(value.function) || 'name' in value) return [candidate(source, isBfclDoc(value) ? 'bfcl' : 'openai', fromFunction(value))];
   return [candidate(source, 'template', value)];
 }
 
@@ -136,7 +142,7 @@ function mainFormat(candidates: readonly ToolCandidate[], fallback: ToolFormat):
  * Every tool in a tool file's text. Recognised from the content, not the name: JSON lines (one tool or group
  * per line, also a single line), a JSON list, `{tools: [...]}`, one tool object, a ToolEyes library, an
  * MCP tools/list answer, an OpenAPI 3 document, a ToolAlpaca list, StableToolBench / ToolBench tools and
- * queries (`api_list`), BFCL questions (`function`). Unreadable JSON is an E_INPUT error
+ * queries (`api_list`), BFCL questions (`function`) and function docs (`parameters.type: dict`, `response`). Unreadable JSON is an E_INPUT error
  * naming the file and line; an entry that is no tool is a candidate the check refuses, with where it is.
  */
 export function parseToolText(text: string, file: string): { format: ToolFormat; candidates: ToolCandidate[] } {
@@ -149,7 +155,7 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
       file,
       undefined,
       undefined,
-      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function), got ${lookalike(first) ?? 'no named tool in it'} (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
+      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function or function docs), got ${lookalike(first) ?? 'no named tool in it'} (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
     );
   }
   return { format: read.format, candidates: dedupe(read.candidates) };

@@ -324,3 +324,69 @@ export const BFCL_QUESTIONS = [
     ],
   },
 ];
+
+const fsTool = 'This tool belongs to a small file system. Tool description: ';
+/**
+ * BFCL function docs (`multi_turn_func_doc/*.json`: one function a line, `parameters.type: 'dict'`, a `response`
+ * schema, `default`s on optional parameters, an empty response for tools that return nothing).
+ */
+export const BFCL_FUNC_DOCS = [
+  {
+    name: 'cd',
+    description: `${fsTool}Change the current working directory to the specified folder.`,
+    parameters: { type: 'dict', properties: { folder: { type: 'string', description: 'The folder to change to.' } }, required: ['folder'] },
+    response: { type: 'dict', properties: { current_working_directory: { type: 'string', description: 'The new working directory.' } } },
+  },
+  {
+    name: 'tail',
+    description: `${fsTool}Display the last part of a file.`,
+    parameters: {
+      type: 'dict',
+      properties: {
+        file_name: { type: 'string', description: 'The file to display.' },
+        lines: { type: 'integer', description: 'Lines to display. Defaults to 10.', default: 10 },
+      },
+      required: ['file_name'],
+    },
+    response: { type: 'dict', properties: { last_lines: { type: 'string', description: 'The last part of the file.' } } },
+  },
+  {
+    name: 'find',
+    description: `${fsTool}Find files or directories whose name contains a string.`,
+    parameters: {
+      type: 'dict',
+      properties: {
+        path: { type: 'string', description: 'Where to start. Defaults to ".".', default: '.' },
+        name: { type: 'string', description: 'The name to search for. Defaults to None.', default: 'None' },
+      },
+      required: [],
+    },
+    response: {
+      type: 'dict',
+      properties: { matches: { type: 'array', description: 'Matching paths.', items: { type: 'string' } } },
+    },
+  },
+  {
+    name: 'post_tweet',
+    description: 'This tool belongs to a social media API. Tool description: Post a tweet.',
+    parameters: {
+      type: 'dict',
+      properties: {
+        content: { type: 'string', description: 'The tweet.' },
+        tags: { type: 'array', items: { type: 'string' }, description: 'Hashtags.', default: [] },
+        mentions: { type: 'array', items: { type: 'string' }, description: 'Users mentioned.', default: [] },
+      },
+      required: ['content'],
+    },
+    response: {
+      type: 'dict',
+      properties: { id: { type: 'integer', description: 'Tweet id.' }, username: { type: 'string', description: 'Author.' } },
+    },
+  },
+  {
+    name: 'touch',
+    description: `${fsTool}Create a new empty file.`,
+    parameters: { type: 'dict', properties: { file_name: { type: 'string', description: 'The new file.' } }, required: ['file_name'] },
+    response: { type: 'dict', properties: {} },
+  },
+];

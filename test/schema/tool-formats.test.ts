@@ -9,7 +9,7 @@ import { resolveVirtualName } from '../../src/server/tools-virtual.js';
 import { loadToolsetFile } from '../../src/tools/toolset.js';
 import { precheckCall } from '../../src/validate/precheck.js';
 import { memoryCarg } from '../carg/helpers.js';
-import { BFCL_QUESTIONS, TOOLBENCH_QUERIES, TOOLBENCH_TOOL } from './tool-fixtures.js';
+import { BFCL_FUNC_DOCS, BFCL_QUESTIONS, TOOLBENCH_QUERIES, TOOLBENCH_TOOL } from './tool-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-tool-formats-'));
 const write = (name: string, value: unknown): string => {
@@ -162,5 +162,43 @@ describe('BFCL question files', () => {
     for (const [name, args] of gold) expect(precheckCall(tool(name), args), name).toBeUndefined();
     expect(precheckCall(tool('spotify_play'), { artist: 'A', duration: 1, genres: ['Polka'] })).toMatchObject({ type: 'invalid_value' });
     expect(precheckCall(tool('RobotController_move'), { point: ['x'] })).toMatchObject({ type: 'type_error', parameter: 'point.0' });
+  });
+});
+
+describe('BFCL function docs', () => {
+  const lines = BFCL_FUNC_DOCS.map((f) => JSON.stringify(f)).join('\n');
+
+  it('one tool a line, `dict` read as object, the response schema kept as the responses', () => {
+    const read = parseToolText(lines, 'gorilla_file_system.json');
+    expect(read.format).toBe('bfcl');
+    expect(read.candidates.map((c) => c.source)).toEqual([1, 2, 3, 4, 5].map((n) => `gorilla_file_system.json:${n}`));
+    const served = new Map(loadToolsetFile(write('gorilla_file_system.json', lines)).tools.map((t) => [t.api_name, t]));
+    expect(served.get('find')!.responses).toEqual({ matches: { type: 'array', description: 'Matching paths.', items: { type: 'string' } } });
+    expect(served.get('tail')!.parameters.lines).toMatchObject({ type: 'integer', default: 10 });
+    expect(served.get('touch')!.responses).toEqual({}); // returns nothing: answered free-form, kept incomplete by carg
+  });
+
+  it('carg import and serve agree; a tool with a response is accepted, not incomplete; gold calls pass the pre-check', async () => {
+    const { imported, served, rows } = await bothAgree(write('func_doc.json', lines));
+    expect(imported.files).toEqual([{ file: join(tmp, 'func_doc.json'), format: 'bfcl', tools: 5 }]);
+    expect(rows.map((r) => [r.name, r.status])).toEqual([
+      ['cd', 'accepted'],
+      ['tail', 'accepted'],
+      ['find', 'accepted'],
+      ['post_tweet', 'accepted'],
+      ['touch', 'incomplete'],
+    ]);
+    const tool = (name: string) => served.tools.find((t) => t.api_name === name)!;
+    // BFCL multi-turn ground truth: cd(folder='document'), tail(file_name='log.txt', lines=1), find(), post_tweet(...)
+    const gold: [string, Record<string, unknown>][] = [
+      ['cd', { folder: 'document' }],
+      ['tail', { file_name: 'log.txt', lines: 1 }],
+      ['find', {}],
+      ['post_tweet', { content: 'Done', tags: ['#fs'], mentions: [] }],
+      ['touch', { file_name: 'a.txt' }],
+    ];
+    for (const [name, args] of gold) expect(precheckCall(tool(name), args), name).toBeUndefined();
+    expect(precheckCall(tool('tail'), { file_name: 'log.txt', lines: 'one' })).toMatchObject({ type: 'type_error', parameter: 'lines' });
+    expect(precheckCall(tool('cd'), {})).toMatchObject({ type: 'missing_required', parameter: 'folder' });
   });
 });
