@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/reward-server.js';
+import { importTools } from '../../src/carg/repository.js';
+import type { ToolTemplate } from '../../src/schema/tool.js';
 import { startToolsServer } from '../../src/server/tools-server.js';
 import { buildIndex } from '../../src/tools/bm25.js';
 import { serveCli, spawnCli } from '../support/cli.js';
+import { memoryCarg } from '../carg/helpers.js';
 import { closedPort } from '../support/store.js';
 import { SEAL, toolsFixture, type ToolsFixture, WIKI } from './tools-fixture.js';
 
@@ -87,6 +90,51 @@ describe('mtr serve tools (the real binary)', () => {
     const result = await done;
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/skipped .*tools\.json#\/2: parameters\.a\.type: unknown type "strng"/);
+  });
+
+  it('serves an OpenAPI 3 document: the operations carg tools import keeps, $refs resolved, calls pre-checked then simulated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtr-serve-openapi-'));
+    const file = join(dir, 'petstore.json');
+    const pet = { type: 'object', properties: { id: { type: 'integer', description: 'Pet id.' }, name: { type: 'string', description: 'Name.' } } };
+    const ok = (schema: unknown) => ({ '200': { description: 'OK', content: { 'application/json': { schema } } } });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        openapi: '3.0.0',
+        info: { title: 'Petstore', version: '1' },
+        components: { schemas: { Pet: pet } },
+        paths: {
+          '/pets': {
+            get: {
+              operationId: 'listPets',
+              summary: 'List pets.',
+              parameters: [{ name: 'limit', in: 'query', description: 'At most this many.', schema: { type: 'integer' } }],
+              responses: ok({ type: 'object', properties: { pets: { type: 'array', items: { $ref: '#/components/schemas/Pet' } } } }),
+            },
+          },
+          '/pets/{petId}': {
+            get: {
+              summary: 'One pet by id.',
+              parameters: [{ name: 'petId', in: 'path', required: true, description: 'The pet.', schema: { type: 'integer' } }],
+              responses: ok({ $ref: '#/components/schemas/Pet' }),
+            },
+          },
+        },
+      }),
+    );
+    const db = await memoryCarg();
+    const imported = await importTools(db, [file]);
+    expect(imported).toMatchObject({ files: [{ format: 'openapi', tools: 2 }], rejected: 0 });
+    const { child, done, url } = await serveTools(['--toolset', file]);
+    const listed = (await (await fetch(`${url}/v1/tools`)).json()) as { tools: ToolTemplate[] };
+    expect(listed.tools.map((t) => t.api_name)).toEqual((await db.listTools()).map((r) => r.name));
+    expect(listed.tools.map((t) => t.api_name)).toEqual(['listPets', 'get_pets_petId']);
+    expect(listed.tools[0]!.responses.pets).toMatchObject({ type: 'array', items: pet });
+    const call = (name: string, args: unknown) => fetch(`${url}/v1/tools/${name}`, { method: 'POST', body: JSON.stringify(args) }).then((r) => r.json());
+    expect(await call('get_pets_petId', {})).toMatchObject({ source: 'precheck', error: { type: 'missing_required', parameter: 'petId' } });
+    expect(await call('get_pets_petId', { petId: 7 })).toMatchObject({ source: 'simulated' });
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
   });
 
   it('routes wiki_search to a real BM25 index with --index, other tools to the simulator', async () => {
