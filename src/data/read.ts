@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { MtrError, inputError } from '../schema/errors.js';
 import { readJsonLines } from '../text/jsonl.js';
+import { readParquetRows } from '../text/parquet.js';
 
 /** Where a record sits: a line of a JSONL file, or an index into a JSON array. */
 export type Location = { file: string; line: number } | { file: string; record: number };
@@ -112,7 +112,7 @@ export function parquetValue(value: unknown): unknown {
 async function* parquetRows(file: string): AsyncGenerator<RawRecord> {
   let rows: Record<string, unknown>[];
   try {
-    rows = await parquetReadObjects({ file: await asyncBufferFromFile(file) });
+    rows = await readParquetRows(file);
   } catch (e) {
     throw new MtrError('E_DATASET', `${file}: expected a readable parquet file, got ${(e as Error).message}`, { file });
   }

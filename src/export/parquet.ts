@@ -1,4 +1,4 @@
-import { parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
+import { type ParquetWriteOptions, parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
 import { MtrError } from '../schema/errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -46,8 +46,11 @@ function elementsFor(name: string, values: readonly unknown[], path: string): Sc
   }
 }
 
-/** Rows of nested JSON-like objects → a parquet file (snappy), columns in the first row's key order. */
-export function rowsToParquet(rows: readonly Record<string, unknown>[]): ArrayBuffer {
+/** How pages are compressed: snappy by default (what verl and HF datasets write); other codecs need their compressor. */
+export type ParquetCodecOptions = Pick<ParquetWriteOptions, 'codec' | 'compressors'>;
+
+/** Rows of nested JSON-like objects → a parquet file (snappy unless told), columns in the first row's key order. */
+export function rowsToParquet(rows: readonly Record<string, unknown>[], codec: ParquetCodecOptions = {}): ArrayBuffer {
   if (rows.length === 0) throw new MtrError('E_INTERNAL', 'parquet: expected at least one row, got none');
   for (const r of rows) if (!isObject(r)) throw new MtrError('E_INTERNAL', 'parquet: expected object rows');
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
@@ -61,5 +64,5 @@ export function rowsToParquet(rows: readonly Record<string, unknown>[]): ArrayBu
       ),
     ),
   ];
-  return parquetWriteBuffer({ columnData: columns.map((name) => ({ name, data: rows.map((r) => r[name] ?? null) })), schema });
+  return parquetWriteBuffer({ columnData: columns.map((name) => ({ name, data: rows.map((r) => r[name] ?? null) })), schema, ...codec });
 }

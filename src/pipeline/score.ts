@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { asyncBufferFromFile, parquetReadObjects, toJson } from 'hyparquet';
+import { toJson } from 'hyparquet';
 import { z } from 'zod';
 import { prepareRollout, rolloutSamples, type ScoreContext } from '../reward/input.js';
 import { type ScoreResult, zeroComponents } from '../reward/score.js';
 import { formatSummary, summarize } from '../reward/summary.js';
 import { inputError, isMtrError, MtrError } from '../schema/errors.js';
 import { readJsonLines } from '../text/jsonl.js';
+import { readParquetRows } from '../text/parquet.js';
 import { defineJob, type JobHooks, parseConfig } from './job.js';
 import { defaultInstructions } from './prompt-instructions.js';
 import { RewardFields, rewardConfigOf } from './reward-fields.js';
@@ -66,7 +67,7 @@ async function checkReadable(file: string): Promise<void> {
 async function* parquetLines(file: string): AsyncGenerator<{ line: number; text: string }> {
   let rows: Record<string, unknown>[];
   try {
-    rows = await parquetReadObjects({ file: await asyncBufferFromFile(file) });
+    rows = await readParquetRows(file);
   } catch (e) {
     throw new MtrError('E_INPUT', `${file}: expected a parquet file, got ${(e as Error).message}`, undefined, { cause: e });
   }

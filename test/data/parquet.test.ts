@@ -1,12 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { searchR1Prompt } from '../../src/agent/search-r1-prompt.js';
 import { loadDataset, loadItems } from '../../src/data/load.js';
 import { parquetValue } from '../../src/data/read.js';
-import { rowsToParquet } from '../../src/export/parquet.js';
+import { type ParquetCodecOptions, rowsToParquet } from '../../src/export/parquet.js';
+import { runCli } from '../support/cli.js';
 
 const DATA = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mtr-parquet-'));
@@ -111,5 +114,36 @@ describe('parquet input', () => {
     const broken = join(dir, 'broken.parquet');
     writeFileSync(broken, 'PAR1 not really');
     await expect(loadItems(broken)).rejects.toThrow(/broken\.parquet: expected a readable parquet file/);
+  });
+  // pandas/pyarrow write snappy by default, but zstd and gzip are one argument away (to_parquet(compression=…))
+  const CODECS: [string, ParquetCodecOptions][] = [
+    ['GZIP', { codec: 'GZIP', compressors: { GZIP: (b: Uint8Array) => gzipSync(b) } }],
+    ['ZSTD', { codec: 'ZSTD', compressors: { ZSTD: (b: Uint8Array) => execFileSync('zstd', ['-q', '-c'], { input: b }) } }],
+    ['BROTLI', { codec: 'BROTLI', compressors: { BROTLI: (b: Uint8Array) => brotliCompressSync(b) } }],
+  ];
+  it.each(CODECS)('reads a %s-compressed parquet dataset and rollouts file (mtr data inspect, mtr score) like the snappy one', async (name, codec) => {
+    const raw = JSON.parse(readFileSync(`${DATA}musique/musique_train_100_with_paragraphs.json`, 'utf8')) as Record<string, unknown>[];
+    const file = join(dir, `musique_${name}.parquet`);
+    const bytes = Buffer.from(rowsToParquet(raw, codec));
+    expect(bytes.equals(Buffer.from(rowsToParquet(raw)))).toBe(false); // really another codec
+    writeFileSync(file, bytes);
+    expect(await loadItems(file, { dataset: 'musique' })).toEqual(await loadItems(both('musique_snappy', raw).jsonl, { dataset: 'musique' }));
+    const inspected = await runCli(['data', 'inspect', file, '--json']);
+    expect(inspected.code).toBe(0);
+    expect(JSON.parse(inspected.stdout)).toMatchObject({ layout: 'musique', items: 100, with_decomposition: 100 });
+
+    const rollouts = join(dir, `rollouts_${name}.parquet`);
+    const rows = [
+      { id: 'a', data_source: 'musique', response: '<answer> Paris </answer>', reward_model: { ground_truth: { target: ['Paris'] } } },
+      { id: 'b', data_source: 'musique', response: '<answer> Rome </answer>', reward_model: { ground_truth: { target: ['Paris'] } } },
+    ];
+    writeFileSync(rollouts, Buffer.from(rowsToParquet(rows, codec)));
+    const scored = await runCli(['score', '--rollouts', rollouts, '--out', join(dir, `scores_${name}.jsonl`), '--dialect', 'search-r1']);
+    expect(scored.stderr).toBe('');
+    const scores = readFileSync(join(dir, `scores_${name}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { components: { em: number } });
+    expect(scores.map((s) => s.components.em)).toEqual([1, 0]);
   });
 });
