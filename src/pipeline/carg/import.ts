@@ -11,7 +11,8 @@ export const CargImportConfigSchema = z.object({
   files: z.array(z.string().min(1)).meta({
     positional: true,
     placeholder: 'FILE…',
-    description: 'Tool files: unified templates (JSON, JSONL), ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list, mtr run stores',
+    description:
+      'Tool files: unified templates (JSON, JSONL), ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list, StableToolBench / ToolBench tools and queries, BFCL questions and function docs, mtr run stores',
   }),
   ...CargStoreFields,
   ...EmbedFields,
@@ -58,7 +59,7 @@ export const importFailure = (s: CargImportSummary): MtrError | undefined =>
 export const cargImportJob = defineJob({
   name: 'carg tools import',
   description:
-    'Import tool files (Seal-Tools JSONL, ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list) into the repository: normalise, check, dedup',
+    'Import tool files (Seal-Tools JSONL, ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list, StableToolBench / ToolBench, BFCL) into the repository: normalise, check, dedup',
   examples: [
     'mtr carg tools import ../shared/datasets/tools/seal-tools/tool.jsonl ../shared/datasets/tools/tooleyes_tool_library.json --db carg.sqlite --json',
     'mtr carg tools import tools.json --complete --db carg.sqlite --base-url http://localhost:8000/v1',
