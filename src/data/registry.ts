@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { packagePath } from '../paths.js';
 import { MtrError } from '../schema/errors.js';
 import { didYouMean } from '../text/closest.js';
 import { describeIssue } from './layout.js';
@@ -35,7 +35,7 @@ export const RegistrySchema = z.object({
 export type Registry = z.infer<typeof RegistrySchema>;
 
 /** Shipped with the code (not the cache): datasets/registry.json at the repository root. */
-export const REGISTRY_PATH = fileURLToPath(new URL('../../datasets/registry.json', import.meta.url));
+export const REGISTRY_PATH = packagePath('datasets', 'registry.json');
 
 export function parseRegistry(data: unknown, file = REGISTRY_PATH): Registry {
   const parsed = RegistrySchema.safeParse(data);

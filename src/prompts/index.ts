@@ -1,6 +1,6 @@
 import { sha256Hex } from '../text/hash.js';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../paths.js';
 import { MtrError } from '../schema/errors.js';
 
 /** A prompt file, its text and its hash — the hash is stored with every model call it produced. */
@@ -10,7 +10,7 @@ export interface Prompt {
   text: string;
 }
 
-const PROMPT_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
+const PROMPT_DIR = `${packagePath('prompts')}/`;
 const cache = new Map<string, Prompt>();
 
 export const promptHash = (text: string): string => sha256Hex(text, 16);

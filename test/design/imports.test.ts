@@ -107,7 +107,7 @@ const KNOWS: Record<Part, readonly Rule[]> = {
   reward: ['records', 'text', 'grammar'],
   export: ['records', 'text', 'grammar'],
   data: ['records', 'text', 'paths'],
-  prompts: ['records', 'text'],
+  prompts: ['records', 'text', 'paths'],
   models: ['records', 'text', 'prompts', 'paths'],
   tools: ['records', 'text', storeInterface],
   roles: ['records', 'text', 'models', 'tools', 'grammar', 'prompts', { part: 'validate', only: VALIDATE_PRECHECKS, what: "validate's pre-checks" }],
