@@ -5,7 +5,7 @@ import { makeTools, type MakerOptions } from '../src/maker/index.js';
 import { MtrError } from '../src/schema/errors.js';
 import type { DatasetItem } from '../src/schema/item.js';
 import type { ModelCall } from '../src/schema/model-call.js';
-import type { Classification, RejectedTool, RunTool, Step } from '../src/schema/trace.js';
+import type { Classification, RejectedTool, RunTool, Step, ToolsFrom } from '../src/schema/trace.js';
 import type { Dialect } from '../src/schema/trace-text.js';
 
 /** The agent's conversation, as the agent role builds it (graphs know roles, not the model client's types). */
@@ -31,6 +31,8 @@ export const TraceState = Annotation.Root({
   maxTurns: Annotation<number>(),
   /** search-r1: no ToolMaker, the one search tool */
   dialect: Annotation<Dialect | undefined>(),
+  /** where the tools come from (default maker); search-r1 never calls ToolMaker */
+  toolsFrom: Annotation<ToolsFrom | undefined>(),
   tools: Annotation<RunTool[]>({ reducer: (_, b) => b, default: () => [] }),
   messages: Annotation<ChatMessage[]>({ reducer: append, default: () => [] }),
   steps: Annotation<Step[]>({ reducer: append, default: () => [] }),
@@ -65,6 +67,13 @@ export async function utilityToolsNode(state: State, config: LangGraphRunnableCo
   return { tools, messages: agentStart(state.item, tools, deps.agent) };
 }
 
+/** No tools at all (tools off): the agent answers from its own knowledge. */
+export async function noToolsNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const { deps, sink } = context(config);
+  sink.tools([], []);
+  return { tools: [], messages: agentStart(state.item, [], deps.agent) };
+}
+
 export async function agentNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
   const { deps, sink } = context(config);
   const turn = await agentTurn(state.messages, state.tools, state.steps.length, deps.agent, (c) => sink.call(c));
@@ -90,9 +99,10 @@ export async function unansweredNode(state: State, config: LangGraphRunnableConf
   return { steps: [state.pending!], pending: undefined };
 }
 
-/** At the start: ToolMaker designs the item's tools, except in Search-R1's dialect. */
-export function routeStart(state: Pick<State, 'dialect'>): 'make_tools' | 'utility_tools' {
-  return state.dialect === 'search-r1' ? 'utility_tools' : 'make_tools';
+/** At the start: no tools when told so; ToolMaker designs the item's tools, except in Search-R1's dialect or with the utility tools alone. */
+export function routeStart(state: Pick<State, 'dialect'> & { toolsFrom?: ToolsFrom | undefined }): 'make_tools' | 'utility_tools' | 'no_tools' {
+  if (state.toolsFrom === 'none') return 'no_tools';
+  return state.dialect === 'search-r1' || state.toolsFrom === 'utility' ? 'utility_tools' : 'make_tools';
 }
 
 /**
@@ -114,17 +124,19 @@ export function routeAfterActor(state: Pick<State, 'steps' | 'maxTurns'> & { dia
   return state.steps.length >= turnBudget(state) ? END : 'agent';
 }
 
-/** ToolMaker (or the fixed utility tools) → AutoAgent ⇄ ToolActor, ending at a final answer or the turn budget. */
+/** ToolMaker (or the fixed utility tools, or none) → AutoAgent ⇄ ToolActor, ending at a final answer or the turn budget. */
 export function buildTraceGraph() {
   return new StateGraph(TraceState)
     .addNode('make_tools', makeToolsNode)
     .addNode('utility_tools', utilityToolsNode)
+    .addNode('no_tools', noToolsNode)
     .addNode('agent', agentNode)
     .addNode('actor', actorNode)
     .addNode('unanswered', unansweredNode)
-    .addConditionalEdges(START, routeStart, ['make_tools', 'utility_tools'])
+    .addConditionalEdges(START, routeStart, ['make_tools', 'utility_tools', 'no_tools'])
     .addEdge('make_tools', 'agent')
     .addEdge('utility_tools', 'agent')
+    .addEdge('no_tools', 'agent')
     .addConditionalEdges('agent', routeAfterAgent, ['actor', 'agent', 'unanswered', END])
     .addConditionalEdges('actor', routeAfterActor, ['agent', END])
     .addEdge('unanswered', END)

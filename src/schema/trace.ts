@@ -84,6 +84,13 @@ export const ClassificationSchema = z.object({
 });
 export type Classification = z.infer<typeof ClassificationSchema>;
 
+/**
+ * Where a trace's tools come from: ToolMaker's (with the utility tools), the utility tools alone (no ToolMaker
+ * call), or none (the agent answers from its own knowledge) — MTR's tools-on / tools-off ablation.
+ */
+export const TOOLS_FROM = ['maker', 'utility', 'none'] as const;
+export type ToolsFrom = (typeof TOOLS_FROM)[number];
+
 export const RunToolSchema = z.object({ origin: ToolOriginSchema, tool: ToolTemplateSchema });
 export type RunTool = z.infer<typeof RunToolSchema>;
 

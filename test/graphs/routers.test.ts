@@ -13,6 +13,14 @@ describe('trace graph routers', () => {
     expect(routeStart({ dialect: 'search-r1' })).toBe('utility_tools');
   });
 
+  it('--tools-from: ToolMaker, the utility tools alone (no ToolMaker call), or no tools at all', () => {
+    expect(routeStart({ dialect: 'hermes', toolsFrom: 'maker' })).toBe('make_tools');
+    expect(routeStart({ dialect: 'hermes', toolsFrom: 'utility' })).toBe('utility_tools');
+    expect(routeStart({ dialect: 'hermes', toolsFrom: 'none' })).toBe('no_tools');
+    expect(routeStart({ dialect: 'search-r1', toolsFrom: 'maker' })).toBe('utility_tools');
+    expect(routeStart({ dialect: undefined, toolsFrom: 'none' })).toBe('no_tools');
+  });
+
   it('after the agent: answer ends, a pending call goes to the actor, a malformed turn retries until the limit', () => {
     expect(routeAfterAgent({ answer: 'Paris', pending: undefined, steps: steps(1), maxTurns: 4 })).toBe(END);
     expect(routeAfterAgent({ answer: '', pending: undefined, steps: steps(1), maxTurns: 4 })).toBe(END);
