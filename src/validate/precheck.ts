@@ -3,6 +3,9 @@ import { validateJson } from '../schema/json-schema.js';
 import { parametersJsonSchema } from '../schema/tool-convert.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import type { ToolError } from '../schema/trace.js';
+import { type CoercePolicy, type Coercion, coerceArguments } from './coerce.js';
+
+export type { CoercePolicy, Coercion }; // the pre-check's policy, for the roles that call it
 
 const describe = (v: unknown): string => {
   const kind = v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
@@ -60,6 +63,20 @@ export function precheckCall(tool: ToolTemplate, args: unknown): ToolError | und
   }
   const result = validateJson(parametersJsonSchema(tool), args);
   return result.ok ? undefined : toToolError(tool, args as Record<string, unknown>, result.errors);
+}
+
+export interface Precheck {
+  error?: ToolError;
+  /** the arguments the call is answered with: as sent, or read under the coercion policy */
+  arguments: unknown;
+  coerced: Coercion[];
+}
+
+/** The pre-check under a coercion policy: arguments that still fail after coercion are rejected as under strict. */
+export function precheckArguments(tool: ToolTemplate, args: unknown, policy: CoercePolicy = 'strict'): Precheck {
+  const read = coerceArguments(parametersJsonSchema(tool), args, policy);
+  const error = precheckCall(tool, read.arguments);
+  return { ...(error ? { error } : {}), arguments: read.arguments, coerced: read.coerced };
 }
 
 export function unknownToolError(name: string, available: readonly string[]): ToolError {
