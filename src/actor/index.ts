@@ -10,7 +10,7 @@ import { type ActorCacheEntry, type Observation, type RunTool, type ToolCall, To
 import type { RealTool } from '../tools/real.js';
 import { sha256 } from './canonical.js';
 import { combinedPrompt, type GroundingConfig, GroundingConfigSchema, groundingFor, type RunPosition } from './grounding.js';
-import { precheckCall, unknownToolError } from '../validate/precheck.js';
+import { type CoercePolicy, type Coercion, precheckArguments, unknownToolError } from '../validate/precheck.js';
 import { routeCall, type ToolRouting } from './routing.js';
 
 /** The run-level observation cache (the store's actorCache repository in production; its calls may be async). */
@@ -31,6 +31,10 @@ export interface ActorOptions {
   realTools?: Record<string, RealTool>;
   /** the item's position in its run, for the noise schedule and hybrid warm-up (default: 0 of 0) */
   position?: (item: DatasetItem) => RunPosition;
+  /** how the pre-check treats numbers and booleans sent as strings (default: strict); the call is answered with what it read */
+  coerce?: CoercePolicy;
+  /** told of each call that passed the pre-check with coerced arguments (the tool server counts them) */
+  onCoerced?: (coerced: readonly Coercion[]) => void;
 }
 
 /** An earlier call of this trace and what it returned: the actor's memory of the session. */
@@ -68,21 +72,27 @@ const inFlight = new WeakMap<ObservationCache, Map<string, Promise<Observation>>
  * validate against the tool's `responses`.
  */
 export async function observe(
-  call: ToolCall,
+  sent: ToolCall,
   tools: readonly RunTool[],
   history: readonly Exchange[],
   opts: ActorOptions,
   sink: CallSink,
   at: CallContext = {},
 ): Promise<Observation> {
-  const tool = tools.find((t) => t.tool.api_name === call.name)?.tool;
-  const error = tool
-    ? precheckCall(tool, call.arguments)
-    : unknownToolError(
-        call.name,
+  const tool = tools.find((t) => t.tool.api_name === sent.name)?.tool;
+  const checked = tool ? precheckArguments(tool, sent.arguments, opts.coerce) : undefined;
+  if (!tool || !checked || checked.error) {
+    const error =
+      checked?.error ??
+      unknownToolError(
+        sent.name,
         tools.map((t) => t.tool.api_name),
       );
-  if (error || !tool) return { content: { error }, ...(error ? { error } : {}), source: 'precheck' };
+    return { content: { error }, error, source: 'precheck' };
+  }
+  // from here on the call is what the pre-check read (the same object unless a string was coerced)
+  const call: ToolCall = checked.coerced.length ? { ...sent, arguments: checked.arguments as ToolCall['arguments'] } : sent;
+  if (checked.coerced.length) opts.onCoerced?.(checked.coerced);
 
   const step = at.step ?? history.length;
   const position = at.item && opts.position ? opts.position(at.item) : { index: 0, total: 0 };
@@ -94,7 +104,9 @@ export async function observe(
   }
 
   // Per-trace world memory: the same call in this trace gets the same answer, whatever the run cache holds.
-  const earlier = history.find((h) => h.observation.source !== 'precheck' && h.observation.source !== 'real' && sameCall(h.call, call));
+  const earlier = history.find(
+    (h) => h.observation.source !== 'precheck' && h.observation.source !== 'real' && (sameCall(h.call, sent) || sameCall(h.call, call)),
+  );
   if (earlier) return { ...earlier.observation, source: 'cache' };
 
   const grounding = groundingFor(at.item, step, position, opts.grounding ?? NO_GROUNDING);

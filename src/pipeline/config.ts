@@ -135,6 +135,8 @@ export const GenerateConfigSchema = z.object({
   index: z.string().min(1).optional(),
   /** a Search-R1 retrieval server: the real wiki_search backend */
   retrievalUrl: z.string().min(1).optional(),
+  /** how the pre-check treats numbers and booleans sent as strings; absent = strict */
+  coerce: flat.coerce,
   /** replay identical actor calls from the store's actor cache */
   actorCache: z.boolean().default(true),
   /** maxQuestionChars, maxRecordBytes, skipBad: the dataset limits (not part of the run key) */
@@ -178,6 +180,7 @@ export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigIn
     ...(f.toolRouting ? { toolRouting: parseToolRouting(f.toolRouting) } : {}),
     ...(f.index ? { index: f.index } : {}),
     ...(f.retrievalUrl ? { retrievalUrl: f.retrievalUrl } : {}),
+    ...(f.coerce && f.coerce !== 'strict' ? { coerce: f.coerce } : {}),
     actorCache: !f.noActorCache,
     model: modelConfigOf(f),
     roles,
@@ -222,6 +225,7 @@ export function runKey(c: GenerateConfig, dataset: { name: string; path: string 
     maxTools: c.maxTools,
     // only when set, so runs made before these options keep their keys
     ...(c.grounding.mode === 'none' ? {} : { grounding: c.grounding }),
+    ...((c.coerce ?? 'strict') === 'strict' ? {} : { coerce: c.coerce }),
     ...(Object.keys(routing).length ? { routing, backend: c.index ?? (legacy ? legacy.retrievalUrl : 'retrieval-server') } : {}),
   };
   return `${dataset.name}-${sha256Hex(JSON.stringify(shape), 10)}`;

@@ -218,6 +218,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
         routing,
         realTools,
         ...(c.actorCache ? { cache: db.actorCache } : {}),
+        ...(c.coerce ? { coerce: c.coerce } : {}),
         position: (item) => ({ index: order.get(item.id) ?? 0, total: items.length }),
       },
     };

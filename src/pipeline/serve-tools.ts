@@ -176,7 +176,7 @@ export const serveToolsJob = {
     const ready = models.then(({ roles: { actor } }) => {
       const service = new ToolService({
         tools: toolset.tools,
-        actor: { model: actor, grounding, routing, realTools, ...(cache ? { cache: cache.cache } : {}) },
+        actor: { model: actor, grounding, routing, realTools, ...(cache ? { cache: cache.cache } : {}), ...(c.coerce ? { coerce: c.coerce } : {}) },
         maxConcurrencyPerClient: c.maxConcurrencyPerClient,
         maxQueuedPerClient: c.maxQueuedPerClient,
         ...(toolset.items ? { items: toolset.items } : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROUTING_SYNTAX } from '../../actor/routing.js';
+import { CoerceField } from '../../validate/coerce.js';
 
 /**
  * ToolActor's fields, shared by `generate`, `eval` and `serve tools` (in a module light enough that
@@ -40,4 +41,5 @@ export const ActorFields = {
     .min(1)
     .optional()
     .meta({ placeholder: 'URL', description: 'Search-R1 retrieval server (POST /retrieve): the real wiki_search backend' }),
+  coerce: CoerceField,
 };

@@ -45,6 +45,8 @@ export interface ToolServiceStats {
   tokens_in: number;
   tokens_out: number;
   sessions: number;
+  /** calls the pre-check answered, by ToolError type, and calls that passed it only with coerced arguments (--coerce strings) */
+  precheck: { rejected: Record<string, number>; coerced: number };
 }
 
 /**
@@ -65,7 +67,15 @@ export class ToolService {
   private readonly actor: ActorOptions;
   /** each session's place in the run, looked up by its item (the noise schedule and warm-up follow it) */
   private readonly positions = new WeakMap<DatasetItem, RunPosition>();
-  private readonly counts: Omit<ToolServiceStats, 'sessions'> = { calls: 0, by_source: {}, failures: 0, model_calls: 0, tokens_in: 0, tokens_out: 0 };
+  private readonly counts: Omit<ToolServiceStats, 'sessions'> = {
+    calls: 0,
+    by_source: {},
+    failures: 0,
+    model_calls: 0,
+    tokens_in: 0,
+    tokens_out: 0,
+    precheck: { rejected: {}, coerced: 0 },
+  };
 
   constructor(private readonly options: ToolServiceOptions) {
     this.tools = options.tools;
@@ -73,7 +83,14 @@ export class ToolService {
     this.byName = new Map(options.tools.map((t) => [t.api_name, t]));
     this.limiter = new ClientLimiter(options.maxConcurrencyPerClient ?? 8, options.maxQueuedPerClient ?? 256);
     this.sessions = new SessionMemory(options.maxSessions, options.maxHistory);
-    this.actor = { ...options.actor, position: (item) => this.positions.get(item) ?? { index: 0, total: 0 } };
+    this.actor = {
+      ...options.actor,
+      position: (item) => this.positions.get(item) ?? { index: 0, total: 0 },
+      onCoerced: (coerced) => {
+        this.counts.precheck.coerced++;
+        options.actor.onCoerced?.(coerced);
+      },
+    };
   }
 
   /** The tools in OpenAI form, made at first use: a server of 4,000 tools starts without converting them all. */
@@ -137,6 +154,8 @@ export class ToolService {
       (o) => {
         this.counts.calls++;
         this.counts.by_source[o.source] = (this.counts.by_source[o.source] ?? 0) + 1;
+        const rejected = this.counts.precheck.rejected;
+        if (o.source === 'precheck' && o.error) rejected[o.error.type] = (rejected[o.error.type] ?? 0) + 1;
         return o;
       },
       (e: unknown) => {
@@ -157,7 +176,13 @@ export class ToolService {
   }
 
   stats(): ToolServiceStats {
-    return { ...this.counts, by_source: { ...this.counts.by_source }, sessions: this.sessions.size };
+    const { precheck } = this.counts;
+    return {
+      ...this.counts,
+      by_source: { ...this.counts.by_source },
+      precheck: { rejected: { ...precheck.rejected }, coerced: precheck.coerced },
+      sessions: this.sessions.size,
+    };
   }
 
   private readonly record = (c: ModelCall): void => {
