@@ -1,4 +1,4 @@
-import { precheckCall } from './precheck.js';
+import { precheckArguments } from './precheck.js';
 import { callKey, formatGrammarError, parseAgentTurn, parseTrace, renderTrace } from '../grammar/index.js';
 import { answerScores } from '../text/answer.js';
 import { formatErrors, validateJson } from '../schema/json-schema.js';
@@ -35,13 +35,13 @@ export const checkGrammar: Check = ({ trace }) => {
   return errors.length ? fail('malformed', { step: null, errors: errors.map(formatGrammarError) }) : PASS;
 };
 
-/** Every call names a tool of the trace and its arguments satisfy that tool's parameter schema. */
-export const checkToolCalls: Check = ({ trace }) => {
+/** Every call names a tool of the trace and its arguments satisfy that tool's parameter schema (read under `config.coerce`). */
+export const checkToolCalls: Check = ({ trace }, config) => {
   for (const step of trace.steps) {
     if (!step.call) continue;
     const tool = findTool(trace, step.call.name);
     if (!tool) return fail('unknown_tool', { step: step.index, tool: step.call.name, available: toolsOf(trace).map((t) => t.api_name) });
-    const error = precheckCall(tool, step.call.arguments);
+    const { error } = precheckArguments(tool, step.call.arguments, config.coerce);
     if (error) return fail('invalid_arguments', { step: step.index, tool: tool.api_name, error });
   }
   return PASS;

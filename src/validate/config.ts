@@ -1,5 +1,6 @@
 import { sha256Hex } from '../text/hash.js';
 import { z } from 'zod';
+import { CoerceField } from './coerce.js';
 
 /** Bumped when a check's logic changes, so old verdicts are not mistaken for new ones. */
 export const CHECKS_VERSION = 1;
@@ -30,6 +31,8 @@ export const CheckConfigSchema = z.object({
   /** steps are think → act turns, the answer turn included */
   maxTurns: z.number().int().positive().default(10).meta({ placeholder: 'N', description: 'most steps a kept trace may have' }),
   maxChars: z.number().int().positive().default(24000).meta({ placeholder: 'N', description: 'most characters of the rendered trace' }),
+  /** the tool_calls check reads arguments as generate's and serve tools' pre-check did (a run made with --coerce strings) */
+  coerce: CoerceField,
 });
 
 /** The check settings out of a larger config (a job's flags): exactly the keys the hash covers. */
@@ -40,10 +43,15 @@ export const checkConfigOf = (values: CheckConfig): CheckConfig =>
     slotMinTokens: values.slotMinTokens,
     maxTurns: values.maxTurns,
     maxChars: values.maxChars,
+    // strict is the absent policy: the same verdicts under the same hash
+    ...(values.coerce && values.coerce !== 'strict' ? { coerce: values.coerce } : {}),
   });
 export type CheckConfig = z.infer<typeof CheckConfigSchema>;
 
 export function checkConfigHash(config: CheckConfig): string {
-  const canonical = JSON.stringify([CHECKS_VERSION, Object.entries(config).sort(([a], [b]) => a.localeCompare(b))]);
+  // a strict policy hashes as no policy, so verdicts stored before --coerce keep their hash
+  const { coerce, ...rest } = config;
+  const keyed = coerce && coerce !== 'strict' ? { ...rest, coerce } : rest;
+  const canonical = JSON.stringify([CHECKS_VERSION, Object.entries(keyed).sort(([a], [b]) => a.localeCompare(b))]);
   return sha256Hex(canonical, 16);
 }

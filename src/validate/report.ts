@@ -11,6 +11,8 @@ export const ValidationReportSchema = z.object({
   by_check: z.record(z.string(), Count),
   /** traces with at least one failure of each reason */
   by_reason: z.record(ReasonCodeSchema, Count),
+  /** traces failing invalid_arguments, by the pre-check's error type (type_error, missing_required, …) */
+  invalid_arguments_by_type: z.record(z.string(), Count),
   /** MTR's headline numbers: shares of traces that are malformed / have an ungrounded argument */
   malformed_pct: z.number(),
   slot_disagreement_pct: z.number(),
@@ -25,6 +27,7 @@ export function summarizeVerdicts(verdicts: readonly Verdict[]): ValidationRepor
   const failedTraces = new Set<number>();
   const byCheck = new Map<string, Set<number>>();
   const byReason = new Map<string, Set<number>>(REASON_CODES.map((r) => [r, new Set<number>()]));
+  const byArgumentError = new Map<string, Set<number>>();
   for (const v of verdicts) {
     traces.add(v.trace_id);
     if (!byCheck.has(v.check)) byCheck.set(v.check, new Set());
@@ -32,6 +35,11 @@ export function summarizeVerdicts(verdicts: readonly Verdict[]): ValidationRepor
     failedTraces.add(v.trace_id);
     byCheck.get(v.check)!.add(v.trace_id);
     byReason.get(v.result.reason)!.add(v.trace_id);
+    if (v.result.reason === 'invalid_arguments') {
+      const type = String((v.result.details.error as { type?: unknown } | undefined)?.type ?? 'unknown');
+      if (!byArgumentError.has(type)) byArgumentError.set(type, new Set());
+      byArgumentError.get(type)!.add(v.trace_id);
+    }
   }
   const n = traces.size;
   const count = (set: Set<number>) => ({ count: set.size, pct: pct(set.size, n) });
@@ -41,6 +49,7 @@ export function summarizeVerdicts(verdicts: readonly Verdict[]): ValidationRepor
     passed: { count: passed, pct: pct(passed, n) },
     by_check: Object.fromEntries([...byCheck].map(([k, s]) => [k, count(s)])),
     by_reason: Object.fromEntries([...byReason].map(([k, s]) => [k, count(s)])) as ValidationReport['by_reason'],
+    invalid_arguments_by_type: Object.fromEntries([...byArgumentError].map(([k, s]) => [k, count(s)])),
     malformed_pct: pct(byReason.get('malformed')!.size, n),
     slot_disagreement_pct: pct(byReason.get('slot_disagreement')!.size, n),
   };
@@ -58,7 +67,10 @@ export function formatReport(r: ValidationReport): string {
     'failed, by reason:',
     ...Object.entries(r.by_reason)
       .filter(([, c]) => c.count > 0)
-      .map(([k, c]) => row(k, c)),
+      .flatMap(([k, c]) => [
+        row(k, c),
+        ...(k === 'invalid_arguments' ? Object.entries(r.invalid_arguments_by_type).map(([type, t]) => row(`  ${type}`, t)) : []),
+      ]),
   ].join('\n');
 }
 
