@@ -174,6 +174,9 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Worth another try: what `withRetry` retries, and what a server pool counts against a server (pool.ts). */
+export const isTransient = (e: unknown, connectFailures: boolean): boolean => classifyError(e) === 'retry' || (connectFailures && isConnectFailure(e));
+
 /**
  * Runs `fn` until it succeeds, a failure is not retryable, or `maxRetries` retries are spent; then throws
  * the last error unchanged (the caller decides how to report it).
@@ -184,7 +187,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
     try {
       return await fn(attempt);
     } catch (error) {
-      const transient = classifyError(error) === 'retry' || (options.retryConnectFailures === true && isConnectFailure(error));
+      const transient = isTransient(error, options.retryConnectFailures === true);
       if (attempt >= options.maxRetries || !transient || options.signal?.aborted) throw error;
       const hinted = retryAfterMs(error);
       const delayMs = hinted !== undefined ? Math.min(hinted, maxMs) : backoffMs(attempt, options.baseMs, maxMs, options.random);
