@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { benchActor } from './actor.js';
 import { benchPipeline } from './pipeline.js';
 import { benchReward } from './reward.js';
+import { benchStartup } from './startup.js';
 
 console.log(`mtr benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})\n`);
 
@@ -24,3 +25,6 @@ const actor = await benchActor();
 console.table(actor);
 const bm25 = actor.filter((r) => r.what.startsWith('BM25'));
 if (bm25.length === 2) console.log(`   BM25 p50 at 100k passages is ${(bm25[1]!.p50_us / bm25[0]!.p50_us).toFixed(1)}× the p50 on the largest real corpus`);
+
+console.log('\n5. start-up: the compiled CLI (npm ci builds dist/) vs tsx, median of 7 fresh processes; bare node is the floor');
+console.table(benchStartup());
