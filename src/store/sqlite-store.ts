@@ -2,6 +2,7 @@ import { asMtrError } from '../schema/errors.js';
 import { ActorCacheStatsSchema } from '../schema/run.js';
 import { ActorCache } from './actor-cache.js';
 import * as carg from './carg.js';
+import { callMinutes, traceMinutes, tracePage, traceShapes, verdictConfigs } from './browse.js';
 import type { Db } from './db.js';
 import { readTrace, readTraces, runTools } from './read.js';
 import { addItems, claimRun, dropUnfinished, failedAttempts, finishedItemIds, pendingItems, releaseRun, renameRun, upsertRun } from './runs.js';
@@ -50,15 +51,20 @@ export function sqliteStore(db: Db, location: string): Store {
       get: (id) => run(() => readTrace(db, id)),
       list: (runId, status) => run(() => readTraces(db, runId, status)),
       finishedItemIds: (key, ids) => run(() => finishedItemIds(db, key, ids)),
+      page: (query) => run(() => tracePage(db, query)),
+      shapes: (runId) => run(() => traceShapes(db, runId)),
+      minutes: (runId) => run(() => traceMinutes(db, runId)),
     },
     verdicts: {
       unvalidated: (runId, hash) => run(() => unvalidatedTraceIds(db, runId, hash)),
       write: (hash, verdicts) => run(() => writeVerdicts(db, hash, verdicts)),
       list: (runId, hash) => run(() => readVerdicts(db, runId, hash)),
+      configs: (runId) => run(() => verdictConfigs(db, runId)),
     },
     modelCalls: {
       list: (traceId) => run(() => traceCalls(db, traceId)),
       provenance: (runId) => run(() => runProvenance(db, runId)),
+      minutes: (runId) => run(() => callMinutes(db, runId)),
     },
     actorCache: {
       get: (key) => run(() => cache.get(key)),

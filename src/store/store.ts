@@ -13,6 +13,7 @@ import type {
   SampleFilter,
   SampleRow,
 } from '../schema/carg.js';
+import type { CallMinute, TraceMinute, TracePage, TracePageQuery, TraceShape, VerdictConfig } from '../schema/browse.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { ModelCall } from '../schema/model-call.js';
 import type { ActorCacheStats, FailedAttempts, Provenance, RunRecord, RunToolRow } from '../schema/run.js';
@@ -98,6 +99,12 @@ export interface TraceRepository {
   list(runId: number, status?: TraceStatus): Promise<TraceRecord[]>;
   /** Of these item ids, those with a finished trace in the run named `runKey` (none when there is no such run). */
   finishedItemIds(runKey: string, ids: readonly string[]): Promise<Set<string>>;
+  /** One page of traces under filters (by trace id), with the total that match: `mtr view`'s list, paged in the store. */
+  page(query: TracePageQuery): Promise<TracePage>;
+  /** A run's traces counted by status, steps and tool calls (what a histogram of turns and calls per trace needs). */
+  shapes(runId: number): Promise<TraceShape[]>;
+  /** A run's traces that ended, per minute (rate and ETA, progress over time). */
+  minutes(runId: number): Promise<TraceMinute[]>;
 }
 
 export interface VerdictRepository {
@@ -107,6 +114,8 @@ export interface VerdictRepository {
   write(configHash: string, verdicts: readonly Verdict[]): Promise<void>;
   /** A run's verdicts under one check config, by trace then check name. */
   list(runId: number, configHash: string): Promise<Verdict[]>;
+  /** The check configs with verdicts on a run's traces (every run's when left out), the last used first. */
+  configs(runId?: number): Promise<VerdictConfig[]>;
 }
 
 export interface ModelCallRepository {
@@ -114,6 +123,8 @@ export interface ModelCallRepository {
   list(traceId: number): Promise<ModelCall[]>;
   /** Which models and prompt files (with hashes) produced a run's calls. */
   provenance(runId: number): Promise<Provenance[]>;
+  /** A run's model calls per minute and role: count, failures, tokens, mean latency. */
+  minutes(runId: number): Promise<CallMinute[]>;
 }
 
 /** The run-level ToolActor cache: the first observation stored under a key wins; a get that finds one counts a hit. */

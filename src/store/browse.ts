@@ -1,0 +1,121 @@
+import {
+  type CallMinute,
+  CallMinuteSchema,
+  type TraceMinute,
+  TraceMinuteSchema,
+  type TracePage,
+  type TracePageQuery,
+  TraceRowSchema,
+  type TraceShape,
+  TraceShapeSchema,
+  type VerdictConfig,
+  VerdictConfigSchema,
+} from '../schema/browse.js';
+import type { Db } from './db.js';
+import { jsonOf, recordOf } from './rows.js';
+
+/** `%`, `_` and `\` in a search are literal characters, not LIKE patterns. */
+const likeText = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * One page of traces under filters, newest id last. The WHERE is built once for the count and the page; the
+ * items table is joined only when a filter needs it, and the page's rows are read by id after LIMIT/OFFSET,
+ * so a page costs one index walk, not a read of the run.
+ */
+export function tracePage(db: Db, q: TracePageQuery): TracePage {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (sql: string, ...values: (string | number)[]): void => {
+    where.push(sql);
+    params.push(...values);
+  };
+  if (q.runId !== undefined) add('t.run_id = ?', q.runId);
+  if (q.traceId !== undefined) add('t.id = ?', q.traceId);
+  if (q.status !== undefined) add('t.status = ?', q.status);
+  const joinItems = q.dataset !== undefined || q.q !== undefined;
+  if (q.dataset !== undefined) add('i.dataset = ?', q.dataset);
+  if (q.q !== undefined) add(`i.question LIKE ? ESCAPE '\\'`, likeText(q.q));
+  if (q.reason !== undefined)
+    add('EXISTS (SELECT 1 FROM verdicts v WHERE v.trace_id = t.id AND v.config_hash = ? AND v.pass = 0 AND v.reason = ?)', q.configHash ?? '', q.reason);
+  const from = `traces t${joinItems ? ' JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id' : ''}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM ${from}`).get(...params) as { n: number }).n;
+  const ids = (db.prepare(`SELECT t.id FROM ${from} ORDER BY t.id LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as { id: number }[]).map((r) => r.id);
+  if (!ids.length) return { total, items: [] };
+  const marks = ids.map(() => '?').join(',');
+  const rows = db
+    .prepare(`SELECT t.id, t.run_id, t.item_id, i.dataset, i.question, i.answers, t.status, t.answer, t.error_code
+      FROM traces t JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id WHERE t.id IN (${marks}) ORDER BY t.id`)
+    .all(...ids) as {
+    id: number;
+    run_id: number;
+    item_id: string;
+    dataset: string;
+    question: string;
+    answers: string;
+    status: string;
+    answer: string | null;
+    error_code: string | null;
+  }[];
+  const reasons = new Map<number, Set<string>>();
+  if (q.configHash !== undefined) {
+    const failed = db
+      .prepare(`SELECT trace_id, reason FROM verdicts WHERE config_hash = ? AND pass = 0 AND trace_id IN (${marks})`)
+      .all(q.configHash, ...ids) as { trace_id: number; reason: string }[];
+    for (const f of failed) reasons.set(f.trace_id, (reasons.get(f.trace_id) ?? new Set()).add(f.reason));
+  }
+  return {
+    total,
+    items: rows.map((r) =>
+      recordOf(TraceRowSchema, 'traces', r.id, {
+        trace_id: r.id,
+        run_id: r.run_id,
+        item_id: r.item_id,
+        dataset: r.dataset,
+        question: r.question,
+        gold: jsonOf('items', `${r.run_id}/${r.item_id}`, 'answers', r.answers),
+        status: r.status,
+        answer: r.answer,
+        error_code: r.error_code,
+        reasons: [...(reasons.get(r.id) ?? [])].sort(),
+      }),
+    ),
+  };
+}
+
+/** Traces of a run grouped by status, step count and tool-call count. */
+export function traceShapes(db: Db, runId: number): TraceShape[] {
+  const rows = db
+    .prepare(`SELECT t.status, COALESCE(s.steps, 0) AS steps, COALESCE(s.calls, 0) AS tool_calls, COUNT(*) AS traces
+      FROM traces t LEFT JOIN (SELECT trace_id, COUNT(*) AS steps, SUM(call IS NOT NULL) AS calls FROM steps GROUP BY trace_id) s ON s.trace_id = t.id
+      WHERE t.run_id = ? GROUP BY t.status, steps, tool_calls ORDER BY t.status, steps, tool_calls`)
+    .all(runId) as TraceShape[];
+  return rows.map((r, i) => recordOf(TraceShapeSchema, 'traces', `shape ${i}`, r));
+}
+
+/** Traces of a run that ended, per minute. */
+export function traceMinutes(db: Db, runId: number): TraceMinute[] {
+  const rows = db
+    .prepare(`SELECT strftime('%Y-%m-%dT%H:%M', finished_at) AS minute, SUM(status = 'finished') AS finished, SUM(status = 'failed') AS failed
+      FROM traces WHERE run_id = ? AND finished_at IS NOT NULL GROUP BY minute ORDER BY minute`)
+    .all(runId) as TraceMinute[];
+  return rows.map((r) => recordOf(TraceMinuteSchema, 'traces', r.minute, r));
+}
+
+/** A run's model calls per minute and role. */
+export function callMinutes(db: Db, runId: number): CallMinute[] {
+  const rows = db
+    .prepare(`SELECT strftime('%Y-%m-%dT%H:%M', m.created_at) AS minute, m.role, COUNT(*) AS calls, SUM(m.ok = 0) AS failed,
+        SUM(m.tokens_in) AS tokens_in, SUM(m.tokens_out) AS tokens_out, AVG(m.latency_ms) AS mean_latency_ms
+      FROM model_calls m JOIN traces t ON t.id = m.trace_id WHERE t.run_id = ? GROUP BY minute, m.role ORDER BY minute, m.role`)
+    .all(runId) as CallMinute[];
+  return rows.map((r) => recordOf(CallMinuteSchema, 'model_calls', `${r.minute}/${r.role}`, r));
+}
+
+/** The check configs with verdicts on a run's traces (every run's when left out), the last used first. */
+export function verdictConfigs(db: Db, runId?: number): VerdictConfig[] {
+  const rows = db
+    .prepare(`SELECT v.config_hash, COUNT(DISTINCT v.trace_id) AS traces, MAX(v.created_at) AS last_at FROM verdicts v
+      ${runId === undefined ? '' : 'JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ?'} GROUP BY v.config_hash ORDER BY last_at DESC, v.config_hash`)
+    .all(...(runId === undefined ? [] : [runId])) as VerdictConfig[];
+  return rows.map((r) => recordOf(VerdictConfigSchema, 'verdicts', r.config_hash, r));
+}
