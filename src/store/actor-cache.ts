@@ -7,6 +7,10 @@ import { jsonOf, recordOf } from './rows.js';
  * grounding, model and prompt — are answered with the stored observation, so a re-run replays exactly.
  * The first observation stored under a key wins; later puts for it are ignored.
  */
+/** A cached observation's column as the record (both backends). */
+export const observationOf = (key: string, text: string): Observation =>
+  recordOf(ObservationSchema, 'actor_cache', key, jsonOf('actor_cache', key, 'observation', text));
+
 export class ActorCache {
   private readonly stmts;
 
@@ -22,7 +26,7 @@ export class ActorCache {
   get(key: string): Observation | undefined {
     const row = this.stmts.get.get(key) as { observation: string } | undefined;
     if (!row) return undefined;
-    const observation = recordOf(ObservationSchema, 'actor_cache', key, jsonOf('actor_cache', key, 'observation', row.observation));
+    const observation = observationOf(key, row.observation);
     this.stmts.hit.run(key);
     return observation;
   }

@@ -47,26 +47,25 @@ export function insertCargTools(db: Db, tools: readonly NewCargTool[]): number[]
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   return db.transaction(() => {
     const ids: number[] = [];
-    for (const t of tools) {
-      const dup = t.duplicateOf === undefined ? null : 'id' in t.duplicateOf ? t.duplicateOf.id : ids[t.duplicateOf.batch]!;
-      const info = stmt.run(
-        t.name,
-        t.field ?? null,
-        t.subfield ?? null,
-        t.source,
-        JSON.stringify(t.template),
-        t.status,
-        json(t.reasons.length ? t.reasons : undefined),
-        json(t.notes.length ? t.notes : undefined),
-        dup,
-        t.similarity ?? null,
-        json(t.calls),
-      );
-      ids.push(Number(info.lastInsertRowid));
-    }
+    for (const t of tools) ids.push(Number(stmt.run(...cargToolParams(t, ids)).lastInsertRowid));
     return ids;
   })();
 }
+
+/** A new tool's column values (name … calls); a duplicate of an earlier tool of the batch points at its id in `ids`. */
+export const cargToolParams = (t: NewCargTool, ids: readonly number[]): (string | number | null)[] => [
+  t.name,
+  t.field ?? null,
+  t.subfield ?? null,
+  t.source,
+  JSON.stringify(t.template),
+  t.status,
+  json(t.reasons.length ? t.reasons : undefined),
+  json(t.notes.length ? t.notes : undefined),
+  t.duplicateOf === undefined ? null : 'id' in t.duplicateOf ? t.duplicateOf.id : ids[t.duplicateOf.batch]!,
+  t.similarity ?? null,
+  json(t.calls),
+];
 
 const CallsSchema = z.array(ModelCallSchema);
 
@@ -74,21 +73,26 @@ const CallsSchema = z.array(ModelCallSchema);
 export function updateCargTool(db: Db, id: number, patch: CargToolPatch): void {
   db.transaction(() => {
     const row = db.prepare('SELECT calls FROM carg_tools WHERE id = ?').get(id) as { calls: string | null } | undefined;
-    const stored = row?.calls ? recordOf(CallsSchema, 'carg_tools', id, jsonOf('carg_tools', id, 'calls', row.calls)) : [];
-    const calls = [...stored, ...patch.calls];
-    db.prepare('UPDATE carg_tools SET template = ?, status = ?, reasons = ?, notes = ?, calls = ? WHERE id = ?').run(
-      JSON.stringify(patch.template),
-      patch.status,
-      json(patch.reasons.length ? patch.reasons : undefined),
-      json(patch.notes.length ? patch.notes : undefined),
-      json(calls.length ? calls : undefined),
-      id,
-    );
+    db.prepare('UPDATE carg_tools SET template = ?, status = ?, reasons = ?, notes = ?, calls = ? WHERE id = ?').run(...cargPatchParams(id, row?.calls, patch));
   }).immediate(); // reads, then writes: take the write lock first, so another writer in between is waited for, not a SQLITE_BUSY
 }
 
-type RawTool = Omit<CargToolRow, 'template' | 'reasons' | 'notes'> & { template: string; reasons: string | null; notes: string | null };
-const toolOf = (r: RawTool): CargToolRow =>
+/** An update's column values (template, status, reasons, notes, calls, id): the patch's calls appended to the stored ones. */
+export function cargPatchParams(id: number, storedCalls: string | null | undefined, patch: CargToolPatch): (string | number | null)[] {
+  const stored = storedCalls ? recordOf(CallsSchema, 'carg_tools', id, jsonOf('carg_tools', id, 'calls', storedCalls)) : [];
+  const calls = [...stored, ...patch.calls];
+  return [
+    JSON.stringify(patch.template),
+    patch.status,
+    json(patch.reasons.length ? patch.reasons : undefined),
+    json(patch.notes.length ? patch.notes : undefined),
+    json(calls.length ? calls : undefined),
+    id,
+  ];
+}
+
+export type RawTool = Omit<CargToolRow, 'template' | 'reasons' | 'notes'> & { template: string; reasons: string | null; notes: string | null };
+export const toolOf = (r: RawTool): CargToolRow =>
   recordOf(CargToolRowSchema, 'carg_tools', r.id, {
     ...r,
     template: jsonOf('carg_tools', r.id, 'template', r.template),
@@ -114,26 +118,27 @@ export function saveJob(db: Db, job: string, toolId: number, stats: JobStats, sa
   const stmt = db.prepare(`INSERT INTO carg_samples (tool_id, kind, job, error_type, round, input, output, history, context, verdicts, accepted, calls)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
-    for (const s of samples) {
-      stmt.run(
-        s.toolId ?? toolId,
-        s.kind,
-        job,
-        s.errorType ?? null,
-        s.round,
-        JSON.stringify(s.input),
-        JSON.stringify(s.output),
-        json(s.history),
-        json(s.context),
-        JSON.stringify(SampleVerdictsSchema.parse(s.verdicts)),
-        s.accepted ? 1 : 0,
-        json(s.calls),
-      );
-    }
+    for (const s of samples) stmt.run(...sampleParams(job, toolId, s));
     db.prepare('INSERT INTO carg_jobs (job, tool_id, stats) VALUES (?, ?, ?)').run(job, toolId, JSON.stringify(stats));
     db.prepare('DELETE FROM carg_failures WHERE job = ? AND tool_id = ?').run(job, toolId);
   })();
 }
+
+/** A sample's column values (tool_id … calls). */
+export const sampleParams = (job: string, toolId: number, s: NewSample): (string | number | null)[] => [
+  s.toolId ?? toolId,
+  s.kind,
+  job,
+  s.errorType ?? null,
+  s.round,
+  JSON.stringify(s.input),
+  JSON.stringify(s.output),
+  json(s.history),
+  json(s.context),
+  JSON.stringify(SampleVerdictsSchema.parse(s.verdicts)),
+  s.accepted ? 1 : 0,
+  json(s.calls),
+];
 
 /** A tool's failure in a stage (the last one kept); a re-run retries the tool, and finishing it clears the failure. */
 export function saveJobFailure(db: Db, job: string, toolId: number, failure: { code: string; error: string }): void {
@@ -142,13 +147,13 @@ export function saveJobFailure(db: Db, job: string, toolId: number, failure: { c
 
 /** The stored failures of a stage's tools not finished since, in tool order. */
 export function listJobFailures(db: Db, job: string): JobFailure[] {
-  return (db.prepare('SELECT tool_id, code, error FROM carg_failures WHERE job = ? ORDER BY tool_id').all(job) as JobFailure[]).map((r) =>
-    recordOf(JobFailureSchema, 'carg_failures', `${job}/${r.tool_id}`, r),
-  );
+  return (db.prepare('SELECT tool_id, code, error FROM carg_failures WHERE job = ? ORDER BY tool_id').all(job) as JobFailure[]).map((r) => failureOf(job, r));
 }
 
+export const failureOf = (job: string, r: JobFailure): JobFailure => recordOf(JobFailureSchema, 'carg_failures', `${job}/${r.tool_id}`, r);
+
 /** The WHERE clause of a sample filter and its parameters (shared by list and count). */
-function sampleWhere(filter: SampleFilter): { sql: string; params: (string | number)[] } {
+export function sampleWhere(filter: SampleFilter): { sql: string; params: (string | number)[] } {
   const kinds = filter.kinds ?? CARG_SAMPLE_KINDS;
   const sql = `kind IN (${kinds.map(() => '?').join(', ')})${filter.acceptedOnly ? ' AND accepted = 1' : ''}${filter.toolId === undefined ? '' : ' AND tool_id = ?'}`;
   return { sql, params: [...kinds, ...(filter.toolId === undefined ? [] : [filter.toolId])] };
@@ -159,7 +164,7 @@ export function countSamples(db: Db, filter: SampleFilter = {}): number {
   return (db.prepare(`SELECT COUNT(*) AS n FROM carg_samples WHERE ${sql}`).get(...params) as { n: number }).n;
 }
 
-type RawSample = Record<keyof SampleRow, unknown> & {
+export type RawSample = Record<keyof SampleRow, unknown> & {
   id: number;
   input: string;
   output: string;
@@ -175,57 +180,70 @@ export function listSamples(db: Db, filter: SampleFilter = {}): SampleRow[] {
     .prepare(`SELECT id, tool_id, kind, job, error_type, round, input, output, history, context, verdicts, accepted FROM carg_samples
     WHERE ${sql} ORDER BY id`)
     .all(...params) as RawSample[];
-  return rows.map((r) => {
-    const col = (field: 'input' | 'output' | 'history' | 'context' | 'verdicts') => jsonOf('carg_samples', r.id, field, r[field]);
-    return recordOf(SampleRowSchema, 'carg_samples', r.id, {
-      ...r,
-      input: col('input'),
-      output: col('output'),
-      history: col('history'),
-      context: col('context'),
-      verdicts: col('verdicts'),
-      accepted: r.accepted === 1,
-    });
-  });
+  return rows.map(sampleOf);
 }
+
+export const sampleOf = (r: RawSample): SampleRow => {
+  const col = (field: 'input' | 'output' | 'history' | 'context' | 'verdicts') => jsonOf('carg_samples', r.id, field, r[field]);
+  return recordOf(SampleRowSchema, 'carg_samples', r.id, {
+    ...r,
+    input: col('input'),
+    output: col('output'),
+    history: col('history'),
+    context: col('context'),
+    verdicts: col('verdicts'),
+    accepted: r.accepted === 1,
+  });
+};
 
 /** One tool's eval (or audit) cases and its job row with `stats`, in one transaction. */
 export function saveEvalCases(db: Db, job: string, model: string, toolId: number, cases: readonly EvalCase[], stats: JobStats = { cases: cases.length }): void {
   const stmt = db.prepare('INSERT INTO carg_evals (job, model, tool_id, scenario, input, output, scores, calls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
-    for (const c of cases) stmt.run(job, model, toolId, c.scenario, JSON.stringify(c.input), JSON.stringify(c.output), JSON.stringify(c.scores), json(c.calls));
+    for (const c of cases) stmt.run(...evalCaseParams(job, model, toolId, c));
     db.prepare('INSERT INTO carg_jobs (job, tool_id, stats) VALUES (?, ?, ?)').run(job, toolId, JSON.stringify(stats));
     db.prepare('DELETE FROM carg_failures WHERE job = ? AND tool_id = ?').run(job, toolId);
   })();
 }
 
 export function listEvalCases(db: Db, job: string): EvalCaseRow[] {
-  const rows = db.prepare('SELECT id, tool_id, scenario, input, output, scores FROM carg_evals WHERE job = ? ORDER BY id').all(job) as {
-    id: number;
-    tool_id: number;
-    scenario: string;
-    input: string;
-    output: string;
-    scores: string;
-  }[];
-  return rows.map((r) =>
-    recordOf(EvalCaseRowSchema, 'carg_evals', r.id, {
-      tool_id: r.tool_id,
-      scenario: r.scenario,
-      input: jsonOf('carg_evals', r.id, 'input', r.input),
-      output: jsonOf('carg_evals', r.id, 'output', r.output),
-      scores: jsonOf('carg_evals', r.id, 'scores', r.scores),
-    }),
+  return (db.prepare('SELECT id, tool_id, scenario, input, output, scores FROM carg_evals WHERE job = ? ORDER BY id').all(job) as RawEvalCase[]).map(
+    evalCaseOf,
   );
 }
+
+export type RawEvalCase = { id: number; tool_id: number; scenario: string; input: string; output: string; scores: string };
+export const evalCaseOf = (r: RawEvalCase): EvalCaseRow =>
+  recordOf(EvalCaseRowSchema, 'carg_evals', r.id, {
+    tool_id: r.tool_id,
+    scenario: r.scenario,
+    input: jsonOf('carg_evals', r.id, 'input', r.input),
+    output: jsonOf('carg_evals', r.id, 'output', r.output),
+    scores: jsonOf('carg_evals', r.id, 'scores', r.scores),
+  });
+
+/** An eval case's column values (job … calls). */
+export const evalCaseParams = (job: string, model: string, toolId: number, c: EvalCase): (string | number | null)[] => [
+  job,
+  model,
+  toolId,
+  c.scenario,
+  JSON.stringify(c.input),
+  JSON.stringify(c.output),
+  JSON.stringify(c.scores),
+  json(c.calls),
+];
 
 /** Per-tool stats of a job (e.g. an audit's reliability), by tool id. */
 export function jobStats(db: Db, job: string): Map<number, JobStats> {
   const rows = db.prepare('SELECT tool_id, stats FROM carg_jobs WHERE job = ?').all(job) as { tool_id: number; stats: string }[];
-  return new Map(
+  return jobStatsOf(job, rows);
+}
+
+export const jobStatsOf = (job: string, rows: readonly { tool_id: number; stats: string }[]): Map<number, JobStats> =>
+  new Map(
     rows.map((r) => [r.tool_id, recordOf(JobStatsSchema, 'carg_jobs', `${job}/${r.tool_id}`, jsonOf('carg_jobs', `${job}/${r.tool_id}`, 'stats', r.stats))]),
   );
-}
 
 /** Adds taxonomy rows, skipping ones already there (case-sensitive key); returns how many were new. */
 export function addFields(db: Db, rows: readonly NewField[], calls?: readonly ModelCall[]): number {
@@ -239,8 +257,11 @@ export function listFields(db: Db): FieldRow[] {
   const rows = db.prepare('SELECT field, subfield, origin, tools_done FROM carg_fields ORDER BY rowid').all() as (Omit<FieldRow, 'tools_done'> & {
     tools_done: number;
   })[];
-  return rows.map((r) => recordOf(FieldRowSchema, 'carg_fields', `${r.field}/${r.subfield}`, { ...r, tools_done: r.tools_done === 1 }));
+  return rows.map(fieldOf);
 }
+
+export const fieldOf = (r: Omit<FieldRow, 'tools_done'> & { tools_done: number }): FieldRow =>
+  recordOf(FieldRowSchema, 'carg_fields', `${r.field}/${r.subfield}`, { ...r, tools_done: r.tools_done === 1 });
 
 /** A (field, subfield)'s generated tools and its done flag, in one transaction: what a resumed expansion skips. */
 export function saveFieldTools(db: Db, field: string, subfield: string, tools: readonly NewCargTool[]): number[] {

@@ -17,7 +17,7 @@ export function readTraces(db: Db, runId: number, status?: TraceRecord['status']
 
 export const readTrace = (db: Db, traceId: number): StoredTrace | undefined => traceReader(db)(traceId);
 
-type TraceRow = {
+export type TraceRow = {
   id: number;
   run_id: number;
   item_id: string;
@@ -27,8 +27,8 @@ type TraceRow = {
   classification: string | null;
   error: string | null;
 };
-type ToolRow = { id: number; name: string; origin: string; accepted: number; schema: string; reasons: string | null; attempt: number };
-type StepRow = { idx: number; think: string; call: string | null; observation: string | null; answer: string | null; raw: string };
+export type ToolRow = { id: number; name: string; origin: string; accepted: number; schema: string; reasons: string | null; attempt: number };
+export type StepRow = { idx: number; think: string; call: string | null; observation: string | null; answer: string | null; raw: string };
 
 /** Reads traces by id with statements prepared once; each row is parsed by its schema (E_STORE naming table, row and field). */
 export function traceReader(db: Db): (traceId: number) => StoredTrace | undefined {
@@ -40,45 +40,49 @@ export function traceReader(db: Db): (traceId: number) => StoredTrace | undefine
   return (traceId) => {
     const t = stmts.trace.get(traceId) as TraceRow | undefined;
     if (!t) return undefined;
-    const tools = stmts.tools.all(traceId) as ToolRow[];
-    const steps = stmts.steps.all(traceId) as StepRow[];
-    const classification = jsonOf('traces', t.id, 'classification', t.classification);
-    return recordOf(TraceRecordSchema, 'traces', t.id, {
-      id: t.id,
-      run_id: t.run_id,
-      item_id: t.item_id,
-      status: t.status,
-      stop_reason: t.stop_reason ?? null,
-      answer: t.answer ?? null,
-      classification: classification === undefined ? null : recordOf(ClassificationSchema.nullable(), 'traces', t.id, classification),
-      error: t.error ?? null,
-      tools: tools
-        .filter((x) => x.accepted)
-        .map((x) => recordOf(RunToolSchema, 'tools', x.id, { origin: x.origin, tool: jsonOf('tools', x.id, 'schema', x.schema) })),
-      rejected_tools: tools
-        .filter((x) => !x.accepted)
-        .map((x) =>
-          recordOf(RejectedToolSchema, 'tools', x.id, {
-            tool: jsonOf('tools', x.id, 'schema', x.schema),
-            reasons: jsonOf('tools', x.id, 'reasons', x.reasons) ?? [],
-            attempt: x.attempt,
-          }),
-        ),
-      steps: steps.map((s) => {
-        const where = `${traceId}/${s.idx}`;
-        const call = jsonOf('steps', where, 'call', s.call);
-        const observation = jsonOf('steps', where, 'observation', s.observation);
-        return recordOf(StepSchema, 'steps', where, {
-          index: s.idx,
-          think: s.think,
-          ...(call !== undefined ? { call } : {}),
-          ...(observation !== undefined ? { observation } : {}),
-          ...(s.answer !== null ? { answer: s.answer } : {}),
-          raw: s.raw,
-        });
-      }),
-    });
+    return traceOf(t, stmts.tools.all(traceId) as ToolRow[], stmts.steps.all(traceId) as StepRow[]);
   };
+}
+
+/** A trace's rows (its tools by id, its steps by index) as the record, each part parsed by its schema: both backends read through it. */
+export function traceOf(t: TraceRow, tools: readonly ToolRow[], steps: readonly StepRow[]): StoredTrace {
+  const traceId = t.id;
+  const classification = jsonOf('traces', t.id, 'classification', t.classification);
+  return recordOf(TraceRecordSchema, 'traces', t.id, {
+    id: t.id,
+    run_id: t.run_id,
+    item_id: t.item_id,
+    status: t.status,
+    stop_reason: t.stop_reason ?? null,
+    answer: t.answer ?? null,
+    classification: classification === undefined ? null : recordOf(ClassificationSchema.nullable(), 'traces', t.id, classification),
+    error: t.error ?? null,
+    tools: tools
+      .filter((x) => x.accepted)
+      .map((x) => recordOf(RunToolSchema, 'tools', x.id, { origin: x.origin, tool: jsonOf('tools', x.id, 'schema', x.schema) })),
+    rejected_tools: tools
+      .filter((x) => !x.accepted)
+      .map((x) =>
+        recordOf(RejectedToolSchema, 'tools', x.id, {
+          tool: jsonOf('tools', x.id, 'schema', x.schema),
+          reasons: jsonOf('tools', x.id, 'reasons', x.reasons) ?? [],
+          attempt: x.attempt,
+        }),
+      ),
+    steps: steps.map((s) => {
+      const where = `${traceId}/${s.idx}`;
+      const call = jsonOf('steps', where, 'call', s.call);
+      const observation = jsonOf('steps', where, 'observation', s.observation);
+      return recordOf(StepSchema, 'steps', where, {
+        index: s.idx,
+        think: s.think,
+        ...(call !== undefined ? { call } : {}),
+        ...(observation !== undefined ? { observation } : {}),
+        ...(s.answer !== null ? { answer: s.answer } : {}),
+        raw: s.raw,
+      });
+    }),
+  });
 }
 
 /**
@@ -94,6 +98,9 @@ export function runTools(db: Db, filter: { runId?: number; origin?: string; fini
   const rows = db
     .prepare(`SELECT x.id, t.run_id, x.trace_id, t.item_id, x.name, x.origin, x.schema FROM tools x JOIN traces t ON t.id = x.trace_id
       WHERE ${where.join(' AND ')} ORDER BY t.id, x.id`)
-    .all(...params) as { id: number; run_id: number; trace_id: number; item_id: string; name: string; origin: string; schema: string }[];
-  return rows.map((r) => recordOf(RunToolRowSchema, 'tools', r.id, { ...r, tool: jsonOf('tools', r.id, 'schema', r.schema) }));
+    .all(...params) as RunToolDbRow[];
+  return rows.map(runToolOf);
 }
+
+export type RunToolDbRow = { id: number; run_id: number; trace_id: number; item_id: string; name: string; origin: string; schema: string };
+export const runToolOf = (r: RunToolDbRow): RunToolRow => recordOf(RunToolRowSchema, 'tools', r.id, { ...r, tool: jsonOf('tools', r.id, 'schema', r.schema) });

@@ -52,6 +52,24 @@ export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
   const retried = one<{ n: number }>(`SELECT COUNT(*) AS n FROM traces t WHERE ${tw} AND t.status = 'finished'
     AND EXISTS (SELECT 1 FROM traces f WHERE f.run_id = t.run_id AND f.item_id = t.item_id AND f.status = 'failed')`);
 
+  return statusOf({ items, steps, stops, tools, calls, roles, runs, failedItems, retried });
+}
+
+/** The totals each backend counts with its own SQL dialect. */
+export interface StatusCounts {
+  items: { total: number; finished: number; failed: number; running: number; dup: number };
+  steps: { steps: number; calls: number };
+  stops: { answers: number; max_turns: number };
+  tools: { accepted: number; rejected: number };
+  calls: { n: number; failed: number; tin: number; tout: number };
+  roles: readonly { role: string; calls: number; tin: number; tout: number; lat: number }[];
+  runs: { n: number };
+  failedItems: readonly { code: string; items: number; attempts: number }[];
+  retried: { n: number };
+}
+
+/** The status record from the counts (both backends). */
+export function statusOf({ items, steps, stops, tools, calls, roles, runs, failedItems, retried }: StatusCounts): RunStatusWithFailures {
   return RunStatusWithFailuresSchema.parse({
     runs: runs.n,
     items_total: items.total,

@@ -21,18 +21,25 @@ function endTrace(db: Db, traceId: number, pieces: TracePieces, end: () => void)
   }).immediate(); // reads, then writes: a deferred transaction would fail at once (SQLITE_BUSY, no busy wait) when validate/export wrote in between
 }
 
-function writePieces(db: Db, traceId: number, p: TracePieces): void {
-  const tool = db.prepare(`INSERT INTO tools (trace_id, name, origin, accepted, schema, reasons, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  const step = db.prepare(`INSERT INTO steps (trace_id, idx, think, call, observation, answer, raw) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  const call =
-    db.prepare(`INSERT INTO model_calls (trace_id, role, model, prompt_file, prompt_hash, params, tokens_in, tokens_out, latency_ms, attempt, ok, error, raw)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  for (const t of p.tools) tool.run(traceId, t.tool.api_name, t.origin, 1, JSON.stringify(t.tool), null, 0);
-  for (const r of p.rejected) tool.run(traceId, rejectedName(r), 'maker', 0, JSON.stringify(r.tool), JSON.stringify(r.reasons), r.attempt);
-  if (p.classification) db.prepare('UPDATE traces SET classification = ? WHERE id = ?').run(JSON.stringify(p.classification), traceId);
-  for (const s of p.steps) step.run(traceId, s.index, s.think, jsonColumn(s.call), jsonColumn(s.observation), s.answer ?? null, s.raw);
-  for (const c of p.calls)
-    call.run(
+/** The INSERTs of a trace's pieces, in column order (both backends; `?` placeholders, numbered on PostgreSQL). */
+export const PIECE_INSERTS = {
+  tools: 'INSERT INTO tools (trace_id, name, origin, accepted, schema, reasons, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  steps: 'INSERT INTO steps (trace_id, idx, think, call, observation, answer, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  calls: `INSERT INTO model_calls (trace_id, role, model, prompt_file, prompt_hash, params, tokens_in, tokens_out, latency_ms, attempt, ok, error, raw)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+} as const;
+
+type Value = string | number | null;
+
+/** A trace's pieces as column values for PIECE_INSERTS, and its classification column: how both backends store them. */
+export function pieceRows(traceId: number, p: TracePieces): { tools: Value[][]; steps: Value[][]; calls: Value[][]; classification: string | null } {
+  return {
+    tools: [
+      ...p.tools.map((t) => [traceId, t.tool.api_name, t.origin, 1, JSON.stringify(t.tool), null, 0]),
+      ...p.rejected.map((r) => [traceId, rejectedName(r), 'maker', 0, JSON.stringify(r.tool), JSON.stringify(r.reasons), r.attempt]),
+    ],
+    steps: p.steps.map((s) => [traceId, s.index, s.think, jsonColumn(s.call), jsonColumn(s.observation), s.answer ?? null, s.raw]),
+    calls: p.calls.map((c) => [
       traceId,
       c.role,
       c.model,
@@ -46,7 +53,20 @@ function writePieces(db: Db, traceId: number, p: TracePieces): void {
       c.ok ? 1 : 0,
       c.error ?? null,
       c.raw ?? null,
-    );
+    ]),
+    classification: p.classification ? JSON.stringify(p.classification) : null,
+  };
+}
+
+function writePieces(db: Db, traceId: number, p: TracePieces): void {
+  const rows = pieceRows(traceId, p);
+  const tool = db.prepare(PIECE_INSERTS.tools);
+  for (const r of rows.tools) tool.run(...r);
+  if (rows.classification) db.prepare('UPDATE traces SET classification = ? WHERE id = ?').run(rows.classification, traceId);
+  const step = db.prepare(PIECE_INSERTS.steps);
+  for (const r of rows.steps) step.run(...r);
+  const call = db.prepare(PIECE_INSERTS.calls);
+  for (const r of rows.calls) call.run(...r);
 }
 
 const rejectedName = (r: RejectedTool): string =>
@@ -70,27 +90,24 @@ export function failTrace(db: Db, traceId: number, pieces: TracePieces, error: {
 
 /** A trace's model calls in the order they were stored. */
 export function traceCalls(db: Db, traceId: number): ModelCall[] {
-  const rows = db.prepare('SELECT * FROM model_calls WHERE trace_id = ? ORDER BY id').all(traceId) as (Record<string, unknown> & {
-    id: number;
-    params: string;
-    ok: number;
-    error: string | null;
-    raw: string | null;
-  })[];
-  return rows.map((r) =>
-    recordOf(ModelCallSchema, 'model_calls', r.id, {
-      role: r.role,
-      model: r.model,
-      prompt_file: r.prompt_file,
-      prompt_hash: r.prompt_hash,
-      params: jsonOf('model_calls', r.id, 'params', r.params),
-      tokens_in: r.tokens_in,
-      tokens_out: r.tokens_out,
-      latency_ms: r.latency_ms,
-      attempt: r.attempt,
-      ok: r.ok === 1,
-      ...(r.error !== null ? { error: r.error } : {}),
-      ...(r.raw !== null ? { raw: r.raw } : {}),
-    }),
-  );
+  return (db.prepare('SELECT * FROM model_calls WHERE trace_id = ? ORDER BY id').all(traceId) as ModelCallRow[]).map(modelCallOf);
 }
+
+export type ModelCallRow = Record<string, unknown> & { id: number; params: string; ok: number; error: string | null; raw: string | null };
+
+/** A model_calls row as the record (both backends). */
+export const modelCallOf = (r: ModelCallRow): ModelCall =>
+  recordOf(ModelCallSchema, 'model_calls', r.id, {
+    role: r.role,
+    model: r.model,
+    prompt_file: r.prompt_file,
+    prompt_hash: r.prompt_hash,
+    params: jsonOf('model_calls', r.id, 'params', r.params),
+    tokens_in: r.tokens_in,
+    tokens_out: r.tokens_out,
+    latency_ms: r.latency_ms,
+    attempt: r.attempt,
+    ok: r.ok === 1,
+    ...(r.error !== null ? { error: r.error } : {}),
+    ...(r.raw !== null ? { raw: r.raw } : {}),
+  });
