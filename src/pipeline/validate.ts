@@ -16,7 +16,7 @@ import {
 } from '../validate/index.js';
 import { StoreFields } from './fields/store.js';
 import { defineJob, flagName, parseConfig } from './job.js';
-import { openExistingStore, selectRuns } from './runs.js';
+import { openExistingStore, runsCoerce, selectRuns } from './runs.js';
 
 export { formatReport };
 
@@ -115,10 +115,10 @@ export const validateJob = defineJob({
   summary: ValidateSummarySchema,
   async run(input) {
     const o = parseConfig(ValidateConfigSchema, input);
-    const config = checkConfigOf(o);
     const store = await openExistingStore(o.db);
     try {
       const runs = await selectRuns(store, o.run);
+      const config = checkConfigOf({ ...o, coerce: o.coerce ?? runsCoerce((await store.runs.list()).filter((r) => runs.includes(r.id))) });
       const { verdicts, checked, hash } = await validateRuns(store, runs, config);
       return { config, config_hash: hash, runs, checked, report: summarizeVerdicts(verdicts), failing: checkCauses(removalReasons(verdicts), config) };
     } finally {

@@ -15,7 +15,7 @@ export type CoercePolicy = z.infer<typeof CoercePolicySchema>;
  */
 export const CoerceField = CoercePolicySchema.optional().meta({
   description:
-    'How the pre-check treats numbers and booleans sent as strings: strict rejects them (type_error); strings reads "3" as 3 and "true" as true where the parameter cannot be a string. Default: strict',
+    'How the pre-check treats numbers and booleans sent as strings: strict rejects them (type_error); strings reads "3" as 3 and "true" as true where the parameter cannot be a string. Default: strict (validate and export: the policy the run was generated with)',
 });
 
 export interface Coercion {

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exportJob } from '../../src/pipeline/export.js';
 import { formatReport, validateJob } from '../../src/pipeline/validate.js';
 import type { DatasetItem } from '../../src/schema/item.js';
 import { openStore } from '../../src/store/index.js';
@@ -10,11 +11,11 @@ import { runCli } from '../support/cli.js';
 import { agentCall, bamboogle, goodSteps, TOOLS } from '../validate/fixtures.js';
 
 /** A store of 3 real Bamboogle traces: one well-typed, one whose wiki_search top_k is "3", one whose top_k is "three". */
-async function storeWithStringArguments(dir: string): Promise<string> {
+async function storeWithStringArguments(dir: string, config: Record<string, unknown> = {}, name = 'store.sqlite'): Promise<string> {
   const items = await bamboogle(3);
-  const path = join(dir, 'store.sqlite');
+  const path = join(dir, name);
   const store = await openStore(path, { create: true });
-  const runId = await store.runs.upsert('strings', 'bamboogle', { maxTurns: 6, format: 'text' });
+  const runId = await store.runs.upsert('strings', 'bamboogle', { maxTurns: 6, format: 'text', ...config });
   await store.items.add(runId, items);
   const write = async (item: DatasetItem, topK?: string) => {
     const id = await store.traces.begin(runId, item.id);
@@ -59,5 +60,28 @@ describe('validate --coerce', () => {
     const r = await runCli(['validate', '--db', db, '--coerce', 'strings', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).report.passed.count).toBe(2);
+  });
+
+  it("without the flag, a run's own policy (generate --coerce strings, stored with the run) is the one validate and export read calls with", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtr-validate-coerce-run-'));
+    const made = await storeWithStringArguments(dir, { coerce: 'strings' });
+    const s = await validateJob.run({ db: made });
+    expect(s.config).toMatchObject({ coerce: 'strings' });
+    expect(s.report.passed.count).toBe(2);
+    expect((await validateJob.run({ db: made, coerce: 'strict' })).report.passed.count).toBe(1); // the flag wins
+    const out = join(dir, 'sft');
+    const exported = await exportJob.run({ db: made, out, stage: 'sft', format: 'jsonl' });
+    expect(exported.train + exported.validation).toBe(2);
+  });
+
+  it('runs made under two policies need --coerce (one check config is one verdict hash)', async () => {
+    const mixed = await storeWithStringArguments(mkdtempSync(join(tmpdir(), 'mtr-validate-coerce-mixed-')), { coerce: 'strings' });
+    const store = await openStore(mixed);
+    await store.runs.upsert('strict-run', 'bamboogle', { maxTurns: 6, format: 'text' });
+    await store.close();
+    await expect(validateJob.run({ db: mixed })).rejects.toThrow(
+      /--coerce: expected one pre-check policy for runs strings, strict-run, got strings and strict; name it with --coerce/,
+    );
+    expect((await validateJob.run({ db: mixed, coerce: 'strings' })).report.passed.count).toBe(2);
   });
 });
