@@ -22,7 +22,7 @@ export const ServeToolsConfigSchema = z.object({
   toolset: z.string().min(1).optional().meta({
     placeholder: 'FILE',
     description:
-      'tool file — unified templates (JSON list or JSONL), OpenAI function lists, or ToolEyes-style {tools: [{functions}]}; with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)',
+      'tool file in any layout carg tools import reads (unified templates, OpenAI function lists, ToolEyes, MCP tools/list, OpenAPI 3 / ToolAlpaca, StableToolBench / ToolBench, BFCL); with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)',
   }),
   fromRun: z
     .string()
