@@ -31,7 +31,8 @@ export function failedAttempts(db: Db, runId: number): Map<string, { attempts: n
   return new Map(rows.map((r) => [r.item_id, { attempts: r.attempts, code: r.code }]));
 }
 
-const pidAlive = (pid: number): boolean => {
+/** Is this process (on this host) alive? A run's lock held by a dead one is taken over. */
+export const pidAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -64,21 +65,22 @@ export function addItems(db: Db, runId: number, items: readonly DatasetItem[]): 
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
     const base = (db.prepare('SELECT COALESCE(MAX(ord) + 1, 0) AS n FROM items WHERE run_id = ?').get(runId) as { n: number }).n;
-    items.forEach((it, i) =>
-      insert.run(
-        runId,
-        it.id,
-        base + i,
-        it.dataset,
-        it.question,
-        JSON.stringify(it.answers),
-        jsonColumn(it.context),
-        jsonColumn(it.decomposition),
-        jsonColumn(it.meta),
-      ),
-    );
+    items.forEach((it, i) => insert.run(...itemParams(runId, base + i, it)));
   }).immediate(); // the next position is read and used under the write lock
 }
+
+/** An item's column values (run_id … meta) at position `ord`. */
+export const itemParams = (runId: number, ord: number, it: DatasetItem): (string | number | null)[] => [
+  runId,
+  it.id,
+  ord,
+  it.dataset,
+  it.question,
+  JSON.stringify(it.answers),
+  jsonColumn(it.context),
+  jsonColumn(it.decomposition),
+  jsonColumn(it.meta),
+];
 
 export interface ItemRow {
   run_id: number;
