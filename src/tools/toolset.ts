@@ -4,7 +4,7 @@ import { checkToolCandidate } from '../schema/tool-check.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import { parseToolText } from '../schema/tool-file.js';
 import { type RunRef, resolveRuns } from '../schema/run-ref.js';
-import { openStore } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
 import type { DatasetItem } from '../schema/item.js';
 
 /**
@@ -69,14 +69,24 @@ export function readToolFile(file: string): ToolCandidate[] {
 
 export const loadToolsetFile = (file: string): Toolset => buildToolset(file, readToolFile(file));
 
-/** `DB[:RUN]` → the accepted tools of the run's finished traces, and its items (RUN: key or id; optional when the store holds one run). */
-export async function loadToolsetFromRun(spec: string): Promise<Toolset> {
+/** `DB[:RUN]` (`--from-run`) → the open store, its path and the run it names (RUN: key or id; optional when the store holds one run). */
+export async function openRunSpec(spec: string): Promise<{ store: Store; path: string; run: RunRef }> {
   const at = /^(.*?)(?::([^:/\\]+))?$/.exec(spec)!;
   const [path, run] = existsSync(spec) ? [spec, undefined] : [at[1]!, at[2]];
   if (!path || !existsSync(path)) throw new MtrError('E_USAGE', `--from-run: expected DB[:RUN] naming an existing store file, got "${spec}"`);
   const store = await openStore(path);
   try {
-    const found = pickRun(await store.runs.list(), run);
+    return { store, path, run: pickRun(await store.runs.list(), run) };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+/** `DB[:RUN]` → the accepted tools of the run's finished traces, and its items. */
+export async function loadToolsetFromRun(spec: string): Promise<Toolset> {
+  const { store, path, run: found } = await openRunSpec(spec);
+  try {
     const tools = await store.runs.tools({ runId: found.id, finishedOnly: true });
     const set = buildToolset(
       `${path}:${found.key}`,
