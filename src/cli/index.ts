@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     load: async () => (await import('./export.js')).default,
   },
   data: { summary: 'Datasets: show what mtr reads from a file or a registry name', load: async () => (await import('./data.js')).default },
+  audit: { summary: 'Audit simulated tools against real ones: fidelity per tool and grounding mode', load: async () => (await import('./audit.js')).default },
   index: {
     summary: 'Build a BM25 index (SQLite FTS5) from a passage corpus for the real wiki_search tool',
     load: async () => (await import('./index-corpus.js')).default,
