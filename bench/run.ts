@@ -1,30 +1,42 @@
 // `npm run bench`: every benchmark, measured in one run on this machine. Ratios, not absolute claims.
+// `npm run bench -- reward` (or pipeline, actor, startup; several): only the named parts, e.g. to measure one alone.
 import { cpus } from 'node:os';
 import { benchActor } from './actor.js';
 import { benchPipeline } from './pipeline.js';
 import { benchReward } from './reward.js';
 import { benchStartup } from './startup.js';
 
+const only = process.argv.slice(2);
+const part = (name: string): boolean => only.length === 0 || only.includes(name);
+
 console.log(`mtr benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})\n`);
 
-console.log('1. generate pipeline: real ChatOpenAI → local OpenAI-compatible server (own process, 50 ms latency, capacity 512)');
-const rows = await benchPipeline();
-console.table(rows);
-const base = rows[0]!;
-for (const r of rows.slice(1)) {
-  console.log(
-    `   ${r.in_flight} in flight: ${(r.achieved_call_concurrency / base.achieved_call_concurrency).toFixed(1)}× the call concurrency of 1 in flight; overhead ${r.overhead_ms_per_call} ms/call vs ${base.overhead_ms_per_call}`,
-  );
+if (part('pipeline')) {
+  console.log('1. generate pipeline: real ChatOpenAI → local OpenAI-compatible server (own process, 50 ms latency, capacity 512)');
+  const rows = await benchPipeline();
+  console.table(rows);
+  const base = rows[0]!;
+  for (const r of rows.slice(1)) {
+    console.log(
+      `   ${r.in_flight} in flight: ${(r.achieved_call_concurrency / base.achieved_call_concurrency).toFixed(1)}× the call concurrency of 1 in flight; overhead ${r.overhead_ms_per_call} ms/call vs ${base.overhead_ms_per_call}`,
+    );
+  }
 }
 
-console.log('\n2. reward: EM/F1/cover-EM over 100k (prediction, gold) pairs');
-console.table(await benchReward());
+if (part('reward')) {
+  console.log('\n2. reward: EM/F1/cover-EM over 100k (prediction, gold) pairs');
+  console.table(await benchReward());
+}
 
-console.log('\n3. ToolActor: pre-check and cache lookup per call; BM25 query latency (largest corpus here, synthetic 100k)');
-const actor = await benchActor();
-console.table(actor);
-const bm25 = actor.filter((r) => r.what.startsWith('BM25'));
-if (bm25.length === 2) console.log(`   BM25 p50 at 100k passages is ${(bm25[1]!.p50_us / bm25[0]!.p50_us).toFixed(1)}× the p50 on the largest real corpus`);
+if (part('actor')) {
+  console.log('\n3. ToolActor: pre-check and cache lookup per call; BM25 query latency (largest corpus here, synthetic 100k)');
+  const actor = await benchActor();
+  console.table(actor);
+  const bm25 = actor.filter((r) => r.what.startsWith('BM25'));
+  if (bm25.length === 2) console.log(`   BM25 p50 at 100k passages is ${(bm25[1]!.p50_us / bm25[0]!.p50_us).toFixed(1)}× the p50 on the largest real corpus`);
+}
 
-console.log('\n5. start-up: the compiled CLI (npm ci builds dist/) vs tsx, median of 7 fresh processes; bare node is the floor');
-console.table(benchStartup());
+if (part('startup')) {
+  console.log('\n5. start-up: the compiled CLI (npm ci builds dist/) vs tsx, median of 7 fresh processes; bare node is the floor');
+  console.table(benchStartup());
+}

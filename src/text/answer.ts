@@ -1,5 +1,5 @@
 /** The official QA answer scores (EM, cover EM, token F1) over the normalised answer: pure text comparison, shared by reward and validate. */
-import { normalizeAnswer, tokens } from './normalize.js';
+import { normalizeAnswer } from './normalize.js';
 
 export interface TokenScores {
   f1: number;
@@ -12,20 +12,68 @@ export interface AnswerScores extends TokenScores {
   cover_em: number;
 }
 
-const SPECIAL = new Set(['yes', 'no', 'noanswer']);
+/** A normalised gold answer: its text (EM, cover EM) and its tokens (F1). */
+interface Gold {
+  text: string;
+  tokens: string[];
+}
+
+const tokensOf = (normal: string): string[] => (normal === '' ? [] : normal.split(' '));
+
+/**
+ * Golds normalised once: GRPO scores n samples of a prompt against the same gold, epoch after epoch.
+ * Only answer-sized strings are kept (tokenF1 also compares whole observations), and everything is
+ * dropped at the cap.
+ */
+const GOLDS = new Map<string, Gold>();
+const GOLDS_CAP = 1 << 14;
+const GOLD_MAX_LENGTH = 256;
+function gold(s: string): Gold {
+  let g = GOLDS.get(s);
+  if (g === undefined) {
+    const text = normalizeAnswer(s);
+    g = { text, tokens: tokensOf(text) };
+    if (s.length > GOLD_MAX_LENGTH) return g;
+    if (GOLDS.size >= GOLDS_CAP) GOLDS.clear();
+    GOLDS.set(s, g);
+  }
+  return g;
+}
+
+const isSpecial = (t: string): boolean => t === 'yes' || t === 'no' || t === 'noanswer';
 const ZERO: TokenScores = { f1: 0, precision: 0, recall: 0 };
 
 /** Official exact match: normalised strings equal. */
-export const exactMatch = (prediction: string, gold: string): number => (normalizeAnswer(prediction) === normalizeAnswer(gold) ? 1 : 0);
+export const exactMatch = (prediction: string, g: string): number => (normalizeAnswer(prediction) === gold(g).text ? 1 : 0);
 
 /** Substring EM (ZeroSearch / FlashRAG "acc"): the normalised gold occurs in the normalised prediction. */
-export const coverExactMatch = (prediction: string, gold: string): number => (normalizeAnswer(prediction).includes(normalizeAnswer(gold)) ? 1 : 0);
+export const coverExactMatch = (prediction: string, g: string): number => (normalizeAnswer(prediction).includes(gold(g).text) ? 1 : 0);
 
 /** Official token F1 (bag of tokens); 0 when either side is yes/no/noanswer and they differ. */
-export const tokenF1 = (prediction: string, gold: string): TokenScores => f1OfTokens(tokens(prediction), tokens(gold));
+export function tokenF1(prediction: string, g: string): TokenScores {
+  const { f1, precision, recall } = answerScores(prediction, [g]);
+  return f1 === 0 ? ZERO : { f1, precision, recall };
+}
 
 /** Tokens the two bags share, with multiplicity (Python's `sum((Counter(a) & Counter(b)).values())`). */
 export function commonTokens(a: readonly string[], b: readonly string[]): number {
+  // answers are a few tokens: marking matched tokens of b in a bitmask beats building a Map
+  if (b.length > 31 || a.length * b.length > 1024) return commonTokensCounted(a, b);
+  let used = 0;
+  let same = 0;
+  for (const t of a) {
+    for (let j = 0; j < b.length; j++) {
+      if ((used & (1 << j)) === 0 && b[j] === t) {
+        used |= 1 << j;
+        same++;
+        break;
+      }
+    }
+  }
+  return same;
+}
+
+function commonTokensCounted(a: readonly string[], b: readonly string[]): number {
   const counts = new Map<string, number>();
   for (const t of b) counts.set(t, (counts.get(t) ?? 0) + 1);
   let same = 0;
@@ -39,29 +87,41 @@ export function commonTokens(a: readonly string[], b: readonly string[]): number
   return same;
 }
 
-function f1OfTokens(pt: readonly string[], gt: readonly string[]): TokenScores {
-  const p = pt.join(' ');
-  const g = gt.join(' ');
-  if ((SPECIAL.has(p) || SPECIAL.has(g)) && p !== g) return ZERO;
-  const same = commonTokens(pt, gt);
-  if (same === 0) return ZERO;
-  const precision = same / pt.length;
-  const recall = same / gt.length;
-  return { f1: (2 * precision * recall) / (precision + recall), precision, recall };
-}
-
 /** Every correctness score, each the max over the gold aliases (precision/recall from the best-F1 alias). */
 export function answerScores(prediction: string, golds: readonly string[]): AnswerScores {
-  const pt = tokens(prediction);
-  const p = pt.join(' ');
-  const best: AnswerScores = { em: 0, cover_em: 0, ...ZERO };
-  for (const gold of golds) {
-    const gt = tokens(gold);
-    const g = gt.join(' ');
-    if (p === g) best.em = 1;
-    if (p.includes(g)) best.cover_em = 1;
-    const f = f1OfTokens(pt, gt);
-    if (f.f1 > best.f1) Object.assign(best, f);
+  const p = normalizeAnswer(prediction);
+  let pt: string[] | undefined; // split only when an F1 needs it
+  let em = 0;
+  let coverEm = 0;
+  let f1 = 0;
+  let precision = 0;
+  let recall = 0;
+  for (const s of golds) {
+    const g = gold(s);
+    if (p === g.text) {
+      em = 1;
+      coverEm = 1;
+      // the same bag: precision = recall = F1 = 1 (0 when both are empty)
+      if (p !== '') {
+        f1 = 1;
+        precision = 1;
+        recall = 1;
+      }
+      continue;
+    }
+    if (p.includes(g.text)) coverEm = 1;
+    if (isSpecial(p) || isSpecial(g.text)) continue;
+    pt ??= tokensOf(p);
+    const same = commonTokens(pt, g.tokens);
+    if (same === 0) continue;
+    const pr = same / pt.length;
+    const re = same / g.tokens.length;
+    const f = (2 * pr * re) / (pr + re);
+    if (f > f1) {
+      f1 = f;
+      precision = pr;
+      recall = re;
+    }
   }
-  return best;
+  return { em, cover_em: coverEm, f1, precision, recall };
 }
