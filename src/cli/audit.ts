@@ -55,6 +55,6 @@ const fidelityCommand = jobCommand(auditFidelityJob, {
 /** `mtr audit …`: how far simulated tools are from real ones. */
 export default {
   name: 'audit',
-  summary: 'Audit simulated tools against real ones (fidelity per tool and grounding mode)',
+  summary: 'Audit simulated tools against real ones: fidelity per tool and grounding mode',
   subcommands: { fidelity: fidelityCommand },
 } satisfies CommandGroup;
