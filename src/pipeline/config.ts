@@ -14,6 +14,7 @@ import { UTILITY_TOOL_NAMES, UTILITY_TOOLS } from '../tools/utility.js';
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, modelConfigOf, roleModelFields } from './fields/model.js';
 import { StoreFields } from './fields/store.js';
+import { toolsFromField } from './fields/tools-from.js';
 
 export const GENERATE_ROLES = ['maker', 'agent', 'actor'] as const satisfies readonly Role[];
 
@@ -64,6 +65,7 @@ export const GenerateJobConfig = z.object({
     description:
       "Agent dialect: hermes (ToolMaker's tools, <tool_call>/<tool_response>), or search-r1 (Search-R1's rollout: its instruction as the one user turn, <search> query </search> answered by <information>Doc i(Title: t) text</information>; ToolMaker is skipped, the one tool is wiki_search, real with --index/--retrieval-url or simulated by ToolActor)",
   }),
+  toolsFrom: toolsFromField('maker'),
   utilityTools: z
     .string()
     .default('wiki_search')
@@ -115,6 +117,8 @@ export const GenerateConfigSchema = z.object({
   format: flat.format,
   /** the agent's text: Qwen/Hermes tool tags, or Search-R1's `<search>`/`<information>` (one wiki_search tool, no ToolMaker) */
   dialect: flat.dialect,
+  /** ToolMaker's tools, the utility tools alone, or none (the tools-on / tools-off ablation) */
+  toolsFrom: flat.toolsFrom,
   utilityTools: z.array(z.string()).default(() => utilityToolList(flat.utilityTools.parse(undefined))),
   maxTools: flat.maxTools,
   maxRepairs: flat.maxRepairs,
@@ -170,6 +174,7 @@ export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigIn
     maxTurns: f.maxTurns,
     format: f.format,
     dialect: f.dialect,
+    toolsFrom: f.toolsFrom,
     utilityTools: utilityToolList(f.utilityTools),
     maxTools: f.maxTools,
     maxRepairs: f.maxRepairs,
@@ -221,6 +226,7 @@ export function runKey(c: GenerateConfig, dataset: { name: string; path: string 
     maxTurns: c.maxTurns,
     format: c.format,
     ...(c.dialect === DEFAULT_DIALECT ? {} : { dialect: c.dialect }),
+    ...(c.toolsFrom === 'maker' ? {} : { toolsFrom: c.toolsFrom }),
     utilityTools: c.utilityTools,
     maxTools: c.maxTools,
     // only when set, so runs made before these options keep their keys
@@ -244,6 +250,8 @@ export function checkGenerateConfig(c: GenerateConfig): void {
         'E_USAGE',
         `--utility-tools: expected wiki_search with --dialect search-r1 (its one tool is search), got ${c.utilityTools.join(',') || 'none'}`,
       );
+    if (c.toolsFrom === 'none')
+      throw new MtrError('E_USAGE', '--tools-from: expected maker or utility with --dialect search-r1 (its instruction offers search), got none');
   }
   for (const name of c.utilityTools) {
     if (!UTILITY_TOOLS[name])

@@ -244,7 +244,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
         };
         // a fatal error leaves the trace 'running': this run's clean-up (or the next run) drops it and redoes the item
         const out = await graph.invoke(
-          { item, maxTurns: c.maxTurns, dialect: c.dialect },
+          { item, maxTurns: c.maxTurns, dialect: c.dialect, toolsFrom: c.toolsFrom },
           { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 },
         );
         await db.traces.finish(draft.id, draft, out.answer !== undefined ? { stopReason: 'answer', answer: out.answer } : { stopReason: 'max_turns' });

@@ -1,0 +1,9 @@
+import { z } from 'zod';
+import { TOOLS_FROM, type ToolsFrom } from '../../schema/trace.js';
+
+/** `--tools-from`, declared once for generate (default maker) and eval (default utility: no ToolMaker needed). */
+export const toolsFromField = (byDefault: ToolsFrom) =>
+  z.enum(TOOLS_FROM).default(byDefault).meta({
+    description:
+      "Where each trace's tools come from: maker (ToolMaker designs task-specific tools, plus the utility tools), utility (the utility tools alone, no ToolMaker call), none (no tools: the agent answers from its own knowledge). MTR's tools-on / tools-off ablation",
+  });
