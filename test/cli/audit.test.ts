@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -234,6 +236,58 @@ describe('mtr audit fidelity --from-run: the wiki_search calls of a generated ru
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^mtr audit fidelity: nothing to audit \(E_EMPTY\): .*no-search\.sqlite:\S+ has no wiki_search call in its finished traces/);
+  });
+});
+
+describe('mtr audit fidelity --retrieval-url: a Search-R1 retrieval server is the same real side', () => {
+  it('gives the real answers the index gives, call for call', async () => {
+    // a stand-in for Search-R1's retrieval_server.py over the same BM25 index
+    const bm25 = new Bm25Index(index);
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const { queries, topk } = JSON.parse(body) as { queries: string[]; topk: number };
+        const result = queries.map((q) => bm25.search(q, topk).map((h) => ({ document: { title: h.title, text: h.text }, score: h.score })));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const out = join(tmp, 'retrieval');
+      const r = await runCli([
+        'audit',
+        'fidelity',
+        '--dataset',
+        DATASET,
+        '--retrieval-url',
+        url,
+        '--limit',
+        '6',
+        '--modes',
+        'none',
+        '--out',
+        out,
+        ...actorFlags(),
+      ]);
+      expect(r.code).toBe(0);
+      const rows = readRows(out);
+      expect(rows).toHaveLength(6);
+      for (const x of rows) expect(x.real.results).toEqual(bm25.search(x.arguments.query, 3).map((h) => ({ title: h.title, text: h.text })));
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      bm25.close();
+    }
+  });
+
+  it('a dead retrieval server stops the audit before any simulation', async () => {
+    const before = actor.requests.length;
+    const r = await runCli(['audit', 'fidelity', '--dataset', DATASET, '--retrieval-url', 'http://127.0.0.1:9', '--out', join(tmp, 'dead'), ...actorFlags()]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('127.0.0.1:9');
+    expect(actor.requests.length).toBe(before);
   });
 });
 
