@@ -1,0 +1,153 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scriptedEvalModel } from '../../fakes/eval-agent.js';
+import { loadItems } from '../../src/data/index.js';
+import { evalJob, type EvalProgress, type Prediction } from '../../src/pipeline/eval.js';
+import type { DatasetItem } from '../../src/schema/item.js';
+import { Bm25Index, buildIndex } from '../../src/tools/bm25.js';
+import { readCorpus } from '../../src/tools/corpus.js';
+import { openStore } from '../../src/store/index.js';
+import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
+import { officialDisagreements } from '../support/official-qa.js';
+import { SHARED_DATASETS } from '../support/paths.js';
+
+const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
+const HOTPOT = join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_qa_500.jsonl');
+const tmp = mkdtempSync(join(tmpdir(), 'mtr-eval-'));
+
+/** Item i answers: gold (i % 3 = 0), a wrong entity (1), gold plus words (2: EM 0, cover-EM 1, F1 between). */
+const scripted = (item: DatasetItem, i: number): string => [item.answers[0]!, 'Nobody Inparticular', `${item.answers[0]} or maybe not`][i % 3]!;
+
+let bamboogle: DatasetItem[];
+let hotpot: DatasetItem[];
+let server: FakeServer;
+let model: { baseUrl: string; model: string };
+const readPredictions = (dir: string): Prediction[] =>
+  readFileSync(join(dir, 'predictions.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+const readMetrics = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+const agentRequests = () => server.requests.filter((r) => !r.response_format);
+const tracesOf = async (db: string, runKey: string) => {
+  const store = await openStore(db);
+  try {
+    const run = (await store.runs.list()).find((r) => r.key === runKey)!;
+    return await store.traces.list(run.id);
+  } finally {
+    await store.close();
+  }
+};
+
+beforeAll(async () => {
+  bamboogle = await loadItems(BAMBOOGLE, { limit: 6 });
+  hotpot = await loadItems(HOTPOT, { limit: 4 });
+  const answers = new Map([
+    ...bamboogle.map((it, i) => [it.question, scripted(it, i)] as const),
+    ...hotpot.map((it, i) => [it.question, scripted(it, i)] as const),
+  ]);
+  server = await startFakeOpenAI({ respond: scriptedEvalModel([...bamboogle, ...hotpot], answers) });
+  model = { baseUrl: server.url, model: 'fake-model' };
+});
+afterAll(() => server.close());
+
+describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => {
+  it('simulated tools: scores each answer against the gold, writes predictions and metrics the official script agrees with, and resumes', async () => {
+    const out = join(tmp, 'simulated');
+    const progress: EvalProgress[] = [];
+    const s = await evalJob.run({ dataset: `${BAMBOOGLE},${HOTPOT}`, out, limit: 6, ...model, concurrency: 3 }, { onProgress: (p) => progress.push(p) });
+    expect(s.aborted).toBe(false);
+    expect(s.runs.map((r) => [r.dataset, r.items, r.finished])).toEqual([
+      ['bamboogle', 6, 6],
+      ['hotpotqa', 6, 6],
+    ]);
+    const hotpot6 = await loadItems(HOTPOT, { limit: 6 });
+    const items = [...bamboogle, ...hotpot6];
+    const rows = readPredictions(out);
+    expect(rows.map((r) => [r.dataset, r.id, r.question, r.golden_answers])).toEqual(items.map((it) => [it.dataset, it.id, it.question, it.answers]));
+    // hotpot items 4 and 5 are not scripted: the agent says "unknown"
+    const expected = [...bamboogle.map(scripted), ...hotpot.map(scripted), 'unknown', 'unknown'];
+    expect(rows.map((r) => r.prediction)).toEqual(expected);
+    expect(rows.map((r) => r.em)).toEqual([1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0]);
+    expect(rows.map((r) => r.cover_em)).toEqual([1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0]);
+    for (const r of rows) expect([r.turns, r.calls]).toEqual([2, 1]); // one search, one answer
+
+    const metrics = readMetrics(out);
+    expect(metrics).toEqual(s.metrics);
+    expect(Object.keys(metrics.datasets)).toEqual(['bamboogle', 'hotpotqa']);
+    expect(metrics.datasets.bamboogle).toMatchObject({ em: 2 / 6, cover_em: 4 / 6, turns: 2, calls: 1, n: 6 });
+    expect(metrics.datasets.hotpotqa).toMatchObject({ em: 2 / 6, cover_em: 3 / 6, n: 6 });
+    expect(metrics.mean).toMatchObject({ em: 2 / 6, cover_em: (4 / 6 + 3 / 6) / 2, n: 12 });
+    expect(officialDisagreements(out)).toEqual([]);
+
+    // utility tools by default: no ToolMaker call; every search answered by ToolActor
+    expect(server.requests.some((r) => r.response_format?.json_schema?.name === 'tool_set')).toBe(false);
+    const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+    for (const t of traces) {
+      expect(t.tools.map((x) => [x.origin, x.tool.api_name])).toEqual([['utility', 'wiki_search']]);
+      expect(t.steps[0]!.observation!.source).toBe('simulated');
+    }
+    expect(progress.at(-1)).toMatchObject({ total: 12, done: 12, failed: 0, dataset: 'hotpotqa' });
+
+    const before = server.requests.length;
+    const again = await evalJob.run({ dataset: `${BAMBOOGLE},${HOTPOT}`, out, limit: 6, ...model });
+    expect(server.requests.length).toBe(before); // resumed: nothing left to ask
+    expect(again.runs.map((r) => [r.already_finished, r.finished])).toEqual([
+      [6, 0],
+      [6, 0],
+    ]);
+    expect(again.metrics).toEqual(s.metrics);
+    expect(readPredictions(out)).toEqual(rows);
+  });
+
+  it('real tools: every search is answered by the BM25 index (source real), none by ToolActor', async () => {
+    const index = join(tmp, 'wiki18.sqlite');
+    await buildIndex(index, readCorpus(join(SHARED_DATASETS, 'corpus/wiki18_sample_1000.jsonl')));
+    const out = join(tmp, 'real');
+    const actorBefore = server.requests.filter((r) => r.response_format).length;
+    const s = await evalJob.run({ dataset: BAMBOOGLE, out, limit: 6, tools: 'real', index, ...model });
+    expect(server.requests.filter((r) => r.response_format).length).toBe(actorBefore);
+    const bm25 = new Bm25Index(index);
+    try {
+      const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+      expect(traces.map((t) => t.item_id)).toEqual(bamboogle.map((i) => i.id));
+      for (const [i, t] of traces.entries()) {
+        const obs = t.steps[0]!.observation!;
+        expect(obs.source).toBe('real');
+        expect(obs.content).toEqual({ results: bm25.search(bamboogle[i]!.question, 3).map((h) => ({ title: h.title, text: h.text })) });
+      }
+    } finally {
+      bm25.close();
+    }
+    expect(s.metrics.datasets.bamboogle).toMatchObject({ em: 2 / 6, cover_em: 4 / 6, calls: 1 });
+    expect(officialDisagreements(out)).toEqual([]);
+  });
+
+  it('--tools-from none: no tools, no tool call; the agent answers from its own knowledge (another run)', async () => {
+    const out = join(tmp, 'none');
+    const seen = agentRequests().length;
+    const s = await evalJob.run({ dataset: BAMBOOGLE, out, limit: 6, toolsFrom: 'none', ...model });
+    const asked = agentRequests().slice(seen);
+    expect(asked).toHaveLength(6); // one turn each
+    for (const r of asked) expect(r.messages[0].content).not.toContain('wiki_search');
+    const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+    for (const t of traces) {
+      expect(t.tools).toEqual([]);
+      expect(t.steps.map((x) => x.call)).toEqual([undefined]);
+    }
+    expect(s.metrics.datasets.bamboogle).toMatchObject({ em: 2 / 6, turns: 1, calls: 0, n: 6 });
+    expect(readPredictions(out).map((r) => r.prediction)).toEqual(bamboogle.map(scripted));
+  });
+
+  it("--tools-from maker: ToolMaker designs the item's tools first (the tools-on arm of the ablation)", async () => {
+    const out = join(tmp, 'maker');
+    const makerBefore = server.requests.filter((r) => r.response_format?.json_schema?.name === 'tool_set').length;
+    const s = await evalJob.run({ dataset: BAMBOOGLE, out, limit: 3, toolsFrom: 'maker', ...model });
+    expect(server.requests.filter((r) => r.response_format?.json_schema?.name === 'tool_set').length - makerBefore).toBe(3);
+    const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+    for (const t of traces) expect(t.tools.map((x) => x.origin)).toEqual(['maker', 'utility']);
+    expect(s.metrics.datasets.bamboogle).toMatchObject({ em: 1 / 3, n: 3 });
+  });
+});
