@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'CARG: tool repository (import, expand), simulator training data (single, multi, errors), export, simulator eval and audit',
     load: async () => (await import('./carg.js')).default,
   },
+  view: { summary: 'Look at a store in the browser: runs, traces, verdicts and plots (read only)', load: async () => (await import('./view.js')).default },
 };
 
 function topHelp(): string {

@@ -9,7 +9,7 @@ import { type Command, type CommandGroup, defineCommand, type Io } from './comma
 import { optionsFromSchema } from './schema-options.js';
 
 /** Resolves on the first SIGINT or SIGTERM (then the server closes and the command returns 0). */
-const untilSignal = (): Promise<void> =>
+export const untilSignal = (): Promise<void> =>
   new Promise((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -20,7 +20,7 @@ const untilSignal = (): Promise<void> =>
     process.on('SIGTERM', stop);
   });
 
-const warnOpen = (io: Io, host: string, token: string | undefined): void => {
+export const warnOpen = (io: Io, host: string, token: string | undefined): void => {
   if (!isLoopback(host) && !token) io.err(`mtr serve: warning: listening on ${host} without --token; anyone who can reach it can use it\n`);
 };
 

@@ -1,0 +1,257 @@
+import { z } from 'zod';
+import type { CallMinute, TraceMinute, TracePage, TraceRow, TraceShape, VerdictConfig } from '../schema/browse.js';
+import { CARG_SAMPLE_KINDS, CARG_TOOL_STATUSES } from '../schema/carg.js';
+import { packagePath } from '../paths.js';
+import { asMtrError, MtrError } from '../schema/errors.js';
+import type { ModelCall } from '../schema/model-call.js';
+import type { Provenance, RunRecord } from '../schema/run.js';
+import type { RunStatusWithFailures } from '../schema/status.js';
+import type { TraceRecord } from '../schema/trace.js';
+import { REASON_CODES } from '../schema/verdict.js';
+import { openStore, type Store, type TraceStatus } from '../store/index.js';
+import { summarizeVerdicts, type ValidationReport } from '../validate/index.js';
+import { StoreFields } from './fields/store.js';
+import { parseConfig } from './job.js';
+import { type Listen, listenOf, serverFields } from './serve-fields.js';
+import { callsByStep, type StepCalls } from './view-steps.js';
+
+export const DEFAULT_VIEW_PORT = 8789;
+/** The most traces one page holds (a page is one SQL LIMIT). */
+export const MAX_PAGE = 500;
+
+export const ViewConfigSchema = z.object({
+  db: StoreFields.db,
+  ...serverFields(DEFAULT_VIEW_PORT, 'every route, pages included; a browser opens /?token=T once'),
+});
+
+/** A run as the run list and run page show it. */
+export interface RunView {
+  id: number;
+  key: string;
+  dataset: string;
+  config: unknown;
+  status: RunStatusWithFailures;
+  /** models and prompt files (with hashes) behind the run's calls */
+  models: Provenance[];
+  progress: { finished: number; failed: number; running: number; pending: number; per_minute: number | null; eta_minutes: number | null };
+}
+
+export interface TraceQuery {
+  run?: number;
+  dataset?: string;
+  status?: TraceStatus;
+  reason?: string;
+  q?: string;
+  /** the check config whose verdicts give reasons (default: the run's latest; every run's latest without a run) */
+  config?: string;
+  offset: number;
+  limit: number;
+}
+
+export interface TraceView {
+  row: TraceRow;
+  trace: TraceRecord;
+  calls: ModelCall[];
+  /** the calls grouped as they happened: ToolMaker's first, then each step's */
+  by_step: StepCalls;
+  config_hash: string | null;
+}
+
+export interface ReportView {
+  run: number;
+  config_hash: string | null;
+  configs: VerdictConfig[];
+  report: ValidationReport;
+}
+
+export interface PlotsView {
+  run: number;
+  shapes: TraceShape[];
+  trace_minutes: TraceMinute[];
+  call_minutes: CallMinute[];
+  failures_by_code: RunStatusWithFailures['failures_by_code'];
+}
+
+export interface CargView {
+  tools: number;
+  by_status: Record<string, number>;
+  by_field: Record<string, Record<string, number>>;
+  samples: Record<string, { total: number; accepted: number }>;
+}
+
+/** What the viewer's routes call: read-only queries over one open store. A missing run or trace is `undefined`. */
+export interface ViewService {
+  readonly location: string;
+  runs(): Promise<RunView[]>;
+  run(id: number): Promise<RunView | undefined>;
+  traces(query: TraceQuery): Promise<TracePage & { config_hash: string | null }>;
+  trace(id: number): Promise<TraceView | undefined>;
+  report(run: number, config?: string): Promise<ReportView | undefined>;
+  plots(run: number): Promise<PlotsView | undefined>;
+  /** null when the store holds no CARG tools */
+  carg(): Promise<CargView | null>;
+  close(): Promise<void>;
+}
+
+/** Traces ended per minute over the last ten minutes with any, and when the pending ones should be done at that pace. */
+export function pace(minutes: readonly TraceMinute[], pending: number): { per_minute: number | null; eta_minutes: number | null } {
+  if (!minutes.length) return { per_minute: null, eta_minutes: null };
+  const at = (m: string) => Date.parse(`${m}:00Z`) / 60_000;
+  const last = at(minutes.at(-1)!.minute);
+  const window = minutes.filter((m) => at(m.minute) > last - 10);
+  const span = Math.max(1, last - at(window[0]!.minute) + 1);
+  const perMinute = window.reduce((s, m) => s + m.finished + m.failed, 0) / span;
+  return { per_minute: Math.round(perMinute * 100) / 100, eta_minutes: pending > 0 && perMinute > 0 ? Math.round((pending / perMinute) * 10) / 10 : null };
+}
+
+/** A store file as one clear line: missing, not an mtr store, locked, or unreadable. */
+function openError(path: string, e: unknown): MtrError {
+  const m = asMtrError(e, 'E_STORE', path).message;
+  if (/no such store/.test(m)) return asMtrError(e, 'E_STORE');
+  if (/no such table|not a database|file is encrypted/i.test(m))
+    return new MtrError(
+      'E_STORE',
+      `${path}: expected an mtr store (made by mtr generate), got ${/no such table/.test(m) ? 'a SQLite database without its tables' : 'a file that is not one'}`,
+    );
+  if (/locked|busy/i.test(m)) return new MtrError('E_STORE', `${path}: the store is locked by another process (try again when it lets go)`);
+  return new MtrError('E_STORE', `${path}: cannot read the store: ${m.replace(`${path}: `, '')}`);
+}
+
+/** Opens a store read only (never migrated, locked or written) and checks it answers as an mtr store. */
+export async function openViewStore(path: string): Promise<Store> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(path, { readonly: true });
+    await store.runs.list();
+    await store.carg.countSamples();
+    return store;
+  } catch (e) {
+    await store?.close().catch(() => {});
+    throw openError(path, e);
+  }
+}
+
+export function viewService(store: Store): ViewService {
+  const latestConfig = async (run?: number): Promise<string | null> => (await store.verdicts.configs(run))[0]?.config_hash ?? null;
+  const runView = async (r: RunRecord): Promise<RunView> => {
+    const [status, models, minutes] = await Promise.all([store.runs.status(r.id), store.modelCalls.provenance(r.id), store.traces.minutes(r.id)]);
+    const pending = status.items_total - status.traces_finished - status.traces_failed - status.traces_running;
+    return {
+      id: r.id,
+      key: r.key,
+      dataset: r.dataset,
+      config: r.config,
+      status,
+      models,
+      progress: {
+        finished: status.traces_finished,
+        failed: status.traces_failed,
+        running: status.traces_running,
+        pending,
+        ...pace(minutes, pending + status.traces_running),
+      },
+    };
+  };
+  const findRun = async (id: number) => (await store.runs.list()).find((r) => r.id === id);
+  return {
+    location: store.location,
+    runs: async () => Promise.all((await store.runs.list()).map(runView)),
+    run: async (id) => {
+      const r = await findRun(id);
+      return r && runView(r);
+    },
+    async traces(q) {
+      const config = q.config ?? (await latestConfig(q.run));
+      const page = await store.traces.page({
+        ...(q.run !== undefined ? { runId: q.run } : {}),
+        ...(q.dataset !== undefined ? { dataset: q.dataset } : {}),
+        ...(q.status !== undefined ? { status: q.status } : {}),
+        ...(q.reason !== undefined ? { reason: q.reason } : {}),
+        ...(q.q !== undefined ? { q: q.q } : {}),
+        ...(config !== null ? { configHash: config } : {}),
+        offset: q.offset,
+        limit: Math.min(q.limit, MAX_PAGE),
+      });
+      return { ...page, config_hash: config };
+    },
+    async trace(id) {
+      const trace = await store.traces.get(id);
+      if (!trace) return undefined;
+      const config = await latestConfig(trace.run_id);
+      const [page, calls] = await Promise.all([
+        store.traces.page({ traceId: id, ...(config !== null ? { configHash: config } : {}), offset: 0, limit: 1 }),
+        store.modelCalls.list(id),
+      ]);
+      return { row: page.items[0]!, trace, calls, by_step: callsByStep(calls, trace.steps.length), config_hash: config };
+    },
+    async report(run, config) {
+      if (!(await findRun(run))) return undefined;
+      const configs = await store.verdicts.configs(run);
+      const hash = config ?? configs[0]?.config_hash ?? null;
+      const report = summarizeVerdicts(hash === null ? [] : await store.verdicts.list(run, hash));
+      return { run, config_hash: hash, configs, report };
+    },
+    async plots(run) {
+      if (!(await findRun(run))) return undefined;
+      const [shapes, trace_minutes, call_minutes, status] = await Promise.all([
+        store.traces.shapes(run),
+        store.traces.minutes(run),
+        store.modelCalls.minutes(run),
+        store.runs.status(run),
+      ]);
+      return { run, shapes, trace_minutes, call_minutes, failures_by_code: status.failures_by_code };
+    },
+    async carg() {
+      const tools = await store.carg.listTools();
+      if (!tools.length) return null;
+      const by_status = Object.fromEntries(CARG_TOOL_STATUSES.map((s) => [s, tools.filter((t) => t.status === s).length]));
+      const by_field: CargView['by_field'] = {};
+      for (const t of tools) {
+        const field = (by_field[t.field ?? '(none)'] ??= {});
+        field[t.status] = (field[t.status] ?? 0) + 1;
+      }
+      const samples: CargView['samples'] = {};
+      for (const kind of CARG_SAMPLE_KINDS)
+        samples[kind] = {
+          total: await store.carg.countSamples({ kinds: [kind] }),
+          accepted: await store.carg.countSamples({ kinds: [kind], acceptedOnly: true }),
+        };
+      return { tools: tools.length, by_status, by_field, samples };
+    },
+    close: () => store.close(),
+  };
+}
+
+/** Where the built pages are: the package's dist/web (`npm run build:web`, run by `npm ci`'s prepare). */
+export const viewWebRoot = (): string => packagePath('dist', 'web');
+
+/** The verdict reasons a trace list can filter by (the report's keys). */
+export const VIEW_REASONS: readonly string[] = REASON_CODES;
+
+export const ViewSummarySchema = z.object({ db: z.string(), runs: z.number().int() });
+export type ViewSummary = z.output<typeof ViewSummarySchema>;
+
+export interface ReadyView {
+  service: ViewService;
+  listen: Listen;
+  summary: ViewSummary;
+}
+
+/**
+ * `mtr view`'s setup: the store opened read only and checked, as a service for the viewer's routes. The face binds
+ * the port (src/server/view-app.ts) and closes the service when it stops.
+ */
+export const viewJob = {
+  name: 'view',
+  description:
+    'Look at a store in the browser: runs, traces (filtered by status, verdict reason, text), each trace step by step with its model calls, the validation report and plots. Read only; a JSON API under /api/',
+  examples: ['mtr view --db runs/bamboogle.sqlite', 'mtr view --db runs/hotpot.sqlite --port 9000 --token s3cret'],
+  config: ViewConfigSchema,
+  summary: ViewSummarySchema,
+  async run(input: z.input<typeof ViewConfigSchema>): Promise<ReadyView> {
+    const c = parseConfig(ViewConfigSchema, input);
+    const store = await openViewStore(c.db);
+    const runs = (await store.runs.list()).length;
+    return { service: viewService(store), listen: listenOf(c), summary: { db: c.db, runs } };
+  },
+} as const;

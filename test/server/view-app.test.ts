@@ -1,0 +1,186 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateJob } from '../../src/pipeline/validate.js';
+import { openViewStore, type ViewService, viewService } from '../../src/pipeline/view.js';
+import { openStore } from '../../src/store/index.js';
+import { createViewApp, startViewServer } from '../../src/server/view-app.js';
+import { seededStore } from '../validate/store-fixture.js';
+
+/** The viewer's API over the 7-trace validate fixture (3 valid, a duplicate, a wrong answer, an ungrounded call, a failed trace), validated. */
+const tmp = mkdtempSync(join(tmpdir(), 'mtr-view-app-'));
+let path: string;
+let service: ViewService;
+let hash: string;
+const web = join(tmp, 'web');
+
+beforeAll(async () => {
+  ({ path } = await seededStore(tmp));
+  hash = (await validateJob.run({ db: path })).config_hash;
+  service = viewService(await openViewStore(path));
+  mkdirSync(join(web, 'assets'), { recursive: true });
+  writeFileSync(join(web, 'index.html'), '<!doctype html><title>mtr view</title>');
+  writeFileSync(join(web, 'assets', 'app-1.js'), 'console.log(1)');
+});
+afterAll(async () => service.close());
+
+const app = () => createViewApp(service, { webRoot: web });
+const get = async (url: string, a = app()) => {
+  const res = await a.request(url);
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+describe('view app (app.request)', () => {
+  it('GET /api/runs and /api/runs/:id: each run with its dataset, counts, models and progress, equal to the store', async () => {
+    const store = await openStore(path, { readonly: true });
+    const status = await store.runs.status(1);
+    const models = await store.modelCalls.provenance(1);
+    await store.close();
+    const { status: code, body } = await get('/api/runs');
+    expect(code).toBe(200);
+    expect(body.runs).toHaveLength(1);
+    expect(body.runs[0]).toMatchObject({ id: 1, key: 'bamboogle-test', dataset: 'bamboogle', status, models });
+    expect(body.runs[0].progress).toMatchObject({ finished: 6, failed: 1, running: 0, pending: 0, eta_minutes: null });
+    expect(body.runs[0].progress.per_minute).toBeGreaterThan(0);
+    expect((await get('/api/runs/1')).body).toEqual(body.runs[0]);
+    expect(await get('/api/runs/9')).toMatchObject({ status: 404, body: { error: 'expected an existing run, got "9"' } });
+    expect(await get('/api/runs/x')).toMatchObject({ status: 400, body: { error: 'id: expected a whole number, got "x"' } });
+  });
+
+  it('GET /api/traces: pages, filters and reasons agree with the stored verdicts', async () => {
+    const store = await openStore(path, { readonly: true });
+    const verdicts = await store.verdicts.list(1, hash);
+    await store.close();
+    const failing = (reason: string) => [...new Set(verdicts.filter((v) => !v.result.pass && v.result.reason === reason).map((v) => v.trace_id))];
+
+    const all = await get('/api/traces?run=1&limit=3');
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ total: 7, config_hash: hash });
+    expect(all.body.items.map((r: any) => r.trace_id)).toEqual([1, 2, 3]);
+    expect(Object.keys(all.body.items[0]).sort()).toEqual(
+      ['trace_id', 'run_id', 'item_id', 'dataset', 'question', 'gold', 'status', 'answer', 'error_code', 'reasons'].sort(),
+    );
+    expect((await get('/api/traces?run=1&offset=6&limit=3')).body.items).toHaveLength(1);
+
+    const slot = await get('/api/traces?run=1&reason=slot_disagreement');
+    expect(slot.body.total).toBe(failing('slot_disagreement').length);
+    expect(slot.body.items.map((r: any) => r.trace_id)).toEqual(failing('slot_disagreement'));
+    for (const r of slot.body.items) expect(r.reasons).toContain('slot_disagreement');
+
+    const failed = await get('/api/traces?run=1&status=failed');
+    expect(failed.body.total).toBe(1);
+    expect(failed.body.items[0]).toMatchObject({ status: 'failed', error_code: 'E_MODEL_UNREACHABLE', answer: null });
+
+    const word = all.body.items[1].question.split(' ').find((w: string) => w.length > 5);
+    const found = await get(`/api/traces?q=${encodeURIComponent(word.toLowerCase())}`);
+    expect(found.body.total).toBeGreaterThanOrEqual(1);
+    for (const r of found.body.items) expect(r.question.toLowerCase()).toContain(word.toLowerCase());
+    expect((await get('/api/traces?dataset=bamboogle')).body.total).toBe(7);
+    expect((await get('/api/traces?dataset=hotpotqa')).body.total).toBe(0);
+  });
+
+  it('GET /api/traces: a bad parameter is a 400 naming it', async () => {
+    for (const [q, error] of [
+      ['status=done', 'status: expected one of finished, failed, running, got "done"'],
+      ['reason=nope', /^reason: expected one of .*slot_disagreement.*, got "nope"$/],
+      ['limit=0', 'limit: expected a whole number from 1 to 500, got "0"'],
+      ['offset=-1', /^offset: expected a whole number/],
+      ['run=abc', /^run: expected a whole number/],
+      ['reward_min=0.5', /^reward_min: expected no reward filter: this store holds no rewards/],
+    ] as const) {
+      const r = await get(`/api/traces?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body.error, q).toMatch(error);
+    }
+  });
+
+  it('GET /api/traces/:id: the trace whole — item, tools, steps in order, model calls grouped by step', async () => {
+    const store = await openStore(path, { readonly: true });
+    const trace = await store.traces.get(6);
+    const calls = await store.modelCalls.list(6);
+    await store.close();
+    const { status, body } = await get('/api/traces/6');
+    expect(status).toBe(200);
+    expect(body.trace).toEqual(trace);
+    expect(body.calls).toEqual(calls);
+    expect(body.row).toMatchObject({ trace_id: 6, reasons: ['slot_disagreement'] });
+    expect(body.row.gold.length).toBeGreaterThan(0);
+    expect(body.by_step.steps).toHaveLength(trace!.steps.length);
+    expect([...body.by_step.before, ...body.by_step.steps.flat(), ...body.by_step.after].sort()).toEqual(calls.map((_, i) => i));
+    expect(await get('/api/traces/99')).toMatchObject({ status: 404 });
+  });
+
+  it('GET /api/report: the validation report of the run equal to validate’s; unknown run 404, none 400', async () => {
+    const report = (await validateJob.run({ db: path })).report;
+    const { status, body } = await get('/api/report?run=1');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ run: 1, config_hash: hash, report });
+    expect(body.configs).toEqual([expect.objectContaining({ config_hash: hash, traces: 7 })]);
+    expect((await get(`/api/report?run=1&config=${hash}`)).body.report).toEqual(report);
+    expect((await get('/api/report?run=1&config=other')).body.report.traces).toBe(0);
+    expect((await get('/api/report?run=5')).status).toBe(404);
+    expect(await get('/api/report')).toMatchObject({ status: 400, body: { error: 'run: expected a run id (see /api/runs), got none' } });
+  });
+
+  it('GET /api/plots and /api/carg: turns and calls per trace, time series, failures; no CARG data here', async () => {
+    const store = await openStore(path, { readonly: true });
+    const status = await store.runs.status(1);
+    await store.close();
+    const { status: code, body } = await get('/api/plots?run=1');
+    expect(code).toBe(200);
+    expect(body.shapes.reduce((s: number, x: any) => s + x.traces, 0)).toBe(7);
+    const finished = body.shapes.filter((x: any) => x.status === 'finished');
+    expect(finished.reduce((s: number, x: any) => s + x.steps * x.traces, 0)).toBe(status.steps);
+    expect(finished.reduce((s: number, x: any) => s + x.tool_calls * x.traces, 0)).toBe(status.tool_calls);
+    expect(body.call_minutes.reduce((s: number, x: any) => s + x.calls, 0)).toBe(status.model_calls);
+    expect(body.failures_by_code).toEqual(status.failures_by_code);
+    expect((await get('/api/plots?run=3')).status).toBe(404);
+    expect(await get('/api/carg')).toEqual({ status: 200, body: { carg: null } });
+    expect(await get('/api/nothing')).toMatchObject({ status: 404, body: { error: expect.stringMatching(/^expected GET \/api\/runs/) } });
+  });
+
+  it('pages: built files by path, index.html for page paths, 503 naming the build when not built', async () => {
+    const a = app();
+    const page = await a.request('/runs/1/traces');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('<title>mtr view</title>');
+    const asset = await a.request('/assets/app-1.js');
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(await asset.text()).toBe('console.log(1)');
+    expect(await (await a.request('/assets/../../store.sqlite')).text()).toContain('<title>'); // never outside the root
+    const bare = await createViewApp(service, { webRoot: join(tmp, 'none') }).request('/');
+    expect(bare.status).toBe(503);
+    expect(await bare.text()).toMatch(/npm run build:web/);
+  });
+
+  it('token: API and pages need it; ?token= sets a cookie for the browser; a header works too', async () => {
+    const a = createViewApp(service, { webRoot: web, token: 's3cret' });
+    expect((await a.request('/api/runs')).status).toBe(401);
+    expect((await a.request('/')).status).toBe(401);
+    expect((await a.request('/?token=wrong')).status).toBe(401);
+    expect((await a.request('/api/runs', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    const login = await a.request('/runs/1?token=s3cret&x=1');
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/runs/1?x=1');
+    const cookie = login.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect((await a.request('/api/runs', { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
+  });
+});
+
+describe('view server over a real socket', () => {
+  it('binds loopback, answers the API and the pages', async () => {
+    const server = await startViewServer(service, { host: '127.0.0.1', port: 0, webRoot: web, maxBodyBytes: 1024 });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const runs = (await (await fetch(`${server.url}/api/runs`)).json()) as { runs: { id: number }[] };
+      expect(runs.runs.map((r) => r.id)).toEqual([1]);
+      expect(await (await fetch(`${server.url}/`)).text()).toContain('mtr view');
+      expect((await fetch(`${server.url}/api/runs`, { method: 'POST', body: 'x'.repeat(4096) })).status).toBe(413);
+    } finally {
+      await server.close();
+    }
+  });
+});
