@@ -1,4 +1,5 @@
 import { auditFidelityJob } from '../pipeline/audit-fidelity.js';
+import type { RunnerProgress } from '../pipeline/runner.js';
 import type { CommandGroup } from './command.js';
 import { interruptSignal } from './interrupt.js';
 import { jobCommand, jsonOption } from './job-command.js';
@@ -13,7 +14,25 @@ const fidelityCommand = jobCommand(auditFidelityJob, {
   faceOptions: jsonOption('the entries and verdicts'),
   hooks(io) {
     const interrupt = interruptSignal(io, 'calls');
-    return { signal: interrupt.signal, onNotice: (line) => io.err(`mtr audit fidelity: ${line}\n`), dispose: interrupt.dispose };
+    // a terminal gets one redrawn line; logs a line at most every 5 s (the summary gives the final count)
+    let last = performance.now();
+    let shown = false;
+    return {
+      signal: interrupt.signal,
+      onNotice: (line) => io.err(`mtr audit fidelity: ${line}\n`),
+      onProgress(progress) {
+        const p = progress as RunnerProgress; // the audit job's progress
+        const now = performance.now();
+        if (!io.isTTY && now - last < 5000) return;
+        last = now;
+        shown = true;
+        io.err(`${io.isTTY ? '\r' : ''}audited ${p.done + p.failed}/${p.total} calls (${p.failed} failed)${io.isTTY ? '' : '\n'}`);
+      },
+      dispose() {
+        if (io.isTTY && shown) io.err('\n');
+        interrupt.dispose();
+      },
+    };
   },
   print(s, io, face) {
     if (face.json) io.out(`${JSON.stringify(s)}\n`);
