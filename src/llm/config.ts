@@ -16,10 +16,21 @@ export const MODEL_DEFAULTS = {
   structured: 'auto',
 } as const;
 
+/** `baseUrl` as its servers: one URL, or a pool's URLs comma-separated ("http://a:8000/v1,http://b:8000/v1"). */
+export const baseUrlList = (baseUrl: string): string[] =>
+  baseUrl
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+
+const URL_CHECK = z.url();
+
 /** The settings without defaults: per-role overrides use this, so an unset field falls back to the run's value, not to a default. */
 export const ModelFieldsSchema = z.object({
-  /** OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; set → the openai backend. */
-  baseUrl: z.url(),
+  /** OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1, or several serving the same model, comma-separated (a pool); set → the openai backend. */
+  baseUrl: z.string().refine((v) => baseUrlList(v).length > 0 && baseUrlList(v).every((u) => URL_CHECK.safeParse(u).success), {
+    error: (issue) => `expected a URL or comma-separated URLs, got ${JSON.stringify(issue.input)}`,
+  }),
   /** Model name sent to the server; when absent, the first one the server lists. */
   model: z.string().min(1),
   /** Bearer key; local servers need none ("EMPTY" is sent). */

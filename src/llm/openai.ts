@@ -2,8 +2,9 @@ import { ChatOpenAICompletions, type ChatOpenAICompletionsCallOptions, type Open
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { MtrError } from '../schema/errors.js';
 import type { ToolCall } from '../schema/index.js';
-import type { ModelConfig } from './config.js';
-import { classifyError, HttpStatusError, httpStatus, MalformedReplyError, withRetry } from './retry.js';
+import { baseUrlList, type ModelConfig } from './config.js';
+import { type Outcome, ServerPool } from './pool.js';
+import { classifyError, HttpStatusError, httpStatus, isTransient, MalformedReplyError, withRetry } from './retry.js';
 import type { ChatMessage, ChatModel, Completion, GenerateOptions } from './types.js';
 
 type Format = 'json_schema' | 'json_object' | 'none';
@@ -33,18 +34,31 @@ class RawCompletions extends ChatOpenAICompletions {
   }
 }
 
-/** A model behind any OpenAI-compatible chat-completions server (vLLM, llama.cpp server, SGLang, OpenAI). */
+/**
+ * A model behind any OpenAI-compatible chat-completions server (vLLM, llama.cpp server, SGLang, OpenAI), or
+ * behind several serving the same model (`baseUrl` "A,B"): each request, retries included, goes to the server
+ * the pool picks (pool.ts), and each completion and failed request names the server that answered.
+ */
 export class OpenAIChatModel implements ChatModel {
   readonly backend = 'openai' as const;
   readonly model: string;
+  /** the server, or the pool's servers comma-separated, as configured */
   readonly baseUrl: string;
+  private readonly pool: ServerPool;
   private format: Format;
   private readonly clients = new Map<string, RawCompletions>();
 
   constructor(private readonly config: ModelConfig & { baseUrl: string }) {
     this.baseUrl = config.baseUrl;
+    // a server is out for the retry policy's backoff, doubled per failed comeback
+    this.pool = new ServerPool(baseUrlList(config.baseUrl), { backoffBaseMs: config.retryBaseMs, backoffMaxMs: config.retryMaxMs });
     this.model = config.model ?? 'default';
     this.format = config.structured === 'auto' ? 'json_schema' : config.structured;
+  }
+
+  /** Takes a server out of the pool until its backoff is over (it failed the health check at start-up). */
+  markOut(url: string): void {
+    this.pool.markOut(url);
   }
 
   /** The response_format this instance uses for JSON answers now ('auto' may have fallen back). */
@@ -55,18 +69,31 @@ export class OpenAIChatModel implements ChatModel {
   async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<Completion> {
     const started = performance.now();
     const input = toLangChainMessages(messages);
-    const client = this.client(options.temperature ?? this.config.temperature, options.maxTokens ?? this.config.maxTokens);
+    const [temperature, maxTokens] = [options.temperature ?? this.config.temperature, options.maxTokens ?? this.config.maxTokens];
     const formats = options.jsonSchema ? FALLBACK[this.format] : (['none'] as Format[]);
     let retries = 0;
     let formatError: unknown;
+    let server = this.pool.urls[0]!; // of the last request
+    let failedOn: string | undefined; // a retry goes elsewhere when it can
     for (const format of formats) {
       const before = retries;
       let attemptStarted = performance.now();
       try {
         const message = await withRetry(
-          () => {
+          async () => {
             attemptStarted = performance.now();
-            return client.invoke(input, callOptions(format, options));
+            server = this.pool.acquire(failedOn);
+            let outcome: Outcome = 'other';
+            try {
+              const reply = await this.client(server, temperature, maxTokens).invoke(input, callOptions(format, options));
+              outcome = 'ok';
+              return reply;
+            } catch (e) {
+              if (!options.signal?.aborted && isTransient(e, true)) [outcome, failedOn] = ['server_failure', server];
+              throw e;
+            } finally {
+              this.pool.release(server, outcome);
+            }
           },
           {
             maxRetries: this.config.maxRetries,
@@ -81,37 +108,38 @@ export class OpenAIChatModel implements ChatModel {
                 retry,
                 error: describeCause(error, { model: this.model, timeoutMs: this.config.timeoutMs }),
                 latencyMs: Math.round(performance.now() - attemptStarted),
+                server,
                 ...(raw === undefined ? {} : { raw }),
               });
             },
           },
         );
         if (options.jsonSchema && this.config.structured === 'auto') this.format = format; // remember the fallback
-        return this.completion(message, started, retries);
+        return this.completion(message, started, retries, server);
       } catch (e) {
         if (options.signal?.aborted) throw e;
         const rejectedFormat =
           this.config.structured === 'auto' && format !== 'none' && httpStatus(e) === 400 && !CONTEXT_OVERFLOW.test(String((e as Error).message));
-        if (!rejectedFormat) throw this.failure(e, retries - before + 1);
+        if (!rejectedFormat) throw this.failure(e, retries - before + 1, server);
         formatError ??= e;
       }
     }
-    throw this.failure(formatError, 1); // even without response_format the server said 400: not a format problem
+    throw this.failure(formatError, 1, server); // even without response_format the server said 400: not a format problem
   }
 
   async close(): Promise<void> {
     this.clients.clear(); // fetch keeps no per-client sockets; nothing else to release
   }
 
-  /** ChatOpenAI fixes temperature and max tokens per instance, so each distinct pair gets one (cached). */
-  private client(temperature: number, maxTokens: number): RawCompletions {
-    const key = `${temperature}|${maxTokens}`;
+  /** ChatOpenAI fixes server, temperature and max tokens per instance, so each distinct triple gets one (cached). */
+  private client(baseURL: string, temperature: number, maxTokens: number): RawCompletions {
+    const key = `${baseURL}|${temperature}|${maxTokens}`;
     let client = this.clients.get(key);
     if (!client) {
       client = new RawCompletions({
         model: this.model,
         apiKey: this.config.apiKey || 'EMPTY', // local servers want no key, the SDK insists on one
-        configuration: { baseURL: this.baseUrl, fetch: checkedFetch },
+        configuration: { baseURL, fetch: checkedFetch },
         temperature,
         maxTokens,
         timeout: this.config.timeoutMs,
@@ -122,7 +150,7 @@ export class OpenAIChatModel implements ChatModel {
     return client;
   }
 
-  private completion(message: AIMessage, started: number, retries: number): Completion {
+  private completion(message: AIMessage, started: number, retries: number, server: string): Completion {
     const invalid = message.invalid_tool_calls?.[0];
     if (invalid) {
       throw new MtrError(
@@ -131,6 +159,7 @@ export class OpenAIChatModel implements ChatModel {
         {
           raw: invalid.args,
           toolName: invalid.name,
+          baseUrl: server,
         },
       );
     }
@@ -139,7 +168,7 @@ export class OpenAIChatModel implements ChatModel {
         throw new MtrError(
           'E_MODEL_OUTPUT',
           `model ${this.model}: tool call "${tc.name}": expected JSON object arguments, got ${oneLine(JSON.stringify(tc.args), 200)}`,
-          { raw: tc.args },
+          { raw: tc.args, baseUrl: server },
         );
       }
       return { name: tc.name, arguments: tc.args as Record<string, unknown>, ...(tc.id ? { id: tc.id } : {}) };
@@ -154,16 +183,18 @@ export class OpenAIChatModel implements ChatModel {
       latencyMs: Math.round(performance.now() - started),
       model: typeof reported === 'string' && reported ? reported : this.model,
       retries,
+      server,
     };
   }
 
-  private failure(e: unknown, attempts: number): unknown {
+  /** The call's error; `server` is the one its last request went to (details.baseUrl: the model call stores it). */
+  private failure(e: unknown, attempts: number, server: string): unknown {
     if (e instanceof MtrError) return e;
     const cause = describeCause(e, { model: this.model, timeoutMs: this.config.timeoutMs });
-    if (classifyError(e) === 'fatal_unreachable') return unreachableError(this.baseUrl, cause);
+    if (classifyError(e) === 'fatal_unreachable') return unreachableError(server, cause);
     const raw = rawReply(e);
-    return new MtrError('E_MODEL', `model ${this.model} at ${this.baseUrl} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${cause}`, {
-      baseUrl: this.baseUrl,
+    return new MtrError('E_MODEL', `model ${this.model} at ${server} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${cause}`, {
+      baseUrl: server,
       status: httpStatus(e),
       attempts,
       ...(raw === undefined ? {} : { raw }),

@@ -44,12 +44,19 @@ function record(
     ok,
     ...(error === undefined ? {} : { error }),
     ...(raw === undefined ? {} : { raw }),
+    ...(c.server === undefined ? {} : { server: c.server }),
   });
 }
 
 /** A request the backend retried: stored as a failed call (params.retry says which), with the server's raw text. */
 const recordRetry = (rm: RoleModel, prompt: Prompt, sink: CallSink, attempt: number, f: FailedRequest): void =>
-  record(rm, prompt, sink, attempt, { latencyMs: f.latencyMs }, false, `retried: ${f.error}`, f.raw, { retry: f.retry });
+  record(rm, prompt, sink, attempt, { latencyMs: f.latencyMs, ...serverOf(f) }, false, `retried: ${f.error}`, f.raw, { retry: f.retry });
+
+/** The server a failed request or call went to, when there was one (an MtrError names it as details.baseUrl). */
+const serverOf = (f: unknown): { server?: string } => {
+  const server = isMtrError(f) ? f.details?.baseUrl : (f as FailedRequest).server;
+  return typeof server === 'string' ? { server } : {};
+};
 
 /** The raw text a failure carries (a garbled reply, an error body), if any. */
 const rawOf = (e: unknown): string | undefined => {
@@ -66,7 +73,16 @@ export async function textCall(rm: RoleModel, prompt: Prompt, messages: ChatMess
     record(rm, prompt, sink, 1, completion, true);
     return completion;
   } catch (e) {
-    record(rm, prompt, sink, 1, { latencyMs: performance.now() - started }, false, isMtrError(e) ? `${e.code}: ${e.message}` : String(e), rawOf(e));
+    record(
+      rm,
+      prompt,
+      sink,
+      1,
+      { latencyMs: performance.now() - started, ...serverOf(e) },
+      false,
+      isMtrError(e) ? `${e.code}: ${e.message}` : String(e),
+      rawOf(e),
+    );
     throw e;
   }
 }
@@ -99,7 +115,7 @@ export async function jsonCall(rm: RoleModel, prompt: Prompt, messages: ChatMess
         prompt,
         sink,
         attempts + 1,
-        { latencyMs: performance.now() - started },
+        { latencyMs: performance.now() - started, ...serverOf(e) },
         false,
         isMtrError(e) ? `${e.code}: ${e.message}` : String(e),
         rawOf(e),

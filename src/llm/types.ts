@@ -31,6 +31,8 @@ export interface FailedRequest {
   error: string;
   raw?: string;
   latencyMs: number;
+  /** the server the request went to (OpenAI-compatible backend) */
+  server?: string;
 }
 
 export interface Completion {
@@ -43,6 +45,8 @@ export interface Completion {
   model: string;
   /** retries the backend made for this completion (429/5xx/timeouts) */
   retries: number;
+  /** the server that answered (OpenAI-compatible backend; one of a pool's) */
+  server?: string;
 }
 
 /** One backend: an OpenAI-compatible server, or the embedded llama.cpp model. */

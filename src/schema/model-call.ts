@@ -18,5 +18,7 @@ export const ModelCallSchema = z.object({
   error: z.string().optional(),
   /** Raw model text, kept for failures so nothing is silently dropped. */
   raw: z.string().optional(),
+  /** The server the request went to (one of a --base-url pool); absent for the embedded model and older stores. */
+  server: z.string().optional(),
 });
 export type ModelCall = z.infer<typeof ModelCallSchema>;

@@ -25,7 +25,7 @@ export const CargModelFields = {
 const judge = roleModelFields(['judge']);
 export const JudgeFields = {
   judgeModel: judge.judgeModel.meta({ placeholder: 'NAME', description: 'Judge model, also the audit case writer (default: --model)' }),
-  judgeBaseUrl: judge.judgeBaseUrl.meta({ placeholder: 'URL', description: 'Judge server (default: --base-url)' }),
+  judgeBaseUrl: judge.judgeBaseUrl,
 };
 
 /** What a per-tool stage (single, multi, errors, eval, audit) reads besides its own flags. */

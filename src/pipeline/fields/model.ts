@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { type ModelConfigInput, MODEL_DEFAULTS, STRUCTURED_MODES } from '../../llm/config.js';
+
+/** One http(s) URL, or several comma-separated (a pool of servers serving the same model). */
+const URL_LIST = /^\s*https?:\/\/[^\s/,]+[^\s,]*\s*(,\s*https?:\/\/[^\s/,]+[^\s,]*\s*)*$/;
+const POOL_HELP =
+  'several comma-separated URLs make a pool: each request goes to the one with the fewest in flight, and one failing repeatedly (5xx, timeouts, refused or reset connections) is taken out and probed again with backoff';
 import type { Role } from '../../schema/model-call.js';
 
 /**
@@ -9,13 +14,14 @@ import type { Role } from '../../schema/model-call.js';
 export const ModelFields = {
   baseUrl: z
     .string()
-    .regex(/^https?:\/\/[^\s/]+/, { error: (issue) => `expected an http(s) URL such as http://localhost:8000/v1, got ${JSON.stringify(issue.input)}` })
+    .regex(URL_LIST, {
+      error: (issue) => `expected an http(s) URL such as http://localhost:8000/v1, or several comma-separated, got ${JSON.stringify(issue.input)}`,
+    })
     .optional()
     .meta({
-      placeholder: 'URL',
+      placeholder: 'URL[,URL…]',
       env: 'OPENAI_BASE_URL',
-      description:
-        'OpenAI-compatible server (vLLM, SGLang, LMDeploy, Ollama, llama.cpp server, OpenAI), e.g. http://localhost:8000/v1; unset: the embedded llama.cpp model',
+      description: `OpenAI-compatible server (vLLM, SGLang, LMDeploy, Ollama, llama.cpp server, OpenAI), e.g. http://localhost:8000/v1; ${POOL_HELP}; unset: the embedded llama.cpp model`,
     }),
   model: z.string().min(1).optional().meta({ placeholder: 'NAME', description: 'Model name on the server (default: the first one it lists)' }),
   apiKey: z.string().optional().meta({ placeholder: 'KEY', env: 'OPENAI_API_KEY', description: 'Bearer key for the server' }),
@@ -43,6 +49,8 @@ export const ModelFields = {
 
 type ModelValues = { [K in keyof typeof ModelFields]: z.output<(typeof ModelFields)[K]> };
 
+const roleServerHelp = (role: string): string => `Server, or comma-separated pool of servers, for the ${role} role (default: --base-url)`;
+
 /** `--ROLE-model` and `--ROLE-base-url` for each role a job runs (e.g. maker, agent, actor; judge). */
 export function roleModelFields<R extends string>(roles: readonly R[]) {
   const fields: Record<string, z.ZodOptional<z.ZodString>> = {};
@@ -55,7 +63,7 @@ export function roleModelFields<R extends string>(roles: readonly R[]) {
     fields[`${role}BaseUrl`] = ModelFields.baseUrl
       .unwrap()
       .optional()
-      .meta({ placeholder: 'URL', description: `Server for the ${role} role (default: --base-url)` });
+      .meta({ placeholder: 'URL[,URL…]', description: roleServerHelp(role) });
   }
   return fields as { [K in `${R}Model` | `${R}BaseUrl`]: z.ZodOptional<z.ZodString> };
 }
