@@ -1,5 +1,5 @@
 /** The official QA answer scores (EM, cover EM, token F1) over the normalised answer: pure text comparison, shared by reward and validate. */
-import { normalizeAnswer } from './normalize.js';
+import { normalizeAnswer, tokensOf } from './normalize.js';
 
 export interface TokenScores {
   f1: number;
@@ -17,8 +17,6 @@ interface Gold {
   text: string;
   tokens: string[];
 }
-
-const tokensOf = (normal: string): string[] => (normal === '' ? [] : normal.split(' '));
 
 /**
  * Golds normalised once: GRPO scores n samples of a prompt against the same gold, epoch after epoch.
@@ -41,6 +39,9 @@ function gold(s: string): Gold {
 }
 
 const isSpecial = (t: string): boolean => t === 'yes' || t === 'no' || t === 'noanswer';
+/** The two commonest outcomes, shared and frozen rather than allocated per rollout. */
+const NONE: AnswerScores = Object.freeze({ em: 0, cover_em: 0, f1: 0, precision: 0, recall: 0 });
+const MATCH: AnswerScores = Object.freeze({ em: 1, cover_em: 1, f1: 1, precision: 1, recall: 1 });
 const ZERO: TokenScores = { f1: 0, precision: 0, recall: 0 };
 
 /** Official exact match: normalised strings equal. */
@@ -87,10 +88,38 @@ function commonTokensCounted(a: readonly string[], b: readonly string[]): number
   return same;
 }
 
+/** commonTokens(tokensOf(p), b) for normalised text p, compared in place rather than split into new strings. */
+function sharedTokens(p: string, b: readonly string[]): number {
+  if (p === '') return 0;
+  if (b.length > 31) return commonTokens(tokensOf(p), b);
+  let used = 0;
+  let same = 0;
+  for (let s = 0; s <= p.length; ) {
+    let e = p.indexOf(' ', s);
+    if (e === -1) e = p.length;
+    for (let j = 0; j < b.length; j++) {
+      const t = b[j]!;
+      if ((used & (1 << j)) === 0 && t.length === e - s && p.startsWith(t, s)) {
+        used |= 1 << j;
+        same++;
+        break;
+      }
+    }
+    s = e + 1;
+  }
+  return same;
+}
+
+/** tokensOf(p).length for non-empty normalised text p. */
+function tokenCount(p: string): number {
+  let n = 1;
+  for (let i = p.indexOf(' '); i !== -1; i = p.indexOf(' ', i + 1)) n++;
+  return n;
+}
+
 /** Every correctness score, each the max over the gold aliases (precision/recall from the best-F1 alias). */
 export function answerScores(prediction: string, golds: readonly string[]): AnswerScores {
   const p = normalizeAnswer(prediction);
-  let pt: string[] | undefined; // split only when an F1 needs it
   let em = 0;
   let coverEm = 0;
   let f1 = 0;
@@ -111,10 +140,9 @@ export function answerScores(prediction: string, golds: readonly string[]): Answ
     }
     if (p.includes(g.text)) coverEm = 1;
     if (isSpecial(p) || isSpecial(g.text)) continue;
-    pt ??= tokensOf(p);
-    const same = commonTokens(pt, g.tokens);
+    const same = sharedTokens(p, g.tokens);
     if (same === 0) continue;
-    const pr = same / pt.length;
+    const pr = same / tokenCount(p);
     const re = same / g.tokens.length;
     const f = (2 * pr * re) / (pr + re);
     if (f > f1) {
@@ -123,5 +151,7 @@ export function answerScores(prediction: string, golds: readonly string[]): Answ
       recall = re;
     }
   }
+  if (f1 === 0 && coverEm === 0) return NONE;
+  if (em === 1 && f1 === 1) return MATCH;
   return { em, cover_em: coverEm, f1, precision, recall };
 }

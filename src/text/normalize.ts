@@ -49,53 +49,21 @@ const NOT_ARTICLE = 4;
 const isArticle = (runLen: number, runCode: number): boolean =>
   (runLen === 1 && runCode === A) || (runLen === 2 && runCode === AN) || (runLen === 3 && runCode === THE);
 
+/** The normalised text: lowercase, no ASCII punctuation, no articles, tokens joined by one space. */
 export function normalizeAnswer(s: string): string {
   const l = s.toLowerCase();
-  return isNormal(l) ? l : split(l).join(' ');
-}
-
-/** The normalised answer's tokens (what F1 counts). */
-export const tokens = (s: string): string[] => split(s.toLowerCase());
-
-/**
- * Is lowercased text already normal (normalising changes nothing)? Most answers are ("paris", "john smith"):
- * they need no copy. No punctuation, no article, only single U+0020 between tokens, none at either end.
- */
-function isNormal(l: string): boolean {
-  let runLen = 0;
-  let runCode = 0;
-  let afterSpace = true; // a leading space is not normal
-  for (let i = 0; i < l.length; i++) {
-    const c = l.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) return false; // surrogates: left to split()
-    const k = c < 0x80 ? ASCII[c]! : classOf(c);
-    if (k === WORD) {
-      if (runLen < 3 && c < 0x80) {
-        runCode = (runCode << 7) | c;
-        runLen++;
-      } else runLen = NOT_ARTICLE;
-      afterSpace = false;
-      continue;
-    }
-    if (k === PUNCT || (k === SPACE && (c !== 0x20 || afterSpace)) || isArticle(runLen, runCode)) return false;
-    runLen = 0;
-    runCode = 0;
-    afterSpace = k === SPACE;
-  }
-  return !afterSpace && !isArticle(runLen, runCode);
-}
-
-/** The tokens of lowercased text, in one pass. */
-function split(l: string): string[] {
   const n = l.length;
-  const out: string[] = [];
-  let open = false; // inside a token
-  let tok = ''; // the token's text before `seg`
-  let seg = 0; // where the token's text not yet copied into `tok` starts
+  let text = ''; // normalised text so far
+  let ra = -1; // l[ra, rb) is normal text not yet in `text`: whole tokens, one U+0020 between them
+  let rb = -1;
+  let open = false; // inside a token, which is tok + l[seg, segEnd)
+  let tok = ''; // the token's text before a dropped punctuation character, if it had one
+  let seg = 0;
+  let segEnd = 0;
   let runLen = 0; // code units of the current word run, NOT_ARTICLE once it cannot be an article
   let runCode = 0;
   for (let i = 0; i <= n; ) {
-    let k = SPACE; // the end of the text closes the last run and token
+    let k = SPACE; // the end of the text ends the last run and token
     let width = 1;
     if (i < n) {
       const c = l.charCodeAt(i);
@@ -104,50 +72,68 @@ function split(l: string): string[] {
         width = 2;
         k = LETTER_OR_NUMBER.test(l.slice(i, i + 2)) ? WORD : OTHER;
       } else k = classOf(c);
+      if (k === PUNCT) {
+        i++;
+        continue;
+      }
       if (k === WORD) {
-        if (!open) {
-          open = true;
-          tok = '';
-          seg = i;
-        }
         if (runLen < 3 && c < 0x80) {
           runCode = (runCode << 7) | c;
           runLen++;
         } else runLen = NOT_ARTICLE;
-        i += width;
-        continue;
       }
-      if (k === PUNCT) {
-        if (open) {
-          tok += l.slice(seg, i);
-          seg = i + 1;
+    }
+    if (k !== WORD) {
+      // a word run ends here; an article is replaced by a space, so it ends the token before it
+      let cut = 0;
+      if (runLen > 0) {
+        if (isArticle(runLen, runCode)) cut = runLen;
+        runLen = 0;
+        runCode = 0;
+      }
+      if (open && (cut > 0 || k === SPACE)) {
+        open = false;
+        if (tok === '') {
+          const b = segEnd - cut;
+          if (b > seg) {
+            if (ra !== -1 && rb + 1 === seg && l.charCodeAt(rb) === 0x20) rb = b;
+            else {
+              if (ra !== -1) text = text === '' ? l.slice(ra, rb) : `${text} ${l.slice(ra, rb)}`;
+              ra = seg;
+              rb = b;
+            }
+          }
+        } else {
+          const full = tok + l.slice(seg, segEnd);
+          const t = full.slice(0, full.length - cut);
+          if (t !== '') {
+            if (ra !== -1) text = text === '' ? l.slice(ra, rb) : `${text} ${l.slice(ra, rb)}`;
+            ra = -1;
+            text = text === '' ? t : `${text} ${t}`;
+          }
         }
-        i++;
-        continue;
       }
     }
-    // SPACE or OTHER: the word run (if any) ends here
-    if (runLen > 0) {
-      if (isArticle(runLen, runCode)) {
-        // the article becomes a space: the token ends before it
-        const full = tok + l.slice(seg, i);
-        if (full.length > runLen) out.push(full.slice(0, full.length - runLen));
-        open = false;
+    if (k === WORD || k === OTHER) {
+      if (!open) {
+        open = true;
+        tok = '';
+        seg = i;
+      } else if (segEnd !== i) {
+        // punctuation was dropped inside the token
+        tok += l.slice(seg, segEnd);
+        seg = i;
       }
-      runLen = 0;
-      runCode = 0;
-    }
-    if (k === SPACE) {
-      if (open) {
-        out.push(tok + l.slice(seg, i));
-        open = false;
-      }
-    } else if (!open) {
-      open = true;
-      tok = '';
-      seg = i;
+      segEnd = i + width;
     }
     i += width;
   }
-  return out;
+  if (ra !== -1) text = text === '' ? l.slice(ra, rb) : `${text} ${l.slice(ra, rb)}`;
+  return text;
 }
+
+/** The tokens of normalised text (what F1 counts). */
+export const tokensOf = (normal: string): string[] => (normal === '' ? [] : normal.split(' '));
+
+/** The normalised answer's tokens. */
+export const tokens = (s: string): string[] => tokensOf(normalizeAnswer(s));

@@ -180,6 +180,55 @@ describe('properties', () => {
     fc.string({ unit: 'binary' }),
     fc.array(fc.constantFrom('the', 'a', 'an', 'Paris', 'yes', 'no', '.', ',', ' ', '\u00a0', 'É', 'ς', '_', '1'), { maxLength: 8 }).map((a) => a.join(' ')),
   );
+  // pieces that hit every state of the one-pass normaliser: verbatim runs, single and repeated spaces, punctuation
+  // inside and between tokens, articles alone, after other characters and across dropped punctuation
+  const pieces = fc
+    .array(
+      fc.constantFrom(
+        'the',
+        'a',
+        'an',
+        'The',
+        'A',
+        'Paris',
+        'x',
+        'yes',
+        'no',
+        ' ',
+        '  ',
+        '\t',
+        ',',
+        '.',
+        '-',
+        '_',
+        '\u00a0',
+        '\x01',
+        '’',
+        'É',
+        'ß',
+        'İ',
+        '\u0301',
+        '😀',
+        '𝐀',
+        '1',
+      ),
+      { maxLength: 12 },
+    )
+    .map((a) => a.join(''));
+  it('normalisation and scores equal the reference on strings built from tricky pieces', () => {
+    fc.assert(
+      fc.property(pieces, pieces, (pred, gold) => {
+        expect(normalizeAnswer(pred)).toBe(refNormalize(pred));
+        const [f1, precision, recall] = refF1(pred, gold);
+        expect(tokenF1(pred, gold)).toEqual({ f1, precision, recall });
+        const s = answerScores(pred, [gold, pred.slice(1)]);
+        expect(s.em).toBe(Math.max(refEm(pred, gold), refEm(pred, pred.slice(1))));
+        expect(s.f1).toBe(Math.max(f1, refF1(pred, pred.slice(1))[0]));
+        expect(s.cover_em).toBe(Math.max(refCover(pred, gold), refCover(pred, pred.slice(1))));
+      }),
+      { numRuns: 5000 },
+    );
+  });
   it('normalisation is idempotent', () => {
     fc.assert(
       fc.property(text, (s) => normalizeAnswer(normalizeAnswer(s)) === normalizeAnswer(s)),
