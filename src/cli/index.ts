@@ -9,6 +9,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   generate: { summary: 'Generate traces: ToolMaker → AutoAgent ⇄ ToolActor over a dataset', load: async () => (await import('./generate.js')).default },
   status: { summary: 'Show progress and totals of the runs in a database', load: async () => (await import('./status.js')).default },
   score: { summary: 'Score rollouts (JSONL) with the composite reward', load: async () => (await import('./score.js')).default },
+  eval: {
+    summary: 'Evaluate an agent on QA datasets (EM, F1, cover-EM) with simulated or real tools; compare evals side by side',
+    load: async () => (await import('./eval.js')).default,
+  },
   validate: {
     summary: 'Check stored traces and store verdicts; report Malformed %, Slot disagreement % and every reason',
     load: async () => (await import('./validate.js')).default,
