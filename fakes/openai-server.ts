@@ -33,6 +33,8 @@ export interface FakeServerOptions {
   capacity?: number;
   /** ids listed by GET /v1/models (default ['fake-model']); a number answers /models with that status instead */
   models?: string[] | number;
+  /** loopback port to listen on (default: any free one); a stopped server restarts on its old port with it */
+  port?: number;
 }
 
 export interface FakeServer {
@@ -40,7 +42,7 @@ export interface FakeServer {
   url: string;
   /** chat-completion requests in arrival order */
   requests: FakeRequest[];
-  stats(): { received: number; maxInFlight: number };
+  stats(): { received: number; maxInFlight: number; inFlight: number };
   close(): Promise<void>;
 }
 
@@ -205,12 +207,15 @@ export async function startFakeOpenAI(options: FakeServerOptions): Promise<FakeS
     sendJson(res, 404, { error: { message: `no route ${req.method} ${path}` } });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject); // the port is taken
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
-    stats: () => ({ received: requests.length, maxInFlight }),
+    stats: () => ({ received: requests.length, maxInFlight, inFlight }),
     close: () => {
       if (closed) return Promise.resolve();
       closed = true;

@@ -21,6 +21,10 @@ export default jobCommand(statusJob, {
         `  ${role}`,
         `${r.calls} calls, ${r.tokens_in}/${r.tokens_out} tokens, ${r.mean_latency_ms} ms mean`,
       ]),
+      ...Object.entries(s.by_server).map(([url, v], i): [string, string] => [
+        i ? '' : 'servers',
+        `${url}: ${v.calls} calls, ${v.errors} errors, ${v.mean_latency_ms} ms mean, ${v.p95_latency_ms} ms p95`,
+      ]),
     ];
     io.out(`${rows.map(([k, v]) => `${k.padEnd(16)} ${v}`).join('\n')}\n`);
   },

@@ -13,7 +13,7 @@ export type StatusSummary = z.infer<typeof StatusSummarySchema>;
 export const statusJob = defineJob({
   name: 'status',
   description:
-    'Totals of a store: items, finished and failed traces (failures by error code, with their attempts), duplicates (always 0), steps, model calls and tokens, per role.',
+    'Totals of a store: items, finished and failed traces (failures by error code, with their attempts), duplicates (always 0), steps, model calls and tokens, per role; per model server: calls, errors, mean and p95 latency.',
   examples: ['mtr status --db runs/bamboogle.sqlite', 'mtr status --db runs/bamboogle.sqlite --run bamboogle-qwen --json | jq .traces_finished'],
   config: StatusConfigSchema,
   summary: StatusSummarySchema,

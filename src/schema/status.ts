@@ -21,6 +21,8 @@ export const RunStatusSchema = z.object({
   tools_accepted: z.number().int(),
   tools_rejected: z.number().int(),
   by_role: z.record(z.string(), z.object({ calls: z.number().int(), tokens_in: z.number().int(), tokens_out: z.number().int(), mean_latency_ms: z.number() })),
+  /** model calls per server that took them (a --base-url pool's members); failed requests that were retried count as errors */
+  by_server: z.record(z.string(), z.object({ calls: z.number().int(), errors: z.number().int(), mean_latency_ms: z.number(), p95_latency_ms: z.number() })),
 });
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 

@@ -190,4 +190,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, tool_id)
   );
   `,
+  // 6 — the server that answered each model call: one of a --base-url pool (issue 19); NULL for the embedded model and older rows
+  `
+  ALTER TABLE model_calls ADD COLUMN server TEXT;
+  `,
 ];

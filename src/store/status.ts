@@ -39,6 +39,9 @@ export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
       `SELECT role, COUNT(*) AS calls, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout, AVG(latency_ms) AS lat FROM model_calls WHERE ${callWhere} GROUP BY role ORDER BY role`,
     )
     .all(p) as { role: string; calls: number; tin: number; tout: number; lat: number }[];
+  // a store read without migrating (view, read only) may predate the column: no per-server figures then
+  const hasServer = db.prepare(`SELECT 1 FROM pragma_table_info('model_calls') WHERE name = 'server'`).get() !== undefined;
+  const servers = hasServer ? (db.prepare(serversSql(callWhere)).all(p) as StatusCounts['servers']) : [];
   const runs = one<{ n: number }>(`SELECT COUNT(*) AS n FROM runs WHERE ${of('id')}`);
   const failedItems = db
     .prepare(`SELECT code, COUNT(*) AS items, SUM(attempts) AS attempts FROM (
@@ -52,8 +55,22 @@ export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
   const retried = one<{ n: number }>(`SELECT COUNT(*) AS n FROM traces t WHERE ${tw} AND t.status = 'finished'
     AND EXISTS (SELECT 1 FROM traces f WHERE f.run_id = t.run_id AND f.item_id = t.item_id AND f.status = 'failed')`);
 
-  return statusOf({ items, steps, stops, tools, calls, roles, runs, failedItems, retried });
+  return statusOf({ items, steps, stops, tools, calls, roles, servers, runs, failedItems, retried });
 }
+
+/**
+ * Calls, errors, mean and p95 latency per server, of the calls `where` selects (SQL both SQLite and PostgreSQL
+ * run). p95 is the nearest rank: the ⌈0.95·n⌉-th smallest latency, (95n + 99) / 100 in integer arithmetic.
+ */
+export const serversSql = (where: string): string => `
+  WITH c AS (
+    SELECT server, ok, latency_ms,
+      ROW_NUMBER() OVER (PARTITION BY server ORDER BY latency_ms) AS rn,
+      COUNT(*) OVER (PARTITION BY server) AS n
+    FROM model_calls WHERE server IS NOT NULL AND ${where})
+  SELECT server, COUNT(*) AS calls, SUM(CASE WHEN ok = 0 THEN 1 ELSE 0 END) AS errors, AVG(latency_ms) AS lat,
+    MAX(CASE WHEN rn = (95 * n + 99) / 100 THEN latency_ms END) AS p95
+  FROM c GROUP BY server ORDER BY server`;
 
 /** The totals each backend counts with its own SQL dialect. */
 export interface StatusCounts {
@@ -63,13 +80,15 @@ export interface StatusCounts {
   tools: { accepted: number; rejected: number };
   calls: { n: number; failed: number; tin: number; tout: number };
   roles: readonly { role: string; calls: number; tin: number; tout: number; lat: number }[];
+  /** per server (serversSql) */
+  servers: readonly { server: string; calls: number; errors: number; lat: number; p95: number }[];
   runs: { n: number };
   failedItems: readonly { code: string; items: number; attempts: number }[];
   retried: { n: number };
 }
 
 /** The status record from the counts (both backends). */
-export function statusOf({ items, steps, stops, tools, calls, roles, runs, failedItems, retried }: StatusCounts): RunStatusWithFailures {
+export function statusOf({ items, steps, stops, tools, calls, roles, servers, runs, failedItems, retried }: StatusCounts): RunStatusWithFailures {
   return RunStatusWithFailuresSchema.parse({
     runs: runs.n,
     items_total: items.total,
@@ -92,6 +111,12 @@ export function statusOf({ items, steps, stops, tools, calls, roles, runs, faile
     items_retried: retried.n,
     by_role: Object.fromEntries(
       roles.map((r) => [r.role, { calls: r.calls, tokens_in: r.tin, tokens_out: r.tout, mean_latency_ms: Math.round(r.lat * 10) / 10 }]),
+    ),
+    by_server: Object.fromEntries(
+      servers.map((s) => [
+        s.server,
+        { calls: Number(s.calls), errors: Number(s.errors), mean_latency_ms: Math.round(Number(s.lat) * 10) / 10, p95_latency_ms: Number(s.p95) },
+      ]),
     ),
   });
 }

@@ -25,8 +25,8 @@ function endTrace(db: Db, traceId: number, pieces: TracePieces, end: () => void)
 export const PIECE_INSERTS = {
   tools: 'INSERT INTO tools (trace_id, name, origin, accepted, schema, reasons, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)',
   steps: 'INSERT INTO steps (trace_id, idx, think, call, observation, answer, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  calls: `INSERT INTO model_calls (trace_id, role, model, prompt_file, prompt_hash, params, tokens_in, tokens_out, latency_ms, attempt, ok, error, raw)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  calls: `INSERT INTO model_calls (trace_id, role, model, prompt_file, prompt_hash, params, tokens_in, tokens_out, latency_ms, attempt, ok, error, raw, server)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 } as const;
 
 type Value = string | number | null;
@@ -53,6 +53,7 @@ export function pieceRows(traceId: number, p: TracePieces): { tools: Value[][]; 
       c.ok ? 1 : 0,
       c.error ?? null,
       c.raw ?? null,
+      c.server ?? null,
     ]),
     classification: p.classification ? JSON.stringify(p.classification) : null,
   };
@@ -93,7 +94,15 @@ export function traceCalls(db: Db, traceId: number): ModelCall[] {
   return (db.prepare('SELECT * FROM model_calls WHERE trace_id = ? ORDER BY id').all(traceId) as ModelCallRow[]).map(modelCallOf);
 }
 
-export type ModelCallRow = Record<string, unknown> & { id: number; params: string; ok: number; error: string | null; raw: string | null };
+export type ModelCallRow = Record<string, unknown> & {
+  id: number;
+  params: string;
+  ok: number;
+  error: string | null;
+  raw: string | null;
+  /** absent when the store is read without migrating (read only) from before the column */
+  server?: string | null;
+};
 
 /** A model_calls row as the record (both backends). */
 export const modelCallOf = (r: ModelCallRow): ModelCall =>
@@ -110,4 +119,5 @@ export const modelCallOf = (r: ModelCallRow): ModelCall =>
     ok: r.ok === 1,
     ...(r.error !== null ? { error: r.error } : {}),
     ...(r.raw !== null ? { raw: r.raw } : {}),
+    ...(typeof r.server === 'string' ? { server: r.server } : {}),
   });
