@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { MtrError } from '../schema/errors.js';
 import { openDb, openReadonly } from './db.js';
+import { pgStoreExists, redactUrl } from './postgres/db.js';
+import { pgStore } from './postgres/store.js';
 import { sqliteStore } from './sqlite-store.js';
 import type { OpenStoreOptions, Store } from './store.js';
 
@@ -20,14 +22,27 @@ export type {
 export { TraceDraft } from './trace-draft.js';
 export { isSqliteFile } from './db.js';
 
+/** A `postgres://` (or `postgresql://`) URL names a PostgreSQL store; anything else is a SQLite file. */
+export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
+
+/** How a store is named in messages and manifests: a file's path as given, a URL without its password. */
+export const storeName = (db: string): string => (isPostgresUrl(db) ? redactUrl(db) : db);
+
+/**
+ * Is there a store at `db`: the file exists, or the database holds an mtr schema (an empty database is no
+ * store yet). A database that cannot be reached is an E_STORE error, not "no store".
+ */
+export async function storeExists(db: string): Promise<boolean> {
+  return isPostgresUrl(db) ? pgStoreExists(db) : db === ':memory:' || existsSync(db);
+}
+
 /**
  * Opens a store: the one way jobs and faces reach one. A file path is the embedded SQLite backend; a
- * `postgres://` URL is issue 19. Without `create`, a missing file is an error (a typo must not make an empty
- * store that then reports "no runs").
+ * `postgres://` URL the PostgreSQL one (the database must exist; its tables are made with `create`). Without
+ * `create`, a missing store is an error (a typo must not make an empty store that then reports "no runs").
  */
 export async function openStore(path: string, opts: OpenStoreOptions = {}): Promise<Store> {
-  if (/^postgres(ql)?:\/\//i.test(path))
-    throw new MtrError('E_USAGE', `--db: PostgreSQL stores come with issue 19; got ${path.replace(/\/\/[^@/]*@/, '//***@')}`);
+  if (isPostgresUrl(path)) return pgStore(path, opts);
   if (path !== ':memory:' && !existsSync(path)) {
     if (!opts.create || opts.readonly) throw new MtrError('E_STORE', `${path}: no such store (create one with mtr generate --db ${path})`);
   }

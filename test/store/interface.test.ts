@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -8,15 +8,20 @@ import type { DatasetItem } from '../../src/schema/item.js';
 import type { ModelCall } from '../../src/schema/model-call.js';
 import type { ActorCacheEntry, RunTool, Step } from '../../src/schema/trace.js';
 import type { Verdict } from '../../src/schema/verdict.js';
-import { openStore, type Store, TraceDraft } from '../../src/store/index.js';
+import { openStore, type Store, storeExists, TraceDraft } from '../../src/store/index.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { freshPgDatabase, pgExec } from '../support/postgres.js';
+import { closedPort } from '../support/store.js';
 
 /**
- * The Store interface, written once and run against every backend in BACKENDS (today SQLite; PostgreSQL comes
- * with issue 19). A backend gives a fresh store and a raw-SQL hook, used only to corrupt a row on purpose.
+ * The Store interface, written once and run against every backend in BACKENDS: SQLite, and PostgreSQL on the
+ * suite's throwaway server (a fresh database per store). A backend gives a fresh store and a raw-SQL hook,
+ * used only to corrupt a row on purpose.
  */
 interface Backend {
   name: string;
-  fresh(): Promise<{ store: Store; sql(statement: string): void }>;
+  fresh(): Promise<{ store: Store; sql(statement: string): Promise<void> }>;
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-store-if-'));
@@ -29,7 +34,7 @@ const BACKENDS: Backend[] = [
       const store = await openStore(path, { create: true });
       return {
         store,
-        sql: (statement) => {
+        sql: async (statement) => {
           const raw = new Database(path);
           try {
             raw.exec(statement);
@@ -38,6 +43,13 @@ const BACKENDS: Backend[] = [
           }
         },
       };
+    },
+  },
+  {
+    name: 'postgres',
+    fresh: async () => {
+      const url = await freshPgDatabase('iface');
+      return { store: await openStore(url, { create: true }), sql: async (statement) => void (await pgExec(url, statement)) };
     },
   },
 ];
@@ -128,7 +140,7 @@ describe.each(BACKENDS)('Store ($name)', (backend) => {
     await store.runs.release(runId, process.pid);
     await store.runs.claim(runId, process.ppid);
     await store.runs.release(runId, process.ppid);
-    sql(`UPDATE runs SET owner_pid = ${2 ** 22 + 12345} WHERE id = ${runId}`); // no such process
+    await sql(`UPDATE runs SET owner_pid = ${2 ** 22 + 12345} WHERE id = ${runId}`); // no such process
     await expect(store.runs.claim(runId, process.pid)).resolves.toBeUndefined();
     await store.close();
   });
@@ -442,17 +454,17 @@ describe.each(BACKENDS)('Store ($name)', (backend) => {
     const { store, sql, runId } = await seeded(backend);
     const id = await store.traces.begin(runId, 'a');
     await store.traces.finish(id, draft(id), { stopReason: 'answer', answer: 'answer a' });
-    sql(`UPDATE steps SET observation = '{"content": 1, "source": "oracle"}' WHERE trace_id = ${id} AND idx = 0`);
+    await sql(`UPDATE steps SET observation = '{"content": 1, "source": "oracle"}' WHERE trace_id = ${id} AND idx = 0`);
     await expect(store.traces.get(id)).rejects.toEqual(storeError('steps', `${id}/0`, 'observation.source'));
     await expect(store.traces.list(runId)).rejects.toEqual(storeError('steps', `${id}/0`, 'observation.source'));
-    sql(`UPDATE steps SET observation = '{not json' WHERE trace_id = ${id} AND idx = 0`);
+    await sql(`UPDATE steps SET observation = '{not json' WHERE trace_id = ${id} AND idx = 0`);
     await expect(store.traces.get(id)).rejects.toEqual(storeError('steps', `${id}/0`, 'observation'));
-    sql(`UPDATE items SET answers = '[]' WHERE item_id = 'b'`);
+    await sql(`UPDATE items SET answers = '[]' WHERE item_id = 'b'`);
     await expect(store.items.list(runId)).rejects.toEqual(storeError('items', `${runId}/b`, 'answers'));
-    sql(`UPDATE model_calls SET params = '[1' WHERE trace_id = ${id}`);
+    await sql(`UPDATE model_calls SET params = '[1' WHERE trace_id = ${id}`);
     const calls = store.modelCalls.list(id);
     await expect(calls).rejects.toMatchObject({ code: 'E_STORE', details: { table: 'model_calls', field: 'params' } });
-    sql(`UPDATE runs SET config = 'nope' WHERE id = ${runId}`);
+    await sql(`UPDATE runs SET config = 'nope' WHERE id = ${runId}`);
     await expect(store.runs.list()).rejects.toEqual(storeError('runs', runId, 'config'));
 
     await store.actorCache.put({
@@ -464,18 +476,18 @@ describe.each(BACKENDS)('Store ($name)', (backend) => {
       model: 'm',
       prompt_hash: 'p',
     });
-    sql(`UPDATE actor_cache SET observation = '{"content": 1}' WHERE key = 'k'`);
+    await sql(`UPDATE actor_cache SET observation = '{"content": 1}' WHERE key = 'k'`);
     await expect(store.actorCache.get('k')).rejects.toEqual(storeError('actor_cache', 'k', 'source'));
 
     const [tool] = await store.carg.insertTools([{ name: 'x', source: 's', template: { api_name: 'x' }, status: 'accepted', reasons: [], notes: [] }]);
     await store.carg.saveJob('single:j', tool!, { rounds: 1 }, [
       { kind: 'single', round: 0, input: {}, output: {}, verdicts: { format: { pass: true, reason: 'ok' } }, accepted: true },
     ]);
-    sql(`UPDATE carg_samples SET verdicts = '{"format": {"pass": "yes"}}'`);
+    await sql(`UPDATE carg_samples SET verdicts = '{"format": {"pass": "yes"}}'`);
     await expect(store.carg.listSamples()).rejects.toMatchObject({ code: 'E_STORE', details: { table: 'carg_samples', field: 'verdicts.format.pass' } });
-    sql(`UPDATE carg_tools SET template = '"a string"' WHERE id = ${tool}`);
+    await sql(`UPDATE carg_tools SET template = '"a string"' WHERE id = ${tool}`);
     await expect(store.carg.listTools()).rejects.toEqual(storeError('carg_tools', tool!, 'template'));
-    sql(`UPDATE carg_jobs SET stats = '{"rounds": "one"}'`);
+    await sql(`UPDATE carg_jobs SET stats = '{"rounds": "one"}'`);
     await expect(store.carg.jobStats('single:j')).rejects.toEqual(storeError('carg_jobs', `single:j/${tool}`, 'rounds'));
     await store.close();
   });
@@ -495,10 +507,75 @@ describe('openStore', () => {
     await again.close();
   });
 
-  it('a postgres:// URL is a usage error until issue 19, without echoing the password', async () => {
-    const err = await openStore('postgres://me:secret@db.example/mtr').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('PostgreSQL stores come with issue 19') });
-    expect((err as Error).message).not.toContain('secret');
+  it('postgres://: an empty database is no store until create makes the tables; an unreachable server is E_STORE; the password is never shown', async () => {
+    const url = await freshPgDatabase('open');
+    const withPassword = url.replace('postgres@', 'postgres:s3cret@'); // trust auth: the password is ignored, not echoed
+    expect(await storeExists(withPassword)).toBe(false);
+    const missing = await openStore(withPassword).catch((e: unknown) => e);
+    expect(missing).toMatchObject({
+      code: 'E_STORE',
+      message: `${url.replace('postgres@', 'postgres:***@')}: no such store (create one with mtr generate --db ${url.replace('postgres@', 'postgres:***@')})`,
+    });
+    expect(await pgExec(url, `SELECT COUNT(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`)).toEqual([{ n: 0 }]);
+    const store = await openStore(withPassword, { create: true });
+    expect(store.location).not.toContain('s3cret');
+    await store.runs.upsert('r', 'toy', {});
+    await store.close();
+    await store.close(); // closing twice is harmless
+    expect(await storeExists(url)).toBe(true);
+    // the same schema version as SQLite's, so version N means the same store on both
+    expect(await pgExec(url, 'SELECT version FROM mtr_schema')).toEqual([{ version: MIGRATIONS.length }]);
+    expect(PG_MIGRATIONS).toHaveLength(MIGRATIONS.length);
+
+    const port = await closedPort();
+    const down = await openStore(`postgres://me:s3cret@127.0.0.1:${port}/mtr`).catch((e: unknown) => e);
+    expect(down).toMatchObject({
+      code: 'E_STORE',
+      message: expect.stringMatching(/^postgres:\/\/me:\*\*\*@127\.0\.0\.1:\d+\/mtr: cannot open database: .*ECONNREFUSED/),
+    });
+    expect((down as Error).message).not.toContain('s3cret');
+    await expect(storeExists(`postgres://127.0.0.1:${port}/mtr`)).rejects.toMatchObject({ code: 'E_STORE' });
+  });
+
+  it('postgres://: a database holding other tables is not migrated; read only reads, never writes', async () => {
+    const foreign = await freshPgDatabase('foreign');
+    await pgExec(foreign, 'CREATE TABLE accounts (id int)');
+    await expect(openStore(foreign, { create: true })).rejects.toMatchObject({
+      code: 'E_STORE',
+      message: expect.stringContaining('expected an mtr store (or an empty database), got a database with 1 other table(s)'),
+    });
+    expect(await pgExec(foreign, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)).toEqual([{ table_name: 'accounts' }]);
+
+    const url = await freshPgDatabase('ro');
+    const w = await openStore(url, { create: true });
+    await w.runs.upsert('r', 'toy', {});
+    await w.close();
+    const ro = await openStore(url, { readonly: true });
+    expect((await ro.runs.list()).map((r) => r.key)).toEqual(['r']);
+    await expect(ro.runs.upsert('s', 'toy', {})).rejects.toMatchObject({ code: 'E_STORE', message: expect.stringMatching(/readonly/) });
+    await ro.close();
+    await expect(openStore(await freshPgDatabase('ro'), { readonly: true, create: true })).rejects.toMatchObject({
+      message: expect.stringMatching(/no such store/),
+    });
+  });
+
+  it('postgres://: a run owned by a process on another host is refused (its liveness cannot be checked from here)', async () => {
+    const url = await freshPgDatabase('claim');
+    const store = await openStore(url, { create: true });
+    const runId = await store.runs.upsert('r', 'toy', {});
+    await pgExec(url, `UPDATE runs SET owner_pid = ${2 ** 22 + 12345}, owner_host = 'elsewhere' WHERE id = ${runId}`);
+    await expect(store.runs.claim(runId)).rejects.toMatchObject({
+      code: 'E_STORE',
+      message: expect.stringMatching(/being generated by process \d+ on elsewhere/),
+    });
+    await store.runs.release(runId); // not ours: left alone
+    await expect(store.runs.claim(runId)).rejects.toMatchObject({ code: 'E_STORE' });
+    await pgExec(url, `UPDATE runs SET owner_host = '${hostname()}' WHERE id = ${runId}`); // the same dead pid on this host: taken over
+    await store.runs.claim(runId);
+    expect(await pgExec(url, `SELECT owner_pid, owner_host FROM runs`)).toEqual([{ owner_pid: process.pid, owner_host: hostname() }]);
+    await store.runs.release(runId);
+    expect(await pgExec(url, `SELECT owner_pid, owner_host FROM runs`)).toEqual([{ owner_pid: null, owner_host: null }]);
+    await store.close();
   });
 
   it('read only: reads, never writes', async () => {

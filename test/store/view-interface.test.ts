@@ -6,6 +6,7 @@ import type { DatasetItem } from '../../src/schema/item.js';
 import type { ModelCall } from '../../src/schema/model-call.js';
 import type { Step } from '../../src/schema/trace.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { freshPgDatabase } from '../support/postgres.js';
 
 /**
  * The Store interface's browsing queries (`mtr view`), written once per backend as in interface.test.ts:
@@ -17,7 +18,10 @@ interface Backend {
 }
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-store-view-'));
 let n = 0;
-const BACKENDS: Backend[] = [{ name: 'sqlite', fresh: () => openStore(join(tmp, `s${n++}.sqlite`), { create: true }) }];
+const BACKENDS: Backend[] = [
+  { name: 'sqlite', fresh: () => openStore(join(tmp, `s${n++}.sqlite`), { create: true }) },
+  { name: 'postgres', fresh: async () => openStore(await freshPgDatabase('view'), { create: true }) },
+];
 
 const item = (id: string, dataset: string, question: string): DatasetItem => ({ id, dataset, question, answers: [`gold ${id}`] });
 const call = (role: ModelCall['role'], ok = true): ModelCall => ({

@@ -94,3 +94,15 @@ export async function freshPgDatabase(prefix = 'mtr'): Promise<string> {
   }
   return admin.replace(/\/postgres$/, `/${name}`);
 }
+
+/** Statements on a PostgreSQL database outside the store (a test's fixture or its corruption on purpose); returns the rows of the last. */
+export async function pgExec(url: string, statement: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const res = await client.query(statement);
+    return (Array.isArray(res) ? res.at(-1) : res).rows;
+  } finally {
+    await client.end();
+  }
+}

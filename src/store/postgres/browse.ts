@@ -1,0 +1,120 @@
+import {
+  type CallMinute,
+  CallMinuteSchema,
+  type TraceMinute,
+  TraceMinuteSchema,
+  type TracePage,
+  type TracePageQuery,
+  TraceRowSchema,
+  type TraceShape,
+  TraceShapeSchema,
+  type VerdictConfig,
+  VerdictConfigSchema,
+} from '../../schema/browse.js';
+import { jsonOf, recordOf } from '../rows.js';
+import type { Q } from './db.js';
+
+/** `mtr view`'s queries on PostgreSQL: the SQL of src/store/browse.ts (ILIKE for SQLite's ASCII-case-insensitive LIKE). */
+
+const likeText = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** `YYYY-MM-DDTHH:MM` of a stored `YYYY-MM-DD HH:MM:SS` (SQLite: strftime('%Y-%m-%dT%H:%M', …)) */
+const minuteOf = (column: string): string => `substr(${column}, 1, 10) || 'T' || substr(${column}, 12, 5)`;
+
+export async function tracePage(db: Q, q: TracePageQuery): Promise<TracePage> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (sql: string, ...values: (string | number)[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
+  if (q.runId !== undefined) add('t.run_id = ?', q.runId);
+  if (q.traceId !== undefined) add('t.id = ?', q.traceId);
+  if (q.status !== undefined) add('t.status = ?', q.status);
+  const joinItems = q.dataset !== undefined || q.q !== undefined;
+  if (q.dataset !== undefined) add('i.dataset = ?', q.dataset);
+  if (q.q !== undefined) add(`i.question ILIKE ? ESCAPE '\\'`, likeText(q.q));
+  if (q.reason !== undefined)
+    add('EXISTS (SELECT 1 FROM verdicts v WHERE v.trace_id = t.id AND v.config_hash = ? AND v.pass = 0 AND v.reason = ?)', q.configHash ?? '', q.reason);
+  const from = `traces t${joinItems ? ' JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id' : ''}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  const total = (await db.one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from}`, params))!.n;
+  const ids = (await db.all<{ id: number }>(`SELECT t.id FROM ${from} ORDER BY t.id LIMIT ? OFFSET ?`, [...params, q.limit, q.offset])).map((r) => r.id);
+  if (!ids.length) return { total, items: [] };
+  const rows = await db.all<{
+    id: number;
+    run_id: number;
+    item_id: string;
+    dataset: string;
+    question: string;
+    answers: string;
+    status: string;
+    answer: string | null;
+    error_code: string | null;
+  }>(
+    `SELECT t.id, t.run_id, t.item_id, i.dataset, i.question, i.answers, t.status, t.answer, t.error_code
+      FROM traces t JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id WHERE t.id = ANY(?::bigint[]) ORDER BY t.id`,
+    [ids],
+  );
+  const reasons = new Map<number, Set<string>>();
+  if (q.configHash !== undefined) {
+    const failed = await db.all<{ trace_id: number; reason: string }>(
+      'SELECT trace_id, reason FROM verdicts WHERE config_hash = ? AND pass = 0 AND trace_id = ANY(?::bigint[])',
+      [q.configHash, ids],
+    );
+    for (const f of failed) reasons.set(f.trace_id, (reasons.get(f.trace_id) ?? new Set()).add(f.reason));
+  }
+  return {
+    total,
+    items: rows.map((r) =>
+      recordOf(TraceRowSchema, 'traces', r.id, {
+        trace_id: r.id,
+        run_id: r.run_id,
+        item_id: r.item_id,
+        dataset: r.dataset,
+        question: r.question,
+        gold: jsonOf('items', `${r.run_id}/${r.item_id}`, 'answers', r.answers),
+        status: r.status,
+        answer: r.answer,
+        error_code: r.error_code,
+        reasons: [...(reasons.get(r.id) ?? [])].sort(),
+      }),
+    ),
+  };
+}
+
+export async function traceShapes(db: Q, runId: number): Promise<TraceShape[]> {
+  const rows = await db.all<TraceShape>(
+    `SELECT t.status, COALESCE(s.steps, 0) AS steps, COALESCE(s.calls, 0) AS tool_calls, COUNT(*) AS traces
+      FROM traces t LEFT JOIN (SELECT trace_id, COUNT(*) AS steps, COUNT(call) AS calls FROM steps GROUP BY trace_id) s ON s.trace_id = t.id
+      WHERE t.run_id = ? GROUP BY t.status, 2, 3 ORDER BY t.status COLLATE "C", 2, 3`,
+    [runId],
+  );
+  return rows.map((r, i) => recordOf(TraceShapeSchema, 'traces', `shape ${i}`, r));
+}
+
+export async function traceMinutes(db: Q, runId: number): Promise<TraceMinute[]> {
+  const rows = await db.all<TraceMinute>(
+    `SELECT ${minuteOf('finished_at')} AS minute, COUNT(*) FILTER (WHERE status = 'finished') AS finished, COUNT(*) FILTER (WHERE status = 'failed') AS failed
+      FROM traces WHERE run_id = ? AND finished_at IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    [runId],
+  );
+  return rows.map((r) => recordOf(TraceMinuteSchema, 'traces', r.minute, r));
+}
+
+export async function callMinutes(db: Q, runId: number): Promise<CallMinute[]> {
+  const rows = await db.all<CallMinute>(
+    `SELECT ${minuteOf('m.created_at')} AS minute, m.role, COUNT(*) AS calls, COUNT(*) FILTER (WHERE m.ok = 0) AS failed,
+        SUM(m.tokens_in) AS tokens_in, SUM(m.tokens_out) AS tokens_out, AVG(m.latency_ms) AS mean_latency_ms
+      FROM model_calls m JOIN traces t ON t.id = m.trace_id WHERE t.run_id = ? GROUP BY 1, m.role ORDER BY 1, m.role COLLATE "C"`,
+    [runId],
+  );
+  return rows.map((r) => recordOf(CallMinuteSchema, 'model_calls', `${r.minute}/${r.role}`, r));
+}
+
+export async function verdictConfigs(db: Q, runId?: number): Promise<VerdictConfig[]> {
+  const rows = await db.all<VerdictConfig>(
+    `SELECT v.config_hash, COUNT(DISTINCT v.trace_id) AS traces, MAX(v.created_at) AS last_at FROM verdicts v
+      ${runId === undefined ? '' : 'JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ?'} GROUP BY v.config_hash ORDER BY last_at DESC, v.config_hash COLLATE "C"`,
+    runId === undefined ? [] : [runId],
+  );
+  return rows.map((r) => recordOf(VerdictConfigSchema, 'verdicts', r.config_hash, r));
+}
