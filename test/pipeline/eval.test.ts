@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,26 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
     }
     expect(s.metrics.datasets.bamboogle).toMatchObject({ em: 2 / 6, cover_em: 4 / 6, calls: 1 });
     expect(officialDisagreements(out)).toEqual([]);
+  });
+
+  it('hybrid tools: the first --warmup items are answered by ToolActor, the rest by the index', async () => {
+    const index = join(tmp, 'wiki18.sqlite'); // built by the real-tools test
+    const s = await evalJob.run({ dataset: BAMBOOGLE, out: join(tmp, 'hybrid'), limit: 6, tools: 'hybrid', warmup: 2, index, ...model });
+    const traces = await tracesOf(join(tmp, 'hybrid', 'eval.sqlite'), s.runs[0]!.run_key);
+    expect(traces.map((t) => t.steps[0]!.observation!.source)).toEqual(['simulated', 'simulated', 'real', 'real', 'real', 'real']);
+  });
+
+  it('stopped early (Ctrl-C): nothing is written, and the same command resumes and writes both files', async () => {
+    const out = join(tmp, 'stopped');
+    const stop = new AbortController();
+    const input = { dataset: BAMBOOGLE, out, limit: 6, concurrency: 1, toolsFrom: 'none' as const, ...model };
+    const s = await evalJob.run(input, { signal: stop.signal, onProgress: (p) => p.done > 0 && stop.abort() });
+    expect(s.aborted).toBe(true);
+    expect(s.runs[0]!.finished).toBeLessThan(6);
+    expect(existsSync(join(out, 'metrics.json')) || existsSync(join(out, 'predictions.jsonl'))).toBe(false);
+    const again = await evalJob.run(input);
+    expect(again.runs[0]!.already_finished).toBe(s.runs[0]!.finished);
+    expect(readPredictions(out)).toHaveLength(6);
   });
 
   it('--tools-from none: no tools, no tool call; the agent answers from its own knowledge (another run)', async () => {
