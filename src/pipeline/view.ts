@@ -84,7 +84,8 @@ export interface ViewService {
   readonly location: string;
   runs(): Promise<RunView[]>;
   run(id: number): Promise<RunView | undefined>;
-  traces(query: TraceQuery): Promise<TracePage & { config_hash: string | null }>;
+  /** a page, the check config its reasons come from, and every reason code it can filter by */
+  traces(query: TraceQuery): Promise<TracePage & { config_hash: string | null; reason_codes: readonly string[] }>;
   trace(id: number): Promise<TraceView | undefined>;
   report(run: number, config?: string): Promise<ReportView | undefined>;
   plots(run: number): Promise<PlotsView | undefined>;
@@ -172,7 +173,7 @@ export function viewService(store: Store): ViewService {
         offset: q.offset,
         limit: Math.min(q.limit, MAX_PAGE),
       });
-      return { ...page, config_hash: config };
+      return { ...page, config_hash: config, reason_codes: VIEW_REASONS };
     },
     async trace(id) {
       const trace = await store.traces.get(id);

@@ -57,6 +57,7 @@ describe('view app (app.request)', () => {
     const all = await get('/api/traces?run=1&limit=3');
     expect(all.status).toBe(200);
     expect(all.body).toMatchObject({ total: 7, config_hash: hash });
+    expect(all.body.reason_codes).toEqual(expect.arrayContaining(['malformed', 'slot_disagreement', 'wrong_answer']));
     expect(all.body.items.map((r: any) => r.trace_id)).toEqual([1, 2, 3]);
     expect(Object.keys(all.body.items[0]).sort()).toEqual(
       ['trace_id', 'run_id', 'item_id', 'dataset', 'question', 'gold', 'status', 'answer', 'error_code', 'reasons'].sort(),

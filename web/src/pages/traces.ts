@@ -1,0 +1,67 @@
+import { api, type TraceRow } from '../api.js';
+import { h, link, query, table } from '../dom.js';
+import { go, type Page } from '../main.js';
+
+const PAGE = 50;
+const FILTERS = ['run', 'dataset', 'status', 'reason', 'q', 'config'] as const;
+
+const cut = (s: string | null, n = 90): string => (s === null ? '' : s.length > n ? `${s.slice(0, n)}…` : s);
+
+/** The trace list: filters as a form that edits the URL (so a filtered list is a link), paged by offset. */
+export const tracesPage: Page = async (params) => {
+  const f = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined])) as Record<(typeof FILTERS)[number], string | undefined>;
+  const offset = Number(params.get('offset') ?? 0);
+  const page = await api<{ total: number; items: TraceRow[]; config_hash: string | null; reason_codes: string[] }>(
+    `/api/traces${query({ ...f, offset, limit: PAGE })}`,
+  );
+  const select = (name: string, options: string[], value: string | undefined) =>
+    h('select', { name }, h('option', { value: '' }, `any ${name}`), ...options.map((o) => h('option', { value: o, selected: o === value }, o)));
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      id: 'filters',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const data = new FormData(e.target as HTMLFormElement);
+        go(`/traces${query({ ...f, ...Object.fromEntries([...data].map(([k, v]) => [k, String(v)])), offset: undefined })}`);
+      },
+    },
+    select('status', ['finished', 'failed', 'running'], f.status),
+    select('reason', page.reason_codes, f.reason),
+    h('input', { name: 'q', type: 'search', placeholder: 'text in the question', value: f.q ?? '' }),
+    h('input', { name: 'dataset', placeholder: 'dataset', value: f.dataset ?? '', size: 10 }),
+    h('button', { type: 'submit' }, 'Filter'),
+  );
+  for (const el of form.querySelectorAll('select')) el.addEventListener('change', () => (form as HTMLFormElement).requestSubmit());
+  const last = Math.min(offset + page.items.length, page.total);
+  const pager = h(
+    'p',
+    { class: 'pager' },
+    offset > 0 ? link(`/traces${query({ ...f, offset: Math.max(0, offset - PAGE) })}`, '‹ previous') : null,
+    h('span', { id: 'count' }, page.total ? `${offset + 1}–${last} of ${page.total.toLocaleString('en-US')}` : 'no traces match'),
+    last < page.total ? link(`/traces${query({ ...f, offset: offset + PAGE })}`, 'next ›') : null,
+  );
+  const body = h(
+    'section',
+    {},
+    h('h1', {}, 'Traces'),
+    form,
+    pager,
+    table(
+      ['trace', 'item', 'question', 'status', 'answer', 'reasons'],
+      page.items.map((r) => [
+        link(`/traces/${r.trace_id}`, `#${r.trace_id}`),
+        r.item_id,
+        cut(r.question),
+        h('span', { class: `status ${r.status}` }, r.status, r.error_code ? ` (${r.error_code})` : ''),
+        cut(r.answer, 40),
+        r.reasons.map((x) => link(`/traces${query({ ...f, reason: x, offset: undefined })}`, h('span', { class: 'reason' }, x))),
+      ]),
+      { id: 'traces' },
+    ),
+    page.config_hash ? h('p', { class: 'note' }, `reasons from check config ${page.config_hash.slice(0, 12)}`) : h('p', { class: 'note' }, 'no verdicts yet (run mtr validate)'),
+  );
+  const crumbs = f.run ? [link(`/runs/${f.run}`, `run #${f.run}`), link(`/traces${query({ run: f.run })}`, 'traces')] : [link('/traces', 'traces')];
+  return { title: 'Traces', crumbs, body };
+};
