@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { GroundingConfigSchema } from '../actor/grounding.js';
+import { type GroundingConfig, GroundingConfigSchema } from '../actor/grounding.js';
 import { observe } from '../actor/index.js';
 import { loadDataset, resolveDataset } from '../data/index.js';
 import { toJsonl, writeAtomic } from '../export/write.js';
@@ -8,13 +8,14 @@ import { callFidelity, CallFidelitySchema, FidelityEntrySchema, aggregateFidelit
 import { asMtrError, MtrError } from '../schema/errors.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { ToolTemplate } from '../schema/tool.js';
-import { GroundingModeSchema, type ToolCall } from '../schema/trace.js';
+import { type GroundingMode, GroundingModeSchema, type ToolCall } from '../schema/trace.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
 import { openRunSpec } from '../tools/toolset.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
 import { precheckCall } from '../validate/precheck.js';
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, modelConfigOf, roleModelFields } from './fields/model.js';
+import type { RoleModel } from '../llm/role.js';
 import { defineJob, type JobHooks, parseConfig } from './job.js';
 import { roleModels } from './models.js';
 import { isFatalError, type RunnerProgress, runItems } from './runner.js';
@@ -180,6 +181,46 @@ const timed = async <T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
   return { value, ms: Math.round((performance.now() - started) * 10) / 10 };
 };
 
+/** One call: the real answer once, then one fresh simulation per mode (uncached, unrouted), each with its figures. */
+async function auditCall(
+  p: PendingCall,
+  modes: readonly GroundingMode[],
+  use: { model: RoleModel; realTools: Record<string, RealTool>; noise: Pick<GroundingConfig, 'noiseStart' | 'noiseEnd' | 'noiseBase'> },
+): Promise<AuditedCallRow[]> {
+  const real = await timed(() => use.realTools[p.tool.api_name]!.call(p.call.arguments));
+  const gold = { answers: [...p.item.answers, ...p.hopAnswers], titles: goldTitles(p.item) };
+  return Promise.all(
+    modes.map(async (mode): Promise<AuditedCallRow> => {
+      const grounding = GroundingConfigSchema.parse({ ...use.noise, mode });
+      const opts = { model: use.model, grounding, position: () => p.position };
+      const sim = await timed(async () => {
+        try {
+          return { content: (await observe(p.call, [{ origin: 'utility', tool: p.tool }], [], opts, () => undefined, { item: p.item, step: p.step })).content };
+        } catch (e) {
+          if (isFatalError(e)) throw e; // the model server is gone: the runner stops
+          return { error: asMtrError(e, 'E_MODEL').message };
+        }
+      });
+      const simulated = 'content' in sim.value ? sim.value.content : undefined;
+      return {
+        tool: p.tool.api_name,
+        mode,
+        from: p.from,
+        item_id: p.item.id,
+        arguments: p.call.arguments,
+        gold,
+        real: real.value,
+        simulated: simulated ?? null,
+        ...('error' in sim.value ? { error: sim.value.error } : {}),
+        failed: simulated === undefined,
+        latency_ms_real: real.ms,
+        latency_ms_simulated: sim.ms,
+        metrics: callFidelity(p.tool, real.value, simulated, gold),
+      };
+    }),
+  );
+}
+
 export const auditFidelityJob = defineJob({
   name: 'audit fidelity',
   description:
@@ -228,51 +269,17 @@ export const auditFidelityJob = defineJob({
         result = await runItems(
           pending.map((p, i) => ({ p, i })),
           async ({ p, i }) => {
-            if (precheckCall(p.tool, p.call.arguments)) return void skipped++; // not a call a tool would answer
-            const real = await timed(() => realTools[p.tool.api_name]!.call(p.call.arguments));
-            const gold = { answers: [...p.item.answers, ...p.hopAnswers], titles: goldTitles(p.item) };
-            rows[i] = await Promise.all(
-              modes.map(async (mode): Promise<AuditedCallRow> => {
-                const grounding = GroundingConfigSchema.parse({ mode, noiseStart: c.noiseStart, noiseEnd: c.noiseEnd, noiseBase: c.noiseBase });
-                const started = performance.now();
-                let simulated: unknown;
-                let error: string | undefined;
-                try {
-                  // no cache, no routing: every answer is a fresh simulation
-                  const o = await observe(
-                    p.call,
-                    [{ origin: 'utility', tool: p.tool }],
-                    [],
-                    { model: models.roles.actor, grounding, position: () => p.position },
-                    () => undefined,
-                    {
-                      item: p.item,
-                      step: p.step,
-                    },
-                  );
-                  simulated = o.content;
-                } catch (e) {
-                  if (isFatalError(e)) throw e;
-                  error = asMtrError(e, 'E_MODEL').message;
-                }
-                const latency = Math.round((performance.now() - started) * 10) / 10;
-                return {
-                  tool: p.tool.api_name,
-                  mode,
-                  from: p.from,
-                  item_id: p.item.id,
-                  arguments: p.call.arguments,
-                  gold,
-                  real: real.value,
-                  simulated: simulated ?? null,
-                  ...(error ? { error } : {}),
-                  failed: simulated === undefined,
-                  latency_ms_real: real.ms,
-                  latency_ms_simulated: latency,
-                  metrics: callFidelity(p.tool, real.value, simulated, gold),
-                };
-              }),
-            );
+            const problem = precheckCall(p.tool, p.call.arguments);
+            if (!problem)
+              rows[i] = await auditCall(p, modes, {
+                model: models.roles.actor,
+                realTools,
+                noise: { noiseStart: c.noiseStart, noiseEnd: c.noiseEnd, noiseBase: c.noiseBase },
+              });
+            else {
+              skipped++; // not a call a tool would answer
+              hooks.onNotice?.(`skipped ${p.from}: ${problem.message}`);
+            }
           },
           {
             concurrency: c.concurrency,
