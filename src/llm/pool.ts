@@ -11,6 +11,8 @@
  * pool of one behaves as a single server: the retry policy alone decides.
  */
 
+import { MtrError } from '../schema/errors.js';
+
 export interface PoolOptions {
   /** consecutive server failures that take a server out (default 3) */
   ejectAfter?: number;
@@ -54,7 +56,7 @@ export class ServerPool {
   private cursor = 0;
 
   constructor(urls: readonly string[], options: PoolOptions = {}) {
-    if (!urls.length) throw new Error('ServerPool: expected at least one server URL');
+    if (!urls.length) throw new MtrError('E_INTERNAL', 'ServerPool: expected at least one server URL, got none');
     this.servers = urls.map((url) => ({ url, state: 'up', inFlight: 0, failures: 0, outages: 0, outUntil: 0 }));
     this.ejectAfter = options.ejectAfter ?? 3;
     this.baseMs = options.backoffBaseMs ?? 500;
@@ -97,7 +99,7 @@ export class ServerPool {
   /** A request to `url` ended with `outcome`. */
   release(url: string, outcome: Outcome): void {
     const s = this.servers.find((x) => x.url === url);
-    if (!s) throw new Error(`ServerPool: unknown server ${url}`);
+    if (!s) throw new MtrError('E_INTERNAL', `ServerPool: expected one of ${this.urls.join(', ')}, got ${url}`);
     s.inFlight = Math.max(0, s.inFlight - 1);
     if (outcome === 'ok') {
       Object.assign(s, { state: 'up', failures: 0, outages: 0, outUntil: 0 });

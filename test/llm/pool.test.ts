@@ -124,6 +124,6 @@ describe('ServerPool: taking out and putting back', () => {
     pool.release(B, 'ok');
     pool.release(B, 'ok');
     expect(pool.snapshot()[1]!.inFlight).toBe(0);
-    expect(() => pool.release(C, 'ok')).toThrow(/unknown server/);
+    expect(() => pool.release(C, 'ok')).toThrow(/expected one of http:\/\/a\/v1, http:\/\/b\/v1, got http:\/\/c\/v1/);
   });
 });
