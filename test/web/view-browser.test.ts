@@ -1,0 +1,163 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadItems } from '../../src/data/index.js';
+import { openViewStore, viewService } from '../../src/pipeline/view.js';
+import type { RunningServer } from '../../src/server/listen.js';
+import { startViewServer } from '../../src/server/view-app.js';
+import { openStore } from '../../src/store/index.js';
+import { runCli } from '../support/cli.js';
+import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
+import { REPO_ROOT, SHARED_DATASETS } from '../support/paths.js';
+import { scriptedModel } from '../support/scripted-roles.js';
+
+/**
+ * `mtr view` in Debian's Chromium (never a downloaded browser): a run made by `generate` against the scripted local
+ * model server and checked by `validate`, then browsed by clicking — run list → run → traces → a trace, a reason
+ * filter, the report and the plots — with what the pages show compared to the store. MTR_SCREENSHOTS=1 copies
+ * the screenshots to docs/img/ (the README shows them).
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const HOTPOT = join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_qa_500.jsonl');
+const N = 12;
+const tmp = mkdtempSync(join(tmpdir(), 'mtr-view-browser-'));
+const db = join(tmp, 'run.sqlite');
+const shots = join(tmp, 'shots');
+
+let model: FakeServer;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let close: () => Promise<void>;
+let wrongAnswers: number;
+
+const shot = async (name: string) => {
+  const file = join(shots, `view-${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  expect(existsSync(file)).toBe(true);
+  if (process.env.MTR_SCREENSHOTS === '1') copyFileSync(file, join(REPO_ROOT, 'docs/img', `view-${name}.png`));
+};
+const cellTexts = (selector: string) => page.locator(selector).allInnerTexts();
+
+// skipped only off CI on a machine without Chromium; CI installs it (.ci/run) and must run this
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium', () => {
+  beforeAll(async () => {
+    const items = await loadItems(HOTPOT, { limit: N });
+    // every third item's "gold" is wrong for the scripted agent, so validate finds wrong answers to filter by
+    const misled = items.map((it, i) => (i % 3 === 0 ? { ...it, answers: ['Nobody In Particular'] } : it));
+    model = await startFakeOpenAI({ respond: scriptedModel({ items: misled }), latencyMs: 5 });
+    const gen = await runCli([
+      'generate',
+      '--dataset',
+      HOTPOT,
+      '--limit',
+      String(N),
+      '--db',
+      db,
+      '--base-url',
+      model.url,
+      '--concurrency',
+      '4',
+      '--retries',
+      '2',
+    ]);
+    expect(gen.code, gen.stderr).toBe(0);
+    const val = await runCli(['validate', '--db', db, '--json']);
+    wrongAnswers = JSON.parse(val.stdout).report.by_reason.wrong_answer.count;
+    expect(wrongAnswers).toBeGreaterThan(0);
+
+    const web = join(tmp, 'web'); // the pages built from web/ as they are now, with the project's vite config
+    await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: join(REPO_ROOT, 'web'), build: { outDir: web, emptyOutDir: true }, logLevel: 'error' });
+    const service = viewService(await openViewStore(db));
+    server = await startViewServer(service, { host: '127.0.0.1', port: 0, webRoot: web });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1240, height: 860 } });
+    close = async () => {
+      await browser.close();
+      await server.close();
+      await service.close();
+      await model.close();
+    };
+    mkdirSync(shots, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => close?.());
+
+  it('run list → run → traces → a trace: counts equal the store, steps in order', async () => {
+    const store = await openStore(db, { readonly: true });
+    const [run] = await store.runs.list();
+    const status = await store.runs.status(run!.id);
+    const traces = await store.traces.list(run!.id);
+    await store.close();
+
+    await page.goto(`${server.url}/`);
+    await page.locator('#runs').waitFor();
+    expect(await cellTexts('#runs tbody tr td:nth-child(3)')).toEqual([String(status.items_total)]);
+    await shot('runs');
+
+    await page.getByRole('link', { name: `${run!.key} (#${run!.id})` }).click();
+    await page.locator('#progress').waitFor();
+    const facts = Object.fromEntries((await page.locator('#progress dt').allInnerTexts()).map((k, i) => [k, i] as const));
+    const values = await page.locator('#progress dd').allInnerTexts();
+    expect(values[facts.finished!]).toBe(String(status.traces_finished));
+    expect(values[facts.failed!]).toBe(String(status.traces_failed));
+    expect(values[facts.items!]).toBe(String(status.items_total));
+    await shot('run');
+
+    await page.locator('.tabs').getByRole('link', { name: 'Traces' }).click();
+    await page.locator('#traces').waitFor();
+    expect(await page.locator('#count').textContent()).toBe(`1–${traces.length} of ${traces.length}`);
+    expect(await page.locator('#traces tbody tr').count()).toBe(traces.length);
+    await shot('traces');
+
+    const trace = traces.find((t) => t.steps.length >= 3)!;
+    await page.getByRole('link', { name: `#${trace.id}`, exact: true }).click();
+    await page.locator('.steps').waitFor();
+    expect(await page.locator('.steps > li').count()).toBe(trace.steps.length);
+    expect(await page.locator('.steps > li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-index'))))).toEqual(
+      trace.steps.map((s) => s.index),
+    );
+    const thinks = await cellTexts('.steps > li > .think');
+    expect(thinks).toEqual(trace.steps.map((s) => `think ${s.think}`));
+    const calls = await cellTexts('.steps > li > .call code');
+    expect(calls).toEqual(trace.steps.filter((s) => s.call).map((s) => `${s.call!.name}(${JSON.stringify(s.call!.arguments)})`));
+    expect(await page.locator('.steps > li .observation .source').first().textContent()).toBe(trace.steps.find((s) => s.observation)!.observation!.source);
+    await page.locator('.steps > li').first().locator('details summary', { hasText: 'raw agent text' }).click();
+    expect(await page.locator('.steps > li').first().locator('details pre').first().textContent()).toBe(trace.steps[0]!.raw);
+    await shot('trace');
+  });
+
+  it('filters by a reason code, opens the report and clicks through, opens the plots', async () => {
+    const store = await openStore(db, { readonly: true });
+    const [run] = await store.runs.list();
+    await store.close();
+    await page.goto(`${server.url}/traces?run=${run!.id}`);
+    await page.locator('#filters').waitFor();
+    await page.locator('select[name=reason]').selectOption('wrong_answer');
+    await page.waitForURL(/reason=wrong_answer/);
+    await page.locator('#count', { hasText: `of ${wrongAnswers}` }).waitFor();
+    expect(await page.locator('#traces tbody tr').count()).toBe(wrongAnswers);
+    for (const reasons of await cellTexts('#traces tbody tr td:nth-child(6)')) expect(reasons).toContain('wrong_answer');
+
+    await page.goto(`${server.url}/report?run=${run!.id}`);
+    await page.locator('#by-reason').waitFor();
+    await shot('report');
+    await page
+      .locator('#by-reason')
+      .getByRole('link', { name: String(wrongAnswers), exact: true })
+      .click();
+    await page.waitForURL(/\/traces\?.*reason=wrong_answer/);
+    await page.locator('#count', { hasText: `of ${wrongAnswers}` }).waitFor();
+
+    await page.goto(`${server.url}/runs/${run!.id}`);
+    await page.locator('.tabs').getByRole('link', { name: 'Plots' }).click();
+    await page.locator('#plot-steps svg').first().waitFor();
+    for (const id of ['plot-steps', 'plot-calls', 'plot-reasons', 'plot-latency', 'plot-tokens'])
+      expect(await page.locator(`#${id} svg`).count(), id).toBeGreaterThan(0);
+    expect(await cellTexts('#reason-links li')).toContain(`wrong_answer: ${wrongAnswers}`);
+    await shot('plots');
+  });
+});
