@@ -195,6 +195,7 @@ describe('mtr audit fidelity --dataset: a real BM25 index against a scripted Too
 describe('mtr audit fidelity --from-run: the wiki_search calls of a generated run', () => {
   let db: string;
   let empty: string;
+  let badCall: string;
   beforeAll(async () => {
     const gen = await startFakeOpenAI({ respond: scriptedModel({ items }) });
     const model = { baseUrl: gen.url, model: 'fake-model', maxRetries: 0, timeoutMs: 5000 };
@@ -206,6 +207,21 @@ describe('mtr audit fidelity --from-run: the wiki_search calls of a generated ru
       await generateTraces({ dataset: DATASET, limit: 2, db: empty, concurrency: 2, maxTurns: 1, model });
     } finally {
       await gen.close();
+    }
+    // the second item's search is sent without its query: a call no tool would answer
+    const scripted = scriptedModel({ items });
+    const bad = await startFakeOpenAI({
+      respond: (req) => {
+        const r = scripted(req) as { content?: string };
+        const second = JSON.stringify(items[1]!.question);
+        return r.content?.includes(`"query":${second}`) ? { ...r, content: r.content.replace(`{"query":${second}}`, '{"top_k":3}') } : r;
+      },
+    });
+    try {
+      badCall = join(tmp, 'bad-call.sqlite');
+      await generateTraces({ dataset: DATASET, limit: 3, db: badCall, concurrency: 3, maxTurns: 6, model: { ...model, baseUrl: bad.url } });
+    } finally {
+      await bad.close();
     }
   }, 60_000);
 
@@ -228,6 +244,15 @@ describe('mtr audit fidelity --from-run: the wiki_search calls of a generated ru
     expect(s.verdicts).toEqual([
       expect.stringMatching(/^wiki_search\/gold: simulated agrees with real on \d+% of 3 calls; answer support real \d+% vs simulated 100%$/),
     ]);
+  });
+
+  it('a stored call that fails the pre-check is skipped and named; the others are audited', async () => {
+    const out = join(tmp, 'bad-call');
+    const r = await runCli(['audit', 'fidelity', '--from-run', badCall, '--index', index, '--modes', 'none', '--out', out, '--json', ...actorFlags()]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ calls: 2, skipped: 1 });
+    expect(r.stderr).toMatch(/^mtr audit fidelity: skipped trace \d+ step 1: .*query.*\n$/);
+    expect(readRows(out).map((x) => x.item_id)).toEqual([items[0]!.id, items[2]!.id]);
   });
 
   it('a run without wiki_search calls: one clear line, exit 1', async () => {
