@@ -198,4 +198,8 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, tool_id)
   );
   `,
+  // 6 — the server that answered each model call (one of a --base-url pool)
+  `
+  ALTER TABLE model_calls ADD COLUMN server TEXT;
+  `,
 ];

@@ -1,5 +1,5 @@
 import type { RunStatusWithFailures } from '../../schema/status.js';
-import { type StatusCounts, statusOf } from '../status.js';
+import { type StatusCounts, serversSql, statusOf } from '../status.js';
 import type { Q } from './db.js';
 
 /** Totals over one run, or over every run: the counts of src/store/status.ts in PostgreSQL's dialect (COUNT … FILTER for SQLite's SUM of a comparison). */
@@ -11,7 +11,7 @@ export async function runStatus(q: Q, runId?: number): Promise<RunStatusWithFail
   const one = async <T>(sql: string): Promise<T> => (await q.one<T>(sql))!;
   const finishedTraces = `SELECT id FROM traces t WHERE ${tw} AND t.status = 'finished'`;
   const callWhere = `trace_id IN (SELECT id FROM traces t WHERE ${tw})`;
-  const [items, steps, stops, tools, calls, roles, runs, failedItems, retried] = await Promise.all([
+  const [items, steps, stops, tools, calls, roles, servers, runs, failedItems, retried] = await Promise.all([
     one<StatusCounts['items']>(`
       SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE fin >= 1) AS finished,
         COUNT(*) FILTER (WHERE fin = 0 AND failed > 0 AND running = 0) AS failed,
@@ -34,6 +34,7 @@ export async function runStatus(q: Q, runId?: number): Promise<RunStatusWithFail
     q.all<StatusCounts['roles'][number]>(
       `SELECT role, COUNT(*) AS calls, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout, AVG(latency_ms) AS lat FROM model_calls WHERE ${callWhere} GROUP BY role ORDER BY role COLLATE "C"`,
     ),
+    q.all<StatusCounts['servers'][number]>(serversSql(callWhere)),
     one<StatusCounts['runs']>(`SELECT COUNT(*) AS n FROM runs WHERE ${of('id')}`),
     q.all<StatusCounts['failedItems'][number]>(`SELECT code, COUNT(*) AS items, SUM(attempts) AS attempts FROM (
         SELECT COUNT(*) AS attempts,
@@ -45,5 +46,5 @@ export async function runStatus(q: Q, runId?: number): Promise<RunStatusWithFail
     one<StatusCounts['retried']>(`SELECT COUNT(*) AS n FROM traces t WHERE ${tw} AND t.status = 'finished'
       AND EXISTS (SELECT 1 FROM traces f WHERE f.run_id = t.run_id AND f.item_id = t.item_id AND f.status = 'failed')`),
   ]);
-  return statusOf({ items, steps, stops, tools, calls, roles, runs, failedItems, retried });
+  return statusOf({ items, steps, stops, tools, calls, roles, servers, runs, failedItems, retried });
 }
