@@ -7,7 +7,7 @@ import type { DatasetItem } from '../schema/item.js';
 import type { TraceRecord } from '../schema/trace.js';
 import { openStore } from '../store/index.js';
 import { answerScores } from '../text/answer.js';
-import { GENERATE_ROLES, GenerateConfigSchema, GenerateJobConfig, type GenerateJobInput, resolveGenerateConfig } from './config.js';
+import { checkGenerateConfig, GENERATE_ROLES, GenerateConfigSchema, GenerateJobConfig, type GenerateJobInput, resolveGenerateConfig } from './config.js';
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, roleModelFields } from './fields/model.js';
 import { toolsFromField } from './fields/tools-from.js';
@@ -139,7 +139,10 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
     for (const spec of list(c.dataset)) {
       const gen = generateInput(c, spec, db);
       const g = GenerateConfigSchema.parse(resolveGenerateConfig(gen));
-      const resolved = await resolveDataset(spec);
+      checkGenerateConfig(g);
+      const resolved = await resolveDataset(spec, {
+        onProgress: (download) => hooks.onProgress?.({ total: 0, done: 0, failed: 0, tokens: 0, calls: 0, download, dataset: spec }),
+      });
       if (datasets.some((d) => d.name === resolved.name))
         throw new MtrError('E_USAGE', `--dataset: two datasets are named ${resolved.name}; evaluate them in two --out directories`);
       const { items } = await loadDataset(resolved.path, {

@@ -74,7 +74,7 @@ describe('mtr eval (CLI)', () => {
     expect(s.runs).toMatchObject([{ dataset: 'bamboogle', items: 2 }]);
   });
 
-  it('--tools real without a backend: E_USAGE naming the flags, exit 2, nothing written', async () => {
+  it('--tools real without a backend, a backend unused, no tools in the Search-R1 dialect: E_USAGE naming the flags, exit 2, nothing written', async () => {
     const out = join(tmp, 'no-backend');
     for (const tools of ['real', 'hybrid']) {
       const r = await runCli(['eval', '--dataset', BAMBOOGLE, '--tools', tools, '--base-url', server.url, '--out', out]);
@@ -84,6 +84,9 @@ describe('mtr eval (CLI)', () => {
     const simulated = await runCli(['eval', '--dataset', BAMBOOGLE, '--index', join(tmp, 'x.sqlite'), '--base-url', server.url, '--out', out]);
     expect(simulated.code).toBe(2);
     expect(simulated.stderr).toContain('--index: only used with --tools real or hybrid, got --tools simulated');
+    const closedBook = await runCli(['eval', '--dataset', BAMBOOGLE, '--dialect', 'search-r1', '--tools-from', 'none', '--base-url', server.url, '--out', out]);
+    expect(closedBook.code).toBe(2);
+    expect(closedBook.stderr).toContain('--tools-from: expected maker or utility with --dialect search-r1');
     expect(existsSync(out)).toBe(false);
   });
 
