@@ -10,6 +10,7 @@ import { Bm25Index, buildIndex } from '../../src/tools/bm25.js';
 import { readCorpus } from '../../src/tools/corpus.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
+import { scriptedModel } from '../support/scripted-roles.js';
 import { officialDisagreements } from '../support/official-qa.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 
@@ -143,6 +144,22 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
     const again = await evalJob.run(input);
     expect(again.runs[0]!.already_finished).toBe(s.runs[0]!.finished);
     expect(readPredictions(out)).toHaveLength(6);
+  });
+
+  it("Search-R1's dialect over the index: its rollout (search, search, answer) scored like any other", async () => {
+    const sr1 = await startFakeOpenAI({ respond: scriptedModel({ items: bamboogle, format: 'search-r1' }) });
+    try {
+      const index = join(tmp, 'wiki18.sqlite'); // built by the real-tools test
+      const out = join(tmp, 'search-r1');
+      const s = await evalJob.run({ dataset: BAMBOOGLE, out, limit: 6, dialect: 'search-r1', maxTurns: 4, tools: 'real', index, baseUrl: sr1.url });
+      expect(readPredictions(out).map((r) => r.prediction)).toEqual(bamboogle.map((i) => i.answers[0]));
+      expect(s.metrics.datasets.bamboogle).toMatchObject({ em: 1, f1: 1, cover_em: 1, turns: 3, calls: 2, n: 6 });
+      const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+      for (const t of traces) expect(t.steps.slice(0, 2).map((x) => x.observation!.source)).toEqual(['real', 'real']);
+      expect(officialDisagreements(out)).toEqual([]);
+    } finally {
+      await sr1.close();
+    }
   });
 
   it('--tools-from none: no tools, no tool call; the agent answers from its own knowledge (another run)', async () => {
