@@ -2,14 +2,17 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MtrError } from '../schema/errors.js';
+import { fts5Totals, PostingsSearch, PostingsWriter } from './bm25-postings.js';
 import type { CorpusPassage } from './corpus.js';
 
 /** A retrieved passage; `score` is BM25 (higher is better). */
 export type SearchHit = CorpusPassage & { score: number };
 
-// -2 adds `contents` (a FlashRAG row's own text where it is not `"title"\ntext`); -1 indexes still open.
-const FORMAT = 'mtr-bm25-2';
-const FORMATS = new Set(['mtr-bm25-1', FORMAT]);
+// -2 adds `contents` (a FlashRAG row's own text where it is not `"title"\ntext`); -3 adds the postings that
+// answer queries (bm25-postings.ts). -1 and -2 indexes still open and are searched by FTS5 alone.
+const FORMAT = 'mtr-bm25-3';
+const FORMATS = new Set(['mtr-bm25-1', 'mtr-bm25-2', FORMAT]);
+const TOKENIZE = 'porter unicode61 remove_diacritics 2';
 const BATCH = 5000;
 // Title matches count double: questions name their entities, and titles are entity names.
 const TITLE_WEIGHT = 2;
@@ -22,11 +25,16 @@ const STOPWORDS = new Set(
   ),
 );
 
-/** Query text → an FTS5 expression: each distinct non-stopword token quoted (no syntax reaches FTS5), OR-ed. */
-export function ftsQuery(text: string): string | undefined {
+/** The words a query searches for: distinct tokens, stopwords dropped unless nothing else is left. */
+function queryWords(text: string): string[] {
   const tokens = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
   const kept = tokens.filter((t) => !STOPWORDS.has(t));
-  const use = kept.length ? kept : tokens;
+  return kept.length ? kept : tokens;
+}
+
+/** Query text → an FTS5 expression: each query word quoted (no syntax reaches FTS5), OR-ed. */
+export function ftsQuery(text: string): string | undefined {
+  const use = queryWords(text);
   return use.length ? use.map((t) => `"${t}"`).join(' OR ') : undefined;
 }
 
@@ -35,6 +43,8 @@ export interface BuildOptions {
   onProgress?: (passages: number) => void;
   /** recorded in the index's meta table */
   sources?: string[];
+  /** postings held in memory before they are written to disk and merged at the end (default 8M) */
+  spillAt?: number;
 }
 
 /**
@@ -55,10 +65,12 @@ export async function buildIndex(
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE VIRTUAL TABLE passages USING fts5(pid UNINDEXED, title, text, contents UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2');`);
+      CREATE VIRTUAL TABLE passages USING fts5(pid UNINDEXED, title, text, contents UNINDEXED, tokenize = '${TOKENIZE}');`);
     const insert = db.prepare('INSERT INTO passages (pid, title, text, contents) VALUES (?, ?, ?, ?)');
+    const postings = new PostingsWriter(db, TOKENIZE, [TITLE_WEIGHT, TEXT_WEIGHT], opts.spillAt);
     const flush = db.transaction((rows: CorpusPassage[]) => {
-      for (const r of rows) insert.run(r.id, r.title, r.text, r.contents ?? null);
+      const docs = rows.map((r) => ({ rowid: Number(insert.run(r.id, r.title, r.text, r.contents ?? null).lastInsertRowid), texts: [r.title, r.text] }));
+      postings.add(docs);
     });
     let batch: CorpusPassage[] = [];
     for await (const p of passages) {
@@ -73,6 +85,7 @@ export async function buildIndex(
     flush(batch);
     n += batch.length;
     if (n === 0) throw new MtrError('E_DATASET', `${out}: expected at least one passage, got none`);
+    postings.finish(fts5Totals(db, 'passages'));
     db.exec(`INSERT INTO passages (passages) VALUES ('optimize')`);
     // Persistent rank function: `ORDER BY rank` then uses the weighted BM25 with FTS5's top-k shortcut.
     db.prepare(`INSERT INTO passages (passages, rank) VALUES ('rank', ?)`).run(`bm25(0, ${TITLE_WEIGHT}, ${TEXT_WEIGHT})`);
@@ -96,6 +109,8 @@ export class Bm25Index {
   readonly passages: number;
   private readonly db: Database.Database;
   private readonly stmt: Database.Statement;
+  private readonly byRowid: Database.Statement | undefined;
+  private readonly postings: PostingsSearch | undefined;
 
   constructor(readonly file: string) {
     if (!existsSync(file)) throw new MtrError('E_USAGE', `--index: expected an index built by "mtr index", got no file at ${file}`);
@@ -107,6 +122,10 @@ export class Bm25Index {
       this.passages = Number((db.prepare(`SELECT value FROM meta WHERE key = 'passages'`).get() as { value: string }).value);
       const contents = format === FORMAT ? 'contents' : 'NULL AS contents';
       this.stmt = db.prepare(`SELECT pid, title, text, ${contents}, -rank AS score FROM passages WHERE passages MATCH ? ORDER BY rank LIMIT ?`);
+      if (format === FORMAT) {
+        this.postings = new PostingsSearch(db, 'passages', TOKENIZE);
+        this.byRowid = db.prepare('SELECT pid, title, text, contents FROM passages WHERE rowid = ?');
+      }
       db.pragma(`cache_size = -65536`);
       this.db = db;
     } catch (e) {
@@ -117,13 +136,23 @@ export class Bm25Index {
 
   /** The `k` best passages for free text, best first; none for a query without a word. */
   search(query: string, k: number): SearchHit[] {
+    const top = this.postings?.top(queryWords(query), k);
+    if (!top) return this.searchFts5(query, k);
+    return top.map(({ rowid, score }) => hit({ ...(this.byRowid!.get(rowid) as Row), score }));
+  }
+
+  /** The same search run by FTS5 alone (`ORDER BY rank`): the reference the postings must equal, and older indexes. */
+  searchFts5(query: string, k: number): SearchHit[] {
     const match = ftsQuery(query);
     if (!match) return [];
-    const rows = this.stmt.all(match, k) as { pid: string; title: string; text: string; contents: string | null; score: number }[];
-    return rows.map((r) => ({ id: r.pid, title: r.title, text: r.text, ...(r.contents === null ? {} : { contents: r.contents }), score: r.score }));
+    return (this.stmt.all(match, k) as Row[]).map(hit);
   }
 
   close(): void {
+    this.postings?.close();
     this.db.close();
   }
 }
+
+type Row = { pid: string; title: string; text: string; contents: string | null; score: number };
+const hit = (r: Row): SearchHit => ({ id: r.pid, title: r.title, text: r.text, ...(r.contents === null ? {} : { contents: r.contents }), score: r.score });
