@@ -44,7 +44,7 @@ function printText(s: EvalSummary, io: Io): void {
     io.out(`${r.dataset}: ${r.items} items (${r.finished} traces now, ${r.already_finished} already done, ${r.failed} failed), run ${r.run_key}\n`);
   if (s.aborted) return void io.out('stopped early; re-run the same command to resume (nothing written)\n');
   io.out(`\n${evalTable([{ label: s.out, metrics: s.metrics }, ...s.compare.map((c) => ({ label: c.dir, metrics: c.metrics }))])}`);
-  if (s.failed > 0) io.out(`${s.failed} items failed and are scored as no answer; re-run the same command to retry them\n`);
+  if (s.failed > 0) io.out(`${s.failed} failed items scored as no answer; re-run the same command to retry them\n`);
   io.out(`wrote ${s.out}/predictions.jsonl and ${s.out}/metrics.json\n`);
 }
 

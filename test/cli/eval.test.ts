@@ -65,6 +65,50 @@ describe('mtr eval (CLI)', () => {
     expect(em).toEqual(['EM', pct(b.datasets.bamboogle!.em), pct(b.datasets.hotpotqa!.em), pct(b.mean.em), '50.0', '–', pct(a.mean.em)]);
   });
 
+  it('a failed trace scores as no answer and is counted; when every trace fails, exit 1 (the scores say nothing)', async () => {
+    const items = await loadItems(BAMBOOGLE, { limit: 3 });
+    const scripted = scriptedEvalModel(items, new Map(items.map((it) => [it.question, it.answers[0]!])));
+    let failing = (q: string) => q === items[1]!.question;
+    const flaky = await startFakeOpenAI({
+      respond: (req) => (failing(String(req.messages.find((m) => m.role === 'user')?.content)) ? { status: 500 } : scripted(req)),
+    });
+    try {
+      const out = join(tmp, 'failing');
+      const r = await runCli(['eval', '--dataset', BAMBOOGLE, '--limit', '3', '--tools-from', 'none', '--retries', '0', '--base-url', flaky.url, '--out', out]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('1 failed items scored as no answer; re-run the same command to retry them');
+      const rows = readFileSync(join(out, 'predictions.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(rows.map((x) => [x.prediction, x.em])).toEqual([
+        [items[0]!.answers[0], 1],
+        ['', 0],
+        [items[2]!.answers[0], 1],
+      ]);
+      failing = () => true;
+      const all = await runCli([
+        'eval',
+        '--dataset',
+        BAMBOOGLE,
+        '--limit',
+        '3',
+        '--tools-from',
+        'none',
+        '--retries',
+        '0',
+        '--base-url',
+        flaky.url,
+        '--out',
+        join(tmp, 'all-failing'),
+      ]);
+      expect(all.code).toBe(1);
+      expect(all.stderr).toContain('mtr eval: every trace failed on bamboogle (E_EMPTY)');
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('--json prints the summary: the metrics as metrics.json holds them', async () => {
     const out = join(tmp, 'json');
     const r = await runCli(['eval', '--dataset', BAMBOOGLE, '--limit', '2', '--base-url', server.url, '--out', out, '--json']);
