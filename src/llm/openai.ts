@@ -89,7 +89,8 @@ export class OpenAIChatModel implements ChatModel {
               outcome = 'ok';
               return reply;
             } catch (e) {
-              if (!options.signal?.aborted && isTransient(e, true)) [outcome, failedOn] = ['server_failure', server];
+              if (options.signal?.aborted) outcome = 'cancelled';
+              else if (isTransient(e, true)) [outcome, failedOn] = ['server_failure', server];
               throw e;
             } finally {
               this.pool.release(server, outcome);

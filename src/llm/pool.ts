@@ -23,8 +23,8 @@ export interface PoolOptions {
   now?: () => number;
 }
 
-/** What a finished request says about its server: it answered, it failed as a server fails, or neither (a 400, a cancel). */
-export type Outcome = 'ok' | 'server_failure' | 'other';
+/** What a finished request says about its server: it answered, it failed as a server fails, it answered with an error (a 400), or nothing (the caller cancelled). */
+export type Outcome = 'ok' | 'server_failure' | 'other' | 'cancelled';
 
 export type ServerState = 'up' | 'out' | 'probing';
 
@@ -107,7 +107,7 @@ export class ServerPool {
       s.failures++;
       if (s.state === 'probing' || (s.state === 'up' && s.failures >= this.ejectAfter)) this.takeOut(s);
     } else if (s.state === 'probing') {
-      s.state = 'up'; // it answered (say, a 400): alive
+      s.state = outcome === 'other' ? 'up' : 'out'; // it answered (say, a 400): alive; a cancelled probe is due again
     }
   }
 

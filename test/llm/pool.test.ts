@@ -62,6 +62,18 @@ describe('ServerPool: taking out and putting back', () => {
   it('failures that are not the server (a 400, a cancel) never take it out', () => {
     const { pool } = clocked([A, B], { ejectAfter: 1 });
     pool.release(pool.acquire(), 'other');
+    pool.release(pool.acquire(B), 'cancelled');
+    expect(pool.snapshot()[0]).toMatchObject({ state: 'up', consecutiveFailures: 0, inFlight: 0 });
+  });
+
+  it('a probe answered with an error (a 400) puts the server back; a cancelled probe leaves it due for the next', () => {
+    const { pool, advance } = clocked([A, B], { ejectAfter: 1, backoffBaseMs: 10 });
+    pool.release(pool.acquire(), 'server_failure');
+    advance(10);
+    pool.release(pool.acquire(), 'cancelled');
+    expect(pool.snapshot()[0]!.state).toBe('out');
+    expect(pool.acquire()).toBe(A); // probed again at once
+    pool.release(A, 'other');
     expect(pool.snapshot()[0]!.state).toBe('up');
   });
 
