@@ -126,6 +126,22 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
     expect(officialDisagreements(out)).toEqual([]);
   });
 
+  it('per-role model flags override --base-url: the agent on its own server, ToolActor on the shared one', async () => {
+    const agentServer = await startFakeOpenAI({ respond: scriptedEvalModel(bamboogle, new Map(bamboogle.map((it) => [it.question, it.answers[0]!]))) });
+    try {
+      const actorBefore = server.requests.filter((r) => r.response_format).length;
+      const agentBefore = agentRequests().length;
+      const s = await evalJob.run({ dataset: BAMBOOGLE, out: join(tmp, 'roles'), limit: 3, baseUrl: server.url, agentBaseUrl: agentServer.url });
+      expect(s.metrics.datasets.bamboogle).toMatchObject({ em: 1, n: 3 });
+      expect(agentServer.requests.filter((r) => !r.response_format)).toHaveLength(6); // search, then answer
+      expect(agentServer.requests.filter((r) => r.response_format)).toHaveLength(0);
+      expect(agentRequests().length).toBe(agentBefore);
+      expect(server.requests.filter((r) => r.response_format).length - actorBefore).toBe(3); // one simulated search each
+    } finally {
+      await agentServer.close();
+    }
+  });
+
   it('hybrid tools: the first --warmup items are answered by ToolActor, the rest by the index', async () => {
     const index = join(tmp, 'wiki18.sqlite'); // built by the real-tools test
     const s = await evalJob.run({ dataset: BAMBOOGLE, out: join(tmp, 'hybrid'), limit: 6, tools: 'hybrid', warmup: 2, index, ...model });
