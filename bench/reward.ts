@@ -88,7 +88,17 @@ const ratio = (python: number, ts: number): number => Number((python / ts).toFix
  */
 export async function benchReward(): Promise<Record<string, number | string>> {
   const pairs = buildPairs(golds());
-  const score = () => pairs.map(([p, g]) => answerScores(p, [g]));
+  // keep the scores Python keeps (EM and F1 per pair), as numbers: a scoring run consumes each result object
+  const score = () => {
+    const em = new Float64Array(pairs.length);
+    const f1 = new Float64Array(pairs.length);
+    pairs.forEach(([p, g], i) => {
+      const s = answerScores(p, [g]);
+      em[i] = s.em;
+      f1[i] = s.f1;
+    });
+    return { em, f1 };
+  };
   const cold = timed(score);
   const warm = timed(score);
   const js = cold.value;
@@ -111,7 +121,7 @@ export async function benchReward(): Promise<Record<string, number | string>> {
     if (py.length !== pairs.length) throw new Error(`reward bench: Python scored ${py.length} of ${pairs.length} pairs`);
     const disagreements = py.filter((line, i) => {
       const [em, f1] = line.split(' ');
-      return Number(em) !== js[i]!.em || Number(f1) !== js[i]!.f1 || warm.value[i]!.em !== js[i]!.em || warm.value[i]!.f1 !== js[i]!.f1;
+      return Number(em) !== js.em[i] || Number(f1) !== js.f1[i] || warm.value.em[i] !== js.em[i] || warm.value.f1[i] !== js.f1[i];
     });
     if (disagreements.length > 0) throw new Error(`reward bench: ${disagreements.length} EM/F1 disagreements with the official Python scorer`);
     const pyMs = report.seconds * 1000;
