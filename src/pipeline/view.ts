@@ -133,7 +133,7 @@ export async function openViewStore(path: string): Promise<Store> {
 }
 
 export function viewService(store: Store): ViewService {
-  const latestConfig = async (run?: number): Promise<string | null> => (await store.verdicts.configs(run))[0]?.config_hash ?? null;
+  const latestConfig = async (run?: number): Promise<string | null> => (await store.verdicts.latestConfig(run)) ?? null;
   const runView = async (r: RunRecord): Promise<RunView> => {
     const [status, models, minutes] = await Promise.all([store.runs.status(r.id), store.modelCalls.provenance(r.id), store.traces.minutes(r.id)]);
     const pending = status.items_total - status.traces_finished - status.traces_failed - status.traces_running;

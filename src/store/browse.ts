@@ -36,7 +36,7 @@ export function tracePage(db: Db, q: TracePageQuery): TracePage {
   if (q.dataset !== undefined) add('i.dataset = ?', q.dataset);
   if (q.q !== undefined) add(`i.question LIKE ? ESCAPE '\\'`, likeText(q.q));
   if (q.reason !== undefined)
-    add('EXISTS (SELECT 1 FROM verdicts v WHERE v.trace_id = t.id AND v.config_hash = ? AND v.pass = 0 AND v.reason = ?)', q.configHash ?? '', q.reason);
+    add('t.id IN (SELECT v.trace_id FROM verdicts v WHERE v.config_hash = ? AND v.reason = ? AND v.pass = 0)', q.configHash ?? '', q.reason);
   const from = `traces t${joinItems ? ' JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id' : ''}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM ${from}`).get(...params) as { n: number }).n;
   const ids = (db.prepare(`SELECT t.id FROM ${from} ORDER BY t.id LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as { id: number }[]).map((r) => r.id);
@@ -109,6 +109,18 @@ export function callMinutes(db: Db, runId: number): CallMinute[] {
       FROM model_calls m JOIN traces t ON t.id = m.trace_id WHERE t.run_id = ? GROUP BY minute, m.role ORDER BY minute, m.role`)
     .all(runId) as CallMinute[];
   return rows.map((r) => recordOf(CallMinuteSchema, 'model_calls', `${r.minute}/${r.role}`, r));
+}
+
+/** The check config whose verdicts were written last on a run's traces (any run's when left out): found from the newest verdict back. */
+export function latestVerdictConfig(db: Db, runId?: number): string | undefined {
+  const row = db
+    .prepare(
+      runId === undefined
+        ? 'SELECT config_hash FROM verdicts ORDER BY rowid DESC LIMIT 1'
+        : 'SELECT v.config_hash FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? ORDER BY v.rowid DESC LIMIT 1',
+    )
+    .get(...(runId === undefined ? [] : [runId])) as { config_hash: string } | undefined;
+  return row?.config_hash;
 }
 
 /** The check configs with verdicts on a run's traces (every run's when left out), the last used first. */

@@ -194,4 +194,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE model_calls ADD COLUMN server TEXT;
   `,
+  // 7 — the trace list filtered by a verdict reason (mtr view, issue 18): the failing traces of a reason under one check config
+  `
+  CREATE INDEX verdicts_failed_by_reason ON verdicts(config_hash, reason, trace_id) WHERE pass = 0;
+  `,
 ];

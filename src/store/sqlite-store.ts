@@ -2,7 +2,7 @@ import { asMtrError } from '../schema/errors.js';
 import { ActorCacheStatsSchema } from '../schema/run.js';
 import { ActorCache } from './actor-cache.js';
 import * as carg from './carg.js';
-import { callMinutes, traceMinutes, tracePage, traceShapes, verdictConfigs } from './browse.js';
+import { callMinutes, latestVerdictConfig, traceMinutes, tracePage, traceShapes, verdictConfigs } from './browse.js';
 import type { Db } from './db.js';
 import { readTrace, readTraces, runTools } from './read.js';
 import { addItems, claimRun, dropUnfinished, failedAttempts, finishedItemIds, pendingItems, releaseRun, renameRun, upsertRun } from './runs.js';
@@ -60,6 +60,7 @@ export function sqliteStore(db: Db, location: string): Store {
       write: (hash, verdicts) => run(() => writeVerdicts(db, hash, verdicts)),
       list: (runId, hash) => run(() => readVerdicts(db, runId, hash)),
       configs: (runId) => run(() => verdictConfigs(db, runId)),
+      latestConfig: (runId) => run(() => latestVerdictConfig(db, runId)),
     },
     modelCalls: {
       list: (traceId) => run(() => traceCalls(db, traceId)),

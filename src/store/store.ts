@@ -116,6 +116,8 @@ export interface VerdictRepository {
   list(runId: number, configHash: string): Promise<Verdict[]>;
   /** The check configs with verdicts on a run's traces (every run's when left out), the last used first. */
   configs(runId?: number): Promise<VerdictConfig[]>;
+  /** The check config whose verdicts were written last on a run's traces (every run's when left out); undefined: none. Cheap: a page asks it. */
+  latestConfig(runId?: number): Promise<string | undefined>;
 }
 
 export interface ModelCallRepository {

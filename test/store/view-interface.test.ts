@@ -125,7 +125,7 @@ describe.each(BACKENDS)('Store browsing ($name)', (backend) => {
     await store.close();
   });
 
-  it('traces.shapes and minutes, modelCalls.minutes, verdicts.configs: the aggregates of what was written', async () => {
+  it('traces.shapes and minutes, modelCalls.minutes, verdicts.configs and latestConfig: the aggregates of what was written', async () => {
     const store = await backend.fresh();
     const { run, other } = await seeded(store);
     expect(await store.traces.shapes(run)).toEqual([
@@ -152,6 +152,10 @@ describe.each(BACKENDS)('Store browsing ($name)', (backend) => {
     ]);
     expect(await store.verdicts.configs(other)).toEqual([]);
     expect((await store.verdicts.configs()).length).toBe(2);
+    // the config last written wins, per run and over the store
+    expect(await store.verdicts.latestConfig(run)).toBe('cfg2');
+    expect(await store.verdicts.latestConfig(other)).toBeUndefined();
+    expect(await store.verdicts.latestConfig()).toBe('cfg2');
     await store.close();
   });
 });

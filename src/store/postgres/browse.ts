@@ -118,3 +118,14 @@ export async function verdictConfigs(db: Q, runId?: number): Promise<VerdictConf
   );
   return rows.map((r) => recordOf(VerdictConfigSchema, 'verdicts', r.config_hash, r));
 }
+
+/** The check config of the newest verdict on a run's traces (any run's when left out); SQLite reads it by rowid, here by created_at then the writing transaction (xmin). */
+export async function latestVerdictConfig(db: Q, runId?: number): Promise<string | undefined> {
+  const row = await db.one<{ config_hash: string }>(
+    runId === undefined
+      ? 'SELECT config_hash FROM verdicts ORDER BY created_at DESC, xmin::text::bigint DESC LIMIT 1'
+      : 'SELECT v.config_hash FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? ORDER BY v.created_at DESC, v.xmin::text::bigint DESC LIMIT 1',
+    runId === undefined ? [] : [runId],
+  );
+  return row?.config_hash;
+}

@@ -202,4 +202,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE model_calls ADD COLUMN server TEXT;
   `,
+  // 7 — the trace list filtered by a verdict reason (mtr view)
+  `
+  CREATE INDEX verdicts_failed_by_reason ON verdicts(config_hash, reason, trace_id) WHERE pass = 0;
+  `,
 ];

@@ -57,6 +57,7 @@ export async function pgStore(url: string, opts: { create?: boolean; readonly?: 
       write: (hash, list) => run(() => verdicts.writeVerdicts(db, hash, list)),
       list: (runId, hash) => run(() => verdicts.readVerdicts(q, runId, hash)),
       configs: (runId) => run(() => browse.verdictConfigs(q, runId)),
+      latestConfig: (runId) => run(() => browse.latestVerdictConfig(q, runId)),
     },
     modelCalls: {
       list: (traceId) => run(() => traces.traceCalls(q, traceId)),
