@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelCall } from '../../src/schema/model-call.js';
 import { openDb, openStore } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { freshPgDatabase } from '../support/postgres.js';
 
 /** `status` per server on stores a pool wrote, the embedded model wrote, and a store from before the column. */
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-pool-status-'));
@@ -23,8 +24,8 @@ const call = (latency_ms: number, ok: boolean, server?: string): ModelCall => ({
   ...(server ? { server } : {}),
 });
 
-async function storeWith(file: string, calls: ModelCall[]): Promise<string> {
-  const path = join(tmp, file);
+/** A store (a SQLite file, or a fresh PostgreSQL database) holding one finished trace with these calls. */
+async function storeWith(path: string, calls: ModelCall[]): Promise<string> {
   const store = await openStore(path, { create: true });
   const run = await store.runs.upsert('r', 'd', {});
   await store.items.add(run, [{ id: 'q1', dataset: 'd', question: 'Q?', answers: ['a'] }]);
@@ -34,12 +35,17 @@ async function storeWith(file: string, calls: ModelCall[]): Promise<string> {
   return path;
 }
 
-describe('status per model server', () => {
+const BACKENDS = [
+  { name: 'SQLite', location: async () => join(tmp, 'pool.sqlite') },
+  { name: 'PostgreSQL', location: () => freshPgDatabase('pool_status') },
+];
+
+describe.each(BACKENDS)('status per model server ($name)', ({ location }) => {
   it('counts calls and errors, mean and nearest-rank p95 latency per server; the server round-trips', async () => {
     const [A, B] = ['http://a:1/v1', 'http://b:2/v1'];
     // A: latencies 1..20 (p95 = the 19th), one failed; B: one call
     const calls = [...Array.from({ length: 20 }, (_, i) => call(20 - i, i !== 3, A)), call(7.5, true, B), call(3, true)];
-    const path = await storeWith('pool.sqlite', calls);
+    const path = await storeWith(await location(), calls);
     const store = await openStore(path);
     const status = await store.runs.status();
     const [trace] = await store.traces.list(1);
@@ -51,9 +57,11 @@ describe('status per model server', () => {
     });
     expect(status.model_calls).toBe(22); // the embedded model's call has no server
   });
+});
 
+describe('status per model server, older stores', () => {
   it('a store from before the server column, read without migrating, has no per-server figures', async () => {
-    const path = await storeWith('old.sqlite', [call(5, true)]);
+    const path = await storeWith(join(tmp, 'old.sqlite'), [call(5, true)]);
     const db = openDb(path);
     db.exec('ALTER TABLE model_calls DROP COLUMN server');
     db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
