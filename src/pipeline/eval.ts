@@ -7,7 +7,15 @@ import type { DatasetItem } from '../schema/item.js';
 import type { TraceRecord } from '../schema/trace.js';
 import { openStore } from '../store/index.js';
 import { answerScores } from '../text/answer.js';
-import { checkGenerateConfig, GENERATE_ROLES, GenerateConfigSchema, GenerateJobConfig, type GenerateJobInput, resolveGenerateConfig } from './config.js';
+import {
+  checkGenerateConfig,
+  GENERATE_ROLES,
+  type GenerateConfig,
+  GenerateConfigSchema,
+  GenerateJobConfig,
+  type GenerateJobInput,
+  resolveGenerateConfig,
+} from './config.js';
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, roleModelFields } from './fields/model.js';
 import { toolsFromField } from './fields/tools-from.js';
@@ -135,10 +143,9 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
     const compare = await Promise.all(list(c.compare ?? '').map(async (dir) => ({ dir, metrics: await readMetrics(dir) })));
     const db = c.db ?? join(c.out, 'eval.sqlite');
     // every dataset is found and read before the first model call: a typo in the third name fails now
-    const datasets: { spec: string; input: GenerateJobInput; name: string; items: DatasetItem[] }[] = [];
+    const datasets: { config: GenerateConfig; name: string; items: DatasetItem[] }[] = [];
     for (const spec of list(c.dataset)) {
-      const gen = generateInput(c, spec, db);
-      const g = GenerateConfigSchema.parse(resolveGenerateConfig(gen));
+      const g = GenerateConfigSchema.parse(resolveGenerateConfig(generateInput(c, spec, db)));
       checkGenerateConfig(g);
       const resolved = await resolveDataset(spec, {
         onProgress: (download) => hooks.onProgress?.({ total: 0, done: 0, failed: 0, tokens: 0, calls: 0, download, dataset: spec }),
@@ -153,7 +160,7 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
         maxRecordBytes: g.maxRecordBytes,
         skipBad: g.skipBad,
       });
-      datasets.push({ spec, input: gen, name: resolved.name, items });
+      datasets.push({ config: g, name: resolved.name, items });
     }
     await mkdir(c.out, { recursive: true });
 
@@ -162,7 +169,7 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
     const predictions: (Prediction & { failed: boolean })[] = [];
     for (const d of datasets) {
       let last: Progress | undefined;
-      const s = await generateTraces(resolveGenerateConfig(d.input), {
+      const s = await generateTraces(d.config, {
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
         onProgress: (p) => {

@@ -131,6 +131,9 @@ describe('mtr eval (CLI)', () => {
     const closedBook = await runCli(['eval', '--dataset', BAMBOOGLE, '--dialect', 'search-r1', '--tools-from', 'none', '--base-url', server.url, '--out', out]);
     expect(closedBook.code).toBe(2);
     expect(closedBook.stderr).toContain('--tools-from: expected maker or utility with --dialect search-r1');
+    const twice = await runCli(['eval', '--dataset', `${BAMBOOGLE},${BAMBOOGLE}`, '--base-url', server.url, '--out', out]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--dataset: two datasets are named bamboogle; evaluate them in two --out directories');
     expect(existsSync(out)).toBe(false);
   });
 
