@@ -16,12 +16,15 @@ export const MODEL_DEFAULTS = {
   structured: 'auto',
 } as const;
 
-/** `baseUrl` as its servers: one URL, or a pool's URLs comma-separated ("http://a:8000/v1,http://b:8000/v1"). */
-export const baseUrlList = (baseUrl: string): string[] =>
-  baseUrl
-    .split(',')
-    .map((u) => u.trim())
-    .filter(Boolean);
+/** `baseUrl` as its servers: one URL, or a pool's URLs comma-separated ("http://a:8000/v1,http://b:8000/v1"); a repeated one counts once. */
+export const baseUrlList = (baseUrl: string): string[] => [
+  ...new Set(
+    baseUrl
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  ),
+];
 
 const URL_CHECK = z.url();
 

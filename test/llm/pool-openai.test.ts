@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChatModel, type FailedRequest, parseModelConfig } from '../../src/llm/index.js';
+import { baseUrlList, createChatModel, type FailedRequest, parseModelConfig } from '../../src/llm/index.js';
 import { type FakeReply, type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { closedPort } from '../support/store.js';
 
@@ -27,6 +27,14 @@ describe('OpenAIChatModel over a pool of servers', () => {
     expect(done.filter((c) => c.server === a.url)).toHaveLength(a.requests.length);
     expect(done.filter((c) => c.server === b.url)).toHaveLength(b.requests.length);
     expect(a.requests.length).toBe(5); // fewest in flight: an even split
+  });
+
+  it('a URL listed twice is one server (its requests in flight counted once)', async () => {
+    expect(baseUrlList(' http://a/v1, http://a/v1 ,http://b/v1,')).toEqual(['http://a/v1', 'http://b/v1']);
+    const a = await fake();
+    const model = await createChatModel(config(` ${a.url}, ${a.url} ,`));
+    const done = await Promise.all(Array.from({ length: 4 }, () => model.generate([ask])));
+    expect(done.map((c) => c.server)).toEqual([a.url, a.url, a.url, a.url]);
   });
 
   it('a server answering 500 is retried elsewhere, then taken out: later calls go to the healthy one only', async () => {
