@@ -13,7 +13,7 @@ import type { Role } from '../schema/model-call.js';
 import { UTILITY_TOOL_NAMES, UTILITY_TOOLS } from '../tools/utility.js';
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, modelConfigOf, roleModelFields } from './fields/model.js';
-import { StoreFields } from './fields/store.js';
+import { storeDbField } from './fields/store.js';
 import { toolsFromField } from './fields/tools-from.js';
 
 export const GENERATE_ROLES = ['maker', 'agent', 'actor'] as const satisfies readonly Role[];
@@ -49,7 +49,7 @@ export const GenerateJobConfig = z.object({
     description:
       'Skip dataset records over a limit or unreadable as items (invalid JSON, missing fields, duplicate ids) instead of stopping; the summary counts them',
   }),
-  db: StoreFields.db.meta({ placeholder: 'FILE', description: 'SQLite store; created if missing, resumed if it holds this run' }),
+  db: storeDbField('Store, created if missing, resumed if it holds this run'),
   run: z.string().min(1).regex(/\D/, 'expected a run name with a non-digit (a number names a run by its id: mtr status --run 3)').optional().meta({
     placeholder: 'NAME',
     description: "The run's name, its key in the store (default: derived from dataset, models and settings); the same name resumes the run",

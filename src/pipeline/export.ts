@@ -12,6 +12,7 @@ import { DIALECTS, type Dialect, SEARCH_R1_TOOL } from '../grammar/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
 import type { Provenance } from '../schema/run.js';
+import { isPostgresUrl, storeName } from '../store/index.js';
 import { CHECK_NAMES, checkConfigOf, solvedItemIds } from '../validate/index.js';
 import { collectGrpo, collectSft, exportCauses, type SystemChoice } from './export-collect.js';
 import { StoreFields } from './fields/store.js';
@@ -153,7 +154,7 @@ export const exportJob = defineJob({
       const result = await writeDataset<SftExample | GrpoExample>({
         out: o.out,
         overwrite: o.overwrite,
-        keep: { 'the store (--db)': o.db },
+        keep: isPostgresUrl(o.db) ? {} : { 'the store (--db)': o.db }, // a file the export must not overwrite
         stage,
         format: o.format,
         seed: o.seed,
@@ -222,7 +223,7 @@ export const exportJob = defineJob({
           for (const e of all) byDataSource[e.dataSource] = (byDataSource[e.dataSource] ?? 0) + 1;
           return {
             dialect,
-            source: { db: resolve(o.db), runs: runs.map((r) => ({ id: r.id, key: r.key, dataset: r.dataset })) },
+            source: { db: isPostgresUrl(o.db) ? storeName(o.db) : resolve(o.db), runs: runs.map((r) => ({ id: r.id, key: r.key, dataset: r.dataset })) },
             filters:
               stage === 'sft'
                 ? {

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { buildTraceGraph, type TraceDeps } from '../../graphs/trace-graph.js';
 import { type DownloadProgress, loadDataset, resolveDataset } from '../data/index.js';
 import { loadPrompt } from '../prompts/index.js';
 import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, MtrError } from '../schema/errors.js';
-import { openStore, type Store, TraceDraft } from '../store/index.js';
+import { openStore, type Store, storeExists, TraceDraft } from '../store/index.js';
 import type { ModelCall } from '../schema/model-call.js';
 import type { RunRecord } from '../schema/run.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
@@ -138,7 +137,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
   const routing = actorRouting(c);
   const key = runKey(c, dataset);
   // an existing store is read now; a new one is created only once every dependency answered
-  let store: Store | undefined = existsSync(c.db) ? await openStore(c.db) : undefined;
+  let store: Store | undefined = (await storeExists(c.db)) ? await openStore(c.db) : undefined;
   let realTools: Record<string, RealTool> = {};
   const summary: GenerateSummary = {
     run_id: 0,

@@ -24,11 +24,10 @@ export const ServeToolsConfigSchema = z.object({
     description:
       'tool file in any layout carg tools import reads (unified templates, OpenAI function lists, ToolEyes, MCP tools/list, OpenAPI 3 / ToolAlpaca, StableToolBench / ToolBench, BFCL); with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)',
   }),
-  fromRun: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ placeholder: 'DB[:RUN]', description: "serve the tools a run's ToolMaker made (RUN: key or id; optional with one run)" }),
+  fromRun: z.string().min(1).optional().meta({
+    placeholder: 'DB[:RUN]',
+    description: "serve the tools a run's ToolMaker made (DB: a SQLite file or a postgres://… URL; RUN: key or id; optional with one run)",
+  }),
   mcp: z
     .enum(['http', 'stdio'])
     .default('http')
@@ -51,11 +50,10 @@ export const ServeToolsConfigSchema = z.object({
     .meta({ placeholder: 'N', description: 'calls a client may have running or queued; beyond that 429 + Retry-After' }),
   concurrency: z.number().int().min(1).default(16).meta({ placeholder: 'N', description: 'model requests in flight in total' }),
   maxAttempts: z.number().int().min(1).default(3).meta({ placeholder: 'N', description: 'attempts per simulated observation before the call fails (502)' }),
-  cache: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ placeholder: 'FILE', description: 'SQLite store whose actor cache replays identical calls (deterministic rollouts); created if missing' }),
+  cache: z.string().min(1).optional().meta({
+    placeholder: 'FILE',
+    description: 'Store whose actor cache replays identical calls (deterministic rollouts), a SQLite file or a postgres://… URL; created if missing',
+  }),
   // the grounding, routing and backend flags mean the same as in `generate`
   ...ActorFields,
   ...ModelFields,

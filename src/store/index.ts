@@ -23,10 +23,14 @@ export { TraceDraft } from './trace-draft.js';
 export { isSqliteFile } from './db.js';
 
 /** A `postgres://` (or `postgresql://`) URL names a PostgreSQL store; anything else is a SQLite file. */
-export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
 
 /** How a store is named in messages and manifests: a file's path as given, a URL without its password. */
-export const storeName = (db: string): string => (isPostgresUrl(db) ? redactUrl(db) : db);
+export function storeName(db: string): string {
+  return isPostgresUrl(db) ? redactUrl(db) : db;
+}
 
 /**
  * Is there a store at `db`: the file exists, or the database holds an mtr schema (an empty database is no

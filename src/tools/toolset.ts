@@ -4,7 +4,7 @@ import { checkToolCandidate } from '../schema/tool-check.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import { parseToolText } from '../schema/tool-file.js';
 import { type RunRef, resolveRuns } from '../schema/run-ref.js';
-import { openStore, type Store } from '../store/index.js';
+import { isPostgresUrl, openStore, type Store, storeExists } from '../store/index.js';
 import type { DatasetItem } from '../schema/item.js';
 
 /**
@@ -72,8 +72,9 @@ export const loadToolsetFile = (file: string): Toolset => buildToolset(file, rea
 /** `DB[:RUN]` (`--from-run`) → the open store, its path and the run it names (RUN: key or id; optional when the store holds one run). */
 export async function openRunSpec(spec: string): Promise<{ store: Store; path: string; run: RunRef }> {
   const at = /^(.*?)(?::([^:/\\]+))?$/.exec(spec)!;
-  const [path, run] = existsSync(spec) ? [spec, undefined] : [at[1]!, at[2]];
-  if (!path || !existsSync(path)) throw new MtrError('E_USAGE', `--from-run: expected DB[:RUN] naming an existing store file, got "${spec}"`);
+  // a file may have a colon in its name; a URL's last `:NAME` (no slash after it) is always the run
+  const [path, run] = !isPostgresUrl(spec) && existsSync(spec) ? [spec, undefined] : [at[1]!, at[2]];
+  if (!path || !(await storeExists(path))) throw new MtrError('E_USAGE', `--from-run: expected DB[:RUN] naming an existing store file, got "${spec}"`);
   const store = await openStore(path);
   try {
     return { store, path, run: pickRun(await store.runs.list(), run) };

@@ -4,14 +4,14 @@ import type { Embedder } from '../../carg/dedup.js';
 import type { Role } from '../../schema/model-call.js';
 import { ModelFields, modelConfigOf, roleModelFields } from '../fields/model.js';
 import { type RoleModels, roleModels } from '../models.js';
-import { StoreFields } from '../fields/store.js';
+import { storeDbField } from '../fields/store.js';
 
 /** Tools in flight at once in every CARG stage, declared once (a role's model calls in flight are twice this). */
 export const CARG_CONCURRENCY = 4;
 
 /** `--db`: the CARG store. */
 export const CargStoreFields = {
-  db: StoreFields.db.meta({ placeholder: 'FILE', description: 'SQLite store holding the tool repository and the data' }),
+  db: storeDbField('Store holding the tool repository and the data'),
 };
 
 /** The model flags of every CARG stage that calls a model, with the attempts per structured output. */

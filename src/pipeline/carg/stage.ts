@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { isHeldOut } from '../../carg/split.js';
 import type { CargSampleKind, CargToolRow } from '../../schema/carg.js';
 import { MtrError } from '../../schema/errors.js';
 import { type ToolTemplate, ToolTemplateSchema } from '../../schema/tool.js';
-import { type CargRepository, openStore, type Store } from '../../store/index.js';
+import { type CargRepository, openStore, type Store, storeExists } from '../../store/index.js';
 import { runItems } from '../runner.js';
 
 export const StageProgressSchema = z.object({ stage: z.string(), done: z.number().int(), failed: z.number().int(), total: z.number().int() });
@@ -76,7 +75,7 @@ export async function runCargStage(repo: CargRepository, s: StageRun, work: (too
  * Only `tools import` and `tools expand` make a new one; the other stages need the tools they imported.
  */
 export async function withCargStore<T>(path: string, opts: { create: boolean }, fn: (store: Store) => Promise<T>): Promise<T> {
-  if (!opts.create && path !== ':memory:' && !existsSync(path))
+  if (!opts.create && !(await storeExists(path)))
     throw new MtrError('E_STORE', `${path}: no such store (import tools first: mtr carg tools import FILE… --db ${path})`);
   const store = await openStore(path, { create: opts.create });
   try {
