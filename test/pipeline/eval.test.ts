@@ -25,6 +25,13 @@ let bamboogle: DatasetItem[];
 let hotpot: DatasetItem[];
 let server: FakeServer;
 let model: { baseUrl: string; model: string };
+/** A BM25 index over the shared wiki-18 sample, built once for the tests that search for real. */
+let built: Promise<string> | undefined;
+const wikiIndex = (): Promise<string> => {
+  const index = join(tmp, 'wiki18.sqlite');
+  built ??= buildIndex(index, readCorpus(join(SHARED_DATASETS, 'corpus/wiki18_sample_1000.jsonl'))).then(() => index);
+  return built;
+};
 const readPredictions = (dir: string): Prediction[] =>
   readFileSync(join(dir, 'predictions.jsonl'), 'utf8')
     .trim()
@@ -104,8 +111,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
   });
 
   it('real tools: every search is answered by the BM25 index (source real), none by ToolActor', async () => {
-    const index = join(tmp, 'wiki18.sqlite');
-    await buildIndex(index, readCorpus(join(SHARED_DATASETS, 'corpus/wiki18_sample_1000.jsonl')));
+    const index = await wikiIndex();
     const out = join(tmp, 'real');
     const actorBefore = server.requests.filter((r) => r.response_format).length;
     const s = await evalJob.run({ dataset: BAMBOOGLE, out, limit: 6, tools: 'real', index, ...model });
@@ -143,7 +149,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
   });
 
   it('hybrid tools: the first --warmup items are answered by ToolActor, the rest by the index', async () => {
-    const index = join(tmp, 'wiki18.sqlite'); // built by the real-tools test
+    const index = await wikiIndex();
     const s = await evalJob.run({ dataset: BAMBOOGLE, out: join(tmp, 'hybrid'), limit: 6, tools: 'hybrid', warmup: 2, index, ...model });
     const traces = await tracesOf(join(tmp, 'hybrid', 'eval.sqlite'), s.runs[0]!.run_key);
     expect(traces.map((t) => t.steps[0]!.observation!.source)).toEqual(['simulated', 'simulated', 'real', 'real', 'real', 'real']);
@@ -165,7 +171,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
   it("Search-R1's dialect over the index: its rollout (search, search, answer) scored like any other", async () => {
     const sr1 = await startFakeOpenAI({ respond: scriptedModel({ items: bamboogle, format: 'search-r1' }) });
     try {
-      const index = join(tmp, 'wiki18.sqlite'); // built by the real-tools test
+      const index = await wikiIndex();
       const out = join(tmp, 'search-r1');
       const s = await evalJob.run({ dataset: BAMBOOGLE, out, limit: 6, dialect: 'search-r1', maxTurns: 4, tools: 'real', index, baseUrl: sr1.url });
       expect(readPredictions(out).map((r) => r.prediction)).toEqual(bamboogle.map((i) => i.answers[0]));
