@@ -11,6 +11,7 @@ const K1 = 1.2; // FTS5's bm25() constants
 const B = 0.75;
 const SPILL = 8_000_000; // postings held in memory while building (default) before they go to a segment on disk
 const MERGE_PAGE = 20_000;
+const TERMS_LIMIT = 1_000_000; // distinct query terms remembered before the tokenizer's memory starts again
 const CACHE_MIN_DF = 1000; // shorter lists decode in microseconds: not worth keeping
 const CACHE_POSTINGS = 4_000_000; // decoded postings kept across queries (12 bytes each)
 
@@ -143,6 +144,7 @@ export class PostingsWriter {
     this.docs = [];
     this.freqs = [];
     this.held = 0;
+    this.terms.reset(); // no postings refer to a term id now: the vocabulary starts again, bounded by what one segment holds
   }
 
   /** Writes the postings and lengths; `rows`/`tokens` are FTS5's own totals, which ours must equal. */
@@ -214,8 +216,9 @@ function encode(docs: number[], freqs: number[]): Buffer {
 /** Exact top-k BM25 over the postings: FTS5's scores, ties in ascending rowid as FTS5's sort returns them. */
 export class PostingsSearch {
   private readonly terms: Fts5Terms;
-  /** per rowid, FTS5's `k1 * (1 - b + b * D / avgdl)` */
-  private readonly norm: Float64Array;
+  /** tokens per rowid (D); memory per passage: 4 bytes here, 12 in `acc` and `touched` */
+  private readonly lens: Uint32Array;
+  private readonly avgdl: number;
   private readonly cache = new Map<string, Postings>();
   private cached = 0;
   private readonly acc: Float64Array;
@@ -226,9 +229,8 @@ export class PostingsSearch {
     const { rows, tokens } = fts5Totals(db, table);
     const blob = (db.prepare('SELECT data FROM bm25_doclen WHERE id = 1').get() as { data: Buffer }).data;
     const lens = new Uint32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
-    const avgdl = tokens / rows; // FTS5: (double)nToken / (double)nRow
-    this.norm = new Float64Array(lens.length);
-    for (let d = 0; d < lens.length; d++) this.norm[d] = K1 * (1 - B + (B * lens[d]!) / avgdl);
+    this.lens = lens;
+    this.avgdl = tokens / rows; // FTS5: (double)nToken / (double)nRow
     this.acc = new Float64Array(lens.length);
     this.touched = new Int32Array(lens.length);
     // idf through SQLite's ln(): the same libm log() FTS5 calls, so the same bits
@@ -242,6 +244,7 @@ export class PostingsSearch {
    */
   top(words: string[], k: number): { rowid: number; score: number }[] | undefined {
     if (k < 1) return [];
+    if (this.terms.names.length > TERMS_LIMIT) this.terms.reset();
     const phrases = this.terms.words(words);
     if (phrases.some((p) => p.length !== 1)) return undefined;
     const terms = phrases.map((p) => p[0]!);
@@ -288,7 +291,7 @@ export class PostingsSearch {
     const { data, df } = row;
     const docs = new Int32Array(df);
     const tf = new Float64Array(df);
-    const norm = this.norm;
+    const { lens, avgdl } = this;
     let doc = 0;
     for (let i = 0, n = 0; n < df; n++) {
       let b = data[i++]!;
@@ -305,7 +308,8 @@ export class PostingsSearch {
         f |= (b & 127) << s;
       }
       docs[n] = doc;
-      tf[n] = (f * (K1 + 1)) / (f + norm[doc]!); // FTS5: (aFreq * (k1 + 1.0)) / (aFreq + k1 * (1 - b + b * D / avgdl))
+      // FTS5: (aFreq * (k1 + 1.0)) / (aFreq + k1 * (1 - b + b * D / avgdl))
+      tf[n] = (f * (K1 + 1)) / (f + K1 * (1 - B + (B * lens[doc]!) / avgdl));
     }
     const list = { idf: row.idf <= 0 ? 1e-6 : row.idf, docs, tf };
     if (df >= CACHE_MIN_DF) {

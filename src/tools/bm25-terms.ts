@@ -8,7 +8,7 @@ const CACHE_LIMIT = 2_000_000;
 
 /** FTS5's tokenizer (`tokenize` spec) as a function: chunk of text → its FTS5 terms as ids, cached per chunk. */
 export class Fts5Terms {
-  /** term of each id */
+  /** term of each id; ids live until `reset` */
   readonly names: string[] = [];
   private readonly ids = new Map<string, number>();
   private readonly cache = new Map<string, number[]>();
@@ -50,6 +50,13 @@ export class Fts5Terms {
       for (const c of chunks) for (const [i, j] of missing.get(c)!) out[i]![j] = this.cache.get(c)!;
     }
     return out;
+  }
+
+  /** Forgets every chunk and term id (ids held elsewhere are void after this): keeps the memory bounded. */
+  reset(): void {
+    this.cache.clear();
+    this.ids.clear();
+    this.names.length = 0;
   }
 
   /** The FTS5 terms of each query word. */
