@@ -240,10 +240,11 @@ export class PostingsSearch {
 
   /**
    * The `k` best rowids with their scores for query words OR-ed as FTS5 phrases, or undefined when a word is
-   * not exactly one FTS5 term (a phrase query: FTS5 itself answers those).
+   * not exactly one FTS5 term (a phrase query) or `k` is not a count: FTS5 itself answers those.
    */
   top(words: string[], k: number): { rowid: number; score: number }[] | undefined {
-    if (k < 1) return [];
+    if (!Number.isInteger(k) || k < 0) return undefined; // FTS5's LIMIT decides what those mean (-1: no limit)
+    if (k === 0) return [];
     if (this.terms.names.length > TERMS_LIMIT) this.terms.reset();
     const phrases = this.terms.words(words);
     if (phrases.some((p) => p.length !== 1)) return undefined;

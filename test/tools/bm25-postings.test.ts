@@ -77,6 +77,11 @@ describe('BM25 from the postings equals FTS5 bm25()', () => {
     );
     expect(index.search('dance theatre', 6).map((h) => h.id)).toContain('a');
     expect(index.search('k\u19b0m', 6).map((h) => h.id)).toEqual(['d']);
+    // a k that is not a count means what FTS5's LIMIT makes of it, as before: -1 no limit, 0 nothing, 2.5 an error
+    expect(index.search('dance cafe', -1)).toEqual(index.searchFts5('dance cafe', -1));
+    expect(index.search('dance cafe', -1).length).toBeGreaterThan(2);
+    expect(index.search('dance cafe', 0)).toEqual([]);
+    expect(() => index.search('dance cafe', 2.5)).toThrow(/datatype mismatch/);
     index.close();
   });
 
