@@ -1,10 +1,11 @@
 // `npm run bench`: every benchmark, measured in one run on this machine. Ratios, not absolute claims.
-// `npm run bench -- reward` (or pipeline, actor, startup; several): only the named parts, e.g. to measure one alone.
+// `npm run bench -- reward` (or pipeline, actor, startup, view; several): only the named parts, e.g. to measure one alone.
 import { cpus } from 'node:os';
 import { benchActor } from './actor.js';
 import { benchPipeline } from './pipeline.js';
 import { benchReward } from './reward.js';
 import { benchStartup } from './startup.js';
+import { benchView } from './view.js';
 
 const only = process.argv.slice(2);
 const part = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -39,4 +40,9 @@ if (part('actor')) {
 if (part('startup')) {
   console.log('\n5. start-up: the compiled CLI (npm ci builds dist/) vs tsx, median of 7 fresh processes; bare node is the floor');
   console.table(benchStartup());
+}
+
+if (part('view')) {
+  console.log('\n6. mtr view: a page (50 traces) of GET /api/traces on a generated 100k-trace store, with and without filters (goal < 200 ms)');
+  console.table(await benchView());
 }

@@ -32,8 +32,13 @@ export function tracePage(db: Db, q: TracePageQuery): TracePage {
   if (q.runId !== undefined) add('t.run_id = ?', q.runId);
   if (q.traceId !== undefined) add('t.id = ?', q.traceId);
   if (q.status !== undefined) add('t.status = ?', q.status);
-  const joinItems = q.dataset !== undefined || q.q !== undefined;
-  if (q.dataset !== undefined) add('i.dataset = ?', q.dataset);
+  // a run is mostly one dataset: a dataset filter every item of the run passes is dropped (no join for it)
+  const dataset =
+    q.dataset !== undefined && q.runId !== undefined && !db.prepare('SELECT 1 FROM items WHERE run_id = ? AND dataset <> ? LIMIT 1').get(q.runId, q.dataset)
+      ? undefined
+      : q.dataset;
+  const joinItems = dataset !== undefined || q.q !== undefined;
+  if (dataset !== undefined) add('i.dataset = ?', dataset);
   if (q.q !== undefined) add(`i.question LIKE ? ESCAPE '\\'`, likeText(q.q));
   if (q.reason !== undefined)
     add('t.id IN (SELECT v.trace_id FROM verdicts v WHERE v.config_hash = ? AND v.reason = ? AND v.pass = 0)', q.configHash ?? '', q.reason);
@@ -111,13 +116,13 @@ export function callMinutes(db: Db, runId: number): CallMinute[] {
   return rows.map((r) => recordOf(CallMinuteSchema, 'model_calls', `${r.minute}/${r.role}`, r));
 }
 
-/** The check config whose verdicts were written last on a run's traces (any run's when left out): found from the newest verdict back. */
+/** The check config whose verdicts were written last on a run's traces (any run's when left out): found from the newest verdict back (CROSS JOIN keeps verdicts the outer loop, walked by rowid). */
 export function latestVerdictConfig(db: Db, runId?: number): string | undefined {
   const row = db
     .prepare(
       runId === undefined
         ? 'SELECT config_hash FROM verdicts ORDER BY rowid DESC LIMIT 1'
-        : 'SELECT v.config_hash FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? ORDER BY v.rowid DESC LIMIT 1',
+        : 'SELECT v.config_hash FROM verdicts v CROSS JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? ORDER BY v.rowid DESC LIMIT 1',
     )
     .get(...(runId === undefined ? [] : [runId])) as { config_hash: string } | undefined;
   return row?.config_hash;

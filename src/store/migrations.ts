@@ -198,4 +198,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX verdicts_failed_by_reason ON verdicts(config_hash, reason, trace_id) WHERE pass = 0;
   `,
+  // 8 — mtr view's pages: a run's traces in id order (all, or of one status) and the items' dataset and question, read
+  // from indexes instead of sorting the run or reading whole item rows (their context can be kilobytes)
+  `
+  CREATE INDEX traces_by_run ON traces(run_id, id, item_id);
+  CREATE INDEX traces_by_run_status ON traces(run_id, status, id, item_id);
+  CREATE INDEX items_browse ON items(run_id, item_id, dataset, question);
+  `,
 ];

@@ -84,7 +84,7 @@ async function seeded(store: Store) {
 describe.each(BACKENDS)('Store browsing ($name)', (backend) => {
   it('traces.page: filters combine, the total counts every match, pages follow trace ids, reasons come from one check config', async () => {
     const store = await backend.fresh();
-    const { run, ids, z } = await seeded(store);
+    const { run, other, ids, z } = await seeded(store);
     const page = await store.traces.page({ runId: run, configHash: 'cfg1', offset: 0, limit: 2 });
     expect(page.total).toBe(5);
     expect(page.items).toEqual([
@@ -111,6 +111,9 @@ describe.each(BACKENDS)('Store browsing ($name)', (backend) => {
     expect(await ids1({ offset: 0, limit: 10 })).toEqual({ total: 6, ids: ['a', 'b', 'c', 'd', 'e', 'z'] });
     expect(await ids1({ runId: run, status: 'failed', offset: 0, limit: 10 })).toEqual({ total: 1, ids: ['e'] });
     expect(await ids1({ runId: run, dataset: 'musique', offset: 0, limit: 10 })).toEqual({ total: 3, ids: ['c', 'd', 'e'] });
+    // a run of one dataset: the filter passes all of it, or none
+    expect(await ids1({ runId: other, dataset: 'hotpot', offset: 0, limit: 10 })).toEqual({ total: 1, ids: ['z'] });
+    expect(await ids1({ runId: other, dataset: 'musique', offset: 0, limit: 10 })).toEqual({ total: 0, ids: [] });
     expect(await ids1({ runId: run, reason: 'slot_disagreement', configHash: 'cfg1', offset: 0, limit: 10 })).toEqual({ total: 2, ids: ['a', 'c'] });
     expect(await ids1({ runId: run, reason: 'wrong_answer', configHash: 'cfg2', offset: 0, limit: 10 })).toEqual({ total: 1, ids: ['b'] });
     expect(await ids1({ runId: run, reason: 'wrong_answer', offset: 0, limit: 10 })).toEqual({ total: 0, ids: [] });

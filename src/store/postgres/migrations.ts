@@ -206,4 +206,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX verdicts_failed_by_reason ON verdicts(config_hash, reason, trace_id) WHERE pass = 0;
   `,
+  // 8 — mtr view's pages: a run's traces in id order (all, or of one status), the items' dataset
+  `
+  CREATE INDEX traces_by_run ON traces(run_id, id, item_id);
+  CREATE INDEX traces_by_run_status ON traces(run_id, status, id, item_id);
+  -- no question in it: a btree entry must stay under ~2.7 kB, and a question may be longer
+  CREATE INDEX items_browse ON items(run_id, item_id, dataset);
+  `,
 ];

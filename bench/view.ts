@@ -1,0 +1,113 @@
+// `mtr view`'s trace list on a 100k-trace store: time per page of what GET /api/traces answers (the view job's
+// query), with and without filters, first and deep pages. Goal: under 200 ms a page.
+// The store is made once through the store interface (items, traces with steps and calls, verdicts) and kept in
+// the temp folder for later runs. Run alone: node --import tsx bench/view.ts [traces, default 100000]
+import { existsSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadItems } from '../src/data/index.js';
+import { openViewStore, type TraceQuery, viewService } from '../src/pipeline/view.js';
+import type { Verdict } from '../src/schema/verdict.js';
+import { openStore } from '../src/store/index.js';
+import { agentCall, goodSteps, TOOLS } from '../fakes/traces.js';
+
+const HOTPOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../shared/datasets/hotpotqa/hotpot_dev_qa_500.jsonl');
+const CHECKS = ['grammar', 'calls', 'slots', 'answer'] as const;
+
+/** Every trace gets a verdict per check; about 10% disagree on a slot, 7% answer wrong, 3% are malformed; 5% of traces fail. */
+async function makeStore(path: string, n: number): Promise<void> {
+  const base = await loadItems(HOTPOT, {});
+  const items = Array.from({ length: n }, (_, i) => ({ ...base[i % base.length]!, id: `q${i}` }));
+  const store = await openStore(path, { create: true });
+  const run = await store.runs.upsert('bench-view', 'hotpotqa', {});
+  await store.items.add(run, items);
+  const call = agentCall('bench');
+  let verdicts: Verdict[] = [];
+  for (const [i, item] of items.entries()) {
+    const id = await store.traces.begin(run, item.id);
+    const pieces = { tools: TOOLS, rejected: [], steps: goodSteps(item), calls: [call, call, call] };
+    if (i % 20 === 7) await store.traces.fail(id, pieces, { code: 'E_MODEL_OUTPUT', message: 'bad output' });
+    else await store.traces.finish(id, pieces, { stopReason: 'answer', answer: item.answers[0] });
+    const reason = (check: string) =>
+      check === 'slots' && i % 10 === 3
+        ? 'slot_disagreement'
+        : check === 'answer' && i % 14 === 5
+          ? 'wrong_answer'
+          : check === 'grammar' && i % 33 === 1
+            ? 'malformed'
+            : null;
+    for (const check of CHECKS) {
+      const r = reason(check);
+      verdicts.push({ trace_id: id, check, result: r ? { pass: false, reason: r as never, details: {} } : { pass: true } });
+    }
+    if (verdicts.length >= 4000) {
+      await store.verdicts.write('bench', verdicts);
+      verdicts = [];
+    }
+  }
+  await store.verdicts.write('bench', verdicts);
+  await store.close();
+}
+
+const quantile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+export async function benchView(n = 100_000): Promise<Record<string, string | number>[]> {
+  const path = join(tmpdir(), `mtr-bench-view-${n}.sqlite`);
+  if (!existsSync(path)) {
+    const t = performance.now();
+    try {
+      await makeStore(path, n);
+    } catch (e) {
+      rmSync(path, { force: true }); // a half-made store is not reused
+      throw e;
+    }
+    console.log(`   made ${path} (${n} traces) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  }
+  await (await openStore(path)).close(); // a store made by an older mtr gets this one's migrations (the viewer never migrates)
+  const service = viewService(await openViewStore(path));
+  const deep = n - 50;
+  const cases: [string, Omit<TraceQuery, 'limit'>][] = [
+    ['run, first page', { run: 1, offset: 0 }],
+    ['run, page in the middle', { run: 1, offset: Math.floor(n / 2) }],
+    ['run, last page', { run: 1, offset: deep }],
+    ['status=failed', { run: 1, status: 'failed', offset: 0 }],
+    ['status=failed, last page', { run: 1, status: 'failed', offset: Math.floor(n / 20) - 50 }],
+    ['reason=slot_disagreement', { run: 1, reason: 'slot_disagreement', offset: 0 }],
+    ['reason=slot_disagreement, last page', { run: 1, reason: 'slot_disagreement', offset: Math.floor(n / 10) - 50 }],
+    ['q=which (text search)', { run: 1, q: 'which', offset: 0 }],
+    ['q + reason + status', { run: 1, q: 'the', reason: 'wrong_answer', status: 'finished', offset: 0 }],
+    ['dataset=hotpotqa, last page', { run: 1, dataset: 'hotpotqa', offset: deep }],
+  ];
+  const rows: Record<string, string | number>[] = [];
+  try {
+    for (const [what, q] of cases) {
+      const ms: number[] = [];
+      const cpu: number[] = [];
+      let total = 0;
+      for (let i = 0; i < 12; i++) {
+        const c = process.cpuUsage();
+        const t = performance.now();
+        const page = await service.traces({ ...q, limit: 50 });
+        ms.push(performance.now() - t);
+        const used = process.cpuUsage(c);
+        cpu.push((used.user + used.system) / 1000);
+        total = page.total;
+      }
+      // the first two warm the page cache; CPU time is what a page costs when the machine is not shared
+      const [p50, cpu50] = [quantile(ms.slice(2), 0.5), quantile(cpu.slice(2), 0.5)];
+      const r = (x: number) => Math.round(x * 10) / 10;
+      rows.push({ what, total, p50_ms: r(p50), max_ms: r(Math.max(...ms.slice(2))), cpu_p50_ms: r(cpu50), under_200ms: p50 < 200 ? 'yes' : 'NO' });
+    }
+  } finally {
+    await service.close();
+  }
+  console.log(
+    `   load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${cpus().length} cores: wall time counts waiting for a core, CPU time does not`,
+  );
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.table(await benchView(Number(process.argv[2] ?? 100_000)));
