@@ -13,6 +13,7 @@ export const REASON_CODES = [
   'wrong_answer',
   'too_many_turns',
   'too_long',
+  'no_task_tool', // ToolMaker made tools for the item, but the trace called none of them (e.g. all were rejected)
 ] as const;
 export const ReasonCodeSchema = z.enum(REASON_CODES);
 export type ReasonCode = z.infer<typeof ReasonCodeSchema>;

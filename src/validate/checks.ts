@@ -98,6 +98,18 @@ export const checkLength: Check = ({ trace }, config) => {
   return chars <= config.maxChars ? PASS : fail('too_long', { chars, max: config.maxChars });
 };
 
+/**
+ * A trace for which ToolMaker ran (it classified the question, or made or rejected tools) must call at least one
+ * of the tools it made: MTR's data teaches task-specific tools. Traces made without ToolMaker (`--tools-from
+ * utility|none`, Search-R1's dialect) pass: they were never meant to.
+ */
+export const checkTaskTool: Check = ({ trace }, config) => {
+  const made = trace.tools.filter((t) => t.origin === 'maker').map((t) => t.tool.api_name);
+  if (config.allowNoTaskTool || (trace.classification === null && !trace.rejected_tools.length && !made.length)) return PASS;
+  const called = new Set(trace.steps.flatMap((s) => (s.call ? [s.call.name] : [])));
+  return made.some((name) => called.has(name)) ? PASS : fail('no_task_tool', { made, rejected: trace.rejected_tools.length, called: [...called] });
+};
+
 /** Every check by its stored name, in report order. */
 export const CHECKS = {
   finished: checkFinished,
@@ -110,6 +122,7 @@ export const CHECKS = {
   answer_correct: checkAnswerCorrect,
   turns: checkTurns,
   length: checkLength,
+  task_tool: checkTaskTool,
 } as const satisfies Record<string, Check>;
 export type CheckName = keyof typeof CHECKS;
 export const CHECK_NAMES = Object.keys(CHECKS) as CheckName[];

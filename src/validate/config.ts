@@ -33,6 +33,11 @@ export const CheckConfigSchema = z.object({
   maxChars: z.number().int().positive().default(24000).meta({ placeholder: 'N', description: 'most characters of the rendered trace' }),
   /** the tool_calls check reads arguments as generate's and serve tools' pre-check did (a run made with --coerce strings) */
   coerce: CoerceField,
+  /** MTR's traces use the tools made for their task; one that got by on wiki_search alone teaches nothing of them */
+  allowNoTaskTool: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'keep traces that called no tool ToolMaker made for their item (only the utility tools), e.g. when all its tools were rejected' }),
 });
 
 /** The check settings out of a larger config (a job's flags): exactly the keys the hash covers. */
@@ -43,6 +48,7 @@ export const checkConfigOf = (values: CheckConfig): CheckConfig =>
     slotMinTokens: values.slotMinTokens,
     maxTurns: values.maxTurns,
     maxChars: values.maxChars,
+    allowNoTaskTool: values.allowNoTaskTool,
     // strict is the absent policy: the same verdicts under the same hash
     ...(values.coerce && values.coerce !== 'strict' ? { coerce: values.coerce } : {}),
   });

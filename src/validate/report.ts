@@ -77,7 +77,7 @@ export function formatReport(r: ValidationReport): string {
 /** The check settings that relax each reason; a reason not listed is fixed only by a different trace. */
 export interface Relaxation {
   setting: keyof CheckConfig;
-  way: 'lower' | 'raise';
+  way: 'lower' | 'raise' | 'set';
 }
 export const RELAXED_BY: Partial<Record<ReasonCode, readonly Relaxation[]>> = {
   wrong_answer: [{ setting: 'f1Threshold', way: 'lower' }],
@@ -87,6 +87,7 @@ export const RELAXED_BY: Partial<Record<ReasonCode, readonly Relaxation[]>> = {
   ],
   too_many_turns: [{ setting: 'maxTurns', way: 'raise' }],
   too_long: [{ setting: 'maxChars', way: 'raise' }],
+  no_task_tool: [{ setting: 'allowNoTaskTool', way: 'set' }],
 };
 
 export interface RemovalReason {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
+import { CHECK_NAMES } from '../../src/validate/index.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { bamboogle, goodSteps, TOOLS } from '../validate/fixtures.js';
 import { seededStore } from '../validate/store-fixture.js';
@@ -25,7 +26,7 @@ describe('mtr validate', () => {
       pass: v.result.pass,
       reason: v.result.pass ? null : v.result.reason,
     }));
-    expect(rows).toHaveLength(7 * 10);
+    expect(rows).toHaveLength(7 * CHECK_NAMES.length);
     const tracesFailing = (pred: (r: (typeof rows)[number]) => boolean) => new Set(rows.filter((r) => !r.pass && pred(r)).map((r) => r.trace_id)).size;
     const pct = (n: number) => Math.round((10000 * n) / 7) / 100;
     expect(out.report.traces).toBe(7);
@@ -44,12 +45,12 @@ describe('mtr validate', () => {
     const again = JSON.parse((await runCli(['validate', '--db', path, '--json'])).stdout);
     expect(again.checked).toBe(0);
     expect(again.report).toEqual(out.report);
-    expect(await store.verdicts.list(1, out.config_hash)).toHaveLength(70);
+    expect(await store.verdicts.list(1, out.config_hash)).toHaveLength(7 * CHECK_NAMES.length);
 
     const strict = JSON.parse((await runCli(['validate', '--db', path, '--json', '--f1-threshold', '1'])).stdout);
     expect(strict.config_hash).not.toBe(out.config_hash);
     expect(strict.checked).toBe(7);
-    expect(await store.verdicts.list(1, out.config_hash)).toHaveLength(70); // the first config's verdicts stay as they were
+    expect(await store.verdicts.list(1, out.config_hash)).toHaveLength(7 * CHECK_NAMES.length); // the first config's verdicts stay as they were
     await store.close();
 
     const text = await runCli(['validate', '--db', path]);

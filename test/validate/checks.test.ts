@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Step } from '../../src/schema/trace.js';
 import { CHECK_NAMES, CheckConfigSchema, checkConfigHash, runChecks, ungroundedSlots } from '../../src/validate/index.js';
 import { bamboogle, goodSteps, TOOLS, traceOf } from './fixtures.js';
+import { removalReasons } from '../../src/validate/index.js';
 
 const items = await bamboogle(5);
 const config = CheckConfigSchema.parse({});
@@ -124,5 +125,44 @@ describe('slot agreement', () => {
     expect(ungroundedSlots(q, early, tools, opts)).toMatchObject([{ step: 0, parameter: 'query', missing: ['james', 'madison', 'presidency'], share: 0 }]);
     const nested = ungroundedSlots(q, [step({ filters: [{ city: 'San Francisco Bay' }] })], tools, opts);
     expect(nested).toMatchObject([{ parameter: 'filters.0.city' }]);
+  });
+});
+
+describe('task_tool: a trace ToolMaker made tools for calls one of them', () => {
+  const searchOnly = () =>
+    goodSteps(item)
+      .slice(1)
+      .map((s, i) => ({ ...s, index: i }));
+  const check = (steps: Step[], over = {}, c = config) => runChecks({ trace: traceOf(item, steps, over), item }, c).task_tool;
+
+  it('fails a trace that got by on wiki_search alone although ToolMaker made (or tried to make) its tools', () => {
+    expect(check(goodSteps(item))).toEqual({ pass: true });
+    expect(check(searchOnly())).toEqual({
+      pass: false,
+      reason: 'no_task_tool',
+      details: { made: [TOOLS[0]!.tool.api_name], rejected: 0, called: ['wiki_search'] },
+    });
+    // every tool ToolMaker wrote was rejected: only wiki_search was offered, and nothing flagged it before
+    const rejected = [{ tool: { api_name: 'broken' }, reasons: ['parameters: invalid JSON Schema'] }];
+    const onlyUtility = { tools: [TOOLS[1]!], rejected_tools: rejected, classification: { domain: 'film', reasoning_type: 'bridge' } };
+    expect(check(searchOnly(), onlyUtility)).toMatchObject({ pass: false, reason: 'no_task_tool', details: { made: [], rejected: 1 } });
+    expect(check(searchOnly(), { tools: [TOOLS[1]!], classification: { domain: 'film', reasoning_type: 'bridge' } })).toMatchObject({ pass: false });
+  });
+
+  it('passes traces made without ToolMaker (--tools-from utility|none, Search-R1) and everything with --allow-no-task-tool', () => {
+    expect(check(searchOnly(), { tools: [TOOLS[1]!] })).toEqual({ pass: true });
+    expect(
+      check(
+        [goodSteps(item).at(-1)!].map((s) => ({ ...s, index: 0 })),
+        { tools: [] },
+      ),
+    ).toEqual({ pass: true });
+    expect(check(searchOnly(), {}, CheckConfigSchema.parse({ allowNoTaskTool: true }))).toEqual({ pass: true });
+    expect(checkConfigHash(CheckConfigSchema.parse({ allowNoTaskTool: true }))).not.toBe(checkConfigHash(config));
+  });
+
+  it('names the flag that keeps such traces', () => {
+    const verdicts = Object.entries(runChecks({ trace: traceOf(item, searchOnly()), item }, config)).map(([check, result]) => ({ trace_id: 1, check, result }));
+    expect(removalReasons(verdicts)).toEqual([{ reason: 'no_task_tool', traces: 1, only: 1, relaxedBy: [{ setting: 'allowNoTaskTool', way: 'set' }] }]);
   });
 });
