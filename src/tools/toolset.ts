@@ -4,7 +4,7 @@ import { checkToolCandidate } from '../schema/tool-check.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import { parseToolText } from '../schema/tool-file.js';
 import { type RunRef, resolveRuns } from '../schema/run-ref.js';
-import { isPostgresUrl, openStore, type Store, storeExists } from '../store/index.js';
+import { isPostgresUrl, openStore, type Store, storeExists, storeName } from '../store/index.js';
 import type { DatasetItem } from '../schema/item.js';
 
 /**
@@ -69,7 +69,7 @@ export function readToolFile(file: string): ToolCandidate[] {
 
 export const loadToolsetFile = (file: string): Toolset => buildToolset(file, readToolFile(file));
 
-/** `DB[:RUN]` (`--from-run`) → the open store, its path and the run it names (RUN: key or id; optional when the store holds one run). */
+/** `DB[:RUN]` (`--from-run`) → the open store, its name (a path, or a URL without its password) and the run it names (RUN: key or id; optional when the store holds one run). */
 export async function openRunSpec(spec: string): Promise<{ store: Store; path: string; run: RunRef }> {
   const at = /^(.*?)(?::([^:/\\]+))?$/.exec(spec)!;
   // a file may have a colon in its name; a URL's last `:NAME` (no slash after it) is always the run
@@ -77,7 +77,7 @@ export async function openRunSpec(spec: string): Promise<{ store: Store; path: s
   if (!path || !(await storeExists(path))) throw new MtrError('E_USAGE', `--from-run: expected DB[:RUN] naming an existing store file, got "${spec}"`);
   const store = await openStore(path);
   try {
-    return { store, path, run: pickRun(await store.runs.list(), run) };
+    return { store, path: storeName(path), run: pickRun(await store.runs.list(), run) }; // a URL's password is never shown
   } catch (e) {
     await store.close();
     throw e;

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/data/index.js';
+import { openViewStore, type ViewService, viewService } from '../../src/pipeline/view.js';
+import { loadToolsetFromRun } from '../../src/tools/toolset.js';
 import { runCli } from '../support/cli.js';
 import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
@@ -90,6 +92,30 @@ describe('generate, validate, export and status on a PostgreSQL store', () => {
     });
     expect(counts(pg)).toEqual(counts(lite));
     expect(pg).toMatchObject({ items_total: 8, traces_finished: 8, duplicates: 0 });
+
+    // serve tools --from-run URL:RUN reads the run's tools and items as from a file (the URL's password not shown)
+    const key = summaries.postgres.run_key;
+    const fromPg = await loadToolsetFromRun(`${pgUrl.replace('postgres@', 'postgres:s3cret@')}:${key}`);
+    const fromFile = await loadToolsetFromRun(`${sqlite}:${key}`);
+    expect(fromPg.tools).toEqual(fromFile.tools);
+    expect(fromPg.items).toEqual(fromFile.items);
+    expect(fromPg.source).toBe(`${pgUrl.replace('postgres@', 'postgres:***@')}:${key}`);
+
+    // mtr view reads it read only: the same runs, trace pages and reports as from the file
+    const views = [viewService(await openViewStore(pgUrl)), viewService(await openViewStore(sqlite))] as const;
+    const [pgRuns, liteRuns] = await Promise.all(views.map((v) => v.runs()));
+    expect(pgRuns!.map((r) => [r.key, r.status.traces_finished])).toEqual(liteRuns!.map((r) => [r.key, r.status.traces_finished]));
+    // pages follow trace ids, which follow the order traces began in (concurrent): compared by item
+    const page = async (v: ViewService) => {
+      const { total, items } = await v.traces({ run: 1, offset: 0, limit: 100 });
+      return { total, items: items.map(({ trace_id, ...row }) => row).sort((a, b) => a.item_id.localeCompare(b.item_id)) };
+    };
+    const pgPage = await page(views[0]);
+    expect(pgPage.items.map((t) => t.item_id)).toEqual(fromFile.items!.map((i) => i.id).sort());
+    expect(pgPage).toEqual(await page(views[1]));
+    expect((await views[0].traces({ run: 1, offset: 2, limit: 3 })).items).toHaveLength(3);
+    expect((await views[0].report(1))?.report).toEqual((await views[1].report(1))?.report);
+    for (const v of views) await v.close();
   });
 
   it('an unreachable PostgreSQL server or an empty database stops status with one line naming the store, no password', async () => {
