@@ -171,6 +171,50 @@ describe('view app (app.request)', () => {
   });
 });
 
+describe('view app over a store being written', () => {
+  it('live: a trace another connection finishes shows in the next answer (WAL), and CARG tools are summarised by status, field and samples', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtr-view-live-'));
+    const { path: live, items } = await seededStore(dir);
+    const viewer = viewService(await openViewStore(live));
+    const a = createViewApp(viewer, { webRoot: web });
+    const writer = await openStore(live);
+    try {
+      expect((await get('/api/traces?run=1', a)).body.total).toBe(7);
+      await writer.items.add(1, [{ ...items[0]!, id: 'late', question: 'A question added while the viewer is open?' }]);
+      const id = await writer.traces.begin(1, 'late');
+      expect((await get('/api/traces?run=1&status=running', a)).body.items.map((r: any) => r.trace_id)).toEqual([id]);
+      await writer.traces.finish(id, { tools: [], rejected: [], steps: [], calls: [] }, { stopReason: 'answer', answer: 'late' });
+      const after = await get('/api/traces?run=1&q=while the viewer', a);
+      expect(after.body).toMatchObject({ total: 1, items: [{ trace_id: id, status: 'finished', answer: 'late' }] });
+      expect((await get('/api/runs/1', a)).body.progress.finished).toBe(7);
+
+      const tool = (name: string, field: string, status: 'accepted' | 'rejected' | 'duplicate') => ({
+        name,
+        field,
+        source: 'test',
+        template: { api_name: name },
+        status,
+        reasons: status === 'rejected' ? ['no description'] : [],
+        notes: [],
+      });
+      const [first] = await writer.carg.insertTools([tool('a', 'travel', 'accepted'), tool('b', 'travel', 'rejected'), tool('c', 'finance', 'accepted')]);
+      await writer.carg.saveJob('single', first!, {}, [
+        { kind: 'single', round: 0, input: {}, output: {}, verdicts: {}, accepted: true },
+        { kind: 'single', round: 0, input: {}, output: {}, verdicts: {}, accepted: false },
+      ]);
+      expect((await get('/api/carg', a)).body.carg).toEqual({
+        tools: 3,
+        by_status: { accepted: 2, incomplete: 0, rejected: 1, duplicate: 0 },
+        by_field: { travel: { accepted: 1, rejected: 1 }, finance: { accepted: 1 } },
+        samples: { single: { total: 2, accepted: 1 }, multi: { total: 0, accepted: 0 }, error: { total: 0, accepted: 0 } },
+      });
+    } finally {
+      await writer.close();
+      await viewer.close();
+    }
+  });
+});
+
 describe('view server over a real socket', () => {
   it('binds loopback, answers the API and the pages', async () => {
     const server = await startViewServer(service, { host: '127.0.0.1', port: 0, webRoot: web, maxBodyBytes: 1024 });
