@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadDataset, resolveDataset } from '../data/index.js';
+import { toJsonl, writeAtomic } from '../export/write.js';
 import { MtrError } from '../schema/errors.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { TraceRecord } from '../schema/trace.js';
@@ -196,8 +197,8 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
       rows,
       datasets.map((d) => d.name),
     );
-    await writeAtomic(join(c.out, 'predictions.jsonl'), rows.map((p) => `${JSON.stringify(p)}\n`).join(''));
-    await writeAtomic(join(c.out, 'metrics.json'), `${JSON.stringify(summary.metrics, null, 2)}\n`);
+    writeAtomic(join(c.out, 'predictions.jsonl'), toJsonl(rows));
+    writeAtomic(join(c.out, 'metrics.json'), `${JSON.stringify(summary.metrics, null, 2)}\n`);
     return summary;
   },
 });
@@ -316,16 +317,4 @@ async function readMetrics(dir: string): Promise<EvalMetrics> {
     throw new MtrError('E_USAGE', `--compare: ${file}: ${issue.path.join('.') || 'metrics'}: ${issue.message}`, { field: 'compare' });
   }
   return parsed.data;
-}
-
-/** Whole or not at all: a reader never sees half a file (written beside it, then renamed over it). */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const partial = `${file}.${process.pid}.partial`;
-  try {
-    await writeFile(partial, text);
-    await rename(partial, file);
-  } catch (e) {
-    await rm(partial, { force: true });
-    throw e;
-  }
 }
