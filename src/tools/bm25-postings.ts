@@ -15,9 +15,11 @@ const TERMS_LIMIT = 1_000_000; // distinct query terms remembered before the tok
 const CACHE_MIN_DF = 1000; // shorter lists decode in microseconds: not worth keeping
 const CACHE_POSTINGS = 4_000_000; // decoded postings kept across queries (12 bytes each)
 
-export const POSTINGS_TABLES = `CREATE TABLE bm25_postings (term TEXT PRIMARY KEY, df INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
-  CREATE TABLE bm25_doclen (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
-  CREATE TABLE bm25_stage (term TEXT NOT NULL, seg INTEGER NOT NULL, df INTEGER NOT NULL, last INTEGER NOT NULL, data BLOB NOT NULL);`;
+const POSTINGS_TABLES = `CREATE TABLE bm25_postings (term TEXT PRIMARY KEY, df INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE bm25_doclen (id INTEGER PRIMARY KEY, data BLOB NOT NULL);`;
+// Segments spilled while building go to a file of their own, so the index is not left with their free pages.
+const STAGE = `PRAGMA stage.journal_mode = OFF; PRAGMA stage.synchronous = OFF;
+  CREATE TABLE stage.bm25_stage (term TEXT NOT NULL, seg INTEGER NOT NULL, df INTEGER NOT NULL, last INTEGER NOT NULL, data BLOB NOT NULL);`;
 
 class Varints {
   buf = Buffer.allocUnsafe(256);
@@ -84,15 +86,21 @@ export class PostingsWriter {
   private lens = new Uint32Array(1024);
   private tokens = 0;
 
-  /** `weights`: the bm25() weight of each indexed column, in the order `add` gets their texts. */
+  /**
+   * `weights`: the bm25() weight of each indexed column, in the order `add` gets their texts; `stageFile`: where
+   * spilled segments go until `finish` (attached now, outside any transaction; the caller removes the file).
+   */
   constructor(
     private readonly db: Database.Database,
     tokenize: string,
     private readonly weights: number[],
+    stageFile: string,
     private readonly spillAt = SPILL,
   ) {
     this.terms = new Fts5Terms(tokenize);
     db.exec(POSTINGS_TABLES);
+    db.prepare('ATTACH DATABASE ? AS stage').run(stageFile);
+    db.exec(STAGE);
   }
 
   add(docs: { rowid: number; texts: string[] }[]): void {
@@ -136,7 +144,7 @@ export class PostingsWriter {
   }
 
   private spill(): void {
-    const put = this.db.prepare('INSERT INTO bm25_stage (term, seg, df, last, data) VALUES (?, ?, ?, ?, ?)');
+    const put = this.db.prepare('INSERT INTO stage.bm25_stage (term, seg, df, last, data) VALUES (?, ?, ?, ?, ?)');
     const seg = this.segments++;
     this.db.transaction(() => {
       for (const [term, docs, freqs] of this.held_()) put.run(term, seg, docs.length, docs.at(-1)!, encode(docs, freqs));
@@ -161,15 +169,15 @@ export class PostingsWriter {
     }
     this.docs = [];
     this.freqs = [];
-    this.db.exec('DROP TABLE bm25_stage');
+    this.db.exec('DETACH DATABASE stage');
     this.db.prepare('INSERT INTO bm25_doclen (id, data) VALUES (1, ?)').run(Buffer.from(this.lens.buffer, 0, (totals.rows + 1) * 4));
     this.terms.close();
   }
 
   /** Segments of a term in order, each rebased so its first rowid is a delta from the previous segment's last. */
   private merge(put: Database.Statement): void {
-    this.db.exec('CREATE INDEX bm25_stage_order ON bm25_stage (term, seg)');
-    const page = this.db.prepare(`SELECT term, seg, df, last, data FROM bm25_stage WHERE (term, seg) > (?, ?) ORDER BY term, seg LIMIT ${MERGE_PAGE}`);
+    this.db.exec('CREATE INDEX stage.bm25_stage_order ON bm25_stage (term, seg)');
+    const page = this.db.prepare(`SELECT term, seg, df, last, data FROM stage.bm25_stage WHERE (term, seg) > (?, ?) ORDER BY term, seg LIMIT ${MERGE_PAGE}`);
     let term: string | undefined;
     let parts: Buffer[] = [];
     let df = 0;

@@ -58,7 +58,9 @@ export async function buildIndex(
 ): Promise<{ passages: number }> {
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.building`;
+  const stage = `${tmp}.stage`; // the postings' spilled segments, merged into the index at the end
   rmSync(tmp, { force: true });
+  rmSync(stage, { force: true });
   const db = new Database(tmp);
   let n = 0;
   try {
@@ -67,7 +69,7 @@ export async function buildIndex(
     db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE VIRTUAL TABLE passages USING fts5(pid UNINDEXED, title, text, contents UNINDEXED, tokenize = '${TOKENIZE}');`);
     const insert = db.prepare('INSERT INTO passages (pid, title, text, contents) VALUES (?, ?, ?, ?)');
-    const postings = new PostingsWriter(db, TOKENIZE, [TITLE_WEIGHT, TEXT_WEIGHT], opts.spillAt);
+    const postings = new PostingsWriter(db, TOKENIZE, [TITLE_WEIGHT, TEXT_WEIGHT], stage, opts.spillAt);
     const flush = db.transaction((rows: CorpusPassage[]) => {
       const docs = rows.map((r) => ({ rowid: Number(insert.run(r.id, r.title, r.text, r.contents ?? null).lastInsertRowid), texts: [r.title, r.text] }));
       postings.add(docs);
@@ -86,8 +88,9 @@ export async function buildIndex(
     n += batch.length;
     if (n === 0) throw new MtrError('E_DATASET', `${out}: expected at least one passage, got none`);
     postings.finish(fts5Totals(db, 'passages'));
+    rmSync(stage, { force: true });
     db.exec(`INSERT INTO passages (passages) VALUES ('optimize')`);
-    // Persistent rank function: `ORDER BY rank` then uses the weighted BM25 with FTS5's top-k shortcut.
+    // Persistent rank function: FTS5's `ORDER BY rank` (searchFts5, the reference) ranks by the weighted BM25.
     db.prepare(`INSERT INTO passages (passages, rank) VALUES ('rank', ?)`).run(`bm25(0, ${TITLE_WEIGHT}, ${TEXT_WEIGHT})`);
     const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     meta.run('format', FORMAT);
@@ -100,6 +103,7 @@ export async function buildIndex(
   } catch (e) {
     if (db.open) db.close();
     rmSync(tmp, { force: true });
+    rmSync(stage, { force: true });
     throw e;
   }
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,9 @@ describe('BM25 from the postings equals FTS5 bm25()', () => {
     const a = dump(whole);
     expect(a.length).toBeGreaterThan(1000);
     expect(dump(spilled)).toEqual(a);
+    // the spilled segments lived in a file of their own: gone, and not left as free pages in the index
+    expect(readdirSync(tmp).filter((f) => f.includes('.building'))).toEqual([]);
+    expect(statSync(spilled).size).toBeLessThan(statSync(whole).size * 1.02);
 
     const qs = await questions();
     const db = new Database(spilled);
