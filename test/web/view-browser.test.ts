@@ -125,6 +125,13 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     const calls = await cellTexts('.steps > li > .call code');
     expect(calls).toEqual(trace.steps.filter((s) => s.call).map((s) => `${s.call!.name}(${JSON.stringify(s.call!.arguments)})`));
     expect(await page.locator('.steps > li .observation .source').first().textContent()).toBe(trace.steps.find((s) => s.observation)!.observation!.source);
+    // the model calls behind each step: the agent's turn, and ToolActor's when it simulated the observation
+    const behind = await page
+      .locator('.steps > li')
+      .evaluateAll((els) => els.map((e) => e.querySelector(':scope > details:last-of-type summary')?.textContent ?? ''));
+    trace.steps.forEach((s, i) => {
+      expect(behind[i], `step ${i}`).toMatch(s.observation?.source === 'simulated' ? /^2 model calls \(agent, actor\)$/ : /^1 model call \(agent\)$/);
+    });
     await page.locator('.steps > li').first().locator('details summary', { hasText: 'raw agent text' }).click();
     expect(await page.locator('.steps > li').first().locator('details pre').first().textContent()).toBe(trace.steps[0]!.raw);
     await shot('trace');
