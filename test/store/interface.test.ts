@@ -535,6 +535,11 @@ describe('openStore', () => {
     });
     expect((down as Error).message).not.toContain('s3cret');
     await expect(storeExists(`postgres://127.0.0.1:${port}/mtr`)).rejects.toMatchObject({ code: 'E_STORE' });
+    const noDb = url.replace(/\/[^/]+$/, '/no_such_db');
+    await expect(openStore(noDb, { create: true })).rejects.toMatchObject({
+      code: 'E_STORE',
+      message: `${noDb}: cannot open database: database "no_such_db" does not exist (make it first: createdb, or CREATE DATABASE; mtr makes its tables)`,
+    });
   });
 
   it('postgres://: a database holding other tables is not migrated; read only reads, never writes', async () => {

@@ -118,10 +118,16 @@ export async function openPg(url: string, opts: { create?: boolean; readonly?: b
     if (!opts.readonly) await migrate(db);
   } catch (e) {
     await pool.end().catch(() => {});
-    if (isMtrError(e)) throw e;
-    throw new MtrError('E_STORE', `${location}: cannot open database: ${(e as Error).message}`, undefined, { cause: e });
+    throw openError(e, location);
   }
   return db;
+}
+
+/** Why a store could not be opened; a missing database says how to make one (mtr makes the tables, not the database). */
+function openError(e: unknown, location: string): MtrError {
+  if (isMtrError(e)) return e;
+  const hint = (e as pg.DatabaseError).code === '3D000' ? ' (make it first: createdb, or CREATE DATABASE; mtr makes its tables)' : '';
+  return new MtrError('E_STORE', `${location}: cannot open database: ${(e as Error).message}${hint}`, undefined, { cause: e });
 }
 
 /** Does the database hold an mtr store (an empty one does not)? E_STORE when it cannot be reached or holds other tables. */
@@ -132,8 +138,7 @@ export async function pgStoreExists(url: string): Promise<boolean> {
     await client.connect();
     return (await schemaVersion(queryOf(client), location)) !== undefined;
   } catch (e) {
-    if (isMtrError(e)) throw e;
-    throw new MtrError('E_STORE', `${location}: cannot open database: ${(e as Error).message}`, undefined, { cause: e });
+    throw openError(e, location);
   } finally {
     await client.end().catch(() => {});
   }
