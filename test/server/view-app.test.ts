@@ -187,6 +187,14 @@ describe('view app over a store being written', () => {
       const after = await get('/api/traces?run=1&q=while the viewer', a);
       expect(after.body).toMatchObject({ total: 1, items: [{ trace_id: id, status: 'finished', answer: 'late' }] });
       expect((await get('/api/runs/1', a)).body.progress.finished).toBe(7);
+      // the report follows verdicts written after it was first read
+      const before = (await get('/api/report?run=1', a)).body;
+      expect(before.report.traces).toBe(0);
+      await writer.verdicts.write('cfg', [{ trace_id: id, check: 'answer', result: { pass: false, reason: 'wrong_answer', details: {} } }]);
+      const after1 = (await get('/api/report?run=1', a)).body;
+      expect(after1).toMatchObject({ config_hash: 'cfg', report: { traces: 1, by_reason: { wrong_answer: { count: 1 } } } });
+      await writer.verdicts.write('cfg', [{ trace_id: 1, check: 'answer', result: { pass: true } }]);
+      expect((await get('/api/report?run=1', a)).body.report).toMatchObject({ traces: 2, passed: { count: 1 } });
 
       const tool = (name: string, field: string, status: 'accepted' | 'rejected' | 'duplicate') => ({
         name,
