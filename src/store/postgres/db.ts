@@ -97,16 +97,17 @@ export async function openPg(url: string, opts: { create?: boolean; readonly?: b
     q: queryOf(pool),
     tx: async (fn) => {
       const client = await pool.connect();
+      let broken = false;
       try {
         await client.query('BEGIN');
         const out = await fn(queryOf(client));
         await client.query('COMMIT');
         return out;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch(() => (broken = true));
         throw e;
       } finally {
-        client.release();
+        client.release(broken); // a connection that cannot even roll back is dropped, not handed to the next caller
       }
     },
     close: () => pool.end(),
