@@ -1,10 +1,11 @@
+import { MtrError } from '../../schema/errors.js';
 import type { RunStatusWithFailures } from '../../schema/status.js';
 import { type StatusCounts, serversSql, statusOf } from '../status.js';
 import type { Q } from './db.js';
 
 /** Totals over one run, or over every run: the counts of src/store/status.ts in PostgreSQL's dialect (COUNT … FILTER for SQLite's SUM of a comparison). */
 export async function runStatus(q: Q, runId?: number): Promise<RunStatusWithFailures> {
-  if (runId !== undefined && !Number.isSafeInteger(runId)) throw new TypeError(`run id: expected an integer, got ${runId}`);
+  if (runId !== undefined && !Number.isSafeInteger(runId)) throw new MtrError('E_INTERNAL', `run id: expected an integer, got ${runId}`); // inlined into SQL below
   /** `column = runId`, or no restriction when every run is counted (an integer, so inlined) */
   const of = (column: string): string => (runId === undefined ? 'TRUE' : `${column} = ${runId}`);
   const tw = of('t.run_id');
