@@ -70,6 +70,23 @@ describe('PostgreSQL store', () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
+  it('connections the server drops (a restart, an idle timeout) are replaced: the store goes on, a trace begun before still finishes whole', async () => {
+    const url = await freshPgDatabase('dropped');
+    const store = await openStore(url, { create: true });
+    const runId = await store.runs.upsert('r', 'toy', {});
+    await store.items.add(runId, items.slice(0, 2));
+    const id = await store.traces.begin(runId, 'q0');
+    const killed = await pgExec(
+      url,
+      'SELECT COUNT(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS k',
+    );
+    expect(killed[0]!.n).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200)); // the pool hears of it and drops those clients
+    await store.traces.finish(id, draft(id, 'a0'), { stopReason: 'answer', answer: 'a0' });
+    expect(await store.runs.status(runId)).toMatchObject({ traces_finished: 1, steps: 1, model_calls: 1 });
+    await store.close();
+  });
+
   it('reads back exactly what SQLite would: doubles, JSON text as written, timestamps as datetime("now") writes them', async () => {
     const url = await freshPgDatabase('values');
     const store = await openStore(url, { create: true });
