@@ -39,7 +39,7 @@ describe('mtr serve: subcommands as data, each with only its own flags', () => {
       mcp: 'http',
     });
     expect(renderHelp(leaf('tools'))).toMatch(/^mtr serve tools \[options\]/);
-    expect(renderHelp(leaf('tools'))).toMatch(/--cache FILE\s+SQLite store/);
+    expect(renderHelp(leaf('tools'))).toMatch(/--cache FILE\s+Store whose actor cache replays identical calls .*a SQLite file or a postgres:\/\/… URL/);
     expect(renderHelp(leaf('reward'))).not.toContain('--cache');
   });
 
