@@ -2,36 +2,21 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
+
+const BENCH = join(REPO_ROOT, 'bench');
 
 /**
- * The official HotpotQA normalize_answer / EM / F1 (hotpot_evaluate_v1.py, as bench/reward.ts writes it), max
+ * The official HotpotQA normalize_answer / EM / F1 (hotpot_evaluate_v1.py, bench/official_qa.py), max
  * over the gold answers, recomputing an eval's predictions.jsonl and its metrics.json: per line, per dataset
  * (mean in file order) and the macro mean over datasets. Prints every disagreement as JSON; none is agreement.
  */
 const PYTHON = String.raw`
-import json, re, string, sys
-from collections import Counter
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from official_qa import em as official_em, f1_score  # the one copy of the official script (bench/official_qa.py)
 
-def normalize_answer(s):
-    def remove_articles(text): return re.sub(r'\b(a|an|the)\b', ' ', text)
-    def white_space_fix(text): return ' '.join(text.split())
-    def remove_punc(text):
-        exclude = set(string.punctuation)
-        return ''.join(ch for ch in text if ch not in exclude)
-    return white_space_fix(remove_articles(remove_punc(s.lower())))
-
-def f1_score(prediction, ground_truth):
-    p, g = normalize_answer(prediction), normalize_answer(ground_truth)
-    if p in ['yes', 'no', 'noanswer'] and p != g: return 0
-    if g in ['yes', 'no', 'noanswer'] and p != g: return 0
-    common = Counter(p.split()) & Counter(g.split())
-    same = sum(common.values())
-    if same == 0: return 0
-    precision = 1.0 * same / len(p.split())
-    recall = 1.0 * same / len(g.split())
-    return (2 * precision * recall) / (precision + recall)
-
-def em(prediction, ground_truth): return 1 if normalize_answer(prediction) == normalize_answer(ground_truth) else 0
+def em(prediction, ground_truth): return 1 if official_em(prediction, ground_truth) else 0
 
 rows = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8') if l.strip()]
 metrics = json.load(open(sys.argv[2], encoding='utf-8'))
@@ -57,5 +42,5 @@ print(json.dumps(bad))
 export function officialDisagreements(dir: string): unknown[] {
   const script = join(mkdtempSync(join(tmpdir(), 'mtr-official-')), 'official_qa.py');
   writeFileSync(script, PYTHON);
-  return JSON.parse(execFileSync('python3', [script, join(dir, 'predictions.jsonl'), join(dir, 'metrics.json')], { encoding: 'utf8' })) as unknown[];
+  return JSON.parse(execFileSync('python3', [script, join(dir, 'predictions.jsonl'), join(dir, 'metrics.json'), BENCH], { encoding: 'utf8' })) as unknown[];
 }
