@@ -205,4 +205,24 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX traces_by_run_status ON traces(run_id, status, id, item_id);
   CREATE INDEX items_browse ON items(run_id, item_id, dataset, question);
   `,
+  // 9 — workers (issue 19): an item's lease lives on its row, so the transaction that finishes its trace also
+  // frees it; times are the database's clock in ms since the epoch (hosts' clocks may differ)
+  `
+  ALTER TABLE items ADD COLUMN lease_owner INTEGER;
+  ALTER TABLE items ADD COLUMN lease_until INTEGER;
+  CREATE INDEX items_by_lease ON items(lease_owner);
+  CREATE TABLE workers (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_ms INTEGER NOT NULL,
+    heartbeat_ms INTEGER NOT NULL,
+    stopped_ms INTEGER,
+    items_done INTEGER NOT NULL DEFAULT 0,
+    items_failed INTEGER NOT NULL DEFAULT 0,
+    items_lost INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX workers_by_run ON workers(run_id);
+  `,
 ];

@@ -9,6 +9,7 @@ import { addItems, claimRun, dropUnfinished, failedAttempts, finishedItemIds, pe
 import { runStatus } from './status.js';
 import type { Store } from './store.js';
 import { beginTrace, failTrace, finishTrace, traceCalls } from './traces.js';
+import * as workers from './workers.js';
 import { listRuns, readItems, readVerdicts, runProvenance, unvalidatedTraceIds, writeVerdicts } from './verdicts.js';
 
 /**
@@ -89,6 +90,15 @@ export function sqliteStore(db: Db, location: string): Store {
       listFields: () => run(() => carg.listFields(db)),
       saveFieldTools: (field, subfield, tools) => run(() => carg.saveFieldTools(db, field, subfield, tools)),
       countFieldRounds: () => run(() => carg.countFieldRounds(db)),
+    },
+    workers: {
+      register: (runId, host, pid) => run(() => workers.registerWorker(db, runId, host, pid)),
+      lease: (id, n, ttlMs, rules) => run(() => workers.leaseItems(db, id, n, ttlMs, rules)),
+      heartbeat: (id, ttlMs) => run(() => workers.heartbeat(db, id, ttlMs)),
+      finish: (id, traceId, pieces, end) => run(() => workers.finishLeased(db, id, traceId, pieces, end)),
+      fail: (id, traceId, pieces, error) => run(() => workers.failLeased(db, id, traceId, pieces, error)),
+      stop: (id) => run(() => workers.stopWorker(db, id)),
+      list: (runId) => run(() => workers.listWorkers(db, runId)),
     },
     close: () =>
       run(() => {

@@ -20,6 +20,7 @@ import type { ActorCacheStats, FailedAttempts, Provenance, RunRecord, RunToolRow
 import type { RunStatusWithFailures } from '../schema/status.js';
 import type { ActorCacheEntry, Classification, Observation, RejectedTool, RunTool, Step, StopReason, TraceRecord } from '../schema/trace.js';
 import type { Verdict } from '../schema/verdict.js';
+import type { LeaseRules, WorkerRecord } from '../schema/worker.js';
 
 /**
  * The one store interface: a repository per record family. Jobs see the store only through it, so the same job
@@ -37,6 +38,7 @@ export interface Store {
   readonly modelCalls: ModelCallRepository;
   readonly actorCache: ActorCacheRepository;
   readonly carg: CargRepository;
+  readonly workers: WorkerRepository;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,36 @@ export interface TraceRepository {
   shapes(runId: number): Promise<TraceShape[]>;
   /** A run's traces that ended, per minute (rate and ETA, progress over time). */
   minutes(runId: number): Promise<TraceMinute[]>;
+}
+
+/** How a worker's trace ended: stored, or dropped because another worker had the item (its lease had expired). */
+export type WorkerEnd = 'stored' | 'lost';
+
+/**
+ * Workers (`mtr generate --worker`): many processes, on any hosts, on one run. An item is leased on its own row
+ * (lease_owner, lease_until by the database's clock), so the transaction that ends its trace also frees it; a lease
+ * not renewed by heartbeats expires and the item goes to another worker. The unique finished-trace index still
+ * forbids a second finished trace: a slow worker that lost its item gets 'lost', not an error.
+ */
+export interface WorkerRepository {
+  /** A worker process starts on a run. Returns its id. */
+  register(runId: number, host: string, pid: number): Promise<number>;
+  /**
+   * Leases up to `n` of the run's items for `ttlMs`, in dataset order: those with no finished trace, no lasting
+   * failure (see LeaseRules), and no live lease (never leased, freed, or expired). The running traces of an expired
+   * lease are dropped in the same transaction. Concurrent leases never hand out the same item.
+   */
+  lease(workerId: number, n: number, ttlMs: number, rules: LeaseRules): Promise<DatasetItem[]>;
+  /** Renews the worker's leases for `ttlMs` and stamps its heartbeat. Returns how many leases it still holds. */
+  heartbeat(workerId: number, ttlMs: number): Promise<number>;
+  /** TraceRepository.finish for a leased item, and the lease freed, in one transaction; 'lost' (trace dropped) when the item is another worker's now. */
+  finish(workerId: number, traceId: number, pieces: TracePieces, end: { stopReason: StopReason; answer?: string | undefined }): Promise<WorkerEnd>;
+  /** TraceRepository.fail likewise. */
+  fail(workerId: number, traceId: number, pieces: TracePieces, error: { code: string; message: string }): Promise<WorkerEnd>;
+  /** The worker exits: its leases are freed and their running traces dropped. */
+  stop(workerId: number): Promise<void>;
+  /** Workers of a run (or of every run), in start order. */
+  list(runId?: number): Promise<WorkerRecord[]>;
 }
 
 export interface VerdictRepository {

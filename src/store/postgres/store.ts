@@ -7,6 +7,7 @@ import * as runs from './runs.js';
 import { runStatus } from './status.js';
 import * as traces from './traces.js';
 import * as verdicts from './verdicts.js';
+import * as workers from './workers.js';
 
 /**
  * The PostgreSQL backend: the Store interface over one database, for many processes and machines on one run.
@@ -86,6 +87,15 @@ export async function pgStore(url: string, opts: { create?: boolean; readonly?: 
       listFields: () => run(() => carg.listFields(q)),
       saveFieldTools: (field, subfield, tools) => run(() => carg.saveFieldTools(db, field, subfield, tools)),
       countFieldRounds: () => run(() => carg.countFieldRounds(q)),
+    },
+    workers: {
+      register: (runId, host, pid) => run(() => workers.registerWorker(q, runId, host, pid)),
+      lease: (id, n, ttlMs, rules) => run(() => workers.leaseItems(db, id, n, ttlMs, rules)),
+      heartbeat: (id, ttlMs) => run(() => workers.heartbeat(db, id, ttlMs)),
+      finish: (id, traceId, pieces, end) => run(() => workers.finishLeased(db, id, traceId, pieces, end)),
+      fail: (id, traceId, pieces, error) => run(() => workers.failLeased(db, id, traceId, pieces, error)),
+      stop: (id) => run(() => workers.stopWorker(db, id)),
+      list: (runId) => run(() => workers.listWorkers(q, runId)),
     },
     close: () =>
       run(async () => {

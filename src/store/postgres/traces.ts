@@ -18,34 +18,39 @@ export async function beginTrace(q: Q, runId: number, itemId: string): Promise<n
  * Writes a running trace's pieces and ends it in ONE transaction. The trace row is locked first (FOR UPDATE), so
  * two processes ending the same trace are serialised; the unique index refuses a second finished trace of an item.
  */
-async function endTrace(db: PgDb, traceId: number, pieces: TracePieces, end: (q: Q) => Promise<unknown>): Promise<void> {
-  await db.tx(async (q) => {
-    const row = await q.one<{ status: string }>('SELECT status FROM traces WHERE id = ? FOR UPDATE', [traceId]);
-    if (row?.status !== 'running')
-      throw new MtrError('E_STORE', `trace ${traceId}: expected a running trace, got ${row ? `a ${row.status} one` : 'none (dropped by a resume?)'}`);
-    const rows = pieceRows(traceId, pieces);
-    await insertMany(q, PIECE_INSERTS.tools, rows.tools);
-    if (rows.classification) await q.run('UPDATE traces SET classification = ? WHERE id = ?', [rows.classification, traceId]);
-    await insertMany(q, PIECE_INSERTS.steps, rows.steps);
-    await insertMany(q, PIECE_INSERTS.calls, rows.calls);
-    await end(q);
-  });
+async function endTrace(q: Q, traceId: number, pieces: TracePieces, end: () => Promise<unknown>): Promise<void> {
+  const row = await q.one<{ status: string }>('SELECT status FROM traces WHERE id = ? FOR UPDATE', [traceId]);
+  if (row?.status !== 'running')
+    throw new MtrError('E_STORE', `trace ${traceId}: expected a running trace, got ${row ? `a ${row.status} one` : 'none (dropped by a resume?)'}`);
+  const rows = pieceRows(traceId, pieces);
+  await insertMany(q, PIECE_INSERTS.tools, rows.tools);
+  if (rows.classification) await q.run('UPDATE traces SET classification = ? WHERE id = ?', [rows.classification, traceId]);
+  await insertMany(q, PIECE_INSERTS.steps, rows.steps);
+  await insertMany(q, PIECE_INSERTS.calls, rows.calls);
+  await end();
 }
 
-export function finishTrace(db: PgDb, traceId: number, pieces: TracePieces, end: { stopReason: StopReason; answer?: string | undefined }): Promise<void> {
-  return endTrace(db, traceId, pieces, (q) =>
+/** finishTrace inside a caller's transaction (a worker frees the item's lease in the same one). */
+export const finishTraceIn = (q: Q, traceId: number, pieces: TracePieces, end: { stopReason: StopReason; answer?: string | undefined }): Promise<void> =>
+  endTrace(q, traceId, pieces, () =>
     q.run(`UPDATE traces SET status = 'finished', stop_reason = ?, answer = ?, finished_at = mtr_now() WHERE id = ?`, [
       end.stopReason,
       end.answer ?? null,
       traceId,
     ]),
   );
+
+export const failTraceIn = (q: Q, traceId: number, pieces: TracePieces, error: { code: string; message: string }): Promise<void> =>
+  endTrace(q, traceId, pieces, () =>
+    q.run(`UPDATE traces SET status = 'failed', error = ?, error_code = ?, finished_at = mtr_now() WHERE id = ?`, [error.message, error.code, traceId]),
+  );
+
+export function finishTrace(db: PgDb, traceId: number, pieces: TracePieces, end: { stopReason: StopReason; answer?: string | undefined }): Promise<void> {
+  return db.tx((q) => finishTraceIn(q, traceId, pieces, end));
 }
 
 export function failTrace(db: PgDb, traceId: number, pieces: TracePieces, error: { code: string; message: string }): Promise<void> {
-  return endTrace(db, traceId, pieces, (q) =>
-    q.run(`UPDATE traces SET status = 'failed', error = ?, error_code = ?, finished_at = mtr_now() WHERE id = ?`, [error.message, error.code, traceId]),
-  );
+  return db.tx((q) => failTraceIn(q, traceId, pieces, error));
 }
 
 export async function traceCalls(q: Q, traceId: number): Promise<ModelCall[]> {
