@@ -1,8 +1,7 @@
 import { type EvalMetrics, type EvalProgress, type EvalSummary, evalJob } from '../pipeline/eval.js';
 import type { Io } from './command.js';
-import { interruptSignal } from './interrupt.js';
 import { jobCommand, jsonOption } from './job-command.js';
-import { progressReporter } from './progress.js';
+import { traceRunHooks } from './progress.js';
 
 const ROWS = [
   ['EM', 'em', true],
@@ -50,19 +49,7 @@ function printText(s: EvalSummary, io: Io): void {
 
 export default jobCommand(evalJob, {
   faceOptions: jsonOption('the summary (metrics, runs, compared evals)'),
-  hooks(io) {
-    const progress = progressReporter(io);
-    const interrupt = interruptSignal(io, 'traces');
-    return {
-      signal: interrupt.signal,
-      onProgress: (p) => progress.update(p as EvalProgress),
-      onNotice: (line) => io.err(`${line}\n`),
-      dispose() {
-        progress.done();
-        interrupt.dispose();
-      },
-    };
-  },
+  hooks: traceRunHooks,
   print(s, io, face, config) {
     if (face.json) io.out(`${JSON.stringify(s)}\n`);
     else printText(s, io);

@@ -1,8 +1,7 @@
 import { failureCauses, generateJob, type GenerateSummary, nothingGenerated, type Progress } from '../pipeline/generate.js';
 import type { Io } from './command.js';
 import { jobCommand, jsonOption } from './job-command.js';
-import { interruptSignal } from './interrupt.js';
-import { progressReporter } from './progress.js';
+import { traceRunHooks } from './progress.js';
 
 /** The summary as text: counts, then the first failures and skipped records, then what a re-run will do. */
 function printText(s: GenerateSummary, io: Io, db: string): void {
@@ -29,19 +28,7 @@ function printText(s: GenerateSummary, io: Io, db: string): void {
 
 export default jobCommand(generateJob, {
   faceOptions: jsonOption('the final summary'),
-  hooks(io) {
-    const progress = progressReporter(io);
-    const interrupt = interruptSignal(io, 'traces');
-    return {
-      signal: interrupt.signal,
-      onProgress: (p) => progress.update(p as Progress),
-      onNotice: (line) => io.err(`${line}\n`),
-      dispose() {
-        progress.done();
-        interrupt.dispose();
-      },
-    };
-  },
+  hooks: traceRunHooks,
   print(s, io, face, config) {
     if (face.json) io.out(`${JSON.stringify(s)}\n`);
     else printText(s, io, config.db);

@@ -1,5 +1,6 @@
 import type { Progress } from '../pipeline/generate.js';
 import type { Io } from './command.js';
+import { interruptSignal } from './interrupt.js';
 
 const fmtDuration = (s: number): string =>
   s >= 3600
@@ -56,6 +57,21 @@ export function progressReporter(
       if (io.isTTY && lastLine) io.err('\n');
       lastLine = ''; // idempotent: a second call writes nothing
       shown = 0;
+    },
+  };
+}
+
+/** The hooks of a job that runs traces (generate, eval): progress and notices on stderr, Ctrl-C finishing the traces in flight. */
+export function traceRunHooks(io: Io) {
+  const progress = progressReporter(io);
+  const interrupt = interruptSignal(io, 'traces');
+  return {
+    signal: interrupt.signal,
+    onProgress: (p: unknown) => progress.update(p as Progress), // generate's Progress, or eval's (a Progress and its dataset)
+    onNotice: (line: string) => io.err(`${line}\n`),
+    dispose() {
+      progress.done();
+      interrupt.dispose();
     },
   };
 }
