@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { bearerToken } from '../../src/server/middleware.js';
+import { bearerToken, limitBody } from '../../src/server/middleware.js';
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -39,5 +39,44 @@ describe('token middleware', () => {
   it('lets everything through without a token', async () => {
     const open = new Hono().use(bearerToken(undefined)).get('/', (c) => c.text('ok'));
     expect((await open.request('/')).status).toBe(200);
+  });
+});
+
+describe('body size limit', () => {
+  const app = new Hono().use(limitBody(10)).post('/', async (c) => c.text(`read ${(await c.req.text()).length}`));
+  /** A request whose `body` cannot be touched: only `text()` reads it (what @hono/node-server does cheaply). */
+  const untouchable = (body: string, headers: Record<string, string>): Request => {
+    const req = new Request('http://x/', { method: 'POST', body, headers });
+    Object.defineProperty(req, 'body', {
+      get() {
+        throw new Error('limitBody touched request.body');
+      },
+    });
+    return req;
+  };
+
+  it('decides a declared Content-Length from the header alone, without touching the body stream', async () => {
+    const ok = await app.request(untouchable('{"a":1}', { 'content-length': '7' }));
+    expect([ok.status, await ok.text()]).toEqual([200, 'read 7']);
+    const big = await app.request(untouchable('x'.repeat(11), { 'content-length': '11' }));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: string }).error).toMatch(/at most 10 bytes/);
+  });
+
+  it('counts a body sent without a length (a stream) as it arrives', async () => {
+    const stream = (text: string) =>
+      new Request('http://x/', {
+        method: 'POST',
+        body: new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode(text));
+            c.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    const ok = await app.request(stream('0123456789'));
+    expect([ok.status, await ok.text()]).toEqual([200, 'read 10']);
+    expect((await app.request(stream('0123456789A'))).status).toBe(413);
   });
 });
