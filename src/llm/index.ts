@@ -4,7 +4,7 @@ import type { ChatModel } from './types.js';
 
 export * from './types.js';
 export * from './config.js';
-export { OpenAIChatModel, probeServer, toLangChainMessages, describeCause, unreachableError } from './openai.js';
+export { OpenAIChatModel, probeServer, toOpenAIMessages, describeCause, unreachableError } from './openai.js';
 export { withRetry, classifyError, retryAfterMs, backoffMs, httpStatus, type ErrorClass, type RetryOptions, type RetryInfo } from './retry.js';
 export { generateJson, extractJson, checkJsonAnswer, repairMessage, type Attempt, type GenerateJsonOptions, type JsonResult } from './structured.js';
 

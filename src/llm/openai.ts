@@ -1,5 +1,5 @@
-import { ChatOpenAICompletions, type ChatOpenAICompletionsCallOptions, type OpenAIClient } from '@langchain/openai';
-import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import OpenAI from 'openai';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { MtrError } from '../schema/errors.js';
 import type { ToolCall } from '../schema/index.js';
 import { baseUrlList, type ModelConfig } from './config.js';
@@ -13,28 +13,6 @@ const WAYS_OUT = 'start the server or pass --base-url, or use the embedded backe
 const CONTEXT_OVERFLOW = /context[_ ]length|maximum context|context window|too many tokens|prompt is too long/i;
 
 /**
- * ChatOpenAICompletions sends json_schema requests through the SDK's parse(), which throws on text that is
- * not JSON (and on finish_reason "length") before we see it; structured.ts needs that raw text to repair and
- * to record, so every request goes through plain create(). Retries are ours (retry.ts), so SDK errors pass
- * through unwrapped, keeping `status`, `headers` and the socket `cause` for classifyError.
- */
-class RawCompletions extends ChatOpenAICompletions {
-  override completionWithRetry(
-    request: OpenAIClient.Chat.ChatCompletionCreateParamsStreaming,
-    options?: OpenAIClient.RequestOptions,
-  ): Promise<AsyncIterable<OpenAIClient.Chat.Completions.ChatCompletionChunk>>;
-  override completionWithRetry(
-    request: OpenAIClient.Chat.ChatCompletionCreateParamsNonStreaming,
-    options?: OpenAIClient.RequestOptions,
-  ): Promise<OpenAIClient.Chat.Completions.ChatCompletion>;
-  override async completionWithRetry(request: OpenAIClient.Chat.ChatCompletionCreateParams, options?: OpenAIClient.RequestOptions): Promise<unknown> {
-    const { maxRetries: _ours, ...sdkOptions } = options ?? {};
-    const clientOptions = this._getClientOptions(sdkOptions); // also creates this.client on first use
-    return this.client.chat.completions.create(request, clientOptions);
-  }
-}
-
-/**
  * A model behind any OpenAI-compatible chat-completions server (vLLM, llama.cpp server, SGLang, OpenAI), or
  * behind several serving the same model (`baseUrl` "A,B"): each request, retries included, goes to the server
  * the pool picks (pool.ts), and each completion and failed request names the server that answered.
@@ -46,7 +24,7 @@ export class OpenAIChatModel implements ChatModel {
   readonly baseUrl: string;
   private readonly pool: ServerPool;
   private format: Format;
-  private readonly clients = new Map<string, RawCompletions>();
+  private readonly clients = new Map<string, OpenAI>();
 
   constructor(private readonly config: ModelConfig & { baseUrl: string }) {
     this.baseUrl = config.baseUrl;
@@ -68,7 +46,7 @@ export class OpenAIChatModel implements ChatModel {
 
   async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<Completion> {
     const started = performance.now();
-    const input = toLangChainMessages(messages);
+    const input = toOpenAIMessages(messages);
     const [temperature, maxTokens] = [options.temperature ?? this.config.temperature, options.maxTokens ?? this.config.maxTokens];
     const formats = options.jsonSchema ? FALLBACK[this.format] : (['none'] as Format[]);
     let retries = 0;
@@ -85,7 +63,9 @@ export class OpenAIChatModel implements ChatModel {
             server = this.pool.acquire(failedOn);
             let outcome: Outcome = 'other';
             try {
-              const reply = await this.client(server, temperature, maxTokens).invoke(input, callOptions(format, options));
+              const reply = await this.client(server).chat.completions.create(request(this.model, input, temperature, maxTokens, format, options), {
+                ...(options.signal ? { signal: options.signal } : {}),
+              });
               outcome = 'ok';
               return reply;
             } catch (e) {
@@ -132,55 +112,60 @@ export class OpenAIChatModel implements ChatModel {
     this.clients.clear(); // fetch keeps no per-client sockets; nothing else to release
   }
 
-  /** ChatOpenAI fixes server, temperature and max tokens per instance, so each distinct triple gets one (cached). */
-  private client(baseURL: string, temperature: number, maxTokens: number): RawCompletions {
-    const key = `${baseURL}|${temperature}|${maxTokens}`;
-    let client = this.clients.get(key);
+  /** The openai SDK's client for a server (cached): sampling parameters go with each request. */
+  private client(baseURL: string): OpenAI {
+    let client = this.clients.get(baseURL);
     if (!client) {
-      client = new RawCompletions({
-        model: this.model,
+      client = new OpenAI({
         apiKey: this.config.apiKey || 'EMPTY', // local servers want no key, the SDK insists on one
-        configuration: { baseURL, fetch: checkedFetch },
-        temperature,
-        maxTokens,
+        baseURL,
+        fetch: checkedFetch,
         timeout: this.config.timeoutMs,
         maxRetries: 0, // retry.ts owns retries
       });
-      this.clients.set(key, client);
+      this.clients.set(baseURL, client);
     }
     return client;
   }
 
-  private completion(message: AIMessage, started: number, retries: number, server: string): Completion {
-    const invalid = message.invalid_tool_calls?.[0];
+  private completion(reply: ChatCompletion, started: number, retries: number, server: string): Completion {
+    const message = reply.choices[0]!.message; // checkedFetch refused a reply without one
+    // what LangChain's ChatOpenAI read from a reply before (text, tool calls, usage, model): stored output stays byte-identical
+    const assistant = message.role === 'assistant';
+    const raw = ((assistant && message.tool_calls) || []).flatMap((tc) => (tc.type === 'function' && tc.function ? [{ id: tc.id, ...tc.function }] : []));
+    const parsed = raw.map((tc) => {
+      try {
+        return { ...tc, args: JSON.parse(tc.arguments) as unknown };
+      } catch {
+        return { ...tc, invalid: true as const };
+      }
+    });
+    const invalid = parsed.find((tc) => 'invalid' in tc);
     if (invalid) {
       throw new MtrError(
         'E_MODEL_OUTPUT',
-        `model ${this.model}: tool call "${invalid.name ?? '?'}": expected JSON object arguments, got ${oneLine(String(invalid.args ?? ''), 200)}`,
-        {
-          raw: invalid.args,
-          toolName: invalid.name,
-          baseUrl: server,
-        },
+        `model ${this.model}: tool call "${invalid.name ?? '?'}": expected JSON object arguments, got ${oneLine(String(invalid.arguments ?? ''), 200)}`,
+        { raw: invalid.arguments, toolName: invalid.name, baseUrl: server },
       );
     }
-    const toolCalls: ToolCall[] = (message.tool_calls ?? []).map((tc) => {
-      if (typeof tc.args !== 'object' || tc.args === null || Array.isArray(tc.args)) {
+    const toolCalls: ToolCall[] = parsed.map((tc) => {
+      const args = 'args' in tc ? tc.args : undefined;
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) {
         throw new MtrError(
           'E_MODEL_OUTPUT',
-          `model ${this.model}: tool call "${tc.name}": expected JSON object arguments, got ${oneLine(JSON.stringify(tc.args), 200)}`,
-          { raw: tc.args, baseUrl: server },
+          `model ${this.model}: tool call "${tc.name}": expected JSON object arguments, got ${oneLine(JSON.stringify(args), 200)}`,
+          { raw: args, baseUrl: server },
         );
       }
-      return { name: tc.name, arguments: tc.args as Record<string, unknown>, ...(tc.id ? { id: tc.id } : {}) };
+      return { name: tc.name, arguments: args as Record<string, unknown>, ...(tc.id ? { id: tc.id } : {}) };
     });
-    const usage = message.usage_metadata;
-    const reported = message.response_metadata?.model_name;
+    const usage = assistant ? reply.usage : undefined;
+    const reported = assistant ? reply.model : undefined;
     return {
-      text: message.text,
+      text: contentText(message.content),
       toolCalls,
-      tokensIn: usage?.input_tokens ?? 0,
-      tokensOut: usage?.output_tokens ?? 0,
+      tokensIn: usage?.prompt_tokens || 0,
+      tokensOut: usage?.completion_tokens || 0,
       latencyMs: Math.round(performance.now() - started),
       model: typeof reported === 'string' && reported ? reported : this.model,
       retries,
@@ -206,7 +191,7 @@ export class OpenAIChatModel implements ChatModel {
 /**
  * fetch for the SDK that reads the whole body inside the request's timeout and refuses a 2xx body that is no
  * chat completion (cut off, not JSON, no choices) with a retryable MalformedReplyError keeping the text;
- * without it the SDK throws a bare SyntaxError, or LangChain a TypeError, and the text is lost.
+ * without it the SDK throws a bare SyntaxError and the text is lost.
  */
 async function checkedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
   const res = await fetch(url, init);
@@ -236,43 +221,62 @@ function rawReply(e: unknown): string | undefined {
   return undefined;
 }
 
-function callOptions(format: Format, options: GenerateOptions): ChatOpenAICompletionsCallOptions {
-  const call: ChatOpenAICompletionsCallOptions = {};
-  if (options.signal) call.signal = options.signal;
-  if (options.stop?.length) call.stop = options.stop;
-  if (options.tools?.length) {
-    call.tools = options.tools;
-    call.strict = false; // our tool schemas are not written for OpenAI strict mode
-  }
+/** A reply's text: its string content, or the text parts of a content array. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p: { type?: unknown; text?: unknown }) => (p?.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+}
+
+/** The chat-completions request, with the fields in the order ChatOpenAI sent them (a server sees the same bytes). */
+function request(
+  model: string,
+  messages: ChatCompletionMessageParam[],
+  temperature: number,
+  maxTokens: number,
+  format: Format,
+  options: GenerateOptions,
+): ChatCompletionCreateParamsNonStreaming {
+  const body: Record<string, unknown> = { model, temperature };
+  if (options.stop?.length) body.stop = options.stop;
+  body.stream = false;
+  // strict: false: our tool schemas are not written for OpenAI strict mode
+  if (options.tools?.length) body.tools = options.tools.map((t) => ({ ...t, function: { ...t.function, strict: false } }));
   if (options.jsonSchema && format === 'json_schema') {
     // strict: false: our schemas use optional fields and free objects, which strict mode rejects
     const name = options.jsonSchema.name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'answer';
-    call.response_format = { type: 'json_schema', json_schema: { name, schema: options.jsonSchema.schema, strict: false } };
+    body.response_format = { type: 'json_schema', json_schema: { name, schema: options.jsonSchema.schema, strict: false } };
   } else if (options.jsonSchema && format === 'json_object') {
-    call.response_format = { type: 'json_object' };
+    body.response_format = { type: 'json_object' };
   }
-  return call;
+  body.max_tokens = maxTokens === -1 ? undefined : maxTokens;
+  body.messages = messages;
+  return body as unknown as ChatCompletionCreateParamsNonStreaming;
 }
 
-/** Our messages → LangChain's. Tool messages without an id answer the preceding assistant's calls in order. */
-export function toLangChainMessages(messages: ChatMessage[]): BaseMessage[] {
+/** Our messages → OpenAI's. Tool messages without an id answer the preceding assistant's calls in order. */
+export function toOpenAIMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
   let pending: string[] = [];
-  return messages.map((m, i) => {
+  return messages.map((m, i): ChatCompletionMessageParam => {
     switch (m.role) {
       case 'system':
-        return new SystemMessage(m.content);
+        return { role: 'system', content: m.content };
       case 'user':
-        return new HumanMessage(m.content);
+        return { role: 'user', content: m.content };
       case 'assistant': {
-        const calls = (m.toolCalls ?? []).map((tc, j) => ({ id: tc.id ?? `call_${i}_${j}`, name: tc.name, args: tc.arguments, type: 'tool_call' as const }));
+        const calls = (m.toolCalls ?? []).map((tc, j) => ({
+          id: tc.id ?? `call_${i}_${j}`,
+          type: 'function' as const,
+          function: { name: tc.name, arguments: JSON.stringify(tc.arguments) },
+        }));
         pending = calls.map((c) => c.id);
-        return new AIMessage({ content: m.content, ...(calls.length ? { tool_calls: calls } : {}) });
+        return { role: 'assistant', content: m.content, ...(calls.length ? { tool_calls: calls } : {}) };
       }
       case 'tool': {
         const id = m.toolCallId ?? pending.shift();
         if (id === undefined) throw new MtrError('E_INPUT', `messages[${i}].toolCallId: expected the id of an earlier assistant tool call, got none`);
         if (m.toolCallId) pending = pending.filter((p) => p !== id);
-        return new ToolMessage({ content: m.content, tool_call_id: id, ...(m.name ? { name: m.name } : {}) });
+        return { role: 'tool', content: m.content, ...(m.name ? { name: m.name } : {}), tool_call_id: id } as ChatCompletionMessageParam;
       }
     }
   });

@@ -4,7 +4,7 @@ import { ChatOpenAICompletions } from '@langchain/openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseModelConfig, type ModelConfigInput } from '../../src/llm/config.js';
 import { createChatModel } from '../../src/llm/index.js';
-import { OpenAIChatModel, probeServer, toLangChainMessages } from '../../src/llm/openai.js';
+import { OpenAIChatModel, probeServer, toOpenAIMessages } from '../../src/llm/openai.js';
 import type { ChatMessage } from '../../src/llm/types.js';
 import { isMtrError, ToolTemplateSchema, parametersJsonSchema, toOpenAIFunction, validateJson, type ToolTemplate } from '../../src/schema/index.js';
 import { startFakeOpenAI, type FakeServer, type FakeServerOptions } from '../support/openai-server.js';
@@ -287,9 +287,9 @@ describe('native tool calling', () => {
   });
 });
 
-describe('toLangChainMessages', () => {
+describe('toOpenAIMessages', () => {
   it('gives id-less calls ids and pairs the following tool messages with them in order', () => {
-    const out = toLangChainMessages([
+    const out = toOpenAIMessages([
       { role: 'user', content: 'q' },
       {
         role: 'assistant',
@@ -308,7 +308,7 @@ describe('toLangChainMessages', () => {
   });
 
   it('rejects a tool message that answers no call, naming the field', () => {
-    expect(() => toLangChainMessages([{ role: 'tool', content: 'r' }])).toThrow(/messages\[0\]\.toolCallId: expected/);
+    expect(() => toOpenAIMessages([{ role: 'tool', content: 'r' }])).toThrow(/messages\[0\]\.toolCallId: expected/);
   });
 });
 
