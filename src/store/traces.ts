@@ -1,19 +1,30 @@
 import { MtrError } from '../schema/errors.js';
 import { type ModelCall, ModelCallSchema } from '../schema/model-call.js';
 import type { RejectedTool, StopReason } from '../schema/trace.js';
+import type { Statement } from 'better-sqlite3';
 import { type Db, jsonColumn } from './db.js';
 import { jsonOf, recordOf } from './rows.js';
 import type { TracePieces } from './store.js';
 
+/** Statements prepared once per connection: a trace's end runs six of them, and preparing costs more than running. */
+const prepared = new WeakMap<Db, Map<string, Statement>>();
+function stmt(db: Db, sql: string): Statement {
+  let byText = prepared.get(db);
+  if (!byText) prepared.set(db, (byText = new Map()));
+  let s = byText.get(sql);
+  if (!s) byText.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
 /** A 'running' trace row for an item (visible to status; a resume drops it). Returns its id. */
 export function beginTrace(db: Db, runId: number, itemId: string): number {
-  return Number(db.prepare(`INSERT INTO traces (run_id, item_id, status) VALUES (?, ?, 'running')`).run(runId, itemId).lastInsertRowid);
+  return Number(stmt(db, `INSERT INTO traces (run_id, item_id, status) VALUES (?, ?, 'running')`).run(runId, itemId).lastInsertRowid);
 }
 
 /** Writes a running trace's pieces and ends it (finished or failed) in ONE transaction: all of it lands, or none. */
 function endTrace(db: Db, traceId: number, pieces: TracePieces, end: () => void): void {
   db.transaction(() => {
-    const row = db.prepare('SELECT status FROM traces WHERE id = ?').get(traceId) as { status: string } | undefined;
+    const row = stmt(db, 'SELECT status FROM traces WHERE id = ?').get(traceId) as { status: string } | undefined;
     if (row?.status !== 'running')
       throw new MtrError('E_STORE', `trace ${traceId}: expected a running trace, got ${row ? `a ${row.status} one` : 'none (dropped by a resume?)'}`);
     writePieces(db, traceId, pieces);
@@ -61,12 +72,12 @@ export function pieceRows(traceId: number, p: TracePieces): { tools: Value[][]; 
 
 function writePieces(db: Db, traceId: number, p: TracePieces): void {
   const rows = pieceRows(traceId, p);
-  const tool = db.prepare(PIECE_INSERTS.tools);
+  const tool = stmt(db, PIECE_INSERTS.tools);
   for (const r of rows.tools) tool.run(...r);
-  if (rows.classification) db.prepare('UPDATE traces SET classification = ? WHERE id = ?').run(rows.classification, traceId);
-  const step = db.prepare(PIECE_INSERTS.steps);
+  if (rows.classification) stmt(db, 'UPDATE traces SET classification = ? WHERE id = ?').run(rows.classification, traceId);
+  const step = stmt(db, PIECE_INSERTS.steps);
   for (const r of rows.steps) step.run(...r);
-  const call = db.prepare(PIECE_INSERTS.calls);
+  const call = stmt(db, PIECE_INSERTS.calls);
   for (const r of rows.calls) call.run(...r);
 }
 
@@ -75,17 +86,21 @@ const rejectedName = (r: RejectedTool): string =>
 
 export function finishTrace(db: Db, traceId: number, pieces: TracePieces, end: { stopReason: StopReason; answer?: string | undefined }): void {
   endTrace(db, traceId, pieces, () =>
-    db
-      .prepare(`UPDATE traces SET status = 'finished', stop_reason = ?, answer = ?, finished_at = datetime('now') WHERE id = ?`)
-      .run(end.stopReason, end.answer ?? null, traceId),
+    stmt(db, `UPDATE traces SET status = 'finished', stop_reason = ?, answer = ?, finished_at = datetime('now') WHERE id = ?`).run(
+      end.stopReason,
+      end.answer ?? null,
+      traceId,
+    ),
   );
 }
 
 export function failTrace(db: Db, traceId: number, pieces: TracePieces, error: { code: string; message: string }): void {
   endTrace(db, traceId, pieces, () =>
-    db
-      .prepare(`UPDATE traces SET status = 'failed', error = ?, error_code = ?, finished_at = datetime('now') WHERE id = ?`)
-      .run(error.message, error.code, traceId),
+    stmt(db, `UPDATE traces SET status = 'failed', error = ?, error_code = ?, finished_at = datetime('now') WHERE id = ?`).run(
+      error.message,
+      error.code,
+      traceId,
+    ),
   );
 }
 
