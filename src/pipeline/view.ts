@@ -8,11 +8,15 @@ import type { Provenance, RunRecord } from '../schema/run.js';
 import type { RunStatusWithFailures } from '../schema/status.js';
 import type { TraceRecord } from '../schema/trace.js';
 import { REASON_CODES } from '../schema/verdict.js';
+import type { DatasetItem } from '../schema/item.js';
+import { DEFAULT_REWARD_CONFIG, type RewardConfig } from '../reward/config.js';
 import { openStore, type Store, type TraceStatus } from '../store/index.js';
 import { summarizeVerdicts, type ValidationReport } from '../validate/index.js';
 import { StoreFields } from './fields/store.js';
 import { parseConfig } from './job.js';
 import { type Listen, listenOf, serverFields } from './serve-fields.js';
+import { rewardConfigOf } from './reward-fields.js';
+import { RunRewards, type RewardProgress, runDialect, type TraceReward, traceReward } from './view-rewards.js';
 import { callsByStep, type StepCalls } from './view-steps.js';
 
 export const DEFAULT_VIEW_PORT = 8789;
@@ -22,6 +26,10 @@ export const MAX_PAGE = 500;
 export const ViewConfigSchema = z.object({
   db: StoreFields.db,
   ...serverFields(DEFAULT_VIEW_PORT, 'every route, pages included; a browser opens /?token=T once'),
+  rewardConfig: z.string().optional().meta({
+    placeholder: 'FILE',
+    description: "JSON reward config, the one mtr score --config takes, for the rewards the viewer computes (default: mtr score's default)",
+  }),
 });
 
 /** A run as the run list and run page show it. */
@@ -44,9 +52,14 @@ export interface TraceQuery {
   q?: string;
   /** the check config whose verdicts give reasons (default: the run's latest; every run's latest without a run) */
   config?: string;
+  /** a reward range (inclusive; needs `run`): traces whose computed reward is in it */
+  reward?: { min: number; max: number };
   offset: number;
   limit: number;
 }
+
+/** How far the run's rewards are computed (a reward-filtered page holds only the traces scored so far). */
+export type RewardsState = Omit<RewardProgress, 'histograms'>;
 
 export interface TraceView {
   row: TraceRow;
@@ -55,6 +68,8 @@ export interface TraceView {
   /** the calls grouped as they happened: ToolMaker's first, then each step's */
   by_step: StepCalls;
   config_hash: string | null;
+  /** computed with the viewer's reward config; null for a trace that did not finish */
+  reward: TraceReward | null;
 }
 
 export interface ReportView {
@@ -70,6 +85,8 @@ export interface PlotsView {
   trace_minutes: TraceMinute[];
   call_minutes: CallMinute[];
   failures_by_code: RunStatusWithFailures['failures_by_code'];
+  /** histograms of the reward and each component over the finished traces scored so far */
+  rewards: RewardProgress & { config: string };
 }
 
 export interface CargView {
@@ -85,7 +102,9 @@ export interface ViewService {
   runs(): Promise<RunView[]>;
   run(id: number): Promise<RunView | undefined>;
   /** a page, the check config its reasons come from, and every reason code it can filter by */
-  traces(query: TraceQuery): Promise<TracePage & { config_hash: string | null; reason_codes: readonly string[] }>;
+  traces(
+    query: TraceQuery,
+  ): Promise<TracePage & { config_hash: string | null; reason_codes: readonly string[]; rewards?: RewardsState; items: (TraceRow & { reward?: number })[] }>;
   trace(id: number): Promise<TraceView | undefined>;
   report(run: number, config?: string): Promise<ReportView | undefined>;
   plots(run: number): Promise<PlotsView | undefined>;
@@ -132,7 +151,16 @@ export async function openViewStore(path: string): Promise<Store> {
   }
 }
 
-export function viewService(store: Store): ViewService {
+/** Which reward the viewer computes: a config and what to call it (the file, or mtr score's default). */
+export interface ViewRewardOptions {
+  config: RewardConfig;
+  name: string;
+}
+
+/** Traces a reward-filtered page walks the other filters' matches by (one store page each). */
+const WALK = 5000;
+
+export function viewService(store: Store, rewardOptions: ViewRewardOptions = { config: DEFAULT_REWARD_CONFIG, name: 'default' }): ViewService {
   const latestConfig = async (run?: number): Promise<string | null> => (await store.verdicts.latestConfig(run)) ?? null;
   const runView = async (r: RunRecord): Promise<RunView> => {
     const [status, models, minutes] = await Promise.all([store.runs.status(r.id), store.modelCalls.provenance(r.id), store.traces.minutes(r.id)]);
@@ -157,6 +185,24 @@ export function viewService(store: Store): ViewService {
   // a report read back from every verdict is the slow page (a second per 100k traces): kept while its config's
   // verdict count and last write are the same (validate only adds verdicts, each batch moves both)
   const reports = new Map<string, { stamp: string; report: ValidationReport }>();
+  // a run's items (gold and decomposition) are read once; a trace whose item is not among them reads them again
+  const items = new Map<number, Map<string, DatasetItem>>();
+  const itemsOf = async (run: number, wanted?: string): Promise<Map<string, DatasetItem>> => {
+    let m = items.get(run);
+    if (!m || (wanted !== undefined && !m.has(wanted))) {
+      m = new Map((await store.items.list(run)).map((i) => [i.id, i]));
+      items.set(run, m);
+    }
+    return m;
+  };
+  const rewards = new Map<number, RunRewards>();
+  const rewardsOf = (r: RunRecord): RunRewards => {
+    let rr = rewards.get(r.id);
+    if (!rr) rewards.set(r.id, (rr = new RunRewards(store, r, () => itemsOf(r.id), rewardOptions.config)));
+    return rr;
+  };
+  const row = async (id: number, config: string | null): Promise<TraceRow> =>
+    (await store.traces.page({ traceId: id, ...(config !== null ? { configHash: config } : {}), offset: 0, limit: 1 })).items[0]!;
   return {
     location: store.location,
     runs: async () => Promise.all((await store.runs.list()).map(runView)),
@@ -166,6 +212,7 @@ export function viewService(store: Store): ViewService {
     },
     async traces(q) {
       const config = q.config ?? (await latestConfig(q.run));
+      if (q.reward) return rewardPage(q, config);
       const page = await store.traces.page({
         ...(q.run !== undefined ? { runId: q.run } : {}),
         ...(q.dataset !== undefined ? { dataset: q.dataset } : {}),
@@ -182,11 +229,10 @@ export function viewService(store: Store): ViewService {
       const trace = await store.traces.get(id);
       if (!trace) return undefined;
       const config = await latestConfig(trace.run_id);
-      const [page, calls] = await Promise.all([
-        store.traces.page({ traceId: id, ...(config !== null ? { configHash: config } : {}), offset: 0, limit: 1 }),
-        store.modelCalls.list(id),
-      ]);
-      return { row: page.items[0]!, trace, calls, by_step: callsByStep(calls, trace.steps.length), config_hash: config };
+      const [found, calls, run] = await Promise.all([row(id, config), store.modelCalls.list(id), findRun(trace.run_id)]);
+      const item = trace.status === 'finished' ? (await itemsOf(trace.run_id, trace.item_id)).get(trace.item_id) : undefined;
+      const reward = item && run ? traceReward(trace, item, runDialect(run), rewardOptions.config) : null;
+      return { row: found, trace, calls, by_step: callsByStep(calls, trace.steps.length), config_hash: config, reward };
     },
     async report(run, config) {
       if (!(await findRun(run))) return undefined;
@@ -203,14 +249,16 @@ export function viewService(store: Store): ViewService {
       return { run, config_hash: hash, configs, report: cached.report };
     },
     async plots(run) {
-      if (!(await findRun(run))) return undefined;
-      const [shapes, trace_minutes, call_minutes, status] = await Promise.all([
+      const r = await findRun(run);
+      if (!r) return undefined;
+      const [shapes, trace_minutes, call_minutes, status, progress] = await Promise.all([
         store.traces.shapes(run),
         store.traces.minutes(run),
         store.modelCalls.minutes(run),
         store.runs.status(run),
+        rewardsOf(r).progress(),
       ]);
-      return { run, shapes, trace_minutes, call_minutes, failures_by_code: status.failures_by_code };
+      return { run, shapes, trace_minutes, call_minutes, failures_by_code: status.failures_by_code, rewards: { ...progress, config: rewardOptions.name } };
     },
     async carg() {
       const tools = await store.carg.listTools();
@@ -231,6 +279,59 @@ export function viewService(store: Store): ViewService {
     },
     close: () => store.close(),
   };
+
+  /**
+   * A page of the traces whose reward is in range, among those scored so far (the rest of the run's are being
+   * scored): with no other filter, straight from the scores; with others, their matches walked WALK at a time.
+   */
+  async function rewardPage(q: TraceQuery, config: string | null) {
+    const r = q.run !== undefined ? await findRun(q.run) : undefined;
+    if (!r) throw new MtrError('E_INPUT', `run: expected an existing run for a reward filter, got ${q.run ?? 'none'}`, { field: 'run' });
+    const rr = rewardsOf(r);
+    const { histograms: _, ...state } = await rr.progress();
+    const { min, max } = q.reward!;
+    const inRange = (id: number) => {
+      const x = rr.byTrace.get(id);
+      return x !== undefined && x >= min && x <= max;
+    };
+    let ids: number[];
+    if (q.dataset === undefined && q.reason === undefined && q.q === undefined && (q.status ?? 'finished') === 'finished')
+      ids = [...rr.byTrace.keys()].filter(inRange).sort((a, b) => a - b);
+    else {
+      ids = [];
+      const filters = {
+        runId: r.id,
+        ...(q.dataset !== undefined ? { dataset: q.dataset } : {}),
+        ...(q.status !== undefined ? { status: q.status } : {}),
+        ...(q.reason !== undefined ? { reason: q.reason } : {}),
+        ...(q.q !== undefined ? { q: q.q } : {}),
+        ...(config !== null ? { configHash: config } : {}),
+      };
+      for (let offset = 0; ; offset += WALK) {
+        const page = await store.traces.page({ ...filters, offset, limit: WALK });
+        ids.push(...page.items.map((i) => i.trace_id).filter(inRange));
+        if (page.items.length < WALK) break;
+      }
+    }
+    const rows = await Promise.all(ids.slice(q.offset, q.offset + Math.min(q.limit, MAX_PAGE)).map((id) => row(id, config)));
+    return {
+      total: ids.length,
+      items: rows.map((x) => ({ ...x, reward: rr.byTrace.get(x.trace_id)! })),
+      config_hash: config,
+      reason_codes: VIEW_REASONS,
+      rewards: state,
+    };
+  }
+}
+
+/** `--reward-config FILE`: read as `mtr score --config` reads its file, errors naming this flag. */
+function rewardConfigOfFile(file: string): RewardConfig {
+  try {
+    return rewardConfigOf({ config: file });
+  } catch (e) {
+    const err = asMtrError(e, 'E_USAGE');
+    throw new MtrError('E_USAGE', err.message.replace(/^--config:/, '--reward-config:'), { field: 'rewardConfig' }, { cause: e });
+  }
 }
 
 /** Where the built pages are: the package's dist/web (`npm run build:web`, run by `npm ci`'s prepare). */
@@ -261,8 +362,10 @@ export const viewJob = {
   summary: ViewSummarySchema,
   async run(input: z.input<typeof ViewConfigSchema>): Promise<ReadyView> {
     const c = parseConfig(ViewConfigSchema, input);
+    const reward = c.rewardConfig === undefined ? DEFAULT_REWARD_CONFIG : rewardConfigOfFile(c.rewardConfig);
     const store = await openViewStore(c.db);
     const runs = (await store.runs.list()).length;
-    return { service: viewService(store), listen: listenOf(c), summary: { db: c.db, runs } };
+    const options = { config: reward, name: c.rewardConfig ?? 'default' };
+    return { service: viewService(store, options), listen: listenOf(c), summary: { db: c.db, runs } };
   },
 } as const;

@@ -48,6 +48,15 @@ function intParam(c: Context, name: string, min: number, max: number, fallback?:
   return n;
 }
 
+/** A reward bound: a number from 0 to 1, or E_INPUT (400) naming it. */
+function rewardParam(c: Context, name: string): number | undefined {
+  const v = c.req.query(name);
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw badField(name, `expected a number from 0 to 1, got ${shown(v)}`);
+  return n;
+}
+
 const textParam = (c: Context, name: string): string | undefined => {
   const v = c.req.query(name);
   return v === undefined || v === '' ? undefined : v;
@@ -59,14 +68,17 @@ function traceQuery(c: Context): TraceQuery {
     throw badField('status', `expected one of ${STATUSES.join(', ')}, got ${shown(status)}`);
   const reason = textParam(c, 'reason');
   if (reason !== undefined && !VIEW_REASONS.includes(reason)) throw badField('reason', `expected one of ${VIEW_REASONS.join(', ')}, got ${shown(reason)}`);
-  for (const name of ['reward_min', 'reward_max'])
-    if (textParam(c, name) !== undefined)
-      throw badField(name, 'expected no reward filter: this store holds no rewards (mtr score writes them to its output file, not to the store)');
   const run = intParam(c, 'run', 1, Number.MAX_SAFE_INTEGER);
+  const [min, max] = [rewardParam(c, 'reward_min'), rewardParam(c, 'reward_max')];
   const q: TraceQuery = { offset: intParam(c, 'offset', 0, Number.MAX_SAFE_INTEGER, 0)!, limit: intParam(c, 'limit', 1, MAX_PAGE, 50)! };
   if (run !== undefined) q.run = run;
   if (status !== undefined) q.status = status as TraceQuery['status'] & string;
   if (reason !== undefined) q.reason = reason;
+  if (min !== undefined || max !== undefined) {
+    // rewards are computed per run (they are not stored), so a range is asked within one
+    if (run === undefined) throw badField(min !== undefined ? 'reward_min' : 'reward_max', 'expected run=ID beside a reward range, got none');
+    q.reward = { min: min ?? 0, max: max ?? 1 };
+  }
   for (const key of ['dataset', 'q', 'config'] as const) {
     const v = textParam(c, key);
     if (v !== undefined) q[key] = v;

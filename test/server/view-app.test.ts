@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderTrace } from '../../src/grammar/render.js';
+import { scoreJob } from '../../src/pipeline/score.js';
 import { validateJob } from '../../src/pipeline/validate.js';
-import { openViewStore, type ViewService, viewService } from '../../src/pipeline/view.js';
+import { openViewStore, type ViewService, viewJob, viewService } from '../../src/pipeline/view.js';
 import { openStore } from '../../src/store/index.js';
 import { createViewApp, startViewServer } from '../../src/server/view-app.js';
 import { seededStore } from '../validate/store-fixture.js';
@@ -88,7 +90,9 @@ describe('view app (app.request)', () => {
       ['limit=0', 'limit: expected a whole number from 1 to 500, got "0"'],
       ['offset=-1', /^offset: expected a whole number/],
       ['run=abc', /^run: expected a whole number/],
-      ['reward_min=0.5', /^reward_min: expected no reward filter: this store holds no rewards/],
+      ['reward_min=1.5&run=1', 'reward_min: expected a number from 0 to 1, got "1.5"'],
+      ['reward_max=x&run=1', 'reward_max: expected a number from 0 to 1, got "x"'],
+      ['reward_min=0.5', 'reward_min: expected run=ID beside a reward range, got none'],
     ] as const) {
       const r = await get(`/api/traces?${q}`);
       expect(r.status, q).toBe(400);
@@ -168,6 +172,87 @@ describe('view app (app.request)', () => {
     const cookie = login.headers.get('set-cookie')!;
     expect(cookie).toMatch(/HttpOnly/);
     expect((await a.request('/api/runs', { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
+  });
+});
+
+/** The plots' reward progress once every finished trace of the run is scored (the viewer scores in the background). */
+async function scoredPlots(a: ReturnType<typeof app>, run = 1): Promise<any> {
+  for (let i = 0; i < 200; i++) {
+    const { body } = await get(`/api/plots?run=${run}`, a);
+    if (body.rewards.complete) return body;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('rewards never complete');
+}
+
+describe('view app: rewards computed from the traces (none are stored)', () => {
+  it('a trace page carries the reward and components mtr score gives its rendered text; plots histogram them; reward_min/max filter', async () => {
+    const store = await openStore(path, { readonly: true });
+    const traces = await store.traces.list(1);
+    const items = new Map((await store.items.list(1)).map((i) => [i.id, i]));
+    await store.close();
+    // the same traces as rollouts through mtr score (its own file reader and scorer)
+    const finished = traces.filter((t) => t.status === 'finished').sort((x, y) => x.id - y.id);
+    const rollouts = join(tmp, 'rollouts.jsonl');
+    writeFileSync(
+      rollouts,
+      finished.map((t) => JSON.stringify({ id: t.id, completion: renderTrace(t.steps), answers: items.get(t.item_id)!.answers })).join('\n'),
+    );
+    await scoreJob.run({ rollouts, out: join(tmp, 'scores.jsonl') });
+    const scores = readFileSync(join(tmp, 'scores.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const byId = new Map(scores.map((s) => [s.id as number, s]));
+
+    for (const t of traces) {
+      const { body } = await get(`/api/traces/${t.id}`);
+      if (t.status !== 'finished') expect(body.reward, `trace ${t.id}`).toBeNull();
+      else
+        expect(body.reward, `trace ${t.id}`).toEqual({ reward: byId.get(t.id).reward, components: byId.get(t.id).components, details: byId.get(t.id).details });
+    }
+    // the fixture's answers: trace 5 answers wrong (EM 0), the other finished ones right (EM 1)
+    expect(finished.map((t) => byId.get(t.id).components.em)).toEqual([1, 1, 1, 1, 0, 1]);
+
+    const a = app();
+    const plots = await scoredPlots(a);
+    expect(plots.rewards).toMatchObject({ scored: 6, total: 6, complete: true, config: 'default' });
+    expect(plots.rewards.histograms.em).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 5]);
+    const bins = Array(10).fill(0);
+    for (const s of scores) bins[Math.min(9, Math.floor(s.reward * 10))]++;
+    expect(plots.rewards.histograms.reward).toEqual(bins);
+
+    const wrongReward = byId.get(5).reward;
+    expect(wrongReward).toBeLessThan(Math.min(...scores.filter((s) => s.id !== 5).map((s) => s.reward)));
+    const low = await get(`/api/traces?run=1&reward_max=${wrongReward}`, a);
+    expect(low.body).toMatchObject({ total: 1, rewards: { scored: 6, total: 6, complete: true }, items: [{ trace_id: 5, reward: wrongReward }] });
+    const high = await get(`/api/traces?run=1&reward_min=${wrongReward + 1e-9}&limit=2`, a);
+    expect(high.body.total).toBe(5);
+    expect(high.body.items.map((r: any) => r.trace_id)).toEqual([1, 2]);
+    // beside another filter: the wrong answer's verdict reason, and the failed trace (no reward) matches no range
+    expect((await get(`/api/traces?run=1&reward_max=${wrongReward}&reason=wrong_answer`, a)).body.total).toBe(1);
+    expect((await get(`/api/traces?run=1&reward_min=${wrongReward + 1e-9}&reason=wrong_answer`, a)).body.total).toBe(0);
+    expect((await get('/api/traces?run=1&reward_min=0&status=failed', a)).body.total).toBe(0);
+  });
+
+  it('--reward-config: the rewards follow the file (here EM alone); a bad file is a usage error naming the flag', async () => {
+    const file = join(tmp, 'reward.json');
+    writeFileSync(file, JSON.stringify({ weights: { em: 1, f1: 0, cover_em: 0, format: 0, consistency: 0, efficiency: 0 } }));
+    const { service: em, summary } = await viewJob.run({ db: path, rewardConfig: file });
+    try {
+      expect(summary.runs).toBe(1);
+      const a = createViewApp(em, { webRoot: web });
+      expect((await get('/api/traces/5', a)).body.reward.reward).toBe(0);
+      expect((await get('/api/traces/1', a)).body.reward.reward).toBe(1);
+      expect((await scoredPlots(a)).rewards).toMatchObject({ config: file, histograms: { reward: [1, 0, 0, 0, 0, 0, 0, 0, 0, 5] } });
+    } finally {
+      await em.close();
+    }
+    writeFileSync(file, '{"weights": 3}');
+    await expect(viewJob.run({ db: path, rewardConfig: file })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/^--reward-config: /),
+    });
   });
 });
 
