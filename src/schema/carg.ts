@@ -122,6 +122,10 @@ export const EvalCaseSchema = z.object({
 });
 export type EvalCase = z.infer<typeof EvalCaseSchema>;
 
+/** A job with eval (or audit) cases stored (table carg_evals): its name, the model it evaluated, its case count. */
+export const EvalJobSchema = z.object({ job: z.string(), model: z.string(), cases: z.number().int() });
+export type EvalJob = z.infer<typeof EvalJobSchema>;
+
 /** A stored case with the tool it is about (table carg_evals). */
 export const EvalCaseRowSchema = EvalCaseSchema.omit({ calls: true }).extend({ tool_id: z.number().int() });
 export type EvalCaseRow = z.infer<typeof EvalCaseRowSchema>;

@@ -8,6 +8,8 @@ import {
   type EvalCase,
   type EvalCaseRow,
   EvalCaseRowSchema,
+  type EvalJob,
+  EvalJobSchema,
   type FieldRow,
   FieldRowSchema,
   type JobFailure,
@@ -211,6 +213,14 @@ export function listEvalCases(db: Db, job: string): EvalCaseRow[] {
     evalCaseOf,
   );
 }
+
+/** The jobs with cases stored, by name then model. */
+export function listEvalJobs(db: Db): EvalJob[] {
+  return (db.prepare(EVAL_JOBS).all() as EvalJob[]).map(evalJobOf);
+}
+
+export const EVAL_JOBS = 'SELECT job, model, COUNT(*) AS cases FROM carg_evals GROUP BY job, model ORDER BY job, model';
+export const evalJobOf = (r: EvalJob): EvalJob => recordOf(EvalJobSchema, 'carg_evals', `${r.job}/${r.model}`, { ...r, cases: Number(r.cases) });
 
 export type RawEvalCase = { id: number; tool_id: number; scenario: string; input: string; output: string; scores: string };
 export const evalCaseOf = (r: RawEvalCase): EvalCaseRow =>

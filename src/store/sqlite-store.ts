@@ -85,6 +85,7 @@ export function sqliteStore(db: Db, location: string): Store {
       listSamples: (filter) => run(() => carg.listSamples(db, filter)),
       saveEvalCases: (job, model, toolId, cases, stats) => run(() => carg.saveEvalCases(db, job, model, toolId, cases, stats)),
       listEvalCases: (job) => run(() => carg.listEvalCases(db, job)),
+      listEvalJobs: () => run(() => carg.listEvalJobs(db)),
       jobStats: (job) => run(() => carg.jobStats(db, job)),
       addFields: (rows, calls) => run(() => carg.addFields(db, rows, calls)),
       listFields: () => run(() => carg.listFields(db)),

@@ -4,6 +4,7 @@ import type {
   CargToolStatus,
   EvalCase,
   EvalCaseRow,
+  EvalJob,
   FieldRow,
   JobFailure,
   JobStats,
@@ -186,6 +187,8 @@ export interface CargRepository {
   /** One tool's eval (or audit) cases and its job row with `stats`, in one transaction. */
   saveEvalCases(job: string, model: string, toolId: number, cases: readonly EvalCase[], stats?: JobStats): Promise<void>;
   listEvalCases(job: string): Promise<EvalCaseRow[]>;
+  /** The jobs with eval (or audit) cases stored, by name (`eval:<model>` unless named): what a viewer lists. */
+  listEvalJobs(): Promise<EvalJob[]>;
   /** Per-tool stats of a stage, by tool id. */
   jobStats(job: string): Promise<Map<number, JobStats>>;
   /** Adds taxonomy rows, skipping ones already there; the first row carries the calls (a model round). Returns how many were new. */

@@ -161,4 +161,22 @@ describe.each(BACKENDS)('Store browsing ($name)', (backend) => {
     expect(await store.verdicts.latestConfig()).toBe('cfg2');
     await store.close();
   });
+
+  it('carg.listEvalJobs: every job with cases stored, by name, with its model and case count', async () => {
+    const store = await backend.fresh();
+    expect(await store.carg.listEvalJobs()).toEqual([]);
+    const tool = (name: string) => ({ name, source: 'test', template: { api_name: name }, status: 'accepted' as const, reasons: [], notes: [] });
+    const [t1, t2] = await store.carg.insertTools([tool('a'), tool('b')]);
+    const cases = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ scenario: i % 2 ? 'error' : 'normal', input: { i }, output: {}, scores: { format: 1 } }));
+    await store.carg.saveEvalCases('eval:sim-b', 'sim-b', t1!, cases(2));
+    await store.carg.saveEvalCases('eval:sim-b', 'sim-b', t2!, cases(3));
+    await store.carg.saveEvalCases('audit:sim-a', 'sim-a', t1!, cases(1));
+    await store.carg.saveEvalCases('eval:sim-a', 'sim-a', t2!, []); // a tool with no cases stores none
+    expect(await store.carg.listEvalJobs()).toEqual([
+      { job: 'audit:sim-a', model: 'sim-a', cases: 1 },
+      { job: 'eval:sim-b', model: 'sim-b', cases: 5 },
+    ]);
+    await store.close();
+  });
 });

@@ -5,6 +5,7 @@ import {
   type CargToolStatus,
   type EvalCase,
   type EvalCaseRow,
+  type EvalJob,
   type FieldRow,
   type JobFailure,
   type JobStats,
@@ -18,8 +19,10 @@ import type { ModelCall } from '../../schema/model-call.js';
 import {
   cargPatchParams,
   cargToolParams,
+  EVAL_JOBS,
   evalCaseOf,
   evalCaseParams,
+  evalJobOf,
   failureOf,
   fieldOf,
   jobStatsOf,
@@ -132,6 +135,10 @@ export async function saveEvalCases(
 
 export async function listEvalCases(q: Q, job: string): Promise<EvalCaseRow[]> {
   return (await q.all<RawEvalCase>('SELECT id, tool_id, scenario, input, output, scores FROM carg_evals WHERE job = ? ORDER BY id', [job])).map(evalCaseOf);
+}
+
+export async function listEvalJobs(q: Q): Promise<EvalJob[]> {
+  return (await q.all<EvalJob>(EVAL_JOBS, [])).map(evalJobOf);
 }
 
 export async function jobStats(q: Q, job: string): Promise<Map<number, JobStats>> {

@@ -82,6 +82,7 @@ export async function pgStore(url: string, opts: { create?: boolean; readonly?: 
       listSamples: (filter) => run(() => carg.listSamples(q, filter)),
       saveEvalCases: (job, model, toolId, cases, stats) => run(() => carg.saveEvalCases(db, job, model, toolId, cases, stats)),
       listEvalCases: (job) => run(() => carg.listEvalCases(q, job)),
+      listEvalJobs: () => run(() => carg.listEvalJobs(q)),
       jobStats: (job) => run(() => carg.jobStats(q, job)),
       addFields: (rows, calls) => run(() => carg.addFields(db, rows, calls)),
       listFields: () => run(() => carg.listFields(q)),
