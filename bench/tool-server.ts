@@ -4,7 +4,7 @@
 // no model) and cache-hit calls (warmed with one call each against a local OpenAI-compatible server).
 // On a shared machine requests/s moves with the load; the server's event-loop CPU per request does not, so it
 // is reported beside it, and routing vs work is that CPU of /health vs the CPU of a call.
-// Run alone: node --import tsx bench/tool-server.ts [--profile DIR] (the server with --cpu-prof under pre-check load)
+// Run alone: node --import tsx bench/tool-server.ts [--profile DIR] (the server with --cpu-prof: where each call case's time goes)
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -92,14 +92,26 @@ async function startServer(modelUrl: string, tmp: string, profileDir?: string): 
 /** Nanoseconds the process's main thread (the event loop) has been on a CPU (Linux /proc). */
 const mainThreadNs = (pid: number): number => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 
-async function load(url: string, requests: Request[], amount: number) {
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n); // the clock of V8's profile timestamps
+
+/** `amount` requests; resolves with autocannon's result and the time from the start to the last response (µs). */
+function load(url: string, requests: Request[], amount: number): Promise<{ result: autocannon.Result; window: [number, number] }> {
   const headers = { 'content-type': 'application/json' };
   // the top-level request too: autocannon sends it first on each connection before cycling through `requests`
   const first = requests[0]!;
-  return autocannon({ url: url + first.path, ...first, headers, connections: CONNECTIONS, amount, requests: requests.map((r) => ({ ...r, headers })) });
+  const from = nowUs();
+  let last = from;
+  return new Promise((resolve, reject) => {
+    const run = autocannon(
+      { url: url + first.path, ...first, headers, connections: CONNECTIONS, amount, requests: requests.map((r) => ({ ...r, headers })) },
+      (e, result) => (e ? reject(e) : resolve({ result, window: [from, last] })),
+    );
+    // autocannon ends a run at its next one-second tick, so its own duration is no measure of a fixed amount
+    run.on('response', () => {
+      last = nowUs();
+    });
+  });
 }
-
-const nowUs = (): number => Number(process.hrtime.bigint() / 1000n); // the clock of V8's profile timestamps
 
 async function measure(
   what: string,
@@ -110,12 +122,11 @@ async function measure(
 ): Promise<ToolServerBenchRow & { cpuNs: number; window: [number, number] }> {
   await load(url, requests, WARMUP); // JIT, caches
   const before = mainThreadNs(pid);
-  const from = nowUs();
-  const r = await load(url, requests, REQUESTS);
-  const window: [number, number] = [from, nowUs()];
+  const { result: r, window } = await load(url, requests, REQUESTS);
+  const seconds = (window[1] - window[0]) / 1e6;
   const cpuNs = (mainThreadNs(pid) - before) / r.requests.total;
   if (r.non2xx || r.errors || r.timeouts) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
-  const rps = r.requests.total / r.duration;
+  const rps = r.requests.total / seconds;
   const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   return {
     what,
@@ -132,18 +143,18 @@ async function measure(
   };
 }
 
-/** Where the server's busy time went under the pre-check load (its main thread's profile, that window only). */
-function printProfile(dir: string, window: [number, number]): void {
+/** Where the server's busy time went under one case's load (its main thread's profile, that window only). */
+function printProfile(dir: string, what: string, window: [number, number]): void {
   const file = readdirSync(dir).find((f) => /^CPU\..*\.0\.\d+\.cpuprofile$/.test(f)); // thread 0: the event loop
   if (!file) throw new Error(`no main-thread profile in ${dir}`);
   const s = summarizeProfile(join(dir, file), (f) => f.functionName === 'call' && /tool-service\/service\.[jt]s$/.test(f.url), window);
   console.log(
-    `   profile ${join(dir, file)}: ${s.busyMs.toFixed(0)} ms busy under pre-check load, ${(100 * s.under).toFixed(1)}% of it inside ToolService.call (the work), the rest routing`,
+    `   profile ${join(dir, file)}: ${s.busyMs.toFixed(0)} ms busy under ${what} load, ${(100 * s.under).toFixed(1)}% of it inside ToolService.call (the work), the rest routing`,
   );
-  console.table(s.self.map(([where, share]) => ({ where, self: `${(100 * share).toFixed(1)}%` })));
+  console.table(s.self.slice(0, 15).map(([where, share]) => ({ where, self: `${(100 * share).toFixed(1)}%` })));
 }
 
-/** `profile`: run the server with --cpu-prof into that folder and measure /health and pre-check calls only. */
+/** `profile`: run the server with --cpu-prof into that folder, and print where each call case's time went. */
 export async function benchToolServer(options: { profile?: string } = {}): Promise<ToolServerBenchRow[]> {
   const tools = readFileSync(SEAL, 'utf8')
     .split('\n')
@@ -156,7 +167,7 @@ export async function benchToolServer(options: { profile?: string } = {}): Promi
   });
   const { url, child } = await startServer(fake.url, tmp, options.profile);
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  let profiled: [number, number] | undefined;
+  let profiled: [string, [number, number]][] = [];
   try {
     const pid = child.pid!;
     const keep = async (candidates: Request[], want: string, n: number): Promise<Request[]> => {
@@ -180,11 +191,9 @@ export async function benchToolServer(options: { profile?: string } = {}): Promi
     const rows = [
       await measure('GET /health', url, pid, health, 'routing floor: HTTP + Hono + a small JSON answer'),
       await measure('pre-check-only call', url, pid, precheck, `${precheck.length} Seal-Tools calls the schema rejects, no model; goal ≥ ${GOAL_RPS} req/s`),
-      ...(options.profile
-        ? []
-        : [await measure('cache-hit call', url, pid, cached, `${cached.length} Seal-Tools calls replayed from the actor cache (SQLite)`)]),
+      await measure('cache-hit call', url, pid, cached, `${cached.length} Seal-Tools calls replayed from the actor cache (SQLite)`),
     ];
-    profiled = rows[1]!.window;
+    profiled = rows.slice(1).map((r) => [r.what, r.window]);
     const floor = rows[0]!.cpuNs;
     for (const r of rows.slice(1)) r.routing_share = `${Math.round((100 * floor) / r.cpuNs)}%`;
     rows[0]!.routing_share = '100%';
@@ -201,7 +210,7 @@ export async function benchToolServer(options: { profile?: string } = {}): Promi
     await exited;
     await fake.close();
     rmSync(tmp, { recursive: true, force: true });
-    if (options.profile && profiled) printProfile(options.profile, profiled);
+    if (options.profile) for (const [what, window] of profiled) printProfile(options.profile, what, window);
   }
 }
 
