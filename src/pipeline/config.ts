@@ -79,6 +79,14 @@ export const GenerateJobConfig = z.object({
       'Traces per item, across resumes: re-running the command retries an item that failed transiently (the model server failed after --retries) until it has failed N times',
   }),
   retryFailed: z.boolean().default(false).meta({ description: 'Retry every failed item of the run, whatever its failure and attempts' }),
+  worker: z.boolean().default(false).meta({
+    description:
+      'Work on the run beside other workers (any number, on any hosts sharing a postgres:// --db): items are leased one by one, a lease not renewed (a killed worker) expires and its item goes to another; exits when no item is left',
+  }),
+  leaseSeconds: z.number().positive().default(60).meta({
+    placeholder: 'S',
+    description: "With --worker: how long an item's lease lasts without a heartbeat (one every third of it)",
+  }),
   ...ActorFields,
   noActorCache: z
     .boolean()
@@ -128,6 +136,8 @@ export const GenerateConfigSchema = z.object({
   maxItemAttempts: flat.maxItemAttempts,
   /** a resume retries every failed item, whatever its failure (not part of the run key) */
   retryFailed: flat.retryFailed,
+  /** `--worker`: items leased for `leaseSeconds` among the run's workers (not part of the run key) */
+  worker: z.object({ leaseSeconds: flat.leaseSeconds }).optional(),
   model: ModelConfigSchema,
   /** per-role overrides of the model settings (e.g. a dedicated simulator model for the actor) */
   roles: z.partialRecord(z.enum(GENERATE_ROLES), ModelOverridesSchema).default({}),
@@ -181,6 +191,7 @@ export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigIn
     maxAttempts: f.maxAttempts,
     maxItemAttempts: f.maxItemAttempts,
     retryFailed: f.retryFailed,
+    ...(f.worker ? { worker: { leaseSeconds: f.leaseSeconds } } : {}),
     grounding: { mode: f.grounding, noiseStart: f.noiseStart, noiseEnd: f.noiseEnd, noiseBase: f.noiseBase },
     ...(f.toolRouting ? { toolRouting: parseToolRouting(f.toolRouting) } : {}),
     ...(f.index ? { index: f.index } : {}),
@@ -241,6 +252,8 @@ export const actorRouting = (c: GenerateConfig) => resolveRouting(c.toolRouting,
 
 /** Settings zod cannot check alone: known utility tools, real routes that have a backend, what a dialect allows. */
 export function checkGenerateConfig(c: GenerateConfig): void {
+  // a worker that retried every failure would retry its own failures for ever
+  if (c.worker && c.retryFailed) throw new MtrError('E_USAGE', '--retry-failed: expected without --worker (run it once without --worker first)');
   if (c.dialect === 'search-r1') {
     // Search-R1's agent has one action, search: no native tool_calls, no other tools
     if (c.format !== 'text')

@@ -25,6 +25,7 @@ import { type RoleModels, type RoleModelSpec, roleModels } from './models.js';
 import { defineJob, type JobHooks } from './job.js';
 import { runItems } from './runner.js';
 import { findRun, planItems } from './resume.js';
+import { type ItemWork, ownWork, workerWork } from './worker.js';
 
 export {
   GENERATE_ROLES,
@@ -75,6 +76,8 @@ export const GenerateSummary = z.object({
   /** dataset records left out by --skip-bad, and the first SKIPPED_SHOWN of them with their reasons */
   records_skipped: count,
   skipped: z.array(z.object({ where: z.string(), reason: z.string() })),
+  /** with --worker: its id in the store, and traces it dropped because another worker had finished the item */
+  worker: z.object({ id: z.number().int(), lost: count }).optional(),
 });
 export type GenerateSummary = z.infer<typeof GenerateSummary>;
 
@@ -163,6 +166,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
   };
   let models: RoleModels<(typeof GENERATE_ROLES)[number]> | undefined;
   let runId: number | undefined;
+  let work: ItemWork | undefined;
   try {
     // Every dependency answers before anything is written: --index / --retrieval-url, then the model servers.
     realTools = openRealTools({ ...(c.index ? { index: c.index } : {}), ...(c.retrievalUrl ? { retrievalUrl: c.retrievalUrl } : {}) });
@@ -192,8 +196,11 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     runId = await db.runs.upsert(key, dataset.name, storedConfig(c));
     const run = runId;
     summary.run_id = runId;
-    await db.runs.claim(runId);
-    await db.traces.dropUnfinished(runId);
+    // workers share the run: no lock, and only expired leases' running traces are dropped (by the lease)
+    if (!c.worker) {
+      await db.runs.claim(runId);
+      await db.traces.dropUnfinished(runId);
+    }
     await db.items.add(runId, items);
     const plan = await planItems(db, runId, items, c);
     const pending = plan.run;
@@ -225,8 +232,12 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     summary.setup_s = Math.round((performance.now() - started) / 10) / 100;
     const drafts = new Map<string, TraceDraft>();
     const base = { done: progress.done, failed: progress.failed };
+    work = c.worker ? await workerWork(db, run, items, c, hooks.signal) : ownWork(db, pending);
+    const w = work;
+    const lost = { finished: 0, failed: 0 };
+    if (w.workerId !== undefined) summary.worker = { id: w.workerId, lost: 0 };
     const result = await runItems(
-      pending,
+      w.items,
       async (item) => {
         const draft = new TraceDraft(await db.traces.begin(run, item.id)); // a store error here is fatal (E_STORE)
         drafts.set(item.id, draft);
@@ -246,7 +257,8 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
           { item, maxTurns: c.maxTurns, dialect: c.dialect, toolsFrom: c.toolsFrom },
           { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 },
         );
-        await db.traces.finish(draft.id, draft, out.answer !== undefined ? { stopReason: 'answer', answer: out.answer } : { stopReason: 'max_turns' });
+        const end = out.answer !== undefined ? { stopReason: 'answer' as const, answer: out.answer } : { stopReason: 'max_turns' as const };
+        if (!(await w.finish(draft.id, draft, end))) lost.finished++;
         drafts.delete(item.id);
       },
       {
@@ -255,7 +267,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
         onFailure: async (item, e) => {
           const draft = drafts.get(item.id);
           drafts.delete(item.id);
-          if (draft) await db.traces.fail(draft.id, draft, { code: e.code, message: e.message });
+          if (draft && !(await w.fail(draft.id, draft, { code: e.code, message: e.message }))) return void lost.failed++;
           summary.failures.push({ item: item.id, code: e.code, error: e.message });
         },
         onProgress: (p) => {
@@ -265,13 +277,15 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
         },
       },
     );
-    summary.finished = result.done;
-    summary.failed = result.failed;
+    summary.finished = result.done - lost.finished;
+    summary.failed = result.failed - lost.failed;
+    if (summary.worker) summary.worker.lost = lost.finished + lost.failed;
     summary.aborted = result.aborted;
     return finish(summary, started);
   } finally {
     try {
-      if (store && runId !== undefined) {
+      if (work) await work.close();
+      if (store && runId !== undefined && !c.worker) {
         await store.traces.dropUnfinished(runId); // an aborted run leaves no half trace behind
         await store.runs.release(runId);
       }

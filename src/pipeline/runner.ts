@@ -39,12 +39,19 @@ export interface RunnerResult extends RunnerProgress {
 /** Errors that would fail every remaining item too: the run stops instead of burning through its items. */
 export const isFatalError = (e: unknown): boolean => isMtrError(e) && (e.code === 'E_MODEL_UNREACHABLE' || e.code === 'E_STORE');
 
+/**
+ * Where the items come from: a list, or a source pulled one item at a time (a worker's leases), done when it gives
+ * `undefined`. A source that throws is fatal (as E_STORE unless it is an MtrError).
+ */
+export type ItemSource<T> = readonly T[] | (() => Promise<T | undefined>);
+
 /** Runs `work` over `items` under the rules above; resolves with the counts, or throws the first fatal error. */
-export async function runItems<T>(items: readonly T[], work: (item: T) => Promise<unknown>, opts: RunnerOptions<T>): Promise<RunnerResult> {
+export async function runItems<T>(items: ItemSource<T>, work: (item: T) => Promise<unknown>, opts: RunnerOptions<T>): Promise<RunnerResult> {
   if (!(Number.isInteger(opts.concurrency) && opts.concurrency > 0))
     throw new MtrError('E_INTERNAL', `runItems: concurrency: expected a whole number > 0, got ${opts.concurrency}`);
-  const progress: RunnerProgress = { total: items.length, done: 0, failed: 0 };
-  let next = 0;
+  const list = typeof items === 'function' ? undefined : items;
+  const progress: RunnerProgress = { total: list?.length ?? 0, done: 0, failed: 0 };
+  let next = 0; // items taken from the list or the source
   let fatal: { error: unknown } | undefined;
   const halted = () => fatal !== undefined || opts.signal?.aborted === true;
   const halt = (error: unknown) => {
@@ -70,10 +77,24 @@ export async function runItems<T>(items: readonly T[], work: (item: T) => Promis
       halt(e);
     }
   };
-  const worker = async (): Promise<void> => {
-    while (!halted() && next < items.length) await one(items[next++]!);
+  const pull = async (source: () => Promise<T | undefined>): Promise<T | undefined> => {
+    try {
+      const item = await source();
+      if (item !== undefined) progress.total = ++next; // a source's total: what it gave so far
+      return item;
+    } catch (e) {
+      halt(asMtrError(e, 'E_STORE', 'taking the next item'));
+      return undefined;
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, items.length) }, worker));
+  const worker = async (): Promise<void> => {
+    while (!halted()) {
+      const item = list ? (next < list.length ? list[next++] : undefined) : await pull(items as () => Promise<T | undefined>);
+      if (item === undefined || halted()) return; // a source's item taken during a halt is left to the source (a worker's stop frees its lease)
+      await one(item);
+    }
+  };
+  await Promise.all(Array.from({ length: list ? Math.min(opts.concurrency, list.length) : opts.concurrency }, worker));
   if (fatal) throw fatal.error;
-  return { ...progress, aborted: opts.signal?.aborted === true, skipped: items.length - next };
+  return { ...progress, aborted: opts.signal?.aborted === true, skipped: list ? list.length - next : 0 };
 }
