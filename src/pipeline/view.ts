@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CallMinute, TraceMinute, TracePage, TraceRow, TraceShape, VerdictConfig } from '../schema/browse.js';
-import { CARG_SAMPLE_KINDS, CARG_TOOL_STATUSES } from '../schema/carg.js';
+import { type EvalTable, evalTable } from '../carg/eval.js';
+import { CARG_SAMPLE_KINDS, CARG_TOOL_STATUSES, type SampleRow } from '../schema/carg.js';
 import { packagePath } from '../paths.js';
 import { asMtrError, MtrError } from '../schema/errors.js';
 import type { ModelCall } from '../schema/model-call.js';
@@ -94,7 +95,14 @@ export interface CargView {
   by_status: Record<string, number>;
   by_field: Record<string, Record<string, number>>;
   samples: Record<string, { total: number; accepted: number }>;
+  /** per sample kind, a few samples with their judges' verdicts: the first rejected ones, then the first accepted */
+  sample_verdicts: Record<string, Pick<SampleRow, 'id' | 'tool_id' | 'job' | 'round' | 'error_type' | 'input' | 'output' | 'verdicts' | 'accepted'>[]>;
+  /** each carg eval job's table (GTM Table 1: per scenario, then All); audit jobs are audit fidelity's */
+  evals: { job: string; model: string; cases: number; table: EvalTable }[];
 }
+
+/** Samples of each verdict (rejected, accepted) a CARG page shows per kind. */
+export const SAMPLES_SHOWN = 3;
 
 /** What the viewer's routes call: read-only queries over one open store. A missing run or trace is `undefined`. */
 export interface ViewService {
@@ -275,7 +283,27 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
           total: await store.carg.countSamples({ kinds: [kind] }),
           accepted: await store.carg.countSamples({ kinds: [kind], acceptedOnly: true }),
         };
-      return { tools: tools.length, by_status, by_field, samples };
+      const sample_verdicts: CargView['sample_verdicts'] = {};
+      for (const kind of CARG_SAMPLE_KINDS) {
+        const all = await store.carg.listSamples({ kinds: [kind] });
+        sample_verdicts[kind] = [...all.filter((x) => !x.accepted).slice(0, SAMPLES_SHOWN), ...all.filter((x) => x.accepted).slice(0, SAMPLES_SHOWN)].map(
+          ({ id, tool_id, job, round, error_type, input, output, verdicts, accepted }) => ({
+            id,
+            tool_id,
+            job,
+            round,
+            error_type,
+            input,
+            output,
+            verdicts,
+            accepted,
+          }),
+        );
+      }
+      const evals: CargView['evals'] = [];
+      for (const j of await store.carg.listEvalJobs())
+        if (!j.job.startsWith('audit:')) evals.push({ ...j, table: evalTable(await store.carg.listEvalCases(j.job)) });
+      return { tools: tools.length, by_status, by_field, samples, sample_verdicts, evals };
     },
     close: () => store.close(),
   };

@@ -295,12 +295,15 @@ describe('view app over a store being written', () => {
         { kind: 'single', round: 0, input: {}, output: {}, verdicts: {}, accepted: true },
         { kind: 'single', round: 0, input: {}, output: {}, verdicts: {}, accepted: false },
       ]);
-      expect((await get('/api/carg', a)).body.carg).toEqual({
+      expect((await get('/api/carg', a)).body.carg).toMatchObject({
         tools: 3,
         by_status: { accepted: 2, incomplete: 0, rejected: 1, duplicate: 0 },
         by_field: { travel: { accepted: 1, rejected: 1 }, finance: { accepted: 1 } },
         samples: { single: { total: 2, accepted: 1 }, multi: { total: 0, accepted: 0 }, error: { total: 0, accepted: 0 } },
+        evals: [],
       });
+      // the rejected sample before the accepted one
+      expect((await get('/api/carg', a)).body.carg.sample_verdicts.single.map((x: any) => x.accepted)).toEqual([false, true]);
     } finally {
       await writer.close();
       await viewer.close();
