@@ -25,6 +25,11 @@ export default jobCommand(statusJob, {
         i ? '' : 'servers',
         `${url}: ${v.calls} calls, ${v.errors} errors, ${v.mean_latency_ms} ms mean, ${v.p95_latency_ms} ms p95`,
       ]),
+      ...s.workers.map((w, i): [string, string] => [
+        i ? '' : 'workers',
+        `#${w.id} ${w.host} pid ${w.pid}: ${w.items_done} done, ${w.items_failed} failed, ${w.items_lost} lost, ${w.rate_per_s}/s, ` +
+          `last heartbeat ${w.last_heartbeat} (${w.heartbeat_age_s} s ago)${w.stopped ? ', stopped' : ''}`,
+      ]),
     ];
     io.out(`${rows.map(([k, v]) => `${k.padEnd(16)} ${v}`).join('\n')}\n`);
   },
