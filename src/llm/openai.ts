@@ -3,6 +3,7 @@ import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatComple
 import { MtrError } from '../schema/errors.js';
 import type { ToolCall } from '../schema/index.js';
 import { baseUrlList, type ModelConfig } from './config.js';
+import { httpFetch } from './http-fetch.js';
 import { type Outcome, ServerPool } from './pool.js';
 import { classifyError, HttpStatusError, httpStatus, isTransient, MalformedReplyError, withRetry } from './retry.js';
 import type { ChatMessage, ChatModel, Completion, GenerateOptions } from './types.js';
@@ -194,7 +195,7 @@ export class OpenAIChatModel implements ChatModel {
  * without it the SDK throws a bare SyntaxError and the text is lost.
  */
 async function checkedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const res = await fetch(url, init);
+  const res = await httpFetch(url, init);
   const text = await res.text();
   if (res.ok && String(url).endsWith('/chat/completions')) {
     let body: unknown;
