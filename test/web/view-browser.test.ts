@@ -33,6 +33,8 @@ let browser: Browser;
 let page: Page;
 let close: () => Promise<void>;
 let wrongAnswers: number;
+/** items whose gold the scripted agent does not answer */
+let wrongItems: Set<string>;
 
 const shot = async (name: string) => {
   const file = join(shots, `view-${name}.png`);
@@ -48,6 +50,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     const items = await loadItems(HOTPOT, { limit: N });
     // every third item's "gold" is wrong for the scripted agent, so validate finds wrong answers to filter by
     const misled = items.map((it, i) => (i % 3 === 0 ? { ...it, answers: ['Nobody In Particular'] } : it));
+    wrongItems = new Set(items.filter((_, i) => i % 3 === 0).map((it) => it.id));
     model = await startFakeOpenAI({ respond: scriptedModel({ items: misled }), latencyMs: 5 });
     const gen = await runCli([
       'generate',
@@ -132,6 +135,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     trace.steps.forEach((s, i) => {
       expect(behind[i], `step ${i}`).toMatch(s.observation?.source === 'simulated' ? /^2 model calls \(agent, actor\)$/ : /^1 model call \(agent\)$/);
     });
+    // a finished trace's reward, computed by the viewer: EM is 1 exactly when the scripted agent answered the gold
+    const em = await page.locator('#reward table.components').evaluate((t) => {
+      const head = [...t.querySelectorAll('th')].map((x) => x.textContent);
+      return t.querySelectorAll('td')[head.indexOf('em')]?.textContent;
+    });
+    expect(em).toBe(trace.status === 'finished' ? String(wrongItems.has(trace.item_id) ? 0 : 1) : undefined);
     await page.locator('.steps > li').first().locator('details summary', { hasText: 'raw agent text' }).click();
     expect(await page.locator('.steps > li').first().locator('details pre').first().textContent()).toBe(trace.steps[0]!.raw);
     await shot('trace');
@@ -165,6 +174,26 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     for (const id of ['plot-steps', 'plot-calls', 'plot-reasons', 'plot-latency', 'plot-tokens'])
       expect(await page.locator(`#${id} svg`).count(), id).toBeGreaterThan(0);
     expect(await cellTexts('#reason-links li')).toContain(`wrong_answer: ${wrongAnswers}`);
+    // the reward histograms: computed in the background from the first ask, so reload until every finished trace is in
+    const finished = (await openStore(db, { readonly: true }).then(async (s) => [await s.runs.status(run!.id), await s.close()] as const))[0].traces_finished;
+    for (let i = 0; !(await page.locator('#rewards-progress').textContent())!.includes(`for ${finished} of ${finished} finished traces`) && i < 50; i++) {
+      await page.waitForTimeout(100);
+      await page.reload();
+      await page.locator('#rewards-progress').waitFor();
+    }
+    expect(await page.locator('#rewards-progress').textContent()).toBe(
+      `computed with mtr score's scorer (reward config: default) for ${finished} of ${finished} finished traces`,
+    );
+    expect(await page.locator('#plot-reward svg').count()).toBeGreaterThan(0);
+    expect(await page.locator('#plot-em svg').count()).toBeGreaterThan(0);
     await shot('plots');
+    // the reward's top bar opens the traces rewarded in its range, with their rewards
+    const bars = page.locator('#plot-reward svg rect');
+    await bars.nth((await bars.count()) - 1).click();
+    await page.waitForURL(/reward_max=1/);
+    await page.locator('#traces').waitFor();
+    const rewards = await cellTexts('#traces tbody tr td:nth-child(6)');
+    expect(rewards.length).toBeGreaterThan(0);
+    for (const r of rewards) expect(Number(r)).toBeGreaterThanOrEqual(0.9);
   });
 });

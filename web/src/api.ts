@@ -99,6 +99,15 @@ export interface TraceView {
   calls: ModelCall[];
   by_step: { before: number[]; steps: number[][]; after: number[] };
   config_hash: string | null;
+  /** computed by the viewer with mtr score's scorer; null unless the trace finished */
+  reward: { reward: number; components: Record<string, number>; details: Record<string, unknown> } | null;
+}
+
+/** How far the run's rewards are computed (in the background, once per run). */
+export interface RewardsState {
+  scored: number;
+  total: number;
+  complete: boolean;
 }
 
 export interface Count {
@@ -126,6 +135,20 @@ export interface PlotsView {
   trace_minutes: { minute: string; finished: number; failed: number }[];
   call_minutes: { minute: string; role: string; calls: number; failed: number; tokens_in: number; tokens_out: number; mean_latency_ms: number }[];
   failures_by_code: Record<string, { items: number; attempts: number }>;
+  /** ten bins over [0, 1] for the reward and each component */
+  rewards: RewardsState & { config: string; histograms: Record<string, number[]> };
+}
+
+export interface CargSample {
+  id: number;
+  tool_id: number;
+  job: string;
+  round: number;
+  error_type: string | null;
+  input: unknown;
+  output: unknown;
+  verdicts: Record<string, { pass: boolean; reason?: string } | null>;
+  accepted: boolean;
 }
 
 export interface CargView {
@@ -133,6 +156,8 @@ export interface CargView {
   by_status: Record<string, number>;
   by_field: Record<string, Record<string, number>>;
   samples: Record<string, { total: number; accepted: number }>;
+  sample_verdicts: Record<string, CargSample[]>;
+  evals: { job: string; model: string; cases: number; table: { scenario: string; cases: number; scores: Record<string, number | null> }[] }[];
 }
 
 export class ApiError extends Error {}

@@ -11,6 +11,30 @@ const STATUS_COLORS = { domain: ['finished', 'failed', 'running'], range: ['#1e8
 const figure = (title: string, id: string, empty: boolean, draw: () => Element): HTMLElement =>
   h('figure', { id }, h('figcaption', {}, title), empty ? h('p', { class: 'note' }, 'nothing to draw yet') : (draw() as HTMLElement));
 
+/** One histogram of ten bins over [0, 1]; the reward's bars open the traces in their range. */
+function histogram(name: string, bins: number[], run: string): HTMLElement {
+  const data = bins.map((traces, i) => ({ from: i / bins.length, to: (i + 1) / bins.length, traces }));
+  return figure(name === 'reward' ? 'Reward (composite) per trace' : `${name} per trace`, `plot-${name}`, !bins.some((b) => b > 0), () => {
+    const chart = Plot.plot({
+      width: name === 'reward' ? WIDTH : WIDTH / 2,
+      height: name === 'reward' ? 220 : 150,
+      x: { label: name, domain: [0, 1] },
+      y: { label: 'traces', grid: true },
+      marks: [Plot.rectY(data, { x1: 'from', x2: 'to', y: 'traces', fill: name === 'reward' ? '#1f5fbf' : '#5d6d7e', inset: 1 }), Plot.ruleY([0])],
+    });
+    if (name === 'reward')
+      chart.querySelectorAll('rect').forEach((rect, i) => {
+        const d = data[i];
+        if (!d) return;
+        (rect as SVGElement).style.cursor = 'pointer';
+        // the top bin holds 1 as well: its range is closed
+        const max = i === data.length - 1 ? 1 : d.to - 1e-9;
+        rect.addEventListener('click', () => go(`/traces${query({ run, reward_min: d.from, reward_max: max })}`));
+      });
+    return chart;
+  });
+}
+
 /** Plots where people look rather than read: turns and calls per trace, failures by reason, per-role latency and tokens over time. */
 export const plotsPage: Page = async (params) => {
   const run = params.get('run') ?? '';
@@ -63,7 +87,15 @@ export const plotsPage: Page = async (params) => {
     'section',
     {},
     h('h1', {}, 'Plots'),
-    h('p', { class: 'note' }, 'Rewards: this store holds none (mtr score writes them to its output file), so no reward histograms here.'),
+    h('h2', {}, 'Rewards'),
+    h(
+      'p',
+      { class: 'note', id: 'rewards-progress' },
+      `computed with mtr score's scorer (reward config: ${p.rewards.config}) for ${p.rewards.scored} of ${p.rewards.total} finished traces`,
+      p.rewards.complete ? '' : ' so far (computing in the background; reload for more)',
+    ),
+    h('div', { class: 'plots' }, ...Object.entries(p.rewards.histograms).map(([name, bins]) => histogram(name, bins, run))),
+    h('h2', {}, 'Traces and calls'),
     h(
       'div',
       { class: 'plots' },

@@ -49,6 +49,20 @@ function stepView(s: Step, calls: ModelCall[], which: number[]): HTMLElement {
   );
 }
 
+const fixed = (x: number): string => x.toFixed(3).replace(/\.?0+$/, '') || '0';
+
+/** The reward the viewer computed for the trace (mtr score's scorer), with its components. */
+const rewardView = (r: TraceView['reward']): HTMLElement | null =>
+  r
+    ? h(
+        'div',
+        { id: 'reward' },
+        h('h2', {}, `Reward ${fixed(r.reward)}`),
+        table(Object.keys(r.components), [Object.values(r.components).map(fixed)], { class: 'components' }),
+        details('details', pre(json(r.details))),
+      )
+    : null;
+
 /** One trace whole: the item, the tools (accepted and rejected with reasons), each step in order with its calls. */
 export const tracePage: Page = async (_params, id) => {
   const v = await api<TraceView>(`/api/traces/${id}`);
@@ -79,6 +93,7 @@ export const tracePage: Page = async (_params, id) => {
             : 'not validated',
       ),
     ),
+    rewardView(v.reward),
     h('h2', {}, `Tools (${trace.tools.length} accepted, ${trace.rejected_tools.length} rejected)`),
     h(
       'ul',

@@ -1,9 +1,9 @@
-import { api, type TraceRow } from '../api.js';
+import { api, type RewardsState, type TraceRow } from '../api.js';
 import { h, link, query, table } from '../dom.js';
 import { go, type Page } from '../main.js';
 
 const PAGE = 50;
-const FILTERS = ['run', 'dataset', 'status', 'reason', 'q', 'config'] as const;
+const FILTERS = ['run', 'dataset', 'status', 'reason', 'q', 'config', 'reward_min', 'reward_max'] as const;
 
 const cut = (s: string | null, n = 90): string => (s === null ? '' : s.length > n ? `${s.slice(0, n)}…` : s);
 
@@ -11,7 +11,7 @@ const cut = (s: string | null, n = 90): string => (s === null ? '' : s.length > 
 export const tracesPage: Page = async (params) => {
   const f = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined])) as Record<(typeof FILTERS)[number], string | undefined>;
   const offset = Number(params.get('offset') ?? 0);
-  const page = await api<{ total: number; items: TraceRow[]; config_hash: string | null; reason_codes: string[] }>(
+  const page = await api<{ total: number; items: (TraceRow & { reward?: number })[]; config_hash: string | null; reason_codes: string[]; rewards?: RewardsState }>(
     `/api/traces${query({ ...f, offset, limit: PAGE })}`,
   );
   const select = (name: string, options: string[], value: string | undefined) =>
@@ -31,6 +31,17 @@ export const tracesPage: Page = async (params) => {
     select('reason', page.reason_codes, f.reason),
     h('input', { name: 'q', type: 'search', placeholder: 'text in the question', value: f.q ?? '' }),
     h('input', { name: 'dataset', placeholder: 'dataset', value: f.dataset ?? '', size: 10 }),
+    // a reward range needs the run: rewards are computed per run
+    f.run
+      ? h(
+          'span',
+          {},
+          'reward ',
+          h('input', { name: 'reward_min', type: 'number', min: 0, max: 1, step: 0.05, placeholder: 'min', value: f.reward_min ?? '', size: 4 }),
+          '–',
+          h('input', { name: 'reward_max', type: 'number', min: 0, max: 1, step: 0.05, placeholder: 'max', value: f.reward_max ?? '', size: 4 }),
+        )
+      : null,
     h('button', { type: 'submit' }, 'Filter'),
   );
   for (const el of form.querySelectorAll('select')) el.addEventListener('change', () => (form as HTMLFormElement).requestSubmit());
@@ -48,14 +59,18 @@ export const tracesPage: Page = async (params) => {
     h('h1', {}, 'Traces'),
     form,
     pager,
+    page.rewards && !page.rewards.complete
+      ? h('p', { class: 'note', id: 'rewards-progress' }, `rewards computed for ${page.rewards.scored} of ${page.rewards.total} finished traces so far; reload for more`)
+      : null,
     table(
-      ['trace', 'item', 'question', 'status', 'answer', 'reasons'],
+      ['trace', 'item', 'question', 'status', 'answer', ...(page.rewards ? ['reward'] : []), 'reasons'],
       page.items.map((r) => [
         link(`/traces/${r.trace_id}`, `#${r.trace_id}`),
         r.item_id,
         cut(r.question),
         h('span', { class: `status ${r.status}` }, r.status, r.error_code ? ` (${r.error_code})` : ''),
         cut(r.answer, 40),
+        ...(page.rewards ? [r.reward?.toFixed(3) ?? ''] : []),
         r.reasons.map((x) => link(`/traces${query({ ...f, reason: x, offset: undefined })}`, h('span', { class: 'reason' }, x))),
       ]),
       { id: 'traces' },
