@@ -8,10 +8,11 @@ import https from 'node:https';
  * signal (the SDK's timeout) — and hands anything else (a redirect, a body that is not text) to global fetch.
  * Socket failures keep undici's codes, so classifyError and describeCause read them as before.
  */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY }),
-};
+// timeout: an idle kept-alive socket closes after 4 s, or a second before the server's Keep-Alive hint (undici's
+// defaults), so a request seldom goes out on a socket the server has just closed. Node's agent reads the hint only
+// when a timeout is set; on a socket in use the timeout only notifies, it ends no request.
+const KEEP_ALIVE = { keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, timeout: 4000 };
+const agents = { 'http:': new http.Agent(KEEP_ALIVE), 'https:': new https.Agent(KEEP_ALIVE) };
 
 /** A socket that closed under a sent request: undici calls this UND_ERR_SOCKET ("other side closed"). */
 class SocketError extends Error {
