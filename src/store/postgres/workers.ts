@@ -12,7 +12,7 @@ import { failTraceIn, finishTraceIn } from './traces.js';
  * (pg-boss, graphile-worker). Their jobs live in tables of their own, committed by their own connections: an
  * item's state would be kept twice, and finishing a trace and completing its job could not be one transaction.
  * Here the lease is a column of the item, freed in the transaction that stores the trace. Locks are always taken
- * item first, then trace, so a lease and a finish never deadlock. Times are the server's clock (ms since the epoch).
+ * items first, then traces, then the worker's row, so leases, finishes and heartbeats never deadlock. Times are the server's clock (ms since the epoch).
  */
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
@@ -43,8 +43,9 @@ export async function leaseItems(db: PgDb, workerId: number, n: number, ttlMs: n
 
 export async function heartbeat(db: PgDb, workerId: number, ttlMs: number): Promise<number> {
   return db.tx(async (q) => {
-    await q.run(`UPDATE workers SET heartbeat_ms = ${NOW_MS} WHERE id = ?`, [workerId]);
-    return q.run(`UPDATE items SET lease_until = ${NOW_MS} + ? WHERE lease_owner = ?`, [ttlMs, workerId]);
+    const held = await q.run(`UPDATE items SET lease_until = ${NOW_MS} + ? WHERE lease_owner = ?`, [ttlMs, workerId]);
+    await q.run(`UPDATE workers SET heartbeat_ms = ${NOW_MS} WHERE id = ?`, [workerId]); // after the items: the order a finish locks them in
+    return held;
   });
 }
 
