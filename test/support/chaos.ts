@@ -30,7 +30,12 @@ export function startChaosServer(args: { dataset: string; limit: number; faultRa
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /chaos server on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, child, stop: async () => (child.exitCode === null && child.kill('SIGTERM'), await exited, err) });
+      const stop = async () => {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        await exited;
+        return err;
+      };
+      if (m) resolve({ url: m[1]!, child, stop });
     });
     void exited.then(() => reject(new Error(`chaos server exited early: ${err}`)));
   });
