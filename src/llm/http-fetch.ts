@@ -26,11 +26,34 @@ class SocketError extends Error {
 /** fetch's TypeError("fetch failed") with the socket error as its cause, as undici throws it. */
 const fetchFailed = (cause: unknown): TypeError => new TypeError('fetch failed', { cause });
 
-export async function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+interface Reply {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * `check` sees each reply's status and text before the Response is made (and may throw): the one read of the
+ * body, where a wrapper around fetch would read it again.
+ */
+export async function httpFetch(input: string | URL | Request, init: RequestInit = {}, check?: (status: number, text: string) => void): Promise<Response> {
+  const r = await send(input, init);
+  check?.(r.status, r.text);
+  return new Response(r.status === 204 || r.status === 304 ? null : r.text, { status: r.status, statusText: r.statusText, headers: r.headers });
+}
+
+/** What global fetch gives, read whole. */
+async function viaFetch(input: string | URL | Request, init: RequestInit): Promise<Reply> {
+  const res = await fetch(input, init);
+  return { status: res.status, statusText: res.statusText, headers: res.headers, text: await res.text() };
+}
+
+async function send(input: string | URL | Request, init: RequestInit): Promise<Reply> {
   const url = new URL(input instanceof Request ? input.url : String(input));
   const body = init.body;
   const agent = agents[url.protocol as keyof typeof agents];
-  if (input instanceof Request || !agent || (body != null && typeof body !== 'string')) return fetch(input, init);
+  if (input instanceof Request || !agent || (body != null && typeof body !== 'string')) return viaFetch(input, init);
   const headers: Record<string, string> = {};
   new Headers(init.headers).forEach((v, k) => {
     headers[k] = v;
@@ -38,7 +61,7 @@ export async function httpFetch(input: string | URL | Request, init: RequestInit
   if (body != null && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const signal = init.signal ?? undefined;
   signal?.throwIfAborted();
-  const reply = await new Promise<{ res: http.IncomingMessage; text: string }>((resolve, reject) => {
+  const { res, text } = await new Promise<{ res: http.IncomingMessage; text: string }>((resolve, reject) => {
     const req = (url.protocol === 'https:' ? https : http).request(
       url,
       { method: init.method ?? 'GET', headers, agent, ...(signal ? { signal } : {}) },
@@ -57,10 +80,9 @@ export async function httpFetch(input: string | URL | Request, init: RequestInit
     });
     req.end(body ?? undefined);
   });
-  const { res, text } = reply;
   const status = res.statusCode ?? 0;
-  if (status >= 300 && status < 400 && res.headers.location) return fetch(input, init); // fetch follows redirects
+  if (status >= 300 && status < 400 && res.headers.location) return viaFetch(input, init); // fetch follows redirects
   const out = new Headers();
   for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
-  return new Response(status === 204 || status === 304 ? null : text, { status, statusText: res.statusMessage ?? '', headers: out });
+  return { status, statusText: res.statusMessage ?? '', headers: out, text };
 }

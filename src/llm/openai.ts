@@ -194,22 +194,23 @@ export class OpenAIChatModel implements ChatModel {
  * chat completion (cut off, not JSON, no choices) with a retryable MalformedReplyError keeping the text;
  * without it the SDK throws a bare SyntaxError and the text is lost.
  */
-async function checkedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const res = await httpFetch(url, init);
-  const text = await res.text();
-  if (res.ok && String(url).endsWith('/chat/completions')) {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (e) {
-      throw new MalformedReplyError(`the server answered with malformed JSON (${text.length} chars): ${(e as Error).message}`, text);
-    }
-    const choices = (body as { choices?: unknown } | null)?.choices;
-    if (!Array.isArray(choices) || !choices.length || typeof choices[0]?.message !== 'object' || choices[0].message === null) {
-      throw new MalformedReplyError(`the server answered 200 without a chat completion (expected {choices: [{message}]}, got ${oneLine(text, 80)})`, text);
-    }
+function checkedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+  return httpFetch(url, init, String(url).endsWith('/chat/completions') ? checkCompletion : undefined);
+}
+
+/** A 2xx chat-completions body must be JSON with `choices[0].message`; else a MalformedReplyError keeping the text. */
+function checkCompletion(status: number, text: string): void {
+  if (status < 200 || status > 299) return;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new MalformedReplyError(`the server answered with malformed JSON (${text.length} chars): ${(e as Error).message}`, text);
   }
-  return new Response(res.status === 204 ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  const choices = (body as { choices?: unknown } | null)?.choices;
+  if (!Array.isArray(choices) || !choices.length || typeof choices[0]?.message !== 'object' || choices[0].message === null) {
+    throw new MalformedReplyError(`the server answered 200 without a chat completion (expected {choices: [{message}]}, got ${oneLine(text, 80)})`, text);
+  }
 }
 
 /** The text the server sent with a failure, when it sent one (a garbled body, or an HTTP error's body). */
