@@ -3,7 +3,6 @@ import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
 import { COMPONENTS, type RewardConfig } from '../reward/config.js';
 import { scoreRollout } from '../reward/input.js';
 import type { ScoreResult } from '../reward/score.js';
-import type { DatasetItem } from '../schema/item.js';
 import type { RunRecord } from '../schema/run.js';
 import type { TraceRecord } from '../schema/trace.js';
 import type { Store } from '../store/index.js';
@@ -17,17 +16,13 @@ export const runDialect = (run: Pick<RunRecord, 'config'>): Dialect => (run.conf
 
 /**
  * A finished trace scored as `mtr score` scores one rollout: its steps rendered to the text a policy writes (in the
- * run's dialect), the item's gold (and decomposition), through the same scoreRollout. A trace that did not finish
- * has no reward (it never reaches a trainer).
+ * run's dialect) against the item's gold answers, through the same scoreRollout. The gold is what mtr export's
+ * rows carry to a trainer (answers, no decomposition), so this is the reward the trainer computes. A trace that did
+ * not finish has no reward (it never reaches a trainer).
  */
-export function traceReward(trace: TraceRecord, item: DatasetItem, dialect: Dialect, config: RewardConfig): TraceReward | null {
+export function traceReward(trace: TraceRecord, gold: readonly string[], dialect: Dialect, config: RewardConfig): TraceReward | null {
   if (trace.status !== 'finished') return null;
-  const rollout = {
-    completion: renderTrace(trace.steps, { dialect }),
-    answers: item.answers,
-    dialect,
-    ...(item.decomposition ? { decomposition: item.decomposition } : {}),
-  };
+  const rollout = { completion: renderTrace(trace.steps, { dialect }), answers: gold, dialect };
   return scoreRollout(rollout, config, { file: `trace ${trace.id}` }, { instructions: INSTRUCTIONS });
 }
 
@@ -59,13 +54,19 @@ export class RunRewards {
   private finished = -1;
   private walking: Promise<void> | null = null;
   private error: unknown = null;
+  private sorted: { size: number; ids: number[] } = { size: 0, ids: [] };
 
   constructor(
     private readonly store: Store,
     private readonly run: RunRecord,
-    private readonly items: () => Promise<Map<string, DatasetItem>>,
     private readonly config: RewardConfig,
   ) {}
+
+  /** The scored trace ids in id order (sorted again only when more are scored). */
+  ids(): readonly number[] {
+    if (this.sorted.size !== this.byTrace.size) this.sorted = { size: this.byTrace.size, ids: [...this.byTrace.keys()].sort((a, b) => a - b) };
+    return this.sorted.ids;
+  }
 
   /** Starts (or restarts) the walk when needed; returns what is scored now. */
   async progress(): Promise<RewardProgress> {
@@ -94,15 +95,13 @@ export class RunRewards {
   }
 
   private async walk(): Promise<void> {
-    const items = await this.items();
     const dialect = runDialect(this.run);
     for (let offset = 0; ; offset += CHUNK) {
       const page = await this.store.traces.page({ runId: this.run.id, status: 'finished', offset, limit: CHUNK });
       for (const row of page.items) {
         if (this.byTrace.has(row.trace_id)) continue;
         const trace = await this.store.traces.get(row.trace_id);
-        const item = items.get(row.item_id);
-        const r = trace && item ? traceReward(trace, item, dialect, this.config) : null;
+        const r = trace ? traceReward(trace, row.gold, dialect, this.config) : null;
         if (!r) continue;
         this.byTrace.set(row.trace_id, r.reward);
         this.bins.reward[binOf(r.reward)]!++;

@@ -9,7 +9,6 @@ import type { Provenance, RunRecord } from '../schema/run.js';
 import type { RunStatusWithFailures } from '../schema/status.js';
 import type { TraceRecord } from '../schema/trace.js';
 import { REASON_CODES } from '../schema/verdict.js';
-import type { DatasetItem } from '../schema/item.js';
 import { DEFAULT_REWARD_CONFIG, type RewardConfig } from '../reward/config.js';
 import { openStore, type Store, type TraceStatus } from '../store/index.js';
 import { summarizeVerdicts, type ValidationReport } from '../validate/index.js';
@@ -193,20 +192,11 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
   // a report read back from every verdict is the slow page (a second per 100k traces): kept while its config's
   // verdict count and last write are the same (validate only adds verdicts, each batch moves both)
   const reports = new Map<string, { stamp: string; report: ValidationReport }>();
-  // a run's items (gold and decomposition) are read once; a trace whose item is not among them reads them again
-  const items = new Map<number, Map<string, DatasetItem>>();
-  const itemsOf = async (run: number, wanted?: string): Promise<Map<string, DatasetItem>> => {
-    let m = items.get(run);
-    if (!m || (wanted !== undefined && !m.has(wanted))) {
-      m = new Map((await store.items.list(run)).map((i) => [i.id, i]));
-      items.set(run, m);
-    }
-    return m;
-  };
   const rewards = new Map<number, RunRewards>();
+  const walked = new Map<string, number[]>();
   const rewardsOf = (r: RunRecord): RunRewards => {
     let rr = rewards.get(r.id);
-    if (!rr) rewards.set(r.id, (rr = new RunRewards(store, r, () => itemsOf(r.id), rewardOptions.config)));
+    if (!rr) rewards.set(r.id, (rr = new RunRewards(store, r, rewardOptions.config)));
     return rr;
   };
   const row = async (id: number, config: string | null): Promise<TraceRow> =>
@@ -238,8 +228,7 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
       if (!trace) return undefined;
       const config = await latestConfig(trace.run_id);
       const [found, calls, run] = await Promise.all([row(id, config), store.modelCalls.list(id), findRun(trace.run_id)]);
-      const item = trace.status === 'finished' ? (await itemsOf(trace.run_id, trace.item_id)).get(trace.item_id) : undefined;
-      const reward = item && run ? traceReward(trace, item, runDialect(run), rewardOptions.config) : null;
+      const reward = run ? traceReward(trace, found.gold, runDialect(run), rewardOptions.config) : null;
       return { row: found, trace, calls, by_step: callsByStep(calls, trace.steps.length), config_hash: config, reward };
     },
     async report(run, config) {
@@ -323,9 +312,12 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
       return x !== undefined && x >= min && x <= max;
     };
     let ids: number[];
-    if (q.dataset === undefined && q.reason === undefined && q.q === undefined && (q.status ?? 'finished') === 'finished')
-      ids = [...rr.byTrace.keys()].filter(inRange).sort((a, b) => a - b);
+    if (q.dataset === undefined && q.reason === undefined && q.q === undefined && (q.status ?? 'finished') === 'finished') ids = rr.ids().filter(inRange);
     else {
+      // walked once per filter set while the scores stay the same (a second page of it is then cheap)
+      const key = JSON.stringify([r.id, q.dataset, q.status, q.reason, q.q, config, min, max, rr.byTrace.size]);
+      const hit = walked.get(key);
+      if (hit) return answer(hit);
       ids = [];
       const filters = {
         runId: r.id,
@@ -340,15 +332,21 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
         ids.push(...page.items.map((i) => i.trace_id).filter(inRange));
         if (page.items.length < WALK) break;
       }
+      walked.clear(); // one filter set kept: the one being paged
+      walked.set(key, ids);
     }
-    const rows = await Promise.all(ids.slice(q.offset, q.offset + Math.min(q.limit, MAX_PAGE)).map((id) => row(id, config)));
-    return {
-      total: ids.length,
-      items: rows.map((x) => ({ ...x, reward: rr.byTrace.get(x.trace_id)! })),
-      config_hash: config,
-      reason_codes: VIEW_REASONS,
-      rewards: state,
-    };
+    return answer(ids);
+
+    async function answer(ids: readonly number[]) {
+      const rows = await Promise.all(ids.slice(q.offset, q.offset + Math.min(q.limit, MAX_PAGE)).map((id) => row(id, config)));
+      return {
+        total: ids.length,
+        items: rows.map((x) => ({ ...x, reward: rr.byTrace.get(x.trace_id)! })),
+        config_hash: config,
+        reason_codes: VIEW_REASONS,
+        rewards: state,
+      };
+    }
   }
 }
 

@@ -233,6 +233,12 @@ describe('view app: rewards computed from the traces (none are stored)', () => {
     expect((await get(`/api/traces?run=1&reward_max=${wrongReward}&reason=wrong_answer`, a)).body.total).toBe(1);
     expect((await get(`/api/traces?run=1&reward_min=${wrongReward + 1e-9}&reason=wrong_answer`, a)).body.total).toBe(0);
     expect((await get('/api/traces?run=1&reward_min=0&status=failed', a)).body.total).toBe(0);
+    // paged beside another filter (walked once, then kept): the same pages as the plain reward filter
+    for (const offset of [0, 2, 4])
+      expect((await get(`/api/traces?run=1&reward_min=0&dataset=bamboogle&limit=2&offset=${offset}`, a)).body).toMatchObject({
+        total: 6,
+        items: [{ trace_id: offset + 1 }, { trace_id: offset + 2 }],
+      });
   });
 
   it('--reward-config: the rewards follow the file (here EM alone); a bad file is a usage error naming the flag', async () => {
