@@ -194,6 +194,7 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
   const reports = new Map<string, { stamp: string; report: ValidationReport }>();
   const rewards = new Map<number, RunRewards>();
   const walked = new Map<string, number[]>();
+  const plotSeries = new Map<number, { stamp: string; value: Omit<PlotsView, 'run' | 'rewards'> }>();
   const rewardsOf = (r: RunRecord): RunRewards => {
     let rr = rewards.get(r.id);
     if (!rr) rewards.set(r.id, (rr = new RunRewards(store, r, rewardOptions.config)));
@@ -248,14 +249,23 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
     async plots(run) {
       const r = await findRun(run);
       if (!r) return undefined;
-      const [shapes, trace_minutes, call_minutes, status, progress] = await Promise.all([
-        store.traces.shapes(run),
-        store.traces.minutes(run),
-        store.modelCalls.minutes(run),
-        store.runs.status(run),
-        rewardsOf(r).progress(),
-      ]);
-      return { run, shapes, trace_minutes, call_minutes, failures_by_code: status.failures_by_code, rewards: { ...progress, config: rewardOptions.name } };
+      // the series are whole-run aggregates (over a second at 100k traces) that change only when a trace ends (its
+      // steps and calls are written then) or begins: kept while the run's counts by status are the same
+      const count = (status: TraceStatus) => store.traces.page({ runId: run, status, offset: 0, limit: 0 }).then((p) => p.total);
+      const stamp = (await Promise.all([count('finished'), count('failed'), count('running')])).join('/');
+      let series = plotSeries.get(run);
+      if (series?.stamp !== stamp) {
+        const [shapes, trace_minutes, call_minutes, status] = await Promise.all([
+          store.traces.shapes(run),
+          store.traces.minutes(run),
+          store.modelCalls.minutes(run),
+          store.runs.status(run),
+        ]);
+        series = { stamp, value: { shapes, trace_minutes, call_minutes, failures_by_code: status.failures_by_code } };
+        plotSeries.set(run, series);
+      }
+      const progress = await rewardsOf(r).progress();
+      return { run, ...series.value, rewards: { ...progress, config: rewardOptions.name } };
     },
     async carg() {
       const tools = await store.carg.listTools();

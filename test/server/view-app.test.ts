@@ -271,13 +271,18 @@ describe('view app over a store being written', () => {
     const writer = await openStore(live);
     try {
       expect((await get('/api/traces?run=1', a)).body.total).toBe(7);
+      const shapes = async () => ((await get('/api/plots?run=1', a)).body.shapes as any[]).map((x) => `${x.status}:${x.steps}:${x.traces}`).sort();
+      const before0 = await shapes();
       await writer.items.add(1, [{ ...items[0]!, id: 'late', question: 'A question added while the viewer is open?' }]);
       const id = await writer.traces.begin(1, 'late');
       expect((await get('/api/traces?run=1&status=running', a)).body.items.map((r: any) => r.trace_id)).toEqual([id]);
+      expect(await shapes()).toEqual([...before0, 'running:0:1'].sort());
       await writer.traces.finish(id, { tools: [], rejected: [], steps: [], calls: [] }, { stopReason: 'answer', answer: 'late' });
       const after = await get('/api/traces?run=1&q=while the viewer', a);
       expect(after.body).toMatchObject({ total: 1, items: [{ trace_id: id, status: 'finished', answer: 'late' }] });
       expect((await get('/api/runs/1', a)).body.progress.finished).toBe(7);
+      // the plots' series (kept per run while its counts by status stay) follow the trace that ended
+      expect(await shapes()).toEqual([...before0, 'finished:0:1'].sort());
       // the report follows verdicts written after it was first read
       const before = (await get('/api/report?run=1', a)).body;
       expect(before.report.traces).toBe(0);
