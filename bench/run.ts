@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, measured in one run on this machine. Ratios, not absolute claims.
-// `npm run bench -- reward` (or pipeline, actor, tools, startup, view; several): only the named parts, e.g. to measure one alone.
+// `npm run bench -- reward` (or pipeline, actor, tools, startup, view, workers; several): only the named parts, e.g. to measure one alone.
 import { cpus } from 'node:os';
 import { benchActor } from './actor.js';
 import { benchPipeline, GOAL_LEVEL, goalLine } from './pipeline.js';
@@ -7,6 +7,7 @@ import { benchReward } from './reward.js';
 import { benchStartup } from './startup.js';
 import { benchToolServer } from './tool-server.js';
 import { benchView } from './view.js';
+import { benchWorkers, WORKER_COUNTS } from './workers.js';
 
 const only = process.argv.slice(2);
 const part = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -64,4 +65,10 @@ if (part('startup')) {
 if (part('view')) {
   console.log('\n6. mtr view: a page (50 traces) of GET /api/traces on a generated 100k-trace store, with and without filters (goal < 200 ms)');
   console.table(await benchView());
+}
+
+if (part('workers')) {
+  console.log(`\n7. workers: generate --worker with ${WORKER_COUNTS.join(', ')} processes on one PostgreSQL run (MTR_BENCH_PG), the same scripted server`);
+  if (process.env.MTR_BENCH_PG) console.table(await benchWorkers());
+  else console.log('   skipped: set MTR_BENCH_PG to a PostgreSQL database URL (README, Many machines)');
 }

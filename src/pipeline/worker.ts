@@ -53,7 +53,7 @@ export async function workerWork(store: Store, runId: number, items: readonly Da
   let beat: Promise<unknown> = Promise.resolve();
   // a failed heartbeat is not fatal: the leases expire and go to others, and this worker's late traces are dropped as 'lost'
   const timer = setInterval(() => (beat = beat.then(() => store.workers.heartbeat(id, ttlMs)).catch(() => {})), ttlMs / 3);
-  const pollMs = Math.min(1000, ttlMs / 4);
+  const pollMs = Math.min(250, ttlMs / 4); // the last items finish soon after: a worker exits within this of them
   const next = async (): Promise<DatasetItem | undefined> => {
     while (!signal?.aborted) {
       const [item] = await store.workers.lease(id, 1, ttlMs, rules);
