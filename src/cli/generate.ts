@@ -1,4 +1,4 @@
-import { failureCauses, generateJob, type GenerateSummary, nothingGenerated, type Progress } from '../pipeline/generate.js';
+import { failureCauses, generateJob, type GenerateSummary, nothingGenerated } from '../pipeline/generate.js';
 import type { Io } from './command.js';
 import { jobCommand, jsonOption } from './job-command.js';
 import { traceRunHooks } from './progress.js';
@@ -19,6 +19,10 @@ function printText(s: GenerateSummary, io: Io, db: string): void {
         .join('')}`,
     );
   if (s.failures.length > 5) io.out(`  … and ${s.failures.length - 5} more (mtr status --db ${db})\n`);
+  if (s.worker)
+    io.out(
+      `worker #${s.worker.id} (mtr status --db ${db} lists the run's workers)${s.worker.lost ? `; ${s.worker.lost} traces dropped: another worker had finished their items` : ''}\n`,
+    );
   if (s.retried > 0) io.out(`${s.retried} failed items of earlier attempts retried\n`);
   if (s.failed_kept > 0)
     io.out(

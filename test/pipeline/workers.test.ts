@@ -49,6 +49,10 @@ describe('generate --worker', () => {
     // a worker started when nothing is left exits at once, nothing redone
     const late = JSON.parse((await generate(url, ['--worker'])).stdout);
     expect(late).toMatchObject({ already_finished: ITEMS, finished: 0 });
+    // the text summary names the worker (a run of its own: --run)
+    const alone = await runCli(['generate', '--dataset', BAMBOOGLE, '--limit', '2', '--db', url, '--base-url', server.url, '--run', 'alone', '--worker']);
+    expect(alone.stdout).toMatch(/^run alone \(#\d+\) on bamboogle: 2 traces finished/);
+    expect(alone.stdout).toMatch(new RegExp(`\\nworker #\\d+ \\(mtr status --db ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} lists the run's workers\\)\\n`));
     if (url.startsWith('postgres')) expect(await pgExec(url, `SELECT COUNT(*)::int AS n FROM items WHERE lease_owner IS NOT NULL`)).toEqual([{ n: 0 }]);
   });
 
