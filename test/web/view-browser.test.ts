@@ -26,6 +26,7 @@ const N = 12;
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-view-browser-'));
 const db = join(tmp, 'run.sqlite');
 const shots = join(tmp, 'shots');
+const web = join(tmp, 'web'); // the pages built from web/ as they are now, with the project's vite config
 
 let model: FakeServer;
 let server: RunningServer;
@@ -72,7 +73,6 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     wrongAnswers = JSON.parse(val.stdout).report.by_reason.wrong_answer.count;
     expect(wrongAnswers).toBeGreaterThan(0);
 
-    const web = join(tmp, 'web'); // the pages built from web/ as they are now, with the project's vite config
     await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: join(REPO_ROOT, 'web'), build: { outDir: web, emptyOutDir: true }, logLevel: 'error' });
     const service = viewService(await openViewStore(db));
     server = await startViewServer(service, { host: '127.0.0.1', port: 0, webRoot: web });
@@ -195,5 +195,57 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     const rewards = await cellTexts('#traces tbody tr td:nth-child(6)');
     expect(rewards.length).toBeGreaterThan(0);
     for (const r of rewards) expect(Number(r)).toBeGreaterThanOrEqual(0.9);
+  });
+  it('the CARG page: tools by status, sample verdicts, the eval table of a simulator', async () => {
+    // written through the store interface as the CARG stages write (test/server/view-carg.test.ts runs the stages themselves)
+    const dbCarg = join(tmp, 'carg.sqlite');
+    const writer = await openStore(dbCarg, { create: true });
+    const tool = (name: string, status: 'accepted' | 'rejected') => ({
+      name,
+      field: 'sports',
+      source: 'test',
+      template: { api_name: name },
+      status,
+      reasons: [],
+      notes: [],
+    });
+    const [a] = await writer.carg.insertTools([tool('getTeamInfo', 'accepted'), tool('getScores', 'rejected')]);
+    const sample = (accepted: boolean) => ({
+      kind: 'single' as const,
+      round: 0,
+      input: { team: 'x' },
+      output: { name: 'x' },
+      verdicts: { format: { pass: accepted, reason: accepted ? 'ok' : 'not JSON' } },
+      accepted,
+    });
+    await writer.carg.saveJob('single', a!, {}, [sample(true), sample(false)]);
+    const scored = (scenario: string, format: number) => ({ scenario, input: {}, output: {}, scores: { format, comp: 1 } });
+    await writer.carg.saveEvalCases('eval:sim', 'sim', a!, [scored('single', 1), scored('single', 0), scored('error', 1)]);
+    await writer.close();
+    const service = viewService(await openViewStore(dbCarg));
+    const cargServer = await startViewServer(service, { host: '127.0.0.1', port: 0, webRoot: web });
+    try {
+      await page.goto(`${cargServer.url}/carg`);
+      await page.locator('.eval-table').waitFor();
+      expect(await page.locator('h1').textContent()).toBe('CARG: 2 tools');
+      const rows = await page
+        .locator('.eval-table tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)));
+      expect(rows).toEqual([
+        ['error', '1'],
+        ['single', '2'],
+        ['All', '3'],
+      ]);
+      // Format of single: one case of two passes
+      expect(await page.locator('.eval-table tbody tr').nth(1).locator('td').nth(2).textContent()).toBe('50.0');
+      // a rejected sample is shown first, with its failed verdict
+      const first = page.locator('#samples-single tbody tr').first();
+      expect(await first.locator('td').nth(3).textContent()).toBe('no');
+      expect(await first.locator('td').nth(4).textContent()).toContain('format: fail');
+      await shot('carg');
+    } finally {
+      await cargServer.close();
+      await service.close();
+    }
   });
 });
