@@ -3,6 +3,7 @@ import { DEFAULT_DIALECT, type Dialect } from '../grammar/tags.js';
 import { COMPONENTS, type RewardConfig } from '../reward/config.js';
 import { scoreRollout } from '../reward/input.js';
 import type { ScoreResult } from '../reward/score.js';
+import { isMtrError } from '../schema/errors.js';
 import type { RunRecord } from '../schema/run.js';
 import type { TraceRecord } from '../schema/trace.js';
 import type { Store } from '../store/index.js';
@@ -28,6 +29,16 @@ export function traceReward(trace: TraceRecord, gold: readonly string[], dialect
 
 const INSTRUCTIONS = defaultInstructions();
 
+/** A trace the scorer refuses with an input error (what `mtr score --continue-on-error` scores 0) has no reward here. */
+export function scoredOrNull(score: () => TraceReward | null): TraceReward | null {
+  try {
+    return score();
+  } catch (e) {
+    if (isMtrError(e)) return null;
+    throw e;
+  }
+}
+
 /** Histogram bins over [0, 1]: bin i holds values in [i/10, (i+1)/10), the last one 1 as well. */
 export const REWARD_BINS = 10;
 export const binOf = (x: number): number => Math.min(REWARD_BINS - 1, Math.max(0, Math.floor(x * REWARD_BINS)));
@@ -50,6 +61,8 @@ const CHUNK = 50;
  */
 export class RunRewards {
   readonly byTrace = new Map<number, number>();
+  /** finished traces the scorer refuses (e.g. a blank gold answer): no reward, and the walk does not wait for them */
+  private readonly unscorable = new Set<number>();
   private readonly bins = emptyBins();
   private finished = -1;
   private walking: Promise<void> | null = null;
@@ -84,7 +97,8 @@ export class RunRewards {
         },
       );
     }
-    return { scored: this.byTrace.size, total: finished, complete: !this.walking && this.byTrace.size >= finished, histograms: this.bins };
+    const complete = !this.walking && this.byTrace.size + this.unscorable.size >= finished;
+    return { scored: this.byTrace.size, total: finished, complete, histograms: this.bins };
   }
 
   /** Resolves when the current walk ends (tests; a face never waits). */
@@ -99,10 +113,13 @@ export class RunRewards {
     for (let offset = 0; ; offset += CHUNK) {
       const page = await this.store.traces.page({ runId: this.run.id, status: 'finished', offset, limit: CHUNK });
       for (const row of page.items) {
-        if (this.byTrace.has(row.trace_id)) continue;
+        if (this.byTrace.has(row.trace_id) || this.unscorable.has(row.trace_id)) continue;
         const trace = await this.store.traces.get(row.trace_id);
-        const r = trace ? traceReward(trace, row.gold, dialect, this.config) : null;
-        if (!r) continue;
+        const r = trace ? scoredOrNull(() => traceReward(trace, row.gold, dialect, this.config)) : null;
+        if (!r) {
+          this.unscorable.add(row.trace_id);
+          continue;
+        }
         this.byTrace.set(row.trace_id, r.reward);
         this.bins.reward[binOf(r.reward)]!++;
         for (const k of COMPONENTS) this.bins[k][binOf(r.components[k])]!++;

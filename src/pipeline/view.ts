@@ -16,7 +16,7 @@ import { StoreFields } from './fields/store.js';
 import { parseConfig } from './job.js';
 import { type Listen, listenOf, serverFields } from './serve-fields.js';
 import { rewardConfigOf } from './reward-fields.js';
-import { RunRewards, type RewardProgress, runDialect, type TraceReward, traceReward } from './view-rewards.js';
+import { RunRewards, type RewardProgress, runDialect, scoredOrNull, type TraceReward, traceReward } from './view-rewards.js';
 import { callsByStep, type StepCalls } from './view-steps.js';
 
 export const DEFAULT_VIEW_PORT = 8789;
@@ -229,7 +229,7 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
       if (!trace) return undefined;
       const config = await latestConfig(trace.run_id);
       const [found, calls, run] = await Promise.all([row(id, config), store.modelCalls.list(id), findRun(trace.run_id)]);
-      const reward = run ? traceReward(trace, found.gold, runDialect(run), rewardOptions.config) : null;
+      const reward = run ? scoredOrNull(() => traceReward(trace, found.gold, runDialect(run), rewardOptions.config)) : null;
       return { row: found, trace, calls, by_step: callsByStep(calls, trace.steps.length), config_hash: config, reward };
     },
     async report(run, config) {

@@ -278,11 +278,17 @@ describe('view app over a store being written', () => {
       expect((await get('/api/traces?run=1&status=running', a)).body.items.map((r: any) => r.trace_id)).toEqual([id]);
       expect(await shapes()).toEqual([...before0, 'running:0:1'].sort());
       await writer.traces.finish(id, { tools: [], rejected: [], steps: [], calls: [] }, { stopReason: 'answer', answer: 'late' });
+      // an item whose gold is blank: the scorer refuses it (no reward), and the run's rewards still complete without it
+      await writer.items.add(1, [{ ...items[0]!, id: 'blank', answers: [' '] }]);
+      const blank = await writer.traces.begin(1, 'blank');
+      await writer.traces.finish(blank, { tools: [], rejected: [], steps: [], calls: [] }, { stopReason: 'answer', answer: 'x' });
+      expect((await get(`/api/traces/${blank}`, a)).body.reward).toBeNull();
+      expect((await scoredPlots(a)).rewards).toMatchObject({ scored: 7, total: 8, complete: true });
       const after = await get('/api/traces?run=1&q=while the viewer', a);
       expect(after.body).toMatchObject({ total: 1, items: [{ trace_id: id, status: 'finished', answer: 'late' }] });
-      expect((await get('/api/runs/1', a)).body.progress.finished).toBe(7);
+      expect((await get('/api/runs/1', a)).body.progress.finished).toBe(8);
       // the plots' series (kept per run while its counts by status stay) follow the trace that ended
-      expect(await shapes()).toEqual([...before0, 'finished:0:1'].sort());
+      expect(await shapes()).toEqual([...before0, 'finished:0:2'].sort());
       // the report follows verdicts written after it was first read
       const before = (await get('/api/report?run=1', a)).body;
       expect(before.report.traces).toBe(0);
