@@ -54,11 +54,17 @@ export async function workerWork(store: Store, runId: number, items: readonly Da
   // a failed heartbeat is not fatal: the leases expire and go to others, and this worker's late traces are dropped as 'lost'
   const timer = setInterval(() => (beat = beat.then(() => store.workers.heartbeat(id, ttlMs)).catch(() => {})), ttlMs / 3);
   const pollMs = Math.min(250, ttlMs / 4); // the last items finish soon after: a worker exits within this of them
+  // the free slots share one check of whether items are left to do (it reads the run's pending items)
+  let check: Promise<boolean> | undefined;
+  const itemsLeft = () =>
+    (check ??= planItems(store, runId, items, c)
+      .then((p) => p.run.length > 0)
+      .finally(() => setTimeout(() => (check = undefined), pollMs)));
   const next = async (): Promise<DatasetItem | undefined> => {
     while (!signal?.aborted) {
       const [item] = await store.workers.lease(id, 1, ttlMs, rules);
       if (item) return item;
-      if ((await planItems(store, runId, items, c)).run.length === 0) return undefined;
+      if (!(await itemsLeft())) return undefined;
       await new Promise((r) => setTimeout(r, pollMs));
     }
     return undefined;

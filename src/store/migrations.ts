@@ -225,4 +225,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX workers_by_run ON workers(run_id);
   `,
+  // 10 — workers at scale: an item finished through a lease is marked settled, so a lease reads only the open
+  // items (an index), not every item of the run checked against its traces
+  `
+  ALTER TABLE items ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX items_unsettled ON items(run_id, ord) WHERE settled = 0;
+  `,
 ];

@@ -56,9 +56,16 @@ export const workerOf = (r: WorkerRow): WorkerRecord => {
   });
 };
 
+/** Items finished outside a lease (a generate without --worker) are marked settled too, so leases skip them. */
+export const SETTLE_FINISHED = `UPDATE items SET settled = 1 WHERE run_id = ? AND settled = 0
+  AND EXISTS (SELECT 1 FROM traces t WHERE t.run_id = items.run_id AND t.item_id = items.item_id AND t.status = 'finished')`;
+
 export function registerWorker(db: Db, runId: number, host: string, pid: number): number {
   const sql = `INSERT INTO workers (run_id, host, pid, started_ms, heartbeat_ms) VALUES (?, ?, ?, ${NOW_MS}, ${NOW_MS})`;
-  return Number(db.prepare(sql).run(runId, host, pid).lastInsertRowid);
+  return db.transaction(() => {
+    db.prepare(SETTLE_FINISHED).run(runId);
+    return Number(db.prepare(sql).run(runId, host, pid).lastInsertRowid);
+  })();
 }
 
 export function leaseItems(db: Db, workerId: number, n: number, ttlMs: number, rules: LeaseRules): DatasetItem[] {
@@ -66,7 +73,7 @@ export function leaseItems(db: Db, workerId: number, n: number, ttlMs: number, r
     .transaction(() => {
       const runId = (db.prepare('SELECT run_id FROM workers WHERE id = ?').get(workerId) as { run_id: number }).run_id;
       const rows = db
-        .prepare(`SELECT i.* FROM items i WHERE i.run_id = ? AND (i.lease_until IS NULL OR i.lease_until < ${NOW_MS})
+        .prepare(`SELECT i.* FROM items i WHERE i.run_id = ? AND i.settled = 0 AND (i.lease_until IS NULL OR i.lease_until < ${NOW_MS})
           AND ${leasableSql('SELECT value FROM json_each(?)')} ORDER BY i.ord LIMIT ?`)
         .all(runId, JSON.stringify(rules.transientCodes), rules.maxAttempts, n) as ItemRow[];
       const take = db.prepare(`UPDATE items SET lease_owner = ?, lease_until = ${NOW_MS} + ? WHERE run_id = ? AND item_id = ?`);
@@ -103,11 +110,9 @@ function endLeased(db: Db, workerId: number, traceId: number, counter: 'items_do
         if (t) db.prepare(`DELETE FROM traces WHERE id = ? AND status = 'running'`).run(traceId);
       } else {
         end();
-        db.prepare('UPDATE items SET lease_owner = NULL, lease_until = NULL WHERE run_id = ? AND item_id = ? AND lease_owner = ?').run(
-          t.run_id,
-          t.item_id,
-          workerId,
-        );
+        const free = 'UPDATE items SET lease_owner = NULL, lease_until = NULL WHERE run_id = ? AND item_id = ? AND lease_owner = ?';
+        db.prepare(free).run(t.run_id, t.item_id, workerId);
+        if (counter === 'items_done') db.prepare('UPDATE items SET settled = 1 WHERE run_id = ? AND item_id = ?').run(t.run_id, t.item_id);
       }
       const column = taken ? 'items_lost' : counter;
       db.prepare(`UPDATE workers SET ${column} = ${column} + 1, heartbeat_ms = ${NOW_MS} WHERE id = ?`).run(workerId);

@@ -232,4 +232,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX workers_by_run ON workers(run_id);
   `,
+  // 10 — workers at scale: settled items (finished through a lease) left out of the leases' index
+  `
+  ALTER TABLE items ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX items_unsettled ON items(run_id, ord) WHERE settled = 0;
+  `,
 ];

@@ -3,7 +3,7 @@ import type { StopReason } from '../../schema/trace.js';
 import type { LeaseRules, WorkerRecord } from '../../schema/worker.js';
 import { type ItemRow, itemFromRow } from '../runs.js';
 import type { TracePieces, WorkerEnd } from '../store.js';
-import { leasableSql, type WorkerRow, workerOf } from '../workers.js';
+import { leasableSql, SETTLE_FINISHED, type WorkerRow, workerOf } from '../workers.js';
 import type { PgDb, Q } from './db.js';
 import { failTraceIn, finishTraceIn } from './traces.js';
 
@@ -17,6 +17,7 @@ import { failTraceIn, finishTraceIn } from './traces.js';
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 export async function registerWorker(q: Q, runId: number, host: string, pid: number): Promise<number> {
+  await q.run(SETTLE_FINISHED, [runId]); // one statement: racing workers settle the same rows twice, harmlessly
   const sql = `INSERT INTO workers (run_id, host, pid, started_ms, heartbeat_ms) VALUES (?, ?, ?, ${NOW_MS}, ${NOW_MS}) RETURNING id`;
   return (await q.one<{ id: number }>(sql, [runId, host, pid]))!.id;
 }
@@ -25,7 +26,7 @@ export async function leaseItems(db: PgDb, workerId: number, n: number, ttlMs: n
   return db.tx(async (q) => {
     const rows = await q.all<ItemRow & { ord: number }>(
       `WITH picked AS (
-        SELECT i.run_id, i.item_id FROM items i WHERE i.run_id = (SELECT run_id FROM workers WHERE id = ?)
+        SELECT i.run_id, i.item_id FROM items i WHERE i.run_id = (SELECT run_id FROM workers WHERE id = ?) AND i.settled = 0
           AND (i.lease_until IS NULL OR i.lease_until < ${NOW_MS})
           AND ${leasableSql('SELECT json_array_elements_text(?::json)')}
         ORDER BY i.ord LIMIT ? FOR UPDATE OF i SKIP LOCKED)
@@ -68,11 +69,14 @@ async function endLeased(
       if (t) await q.run(`DELETE FROM traces WHERE id = ? AND status = 'running'`, [traceId]);
     } else {
       await end(q);
-      await q.run('UPDATE items SET lease_owner = NULL, lease_until = NULL WHERE run_id = ? AND item_id = ? AND lease_owner = ?', [
-        item.run_id,
-        item.item_id,
-        workerId,
-      ]);
+      // the lease freed only if still this worker's; a finished item is settled whoever leased it last
+      await q.run(
+        `UPDATE items SET settled = CASE WHEN ? = 1 THEN 1 ELSE settled END,
+          lease_owner = CASE WHEN lease_owner = ? THEN NULL ELSE lease_owner END,
+          lease_until = CASE WHEN lease_owner = ? THEN NULL ELSE lease_until END
+        WHERE run_id = ? AND item_id = ?`,
+        [counter === 'items_done' ? 1 : 0, workerId, workerId, item.run_id, item.item_id],
+      );
     }
     const column = taken ? 'items_lost' : counter;
     await q.run(`UPDATE workers SET ${column} = ${column} + 1, heartbeat_ms = ${NOW_MS} WHERE id = ?`, [workerId]);
