@@ -198,9 +198,9 @@ function checkedFetch(url: string | URL | Request, init?: RequestInit): Promise<
   return httpFetch(url, init, String(url).endsWith('/chat/completions') ? checkCompletion : undefined);
 }
 
-/** A 2xx chat-completions body must be JSON with `choices[0].message` (returned, parsed); else a MalformedReplyError keeping the text. */
-function checkCompletion(status: number, text: string): unknown {
-  if (status < 200 || status > 299) return undefined;
+/** A 2xx chat-completions body must be JSON with `choices[0].message`; else a MalformedReplyError keeping the text. */
+function checkCompletion(status: number, text: string): void {
+  if (status < 200 || status > 299) return;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -211,7 +211,6 @@ function checkCompletion(status: number, text: string): unknown {
   if (!Array.isArray(choices) || !choices.length || typeof choices[0]?.message !== 'object' || choices[0].message === null) {
     throw new MalformedReplyError(`the server answered 200 without a chat completion (expected {choices: [{message}]}, got ${oneLine(text, 80)})`, text);
   }
-  return body;
 }
 
 /** The text the server sent with a failure, when it sent one (a garbled body, or an HTTP error's body). */
