@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { END, START, StateGraph } from '@langchain/langgraph';
-import { TraceState } from '../graphs/trace-graph.js';
+import type { TraceState } from '../graphs/trace-graph.js';
+import { buildNoopTraceGraph } from '../graphs/trace-graph-floor.js';
 import { generateTraces } from '../src/pipeline/generate.js';
 import { MtrError } from '../src/schema/errors.js';
 
@@ -134,28 +134,13 @@ export async function benchPipeline(levels: readonly PipelineLevel[] = LEVELS): 
 }
 
 /**
- * LangGraph's own CPU per model call at the goal's concurrency: the trace graph's channels and shape (tools, then
- * agent ⇄ actor twice, then the answer: 6 node steps for 7 calls) with nodes that do nothing. No mtr code runs, so
- * this is the floor under cpu_ms_per_call while the graph stays on LangGraph.
+ * LangGraph's own CPU per model call at the goal's concurrency: the trace graph's shape with no-op nodes
+ * (graphs/trace-graph-floor.ts). No mtr code runs, so this is the floor under cpu_ms_per_call while the graph
+ * stays on LangGraph.
  */
 export async function graphFloorMsPerCall(traces = GOAL_LEVEL.traces, inFlight = GOAL_LEVEL.in_flight): Promise<number> {
   type S = typeof TraceState.State;
-  const graph = new StateGraph(TraceState)
-    .addNode('make_tools', async () => ({ tools: [], messages: [{ role: 'system' as const, content: 'tools' }] }))
-    .addNode('agent', async (s: S) =>
-      s.steps.length < 2
-        ? {
-            pending: { index: s.steps.length, think: '', raw: '', call: { name: 'f', arguments: {} } },
-            messages: [{ role: 'assistant' as const, content: 'call' }],
-          }
-        : { answer: 'a', messages: [{ role: 'assistant' as const, content: 'answer' }] },
-    )
-    .addNode('actor', async (s: S) => ({ steps: [{ ...s.pending!, observation: { content: {}, source: 'simulated' } }], pending: undefined }))
-    .addEdge(START, 'make_tools')
-    .addEdge('make_tools', 'agent')
-    .addConditionalEdges('agent', (s: S) => (s.answer !== undefined ? END : 'actor'), ['actor', END])
-    .addEdge('actor', 'agent')
-    .compile();
+  const graph = buildNoopTraceGraph();
   const run = async () => {
     let next = 0;
     const lane = async () => {
