@@ -99,7 +99,9 @@ describe('search-r1 dialect', () => {
     expect(parseAgentTurn('<think>t</think> q', 'search-r1').errors.map((e) => e.code)).toEqual(['text_outside_tags', 'missing_action']);
   });
 
-  const title = plainText.filter((s) => !s.includes(') ') && !s.includes('\n'));
+  // a title already in quotes (`"Paris"`, `""`) is shown as it is and reads back without them: the corpus's own
+  // quoting (searchR1Title), so only unquoted titles round-trip to themselves
+  const title = plainText.filter((s) => !s.includes(') ') && !s.includes('\n') && !/^".*"$/.test(s));
   const observation = fc.oneof(
     fc.array(fc.record({ title, text: plainText }), { minLength: 1, maxLength: 4 }).map((results) => ({ content: { results }, source: 'real' as const })),
     plainText.filter((s) => !s.startsWith('Doc 1(')).map((content) => ({ content, source: 'real' as const })),
