@@ -16,7 +16,7 @@ console.log(`mtr benchmarks — node ${process.version}, ${cpus().length} cores 
 
 if (part('pipeline')) {
   console.log(
-    `1. generate pipeline: real ChatOpenAI → local OpenAI-compatible server (own process, capacity 512): 50 ms latency at 1/16/256 in flight; issue 17's goal at ${GOAL_LEVEL.traces} traces, ${GOAL_LEVEL.in_flight} in flight, ${GOAL_LEVEL.latency_ms} ms`,
+    `1. generate pipeline: the openai SDK → local OpenAI-compatible server (own process, capacity 512): 50 ms latency at 1/16/256 in flight; issue 17's goal at ${GOAL_LEVEL.traces} traces, ${GOAL_LEVEL.in_flight} in flight, ${GOAL_LEVEL.latency_ms} ms`,
   );
   const rows = await benchPipeline();
   console.table(rows);
