@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/carg/taxonomy.js';
 import { storeStatus as statusOf } from '../support/store.js';
 import { openDb } from '../../src/store/index.js';
+import { type ChaosServer, startChaosServer } from '../support/chaos.js';
 import { spawnCli } from '../support/cli.js';
-import { REPO_ROOT, SHARED_DATASETS } from '../support/paths.js';
+import { SHARED_DATASETS } from '../support/paths.js';
 
 /**
  * Chaos: the real binary generates 30 Bamboogle items against an OpenAI-compatible server in its own process
@@ -20,45 +20,10 @@ const ITEMS = 30;
 const SEED = 13;
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-chaos-'));
 
-function startChaosServer(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<string> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'test/pipeline/chaos-server.ts'),
-      '--dataset',
-      BAMBOOGLE,
-      '--limit',
-      String(ITEMS),
-      '--fault-rate',
-      '0.2',
-      '--seed',
-      String(SEED),
-    ],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<void>((r) => child.on('close', () => r()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /chaos server on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, child, stop: async () => (child.kill('SIGTERM'), await exited, err) });
-    });
-    void exited.then(() => reject(new Error(`chaos server exited early: ${err}`)));
-  });
-}
-
 describe('chaos: 20% faults of every kind, two SIGKILLs, resumed', () => {
-  let server: Awaited<ReturnType<typeof startChaosServer>>;
+  let server: ChaosServer;
   beforeAll(async () => {
-    server = await startChaosServer();
+    server = await startChaosServer({ dataset: BAMBOOGLE, limit: ITEMS, faultRate: 0.2, seed: SEED });
   });
   afterAll(async () => {
     if (server.child.exitCode === null) await server.stop();
