@@ -23,8 +23,11 @@ class SocketError extends Error {
   }
 }
 
-/** fetch's TypeError("fetch failed") with the socket error as its cause, as undici throws it. */
-const fetchFailed = (cause: unknown): TypeError => new TypeError('fetch failed', { cause });
+/** fetch's TypeError("fetch failed") with the socket error as its cause, as undici throws it (a TypeError, named so). */
+class FetchFailed extends TypeError {
+  override readonly name = 'TypeError';
+}
+const fetchFailed = (cause: unknown): TypeError => new FetchFailed('fetch failed', { cause });
 
 interface Reply {
   status: number;
