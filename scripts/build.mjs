@@ -1,7 +1,7 @@
 // Compiles src/ and graphs/ to dist/ (one .js per .ts, no bundling), so `mtr` starts without compiling
 // TypeScript at run time. Run by `npm ci` (prepare) and `npm run build`; bin/mtr.js uses dist/ only while it is
 // newer than every source file, and falls back to tsx otherwise (an edited checkout never runs stale code).
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -25,6 +25,8 @@ await build({
 });
 // the stamp is written last: a build cut short leaves no stamp, and bin/mtr.js then uses tsx
 writeFileSync(join(tmp, '.built'), `${new Date(started).toISOString()}\n`);
+// the viewer's pages (npm run build:web) are not this build's: they move into the new dist/ as they are
+if (existsSync(join('dist', 'web'))) renameSync(join('dist', 'web'), join(tmp, 'web'));
 rmSync('dist', { recursive: true, force: true });
 renameSync(tmp, 'dist');
 console.log(`built dist/ in ${Date.now() - started} ms`);
