@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commaList } from '../text/list.js';
 import { MtrError } from '../schema/errors.js';
 
 /**
@@ -18,10 +19,7 @@ export const ROUTING_SYNTAX = 'TOOL=simulated|real|hybrid:N[:items|steps], comma
 /** `wiki_search=hybrid:20,calculator=real` → routes by tool name. */
 export function parseToolRouting(spec: string, flag = '--tool-routing'): ToolRouting {
   const routing: ToolRouting = {};
-  for (const part of spec
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
+  for (const part of commaList(spec)) {
     const m = /^([\w.-]+)=(simulated|real|hybrid:(\d+)(?::(items|steps))?)$/.exec(part);
     if (!m) throw new MtrError('E_USAGE', `${flag}: expected ${ROUTING_SYNTAX}, got "${part}"`);
     const [, tool, mode, warmup, unit] = m;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MtrError } from '../schema/errors.js';
+import { commaList } from '../text/list.js';
 
 /** How JSON answers are requested from an OpenAI-compatible server; 'auto' starts strict and falls back on a 400. */
 export const STRUCTURED_MODES = ['auto', 'json_schema', 'json_object', 'none'] as const;
@@ -17,14 +18,7 @@ export const MODEL_DEFAULTS = {
 } as const;
 
 /** `baseUrl` as its servers: one URL, or a pool's URLs comma-separated ("http://a:8000/v1,http://b:8000/v1"); a repeated one counts once. */
-export const baseUrlList = (baseUrl: string): string[] => [
-  ...new Set(
-    baseUrl
-      .split(',')
-      .map((u) => u.trim())
-      .filter(Boolean),
-  ),
-];
+export const baseUrlList = (baseUrl: string): string[] => [...new Set(commaList(baseUrl))];
 
 const URL_CHECK = z.url();
 

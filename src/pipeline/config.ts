@@ -1,6 +1,7 @@
 import { sha256Hex } from '../text/hash.js';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
+import { commaList } from '../text/list.js';
 import { GroundingConfigSchema } from '../actor/grounding.js';
 import { parseToolRouting, resolveRouting, ToolRouteSchema } from '../actor/routing.js';
 import { KNOWN_DATASETS } from '../data/registry.js';
@@ -100,13 +101,7 @@ export type GenerateJobInput = z.input<typeof GenerateJobConfig>;
 const flat = GenerateJobConfig.shape;
 
 /** `--utility-tools wiki_search,calculator` (or `none`) as the list of tool names. */
-const utilityToolList = (flag: string): string[] =>
-  flag === 'none'
-    ? []
-    : flag
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+const utilityToolList = (flag: string): string[] => (flag === 'none' ? [] : commaList(flag));
 
 /** The run's config, resolved from the flags (nested model settings per role); its fields reuse the flags' definitions, so each default is written once. */
 export const GenerateConfigSchema = z.object({

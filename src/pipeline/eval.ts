@@ -8,6 +8,7 @@ import type { DatasetItem } from '../schema/item.js';
 import type { TraceRecord } from '../schema/trace.js';
 import { openStore } from '../store/index.js';
 import { answerScores } from '../text/answer.js';
+import { commaList } from '../text/list.js';
 import {
   checkGenerateConfig,
   GENERATE_ROLES,
@@ -120,12 +121,6 @@ export type EvalSummary = z.infer<typeof EvalSummarySchema>;
 /** Progress of the whole eval: generate's counts summed over the datasets so far, and the one running now. */
 export type EvalProgress = Progress & { dataset?: string };
 
-const list = (s: string): string[] =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
 export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySchema, JobHooks<EvalProgress>>({
   name: 'eval',
   description:
@@ -140,11 +135,11 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
   async run(input, hooks = {}) {
     const c = parseConfig(EvalConfigSchema, input);
     checkBackends(c);
-    const compare = await Promise.all(list(c.compare ?? '').map(async (dir) => ({ dir, metrics: await readMetrics(dir) })));
+    const compare = await Promise.all(commaList(c.compare ?? '').map(async (dir) => ({ dir, metrics: await readMetrics(dir) })));
     const db = c.db ?? join(c.out, 'eval.sqlite');
     // every dataset is found and read before the first model call: a typo in the third name fails now
     const datasets: { config: GenerateConfig; name: string; items: DatasetItem[] }[] = [];
-    for (const spec of list(c.dataset)) {
+    for (const spec of commaList(c.dataset)) {
       const g = GenerateConfigSchema.parse(resolveGenerateConfig(generateInput(c, spec, db)));
       checkGenerateConfig(g);
       const resolved = await resolveDataset(spec, {

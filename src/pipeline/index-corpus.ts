@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { commaList } from '../text/list.js';
 import { z } from 'zod';
 import { MtrError } from '../schema/errors.js';
 import { buildIndex } from '../tools/bm25.js';
@@ -41,10 +42,7 @@ export const indexJob = defineJob({
   summary: IndexSummarySchema,
   async run(input, hooks: JobHooks<IndexProgress> = {}) {
     const c = parseConfig(IndexConfigSchema, input);
-    const files = c.corpus
-      .split(',')
-      .map((f) => f.trim())
-      .filter(Boolean);
+    const files = commaList(c.corpus);
     for (const f of files) if (!existsSync(f)) throw new MtrError('E_USAGE', `--corpus: expected an existing file, got "${f}"`, { field: 'corpus' });
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
