@@ -17,7 +17,7 @@ import { CHECK_NAMES, checkConfigOf, solvedItemIds } from '../validate/index.js'
 import { collectGrpo, collectSft, exportCauses, type SystemChoice } from './export-collect.js';
 import { StoreFields } from './fields/store.js';
 import { defineJob, type JobHooks, parseConfig } from './job.js';
-import { openExistingStore, runsCoerce, selectRuns } from './runs.js';
+import { openExistingStore, runsCoerce, selectRunRecords } from './runs.js';
 import { CheckFields, formatCauses } from './validate.js';
 
 export const EXPORT_FORMATS = { sft: ['trl', 'openai', 'sharegpt', 'jsonl'], grpo: ['verl', 'trl', 'jsonl'] } as const;
@@ -135,8 +135,8 @@ export const exportJob = defineJob({
     const solved = o.unsolvedBy ? readSolved(o.unsolvedBy) : undefined;
     const store = await openExistingStore(o.db);
     try {
-      const runIds = await selectRuns(store, o.run);
-      const runs = (await store.runs.list()).filter((r) => runIds.includes(r.id));
+      const runs = await selectRunRecords(store, o.run);
+      const runIds = runs.map((r) => r.id);
       const config = checkConfigOf({ ...o, coerce: o.coerce ?? runsCoerce(runs) });
       const dialect: Dialect = o.dialect ?? runsDialect(runs);
       const system = systemFor({ format: o.format, system: o.system, dialect });

@@ -12,6 +12,13 @@ export const openExistingStore = (path: string): Promise<Store> => openStore(pat
 /** The runs `--run` names in an open store (every run when absent). */
 export const selectRuns = async (store: Store, run: string | number | undefined): Promise<number[]> => resolveRuns(await store.runs.list(), run);
 
+/** The runs `--run` names, as records (config included), read with one listing. */
+export async function selectRunRecords(store: Store, run: string | number | undefined): Promise<RunRecord[]> {
+  const all = await store.runs.list();
+  const ids = resolveRuns(all, run);
+  return all.filter((r) => ids.includes(r.id));
+}
+
 /**
  * The pre-check policy the runs were generated with (`mtr generate --coerce`), for validate and export when
  * `--coerce` is not given: the tool_calls check then reads each call as the actor did. Runs made under two

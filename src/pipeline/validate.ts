@@ -16,7 +16,7 @@ import {
 } from '../validate/index.js';
 import { StoreFields } from './fields/store.js';
 import { defineJob, flagName, parseConfig } from './job.js';
-import { openExistingStore, runsCoerce, selectRuns } from './runs.js';
+import { openExistingStore, runsCoerce, selectRunRecords } from './runs.js';
 
 export { formatReport };
 
@@ -117,8 +117,9 @@ export const validateJob = defineJob({
     const o = parseConfig(ValidateConfigSchema, input);
     const store = await openExistingStore(o.db);
     try {
-      const runs = await selectRuns(store, o.run);
-      const config = checkConfigOf({ ...o, coerce: o.coerce ?? runsCoerce((await store.runs.list()).filter((r) => runs.includes(r.id))) });
+      const records = await selectRunRecords(store, o.run);
+      const runs = records.map((r) => r.id);
+      const config = checkConfigOf({ ...o, coerce: o.coerce ?? runsCoerce(records) });
       const { verdicts, checked, hash } = await validateRuns(store, runs, config);
       return { config, config_hash: hash, runs, checked, report: summarizeVerdicts(verdicts), failing: checkCauses(removalReasons(verdicts), config) };
     } finally {
