@@ -15,8 +15,9 @@ import { scriptedModel } from '../support/scripted-roles.js';
 /**
  * Pool test (issue 19): a generate run over two real local model servers (`--base-url A,B`); B is stopped
  * mid-run (after a set number of answers; what it held unanswered fails and is retried) and restarted on its
- * port later. The run must finish every item once; calls must go to A alone while B is down and come back to B after; what the store
- * says per server must match what each server logged, and `mtr status` must report the store's figures.
+ * port later. The run must finish every item once; calls must go to A alone while B is down and come back to B
+ * after; what the store says per server must match what each server logged, and `mtr status` must report the
+ * store's figures.
  */
 const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
 const ITEMS = 30;
