@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePattern, metaSchemaErrors } from '../../src/schema/json-schema.js';
+import { RE2JS } from 're2js';
 import type { ToolTemplate } from '../../src/schema/tool.js';
 import { precheckCall } from '../../src/validate/precheck.js';
 import { checkTool } from '../../src/validate/tool-schema.js';
@@ -13,22 +14,13 @@ const tool = (pattern: string): ToolTemplate => ({
 });
 
 describe('patterns in tool schemas run in linear time (RE2)', () => {
-  it("a catastrophic pattern answers at once: ^(a+)+$ against 'aaaa…!' (JavaScript's RegExp backtracks for ever)", () => {
+  it("a catastrophic pattern answers: ^(a+)+$ against 'aaaa…!' (JavaScript's RegExp would backtrack for ever)", { timeout: 10_000 }, () => {
+    // no clock here: a backtracking engine would not return on this input, and the test's timeout fails it
+    expect(compilePattern('^(a+)+$')).toBeInstanceOf(RE2JS);
     const t = tool('^(a+)+$');
-    const started = performance.now();
     const err = precheckCall(t, { code: `${'a'.repeat(100_000)}!` });
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(err).toMatchObject({ type: 'invalid_value', parameter: 'code', message: expect.stringContaining('must match pattern "^(a+)+$"') });
     expect(precheckCall(t, { code: 'aaaa' })).toBeUndefined();
-    // the control: on 24 a's JavaScript's own engine already takes 2^24 steps, RE2 a few dozen
-    const input = `${'a'.repeat(24)}!`;
-    const re2 = performance.now();
-    for (let i = 0; i < 10; i++) precheckCall(t, { code: input });
-    const re2Ms = (performance.now() - re2) / 10;
-    const js = performance.now();
-    /^(a+)+$/.test(input);
-    const jsMs = performance.now() - js;
-    expect(jsMs).toBeGreaterThan(Math.max(20, 20 * re2Ms));
   });
 
   it('what RE2 cannot run (lookaround, backreferences) is refused with the reason, never compiled as a backtracking RegExp', () => {

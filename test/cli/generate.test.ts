@@ -143,7 +143,6 @@ describe('mtr generate / status (the real binary)', () => {
       });
       try {
         const db = join(tmp, 'timeout.sqlite');
-        const started = Date.now();
         const r = await runCli([
           'generate',
           '--dataset',
@@ -171,7 +170,6 @@ describe('mtr generate / status (the real binary)', () => {
         expect(timeouts.map((t: any) => t.role)).toEqual(['actor', 'agent', 'maker']);
         expect(config.model.timeoutMs).toBe(300);
         for (const role of ['maker', 'agent', 'actor']) expect(config.roles[role]?.timeoutMs).toBeUndefined(); // no per-role value hides the run's
-        expect(Date.now() - started).toBeLessThan(15_000);
       } finally {
         await slow.close();
       }

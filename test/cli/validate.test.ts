@@ -115,7 +115,9 @@ describe('mtr validate', () => {
     const r = await side.done;
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).checked).toBeGreaterThanOrEqual(2000); // and the failed traces written before it listed its work
+    // the writer kept landing transactions while validate ran (a write transaction held across the checks would
+    // hold it until validate ended: a handful at most); the waits themselves are printed, not asserted
     expect(waits.length).toBeGreaterThan(50);
-    expect(Math.max(...waits)).toBeLessThan(1000); // here ~50 ms; a write transaction held across the checks holds the writer for seconds
+    console.log(`writes beside validate: ${waits.length}, longest wait ${Math.round(Math.max(...waits))} ms`);
   }, 60_000);
 });

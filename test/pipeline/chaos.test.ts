@@ -95,7 +95,6 @@ describe('chaos: 20% faults of every kind, two SIGKILLs, resumed', () => {
     for (const kind of ['500', '429', 'timeout', 'malformed', 'truncated']) expect(injected[kind], kind).toBeGreaterThan(0);
     expect(retried.n).toBeGreaterThan(0);
     expect(kills[0]).toBeLessThan(kills[1]!);
-    expect(Date.now() - started).toBeLessThan(60_000);
     console.log(
       `chaos: kills at ${kills.join(', ')} finished; faults ${JSON.stringify(injected)}; ${retried.n} retried requests stored; ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
