@@ -1,4 +1,5 @@
 import type { DatasetItem } from '../schema/item.js';
+import { dataSourceNames } from '../text/data-source.js';
 import { findDataset, inferDatasetName, KNOWN_DATASETS, REGISTRY, type Registry } from './registry.js';
 
 /**
@@ -10,15 +11,24 @@ export const EXTRA_DATA_SOURCES = ['nq', 'triviaqa', 'popqa', 'strategyqa'] as c
 /** Every canonical name an export may write as `data_source`. */
 export const DATA_SOURCE_NAMES: readonly string[] = [...KNOWN_DATASETS, ...EXTRA_DATA_SOURCES];
 
+/** A benchmark's canonical name from one of its names: a registry name or alias, or one of EXTRA_DATA_SOURCES. */
+function canonicalName(name: string, registry: Registry): string | undefined {
+  return findDataset(name, registry)?.name ?? EXTRA_DATA_SOURCES.find((extra) => extra === name);
+}
+
 /**
  * Layout fingerprints an item keeps after loading: verl rows keep their `data_source`; HotpotQA layouts keep
  * `type` (bridge/comparison) and `level`; MuSiQue keeps `answerable`.
  */
-function fromLayout(item: Pick<DatasetItem, 'meta'>): string | undefined {
+function fromLayout(item: Pick<DatasetItem, 'meta'>, registry: Registry): string | undefined {
   const meta = item.meta ?? {};
-  // verl / Search-R1 rows name their benchmark in `data_source`: kept when it is a name the scorer knows.
-  const named = typeof meta.data_source === 'string' ? meta.data_source.toLowerCase() : undefined;
-  if (named && DATA_SOURCE_NAMES.includes(named)) return named;
+  // verl / Search-R1 rows name their benchmark in `data_source` (`nq`, `searchR1_nq`, `bdsaglam/musique`), read as the scorer reads it.
+  if (typeof meta.data_source === 'string') {
+    const named = dataSourceNames(meta.data_source)
+      .names.map((name) => canonicalName(name, registry))
+      .find(Boolean);
+    if (named) return named;
+  }
   if (['bridge', 'comparison'].includes(meta.type as string) && ['easy', 'medium', 'hard'].includes(meta.level as string)) return 'hotpotqa';
   if (typeof meta.answerable === 'boolean') return 'musique';
   return undefined;
@@ -36,5 +46,5 @@ export function canonicalDataSource(item: Pick<DatasetItem, 'dataset' | 'meta'>,
   const inferred = inferDatasetName(item.dataset, registry);
   if (inferred in registry.datasets) return inferred;
   const words = item.dataset.toLowerCase().split(/[^a-z0-9]+/);
-  return EXTRA_DATA_SOURCES.find((name) => words.includes(name)) ?? fromLayout(item);
+  return EXTRA_DATA_SOURCES.find((name) => words.includes(name)) ?? fromLayout(item, registry);
 }

@@ -1,5 +1,6 @@
 import type { Dialect } from '../grammar/tags.js';
 import { MtrError } from '../schema/errors.js';
+import { dataSourceNames } from '../text/data-source.js';
 import type { RewardConfig } from './config.js';
 import { type ScoreInput, type ScoreResult, scoreQa } from './score.js';
 
@@ -27,9 +28,6 @@ export const DEFAULT_SCORERS: Readonly<Record<string, Scorer>> = Object.freeze({
 /** Used when a rollout names no data_source. */
 export const DEFAULT_DATA_SOURCE = 'qa';
 
-/** verl's Search-R1 data names its sources `searchR1_<name>` (verl/utils/reward_score/__init__.py): that dialect. */
-const SEARCH_R1_PREFIX = 'searchr1_';
-
 export interface ResolvedSource {
   scorer: Scorer;
   /** the registry key the source resolved to */
@@ -39,21 +37,19 @@ export interface ResolvedSource {
 }
 
 /**
- * A data_source as trainers carry it: `nq`, `searchR1_nq` (Search-R1 dialect), `bdsaglam/musique` (a hub id:
- * its last path part), any case.
+ * A data_source as trainers carry it (read by dataSourceNames, as the exporter reads it): `nq`, `searchR1_nq`
+ * (Search-R1 dialect), a hub id (`bdsaglam/musique`, `hotpotqa/hotpot_qa`), any case.
  */
 export function resolveDataSource(dataSource: string | undefined, scorers: Readonly<Record<string, Scorer>> = DEFAULT_SCORERS): ResolvedSource {
-  let key = (dataSource ?? DEFAULT_DATA_SOURCE).trim().toLowerCase();
-  key = key.slice(key.lastIndexOf('/') + 1);
-  const searchR1 = key.startsWith(SEARCH_R1_PREFIX);
-  if (searchR1) key = key.slice(SEARCH_R1_PREFIX.length);
-  const scorer = scorers[key];
-  if (!scorer) {
+  const { names, searchR1 } = dataSourceNames(dataSource ?? DEFAULT_DATA_SOURCE);
+  const key = names.find((name) => Object.hasOwn(scorers, name));
+  if (key === undefined) {
     const known = Object.keys(scorers).join(', ');
     throw new MtrError('E_INPUT', `data_source: expected one of ${known} (also as searchR1_<name> or owner/<name>), got ${JSON.stringify(dataSource)}`, {
       field: 'data_source',
     });
   }
+  const scorer = scorers[key]!;
   return searchR1 ? { scorer, key, dialect: 'search-r1' } : { scorer, key };
 }
 
