@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CallMinute, TraceMinute, TracePage, TraceRow, TraceShape, VerdictConfig } from '../schema/browse.js';
+import type { CallMinute, TraceMinute, TracePage, TracePageQuery, TraceRow, TraceShape, TraceVerdict, VerdictConfig } from '../schema/browse.js';
 import { type EvalTable, evalTable } from '../carg/eval.js';
 import { CARG_SAMPLE_KINDS, CARG_TOOL_STATUSES, type SampleRow } from '../schema/carg.js';
 import { packagePath } from '../paths.js';
@@ -49,6 +49,12 @@ export interface TraceQuery {
   dataset?: string;
   status?: TraceStatus;
   reason?: string;
+  /** a check the trace failed (the report's "by check" rows) */
+  check?: string;
+  /** an invalid_arguments error type (the report's "by the pre-check's error type" rows) */
+  error_type?: string;
+  /** validated at all, passed every check, or failed one (the report's headline counts) */
+  verdict?: TraceVerdict;
   q?: string;
   /** the check config whose verdicts give reasons (default: the run's latest; every run's latest without a run) */
   config?: string;
@@ -212,16 +218,7 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
     async traces(q) {
       const config = q.config ?? (await latestConfig(q.run));
       if (q.reward) return rewardPage(q, config);
-      const page = await store.traces.page({
-        ...(q.run !== undefined ? { runId: q.run } : {}),
-        ...(q.dataset !== undefined ? { dataset: q.dataset } : {}),
-        ...(q.status !== undefined ? { status: q.status } : {}),
-        ...(q.reason !== undefined ? { reason: q.reason } : {}),
-        ...(q.q !== undefined ? { q: q.q } : {}),
-        ...(config !== null ? { configHash: config } : {}),
-        offset: q.offset,
-        limit: Math.min(q.limit, MAX_PAGE),
-      });
+      const page = await store.traces.page({ ...storeFilters(q, config), offset: q.offset, limit: Math.min(q.limit, MAX_PAGE) });
       return { ...page, config_hash: config, reason_codes: VIEW_REASONS };
     },
     async trace(id) {
@@ -322,21 +319,15 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
       return x !== undefined && x >= min && x <= max;
     };
     let ids: number[];
-    if (q.dataset === undefined && q.reason === undefined && q.q === undefined && (q.status ?? 'finished') === 'finished') ids = rr.ids().filter(inRange);
+    const filters = storeFilters(q, config);
+    const { runId: _run, configHash: _config, status, ...others } = filters;
+    if (!Object.keys(others).length && (status ?? 'finished') === 'finished') ids = rr.ids().filter(inRange);
     else {
       // walked once per filter set while the scores stay the same (a second page of it is then cheap)
-      const key = JSON.stringify([r.id, q.dataset, q.status, q.reason, q.q, config, min, max, rr.byTrace.size]);
+      const key = JSON.stringify([filters, min, max, rr.byTrace.size]);
       const hit = walked.get(key);
       if (hit) return answer(hit);
       ids = [];
-      const filters = {
-        runId: r.id,
-        ...(q.dataset !== undefined ? { dataset: q.dataset } : {}),
-        ...(q.status !== undefined ? { status: q.status } : {}),
-        ...(q.reason !== undefined ? { reason: q.reason } : {}),
-        ...(q.q !== undefined ? { q: q.q } : {}),
-        ...(config !== null ? { configHash: config } : {}),
-      };
       for (let offset = 0; ; offset += WALK) {
         const page = await store.traces.page({ ...filters, offset, limit: WALK });
         ids.push(...page.items.map((i) => i.trace_id).filter(inRange));
@@ -358,6 +349,21 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
       };
     }
   }
+}
+
+/** The store's filters of a trace query (all but paging and the reward range, which the viewer computes). */
+function storeFilters(q: TraceQuery, config: string | null): Omit<TracePageQuery, 'offset' | 'limit'> {
+  const f: Omit<TracePageQuery, 'offset' | 'limit'> = {};
+  if (q.run !== undefined) f.runId = q.run;
+  if (q.dataset !== undefined) f.dataset = q.dataset;
+  if (q.status !== undefined) f.status = q.status;
+  if (q.reason !== undefined) f.reason = q.reason;
+  if (q.check !== undefined) f.check = q.check;
+  if (q.error_type !== undefined) f.errorType = q.error_type;
+  if (q.verdict !== undefined) f.verdict = q.verdict;
+  if (q.q !== undefined) f.q = q.q;
+  if (config !== null) f.configHash = config;
+  return f;
 }
 
 /** `--reward-config FILE`: read as `mtr score --config` reads its file, errors naming this flag. */

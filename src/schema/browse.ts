@@ -16,6 +16,12 @@ export interface TracePageQuery {
   status?: z.infer<typeof TraceStatusSchema>;
   /** a verdict reason (e.g. slot_disagreement) a trace failed under `configHash` */
   reason?: string;
+  /** a check (its name, e.g. `slots`) a trace failed under `configHash` */
+  check?: string;
+  /** the pre-check's error type of an `invalid_arguments` verdict under `configHash` (`unknown` when it names none) */
+  errorType?: string;
+  /** judged under `configHash` at all (`validated`), passing every check, or failing at least one */
+  verdict?: TraceVerdict;
   /** the check config whose verdicts give `reason` and each row's `reasons` (none: no reasons) */
   configHash?: string;
   /** text the question contains (case-insensitive for ASCII) */
@@ -23,6 +29,10 @@ export interface TracePageQuery {
   offset: number;
   limit: number;
 }
+
+/** The report's headline counts a trace list can be narrowed to (each a count of the validation report). */
+export const TRACE_VERDICTS = ['validated', 'passed', 'failed'] as const;
+export type TraceVerdict = (typeof TRACE_VERDICTS)[number];
 
 /** One trace in a list: what a row shows, with its item's question and gold answers. */
 export const TraceRowSchema = z.object({

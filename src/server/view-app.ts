@@ -3,6 +3,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { tokenMatcher } from '../pipeline/serve-fields.js';
+import { TRACE_VERDICTS } from '../schema/browse.js';
 import { MAX_PAGE, type TraceQuery, VIEW_REASONS, type ViewService, viewWebRoot } from '../pipeline/view.js';
 import { errorHandler } from './errors.js';
 import { listen, type RunningServer } from './listen.js';
@@ -62,24 +63,30 @@ const textParam = (c: Context, name: string): string | undefined => {
   return v === undefined || v === '' ? undefined : v;
 };
 
+/** A parameter that is one of a few words, or E_INPUT (400) naming it and them. */
+function oneOf<T extends string>(c: Context, name: string, allowed: readonly T[]): T | undefined {
+  const v = textParam(c, name);
+  if (v !== undefined && !(allowed as readonly string[]).includes(v)) throw badField(name, `expected one of ${allowed.join(', ')}, got ${shown(v)}`);
+  return v as T | undefined;
+}
+
 function traceQuery(c: Context): TraceQuery {
-  const status = textParam(c, 'status');
-  if (status !== undefined && !(STATUSES as readonly string[]).includes(status))
-    throw badField('status', `expected one of ${STATUSES.join(', ')}, got ${shown(status)}`);
-  const reason = textParam(c, 'reason');
-  if (reason !== undefined && !VIEW_REASONS.includes(reason)) throw badField('reason', `expected one of ${VIEW_REASONS.join(', ')}, got ${shown(reason)}`);
+  const status = oneOf(c, 'status', STATUSES);
+  const reason = oneOf(c, 'reason', VIEW_REASONS);
+  const verdict = oneOf(c, 'verdict', TRACE_VERDICTS);
   const run = intParam(c, 'run', 1, Number.MAX_SAFE_INTEGER);
   const [min, max] = [rewardParam(c, 'reward_min'), rewardParam(c, 'reward_max')];
   const q: TraceQuery = { offset: intParam(c, 'offset', 0, Number.MAX_SAFE_INTEGER, 0)!, limit: intParam(c, 'limit', 1, MAX_PAGE, 50)! };
   if (run !== undefined) q.run = run;
-  if (status !== undefined) q.status = status as TraceQuery['status'] & string;
+  if (status !== undefined) q.status = status;
   if (reason !== undefined) q.reason = reason;
+  if (verdict !== undefined) q.verdict = verdict;
   if (min !== undefined || max !== undefined) {
     // rewards are computed per run (they are not stored), so a range is asked within one
     if (run === undefined) throw badField(min !== undefined ? 'reward_min' : 'reward_max', 'expected run=ID beside a reward range, got none');
     q.reward = { min: min ?? 0, max: max ?? 1 };
   }
-  for (const key of ['dataset', 'q', 'config'] as const) {
+  for (const key of ['dataset', 'q', 'config', 'check', 'error_type'] as const) {
     const v = textParam(c, key);
     if (v !== undefined) q[key] = v;
   }

@@ -40,8 +40,23 @@ export function tracePage(db: Db, q: TracePageQuery): TracePage {
   const joinItems = dataset !== undefined || q.q !== undefined;
   if (dataset !== undefined) add('i.dataset = ?', dataset);
   if (q.q !== undefined) add(`i.question LIKE ? ESCAPE '\\'`, likeText(q.q));
-  if (q.reason !== undefined)
-    add('t.id IN (SELECT v.trace_id FROM verdicts v WHERE v.config_hash = ? AND v.reason = ? AND v.pass = 0)', q.configHash ?? '', q.reason);
+  const config = q.configHash ?? '';
+  if (q.reason !== undefined) add('t.id IN (SELECT v.trace_id FROM verdicts v WHERE v.config_hash = ? AND v.reason = ? AND v.pass = 0)', config, q.reason);
+  if (q.check !== undefined) add('t.id IN (SELECT v.trace_id FROM verdicts v WHERE v.config_hash = ? AND v.check_name = ? AND v.pass = 0)', config, q.check);
+  // the type as summarizeVerdicts reads it from the details: error.type, or 'unknown'
+  if (q.errorType !== undefined)
+    add(
+      `t.id IN (SELECT v.trace_id FROM verdicts v WHERE v.config_hash = ? AND v.reason = 'invalid_arguments' AND v.pass = 0
+        AND COALESCE(CAST(json_extract(v.details, '$.error.type') AS TEXT), 'unknown') = ?)`,
+      config,
+      q.errorType,
+    );
+  if (q.verdict !== undefined) {
+    const failedAny = 't.id IN (SELECT v.trace_id FROM verdicts v WHERE v.config_hash = ? AND v.pass = 0)';
+    if (q.verdict === 'failed') add(failedAny, config);
+    else add('t.id IN (SELECT v.trace_id FROM verdicts v WHERE v.config_hash = ?)', config);
+    if (q.verdict === 'passed') add(`NOT ${failedAny}`, config);
+  }
   const from = `traces t${joinItems ? ' JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id' : ''}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM ${from}`).get(...params) as { n: number }).n;
   const ids = (db.prepare(`SELECT t.id FROM ${from} ORDER BY t.id LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as { id: number }[]).map((r) => r.id);

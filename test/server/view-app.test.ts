@@ -8,6 +8,7 @@ import { validateJob } from '../../src/pipeline/validate.js';
 import { openViewStore, type ViewService, viewJob, viewService } from '../../src/pipeline/view.js';
 import { openStore } from '../../src/store/index.js';
 import { createViewApp, startViewServer } from '../../src/server/view-app.js';
+import { agentCall, goodSteps, TOOLS } from '../validate/fixtures.js';
 import { seededStore } from '../validate/store-fixture.js';
 
 /** The viewer's API over the 7-trace validate fixture (3 valid, a duplicate, a wrong answer, an ungrounded call, a failed trace), validated. */
@@ -259,6 +260,88 @@ describe('view app: rewards computed from the traces (none are stored)', () => {
       code: 'E_USAGE',
       message: expect.stringMatching(/^--reward-config: /),
     });
+  });
+});
+
+describe('view app: every count of the report opens the traces behind it', () => {
+  it('passed, validated, each reason, check and invalid_arguments error type: the linked list holds exactly the counted traces', async () => {
+    // the validate fixture plus three traces whose calls break the task tool's schema in two ways, validated
+    const dir = mkdtempSync(join(tmpdir(), 'mtr-view-counts-'));
+    const { path: db, items } = await seededStore(dir);
+    const writer = await openStore(db);
+    const broken: [string, Record<string, unknown>][] = [
+      ['missing-1', { attribute: 'answer' }],
+      ['missing-2', { attribute: 'year' }],
+      ['typed', { entity: 7, attribute: 'answer' }],
+    ];
+    for (const [id, args] of broken) {
+      const item = { ...items[0]!, id };
+      await writer.items.add(1, [item]);
+      const steps = goodSteps(item);
+      steps[0]!.call!.arguments = args;
+      const trace = await writer.traces.begin(1, id);
+      await writer.traces.finish(trace, { tools: TOOLS, rejected: [], steps, calls: [agentCall()] }, { stopReason: 'answer', answer: steps.at(-1)!.answer! });
+    }
+    await writer.close();
+    const { report, config_hash } = await validateJob.run({ db });
+    const reader = await openStore(db, { readonly: true });
+    const verdicts = await reader.verdicts.list(1, config_hash);
+    await reader.close();
+    const viewer = viewService(await openViewStore(db));
+    const a = createViewApp(viewer, { webRoot: web });
+    try {
+      expect(report.invalid_arguments_by_type).toMatchObject({ missing_required: { count: 2 }, type_error: { count: 1 } });
+      const failing = (keep: (v: (typeof verdicts)[number]) => boolean) =>
+        [...new Set(verdicts.filter((v) => !v.result.pass && keep(v)).map((v) => v.trace_id))].sort((x, y) => x - y);
+      const listed = async (filter: string) => {
+        const { status, body } = await get(`/api/traces?run=1&limit=500&${filter}`, a);
+        expect(status, filter).toBe(200);
+        expect(body.items, filter).toHaveLength(body.total);
+        return body.items.map((r: any) => r.trace_id) as number[];
+      };
+      const everyTrace = [...new Set(verdicts.map((v) => v.trace_id))].sort((x, y) => x - y);
+      expect(await listed('verdict=validated')).toEqual(everyTrace);
+      expect(everyTrace).toHaveLength(report.traces);
+      const failedAny = failing(() => true);
+      const passed = await listed('verdict=passed');
+      expect(passed).toEqual(everyTrace.filter((id) => !failedAny.includes(id)));
+      expect(passed).toHaveLength(report.passed.count);
+      expect(await listed('verdict=failed')).toEqual(failedAny);
+      for (const [reason, c] of Object.entries(report.by_reason)) {
+        const ids = await listed(`reason=${reason}`);
+        expect(ids, reason).toHaveLength(c.count);
+        expect(ids, reason).toEqual(failing((v) => !v.result.pass && v.result.reason === reason));
+      }
+      expect(Object.keys(report.by_check).length).toBeGreaterThan(3);
+      for (const [check, c] of Object.entries(report.by_check)) {
+        const ids = await listed(`check=${check}`);
+        expect(ids, check).toHaveLength(c.count);
+        expect(ids, check).toEqual(failing((v) => v.check === check));
+      }
+      for (const [type, c] of Object.entries(report.invalid_arguments_by_type)) {
+        const ids = await listed(`error_type=${type}`);
+        expect(ids, type).toHaveLength(c.count);
+        expect(ids, type).toEqual(
+          failing((v) => !v.result.pass && v.result.reason === 'invalid_arguments' && (v.result.details.error as { type: string }).type === type),
+        );
+      }
+      // the trace of the wrong type, named by its item
+      const typed = (await get('/api/traces?run=1&error_type=type_error', a)).body.items;
+      expect(typed.map((r: any) => r.item_id)).toEqual(['typed']);
+      expect(typed[0].reasons).toContain('invalid_arguments');
+      expect((await listed('error_type=no_such_type')).length).toBe(0);
+      expect((await listed('check=no_such_check')).length).toBe(0);
+      expect(await get('/api/traces?verdict=maybe', a)).toMatchObject({
+        status: 400,
+        body: { error: 'verdict: expected one of validated, passed, failed, got "maybe"' },
+      });
+      // with a reward range (once every finished trace is scored): the same traces, all rewarded in [0, 1]
+      await scoredPlots(a);
+      const scored = (await get('/api/traces?run=1&reward_min=0&verdict=passed&limit=500', a)).body;
+      expect(scored.items.map((r: any) => r.trace_id)).toEqual(passed);
+    } finally {
+      await viewer.close();
+    }
   });
 });
 

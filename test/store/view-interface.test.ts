@@ -128,6 +128,46 @@ describe.each(BACKENDS)('Store browsing ($name)', (backend) => {
     await store.close();
   });
 
+  it("traces.page by the report's counts: a failed check, an invalid_arguments error type, validated / passed / failed", async () => {
+    const store = await backend.fresh();
+    const { run, ids } = await seeded(store);
+    const bad = (trace_id: number, check: string, error: unknown) => ({
+      trace_id,
+      check,
+      result: { pass: false as const, reason: 'invalid_arguments', details: { error } },
+    });
+    await store.verdicts.write('cfg3', [
+      bad(ids.a!, 'arguments', { type: 'type_error', message: 'x' }),
+      bad(ids.b!, 'arguments', { type: 'missing_required' }),
+      bad(ids.c!, 'arguments', 'not an object'), // no type: counted as 'unknown' (summarizeVerdicts)
+      { trace_id: ids.d!, check: 'arguments', result: { pass: true } },
+      { trace_id: ids.d!, check: 'slots', result: { pass: true } },
+      { trace_id: ids.e!, check: 'slots', result: { pass: false, reason: 'slot_disagreement', details: { error: { type: 'type_error' } } } },
+    ] as never);
+    const items = async (q: Omit<Parameters<Store['traces']['page']>[0], 'offset' | 'limit'>) => {
+      const p = await store.traces.page({ runId: run, ...q, offset: 0, limit: 10 });
+      expect(p.items.length).toBe(p.total);
+      return p.items.map((r) => r.item_id);
+    };
+    expect(await items({ configHash: 'cfg3', errorType: 'type_error' })).toEqual(['a']); // e's type is not an invalid_arguments one
+    expect(await items({ configHash: 'cfg3', errorType: 'missing_required' })).toEqual(['b']);
+    expect(await items({ configHash: 'cfg3', errorType: 'unknown' })).toEqual(['c']);
+    expect(await items({ configHash: 'cfg1', errorType: 'type_error' })).toEqual([]);
+    expect(await items({ configHash: 'cfg3', check: 'arguments' })).toEqual(['a', 'b', 'c']);
+    expect(await items({ configHash: 'cfg3', check: 'slots' })).toEqual(['e']);
+    expect(await items({ configHash: 'cfg1', check: 'slots' })).toEqual(['a', 'c']);
+    expect(await items({ configHash: 'cfg1', check: 'slots', reason: 'wrong_answer' })).toEqual(['a']);
+    expect(await items({ configHash: 'cfg3', verdict: 'validated' })).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(await items({ configHash: 'cfg3', verdict: 'passed' })).toEqual(['d']);
+    expect(await items({ configHash: 'cfg3', verdict: 'failed' })).toEqual(['a', 'b', 'c', 'e']);
+    // cfg1 judged a, b, c, e: b passed its one check; d was never judged, so it is neither passed nor failed
+    expect(await items({ configHash: 'cfg1', verdict: 'passed' })).toEqual(['b']);
+    expect(await items({ configHash: 'cfg1', verdict: 'failed' })).toEqual(['a', 'c', 'e']);
+    expect(await items({ configHash: 'cfg1', verdict: 'passed', status: 'failed' })).toEqual([]);
+    expect(await items({ verdict: 'validated' })).toEqual([]); // no config: none judged
+    await store.close();
+  });
+
   it('traces.shapes and minutes, modelCalls.minutes, verdicts.configs and latestConfig: the aggregates of what was written', async () => {
     const store = await backend.fresh();
     const { run, other } = await seeded(store);

@@ -34,6 +34,8 @@ let browser: Browser;
 let page: Page;
 let close: () => Promise<void>;
 let wrongAnswers: number;
+/** validate's report of the run (what the report page shows) */
+let report: { traces: number; passed: { count: number }; by_check: Record<string, { count: number }> };
 /** items whose gold the scripted agent does not answer */
 let wrongItems: Set<string>;
 
@@ -70,6 +72,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     ]);
     expect(gen.code, gen.stderr).toBe(0);
     const val = await runCli(['validate', '--db', db, '--json']);
+    report = JSON.parse(val.stdout).report;
     wrongAnswers = JSON.parse(val.stdout).report.by_reason.wrong_answer.count;
     expect(wrongAnswers).toBeGreaterThan(0);
 
@@ -167,6 +170,21 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
       .click();
     await page.waitForURL(/\/traces\?.*reason=wrong_answer/);
     await page.locator('#count', { hasText: `of ${wrongAnswers}` }).waitFor();
+    // the other counts open their traces too: "passed every check", and a check's failures
+    await page.goBack();
+    await page.locator('#passed a').click();
+    await page.waitForURL(/\/traces\?.*verdict=passed/);
+    await page.locator('#count', { hasText: report.passed.count ? `of ${report.passed.count}` : 'no traces match' }).waitFor();
+    expect(await page.locator('.narrowed').textContent()).toMatch(/^passed every check/);
+    for (const reasons of await cellTexts('#traces tbody tr td:nth-child(6)')) expect(reasons).toBe('');
+    await page.goBack();
+    const [check, failedIt] = Object.entries(report.by_check).find(([, c]) => c.count > 0)!;
+    const row = page.locator('#by-check tbody tr', { has: page.locator('td:first-child', { hasText: new RegExp(`^${check}$`) }) });
+    expect(await row.locator('td:nth-child(2)').textContent()).toBe(String(failedIt.count));
+    await row.getByRole('link').click();
+    await page.waitForURL(new RegExp(`/traces\\?.*check=${check}`));
+    await page.locator('#count', { hasText: `of ${failedIt.count}` }).waitFor();
+    expect(await page.locator('#traces tbody tr').count()).toBe(failedIt.count);
 
     await page.goto(`${server.url}/runs/${run!.id}`);
     await page.locator('.tabs').getByRole('link', { name: 'Plots' }).click();

@@ -33,8 +33,16 @@ export async function tracePage(db: Q, q: TracePageQuery): Promise<TracePage> {
   const joinItems = q.dataset !== undefined || q.q !== undefined;
   if (q.dataset !== undefined) add('i.dataset = ?', q.dataset);
   if (q.q !== undefined) add(`i.question ILIKE ? ESCAPE '\\'`, likeText(q.q));
-  if (q.reason !== undefined)
-    add('EXISTS (SELECT 1 FROM verdicts v WHERE v.trace_id = t.id AND v.config_hash = ? AND v.pass = 0 AND v.reason = ?)', q.configHash ?? '', q.reason);
+  const config = q.configHash ?? '';
+  const failed = (also: string) => `EXISTS (SELECT 1 FROM verdicts v WHERE v.trace_id = t.id AND v.config_hash = ? AND v.pass = 0${also})`;
+  if (q.reason !== undefined) add(failed(' AND v.reason = ?'), config, q.reason);
+  if (q.check !== undefined) add(failed(' AND v.check_name = ?'), config, q.check);
+  // the type as summarizeVerdicts reads it from the details: error.type, or 'unknown'
+  if (q.errorType !== undefined)
+    add(failed(` AND v.reason = 'invalid_arguments' AND COALESCE(v.details::jsonb -> 'error' ->> 'type', 'unknown') = ?`), config, q.errorType);
+  if (q.verdict === 'failed') add(failed(''), config);
+  else if (q.verdict !== undefined) add('EXISTS (SELECT 1 FROM verdicts v WHERE v.trace_id = t.id AND v.config_hash = ?)', config);
+  if (q.verdict === 'passed') add(`NOT ${failed('')}`, config);
   const from = `traces t${joinItems ? ' JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id' : ''}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   const total = (await db.one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from}`, params))!.n;
   const ids = (await db.all<{ id: number }>(`SELECT t.id FROM ${from} ORDER BY t.id LIMIT ? OFFSET ?`, [...params, q.limit, q.offset])).map((r) => r.id);

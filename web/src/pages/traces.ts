@@ -3,7 +3,13 @@ import { h, link, query, table } from '../dom.js';
 import { go, type Page } from '../main.js';
 
 const PAGE = 50;
-const FILTERS = ['run', 'dataset', 'status', 'reason', 'q', 'config', 'reward_min', 'reward_max'] as const;
+const FILTERS = ['run', 'dataset', 'status', 'reason', 'check', 'error_type', 'verdict', 'q', 'config', 'reward_min', 'reward_max'] as const;
+/** What the report's counts narrow a list by, as a removable line above it (the form has no field for them). */
+const NARROWED: Record<string, (v: string) => string> = {
+  verdict: (v) => (v === 'validated' ? 'validated' : v === 'passed' ? 'passed every check' : 'failed a check'),
+  check: (v) => `failed check ${v}`,
+  error_type: (v) => `invalid_arguments of type ${v}`,
+};
 
 const cut = (s: string | null, n = 90): string => (s === null ? '' : s.length > n ? `${s.slice(0, n)}…` : s);
 
@@ -58,6 +64,11 @@ export const tracesPage: Page = async (params) => {
     {},
     h('h1', {}, 'Traces'),
     form,
+    ...Object.entries(NARROWED)
+      .filter(([k]) => f[k as keyof typeof f] !== undefined)
+      .map(([k, text]) =>
+        h('p', { class: 'narrowed', 'data-filter': k }, text(f[k as keyof typeof f]!), ' ', link(`/traces${query({ ...f, [k]: undefined, offset: undefined })}`, '× remove')),
+      ),
     pager,
     page.rewards && !page.rewards.complete
       ? h('p', { class: 'note', id: 'rewards-progress' }, `rewards computed for ${page.rewards.scored} of ${page.rewards.total} finished traces so far; reload for more`)
