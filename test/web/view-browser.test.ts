@@ -214,6 +214,37 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     expect(rewards.length).toBeGreaterThan(0);
     for (const r of rewards) expect(Number(r)).toBeGreaterThanOrEqual(0.9);
   });
+  it('the trace list opened directly: a run select from /api/runs narrows it, and then offers the reward range', async () => {
+    // a second, smaller run in the same store, so narrowing to a run shows in the count
+    const gen = await runCli(['generate', '--dataset', HOTPOT, '--limit', '3', '--run', 'second', '--db', db, '--base-url', model.url, '--retries', '2']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const store = await openStore(db, { readonly: true });
+    const runs = await store.runs.list();
+    const sizes = await Promise.all(runs.map(async (r) => (await store.traces.list(r.id)).length));
+    await store.close();
+    expect(runs).toHaveLength(2);
+
+    await page.goto(`${server.url}/traces`);
+    await page.locator('#traces').waitFor();
+    expect(await page.locator('#count').textContent()).toBe(`1–${sizes[0]! + sizes[1]!} of ${sizes[0]! + sizes[1]!}`);
+    expect(await page.locator('select[name=run] option').allInnerTexts()).toEqual(['any run', ...runs.map((r) => `${r.key} (#${r.id})`)]);
+    expect(await page.locator('input[name=reward_min]').count()).toBe(0);
+    for (const [i, r] of runs.entries()) {
+      await page.locator('select[name=run]').selectOption(String(r.id));
+      await page.waitForURL(new RegExp(`/traces\\?run=${r.id}$`));
+      await page.locator('#count', { hasText: `of ${sizes[i]}` }).waitFor();
+      expect(await page.locator('#traces tbody tr').count()).toBe(sizes[i]);
+      expect(await page.locator('input[name=reward_min]').count()).toBe(1);
+    }
+    // a range set for one run is dropped when another (or none) is chosen: rewards are per run
+    await page.locator('input[name=reward_min]').fill('0.5');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/reward_min=0.5/);
+    await page.locator('select[name=run]').selectOption('');
+    await page.waitForURL(/\/traces$/);
+    await page.locator('#count', { hasText: `of ${sizes[0]! + sizes[1]!}` }).waitFor();
+  });
+
   it('the CARG page: tools by status, sample verdicts, the eval table of a simulator', async () => {
     // written through the store interface as the CARG stages write (test/server/view-carg.test.ts runs the stages themselves)
     const dbCarg = join(tmp, 'carg.sqlite');

@@ -1,4 +1,4 @@
-import { api, type RewardsState, type TraceRow } from '../api.js';
+import { api, type RewardsState, type RunView, type TraceRow } from '../api.js';
 import { h, link, query, table } from '../dom.js';
 import { go, type Page } from '../main.js';
 
@@ -17,11 +17,22 @@ const cut = (s: string | null, n = 90): string => (s === null ? '' : s.length > 
 export const tracesPage: Page = async (params) => {
   const f = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined])) as Record<(typeof FILTERS)[number], string | undefined>;
   const offset = Number(params.get('offset') ?? 0);
-  const page = await api<{ total: number; items: (TraceRow & { reward?: number })[]; config_hash: string | null; reason_codes: string[]; rewards?: RewardsState }>(
-    `/api/traces${query({ ...f, offset, limit: PAGE })}`,
-  );
-  const select = (name: string, options: string[], value: string | undefined) =>
-    h('select', { name }, h('option', { value: '' }, `any ${name}`), ...options.map((o) => h('option', { value: o, selected: o === value }, o)));
+  const [page, { runs }] = await Promise.all([
+    api<{ total: number; items: (TraceRow & { reward?: number })[]; config_hash: string | null; reason_codes: string[]; rewards?: RewardsState }>(
+      `/api/traces${query({ ...f, offset, limit: PAGE })}`,
+    ),
+    api<{ runs: RunView[] }>('/api/runs'),
+  ]);
+  const select = (name: string, options: (string | [value: string, label: string])[], value: string | undefined) =>
+    h(
+      'select',
+      { name },
+      h('option', { value: '' }, `any ${name}`),
+      ...options.map((o) => {
+        const [v, label] = typeof o === 'string' ? [o, o] : o;
+        return h('option', { value: v, selected: v === value }, label);
+      }),
+    );
   const form = h(
     'form',
     {
@@ -29,10 +40,17 @@ export const tracesPage: Page = async (params) => {
       id: 'filters',
       onsubmit: (e: Event) => {
         e.preventDefault();
-        const data = new FormData(e.target as HTMLFormElement);
-        go(`/traces${query({ ...f, ...Object.fromEntries([...data].map(([k, v]) => [k, String(v)])), offset: undefined })}`);
+        const data = Object.fromEntries([...new FormData(e.target as HTMLFormElement)].map(([k, v]) => [k, String(v)]));
+        // a reward range belongs to its run (rewards are computed per run): another run, or none, drops it
+        const range = data.run === f.run ? {} : { reward_min: undefined, reward_max: undefined };
+        go(`/traces${query({ ...f, ...data, ...range, offset: undefined })}`);
       },
     },
+    select(
+      'run',
+      runs.map((r) => [String(r.id), `${r.key} (#${r.id})`]),
+      f.run,
+    ),
     select('status', ['finished', 'failed', 'running'], f.status),
     select('reason', page.reason_codes, f.reason),
     h('input', { name: 'q', type: 'search', placeholder: 'text in the question', value: f.q ?? '' }),
