@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { anyText, defineLayout, goldAnswers, object, pickId, pickMeta, recordId, text, textList } from './layout.js';
 import { fromPythonRepr } from './python-literal.js';
+import { chatPrompt, questionOf } from './chat-prompt.js';
 
 const answerText = z.union([z.string(), z.number()], { error: 'a string or a number' }).transform(String);
 /** A list of answers, some repositories writing it as its repr (`"['a', 'b']"`), or one answer. */
@@ -9,16 +10,7 @@ const answerList = z.preprocess(
   z.union([answerText.transform((a) => [a]), z.array(answerText)], { error: 'a string or a list of strings' }),
 );
 const groundTruth = z.union([object({ target: answerList }), answerList], { error: 'a string, a list of strings or {target}' });
-const message = object({ role: anyText, content: anyText });
-
-/**
- * Search-R1's instruction ends with "Question: <question>" (prompts/search-r1.md); so do most verl
- * QA prompts. The question is what follows the last such marker, else the whole turn.
- */
-export function questionFromPrompt(content: string): string {
-  const at = content.lastIndexOf('Question:');
-  return (at < 0 ? content : content.slice(at + 'Question:'.length)).trim();
-}
+const scalarText = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
 
 /**
  * Search-R1 / verl RL rows: `{data_source, prompt:[{role,content}], ability, reward_model:{ground_truth}, extra_info}`,
@@ -33,7 +25,7 @@ export const verlLayout = defineLayout({
     question: text.optional(),
     golden_answers: textList.optional(),
     data_source: anyText.optional(),
-    prompt: z.union([anyText.transform((content) => [{ role: 'user', content }]), z.array(message)], { error: 'a string or a list of {role, content}' }),
+    prompt: chatPrompt,
     ability: anyText.optional(),
     reward_model: object({ ground_truth: groundTruth, style: anyText.optional() }),
     extra_info: z.record(z.string(), z.unknown(), { error: 'an object' }).nullable().optional(),
@@ -42,13 +34,13 @@ export const verlLayout = defineLayout({
     path: ['prompt'],
   }),
   toItem: (r, ctx) => {
-    const user = r.prompt.filter((m) => m.role === 'user').at(-1);
     const truth = r.reward_model.ground_truth;
-    const index = r.extra_info?.index;
     return {
-      id: pickId(ctx, r.id, typeof index === 'string' || typeof index === 'number' ? String(index) : undefined),
+      // Search-R1 keeps FlashRAG's `id`; mtr's export writes the item id as `extra_info.id` (as `mtr score` reads
+      // it); `extra_info.index` only counts rows within a split, the last resort.
+      id: pickId(ctx, r.id, scalarText(r.extra_info?.id), scalarText(r.extra_info?.index)),
       dataset: ctx.dataset,
-      question: r.question ?? questionFromPrompt(user?.content ?? ''),
+      question: r.question ?? questionOf(r.prompt),
       answers: goldAnswers(...(r.golden_answers ?? []), ...(Array.isArray(truth) ? truth : truth.target)),
       meta: pickMeta({ data_source: r.data_source || undefined, ability: r.ability || undefined, split: r.extra_info?.split }),
     };

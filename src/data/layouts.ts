@@ -3,6 +3,7 @@ import { hotpotHfLayout, hotpotOriginalLayout } from './layout-hotpot.js';
 import { ircotLayout } from './layout-ircot.js';
 import { musiqueLayout } from './layout-musique.js';
 import { flashragLayout, qaLayout } from './layout-qa.js';
+import { trlGrpoLayout } from './layout-trl.js';
 import { verlLayout } from './layout-verl.js';
 import type { Layout } from './layout.js';
 import { describeValue } from './layout.js';
@@ -12,6 +13,7 @@ import { recordError, type Location } from './read.js';
 export const LAYOUTS: readonly Layout[] = [
   flashragLayout,
   verlLayout,
+  trlGrpoLayout,
   ircotLayout,
   musiqueLayout,
   bamboogleDecomposedLayout,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { searchR1Prompt } from '../../src/agent/search-r1-prompt.js';
-import { questionFromPrompt } from '../../src/data/layout-verl.js';
+import { questionFromPrompt } from '../../src/data/chat-prompt.js';
 import { loadItems } from '../../src/data/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mtr-verl-'));
@@ -76,6 +76,24 @@ describe('Search-R1 / verl rows', () => {
       ['3', 'Q?', ['a', 'b']],
     ]);
     expect(items[0]!.meta).toEqual({ data_source: 'musique', ability: 'qa' });
+  });
+  it("takes the item id from the row's id, then extra_info.id (mtr's export), then extra_info.index", async () => {
+    const row = (extra_info: Record<string, unknown>, id?: string) => ({
+      ...(id ? { id } : {}),
+      data_source: 'nq',
+      prompt: [{ role: 'user', content: 'Question: q?' }],
+      reward_model: { ground_truth: { target: ['a'] } },
+      extra_info,
+    });
+    const file = write('ids.jsonl', [
+      row({ index: 0, id: 'item-7' }),
+      row({ index: 1, id: 42 }),
+      row({ index: 2 }),
+      row({ index: 3, id: 'x' }, 'test_3'),
+      row({}),
+    ]);
+    const items = await loadItems(file);
+    expect(items.map((i) => i.id)).toEqual(['item-7', '42', '2', 'test_3', 'line-5']);
   });
   it('a row without gold or without a question is reported by line and field', async () => {
     const noGold = write('no_gold.jsonl', [{ prompt: [{ role: 'user', content: 'Q?' }], reward_model: { style: 'rule' } }]);
