@@ -1,9 +1,11 @@
-import { HttpStatusError, withRetry } from '../llm/retry.js';
+import { baseUrlList } from '../llm/config.js';
+import { type Outcome, ServerPool } from '../llm/pool.js';
+import { HttpStatusError, isTransient, withRetry } from '../llm/retry.js';
 import { MtrError } from '../schema/errors.js';
 import type { Embedder } from './dedup.js';
 
 export interface EmbeddingServer {
-  /** OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 */
+  /** OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1, or several serving the same model, comma-separated (a pool) */
   baseUrl: string;
   model: string;
   apiKey?: string;
@@ -12,11 +14,17 @@ export interface EmbeddingServer {
   timeoutMs?: number;
 }
 
-/** Embeddings from `POST {baseUrl}/embeddings` (vLLM, TEI, llama.cpp server, OpenAI), in input order. */
+/**
+ * Embeddings from `POST {baseUrl}/embeddings` (vLLM, TEI, llama.cpp server, OpenAI), in input order. Several
+ * servers share the chat models' pool (llm/pool.ts): each batch goes to the one the pool picks, a failed batch is
+ * retried on another, and one failing repeatedly is taken out and probed again with backoff.
+ */
 export function openAIEmbedder(server: EmbeddingServer): Embedder {
-  const url = `${server.baseUrl.replace(/\/+$/, '')}/embeddings`;
+  const pool = new ServerPool(baseUrlList(server.baseUrl));
+  const pooled = pool.urls.length > 1;
   const batch = server.batchSize ?? 256;
-  const post = async (input: readonly string[]): Promise<number[][]> => {
+  const endpoint = (base: string) => `${base.replace(/\/+$/, '')}/embeddings`;
+  const post = async (url: string, input: readonly string[]): Promise<number[][]> => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${server.apiKey || 'EMPTY'}` },
@@ -36,8 +44,27 @@ export function openAIEmbedder(server: EmbeddingServer): Embedder {
     async embed(texts) {
       const out: number[][] = [];
       for (let i = 0; i < texts.length; i += batch) {
+        let url = endpoint(pool.urls[0]!); // of the last request
+        let failedOn: string | undefined; // a retry goes to another server when there is one
+        const attempt = async () => {
+          const base = pool.acquire(failedOn);
+          url = endpoint(base);
+          let outcome: Outcome = 'other';
+          try {
+            const vectors = await post(url, texts.slice(i, i + batch));
+            outcome = 'ok';
+            return vectors;
+          } catch (e) {
+            // in a pool a refused connection is one server down, worth a try elsewhere; alone, the user must act
+            if (isTransient(e, pooled)) [outcome, failedOn] = ['server_failure', base];
+            throw e;
+          } finally {
+            pool.release(base, outcome);
+          }
+        };
         try {
-          out.push(...(await withRetry(() => post(texts.slice(i, i + batch)), { maxRetries: 2, baseMs: 200 })));
+          // at least one try per server, so a pool with all but one down still answers
+          out.push(...(await withRetry(attempt, { maxRetries: Math.max(2, pool.urls.length), baseMs: 200, retryConnectFailures: pooled })));
         } catch (e) {
           if (e instanceof MtrError) throw e;
           throw new MtrError(

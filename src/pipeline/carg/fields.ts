@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { openAIEmbedder } from '../../carg/embed.js';
 import type { Embedder } from '../../carg/dedup.js';
 import type { Role } from '../../schema/model-call.js';
-import { ModelFields, modelConfigOf, roleModelFields } from '../fields/model.js';
+import { ModelFields, modelConfigOf, roleModelFields, serverPoolField } from '../fields/model.js';
 import { type RoleModels, roleModels } from '../models.js';
 import { storeDbField } from '../fields/store.js';
 
@@ -57,11 +57,7 @@ export const EmbedFields = {
     .max(1)
     .default(0.8)
     .meta({ placeholder: 'COS', description: 'Name cosine similarity at or above which a tool is a near duplicate' }),
-  embedBaseUrl: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ placeholder: 'URL', description: 'OpenAI-compatible /v1/embeddings server for dedup (unset: offline char n-gram TF-IDF)' }),
+  embedBaseUrl: serverPoolField('OpenAI-compatible /v1/embeddings server, or comma-separated pool of servers, for dedup (unset: offline char n-gram TF-IDF)'),
   embedModel: z.string().min(1).default('text-embedding-3-small').meta({ placeholder: 'NAME', description: 'Embedding model name' }),
 };
 
@@ -80,6 +76,6 @@ export function cargModels<R extends 'maker' | 'judge' | 'actor'>(c: ModelValues
   return roleModels(Object.fromEntries(roles.map((r) => [r, spec(r)])) as Record<R, ReturnType<typeof spec>>);
 }
 
-/** The dense embedder of `--embed-base-url`, or undefined for the offline vectoriser. */
+/** The dense embedder of `--embed-base-url` (one server or a pool), or undefined for the offline vectoriser. */
 export const embedderOf = (c: { embedBaseUrl?: string | undefined; embedModel: string; apiKey?: string | undefined }): Embedder | undefined =>
   c.embedBaseUrl ? openAIEmbedder({ baseUrl: c.embedBaseUrl, model: c.embedModel, ...(c.apiKey ? { apiKey: c.apiKey } : {}) }) : undefined;

@@ -51,6 +51,9 @@ type ModelValues = { [K in keyof typeof ModelFields]: z.output<(typeof ModelFiel
 
 const roleServerHelp = (role: string): string => `Server, or comma-separated pool of servers, for the ${role} role (default: --base-url)`;
 
+/** A flag naming a server, or a comma-separated pool of servers (parsed and checked as --base-url), besides --base-url itself. */
+export const serverPoolField = (description: string) => ModelFields.baseUrl.unwrap().optional().meta({ placeholder: 'URL[,URL…]', description });
+
 /** `--ROLE-model` and `--ROLE-base-url` for each role a job runs (e.g. maker, agent, actor; judge). */
 export function roleModelFields<R extends string>(roles: readonly R[]) {
   const fields: Record<string, z.ZodOptional<z.ZodString>> = {};
@@ -60,10 +63,7 @@ export function roleModelFields<R extends string>(roles: readonly R[]) {
       .min(1)
       .optional()
       .meta({ placeholder: 'NAME', description: `Model for the ${role} role (default: --model)` });
-    fields[`${role}BaseUrl`] = ModelFields.baseUrl
-      .unwrap()
-      .optional()
-      .meta({ placeholder: 'URL[,URL…]', description: roleServerHelp(role) });
+    fields[`${role}BaseUrl`] = serverPoolField(roleServerHelp(role));
   }
   return fields as { [K in `${R}Model` | `${R}BaseUrl`]: z.ZodOptional<z.ZodString> };
 }
