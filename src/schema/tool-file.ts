@@ -1,5 +1,6 @@
 import { inputError } from './errors.js';
 import { openApiTools } from './openapi.js';
+import { PythonLiteralError, parsePythonLiteral } from './python-literal.js';
 import { normalizeType } from './tool-convert.js';
 import { standardize, toolbenchFunctionName } from './toolbench-name.js';
 
@@ -8,7 +9,7 @@ import { standardize, toolbenchFunctionName } from './toolbench-name.js';
  * the same candidates at the same places (`file:line` for JSON lines, `file#/json/pointer` in a document).
  * Pure: the callers read the bytes.
  */
-export const TOOL_FORMATS = ['template', 'tooleyes', 'openai', 'openapi', 'toolalpaca', 'mcp', 'toolbench', 'bfcl', 'mtr-run'] as const;
+export const TOOL_FORMATS = ['template', 'tooleyes', 'openai', 'openapi', 'toolalpaca', 'mcp', 'toolbench', 'bfcl', 'seal-tools', 'mtr-run'] as const;
 export type ToolFormat = (typeof TOOL_FORMATS)[number];
 
 /** A tool as found in a file, shaped like the unified template but not normalised or checked yet. */
@@ -100,10 +101,39 @@ function fromToolbench(value: Obj, source: string, sep: string): ToolCandidate[]
   });
 }
 
+/** The line of a Seal-Tools fine-tuning prompt that lists the tools, as Python writes the list (one line). */
+const API_LIST_LINE = /^api_list = (.*)$/m;
+
+/**
+ * A Seal-Tools fine-tuning record (`dataset_for_finetune/*.json`: `{id, conversations: [{from, value}]}`): its
+ * tools are the `api_list = [{'api_name': …}]` inside a turn's text, unified templates as a Python literal.
+ */
+function fromConversation(value: Obj, source: string, sep: string): ToolCandidate[] {
+  return (value.conversations as unknown[]).flatMap((turn, t) => {
+    const line = isObj(turn) && typeof turn.value === 'string' ? API_LIST_LINE.exec(turn.value)?.[1] : undefined;
+    if (line === undefined) return [];
+    const at = `${source}${sep}conversations/${t}/value`;
+    let tools: unknown;
+    try {
+      tools = parsePythonLiteral(line.trimEnd());
+    } catch (e) {
+      if (!(e instanceof PythonLiteralError)) throw e;
+      throw inputError('E_INPUT', at, undefined, 'api_list', `expected a Python list of tools, got ${e.message}`);
+    }
+    if (!Array.isArray(tools))
+      throw inputError('E_INPUT', at, undefined, 'api_list', `expected a Python list of tools, got ${JSON.stringify(tools)?.slice(0, 40)}`);
+    return tools.map((tool, i) => candidate(`${at}/api_list/${i}`, 'seal-tools', tool));
+  });
+}
+
 const isBfclDoc = (fn: Obj): boolean => isObj(fn.parameters) && fn.parameters.type === 'dict';
 
 /** One entry in whichever layout it is written; a group (`{functions: [...]}`) expands to its functions. */
 function entry(value: unknown, source: string, sep = '/'): ToolCandidate[] {
+  if (isObj(value) && Array.isArray(value.conversations)) {
+    const tools = fromConversation(value, source, sep);
+    if (tools.length) return tools; // a chat record without an api_list is no tool: refused below like any other
+  }
   if (isObj(value) && Array.isArray(value.api_list)) return fromToolbench(value, source, sep);
   if (isObj(value) && 'question' in value && (Array.isArray(value.function) || isObj(value.function))) {
     // a BFCL question (`{id, question, function: [...]}`): the functions it offers, each a tool
@@ -121,6 +151,15 @@ function entry(value: unknown, source: string, sep = '/'): ToolCandidate[] {
   // BFCL's function docs write Python's `dict` where OpenAI writes `object`
   if (isObj(value.function) || 'name' in value) return [candidate(source, isBfclDoc(value) ? 'bfcl' : 'openai', fromFunction(value))];
   return [candidate(source, 'template', value)];
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseJson(text: string, file: string, line?: number): unknown {
@@ -142,7 +181,8 @@ function mainFormat(candidates: readonly ToolCandidate[], fallback: ToolFormat):
  * Every tool in a tool file's text. Recognised from the content, not the name: JSON lines (one tool or group
  * per line, also a single line), a JSON list, `{tools: [...]}`, one tool object, a ToolEyes library, an
  * MCP tools/list answer, an OpenAPI 3 document, a ToolAlpaca list, StableToolBench / ToolBench tools and
- * queries (`api_list`), BFCL questions (`function`) and function docs (`parameters.type: dict`, `response`). Unreadable JSON is an E_INPUT error
+ * queries (`api_list`), BFCL questions (`function`) and function docs (`parameters.type: dict`, `response`), Seal-Tools
+ * fine-tuning records (`conversations` whose prompt holds `api_list = [...]`). Unreadable JSON is an E_INPUT error
  * naming the file and line; an entry that is no tool is a candidate the check refuses, with where it is.
  */
 export function parseToolText(text: string, file: string): { format: ToolFormat; candidates: ToolCandidate[] } {
@@ -155,14 +195,14 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
       file,
       undefined,
       undefined,
-      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function or function docs), got ${lookalike(first) ?? 'no named tool in it'} (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
+      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function or function docs, Seal-Tools conversations with api_list), got ${lookalike(first) ?? 'no named tool in it'} (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
     );
   }
   return { format: read.format, candidates: dedupe(read.candidates) };
 }
 
-/** Formats that repeat a tool in every entry that uses it (ToolBench queries, BFCL questions): the first copy of a name is the tool. */
-const REPEATING: readonly ToolFormat[] = ['toolbench', 'bfcl'];
+/** Formats that repeat a tool in every entry that uses it (ToolBench queries, BFCL questions, Seal-Tools prompts): the first copy of a name is the tool. */
+const REPEATING: readonly ToolFormat[] = ['toolbench', 'bfcl', 'seal-tools'];
 function dedupe(candidates: readonly ToolCandidate[]): ToolCandidate[] {
   const seen = new Set<string>();
   return candidates.filter((c) => {
@@ -183,7 +223,9 @@ function parseLayout(text: string, file: string): { format: ToolFormat; candidat
   try {
     doc = JSON.parse(body);
   } catch {
-    if (filled[0]!.l.trim().startsWith('[')) throw inputError('E_INPUT', file, undefined, undefined, `expected a JSON list of tools, got invalid JSON`);
+    // a list that spans lines and does not parse; a JSON-lines file whose lines are lists (Seal-Tools' old format) reads on
+    if (filled[0]!.l.trim().startsWith('[') && !isJson(filled[0]!.l))
+      throw inputError('E_INPUT', file, undefined, undefined, `expected a JSON list of tools, got invalid JSON`);
     const candidates = filled.flatMap(({ l, i }) => entry(parseJson(l, file, i + 1), `${file}:${i + 1}`, '#/'));
     return { format: mainFormat(candidates, 'template'), candidates };
   }
@@ -231,6 +273,8 @@ function fromOpenApi(doc: Obj, source: string, format: ToolFormat, field?: strin
  * and where the tools are, so the message says which file to give instead of only what is missing.
  */
 function lookalike(entry: unknown): string | undefined {
+  if (Array.isArray(entry) && entry.length === 2 && typeof entry[1] === 'string' && [entry[0]].flat().every((c) => isObj(c) && 'api' in c))
+    return 'a Seal-Tools old-format query file ([calls, query] per line: each call names its tool by "api", no schema), not the tools: import the tool.jsonl beside it, or a dataset_for_finetune/*.json file (its prompts carry the tools)';
   if (!isObj(entry)) return undefined;
   if ('query' in entry && Array.isArray(entry.calling))
     return 'a Seal-Tools query file (calls of tools, {id, query, calling}), not the tools: import the tool.jsonl beside it';

@@ -2,13 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importTools } from '../../src/carg/repository.js';
 import { standardize, toolbenchFunctionName } from '../../src/pipeline/tool-service/names.js';
 import { parseToolText, toolbenchName } from '../../src/schema/tool-file.js';
 import { resolveVirtualName } from '../../src/server/tools-virtual.js';
 import { loadToolsetFile } from '../../src/tools/toolset.js';
 import { precheckCall } from '../../src/validate/precheck.js';
-import { memoryCarg } from '../carg/helpers.js';
+import { bothAgree } from './tool-agree.js';
 import { BFCL_FUNC_DOCS, BFCL_QUESTIONS, TOOLBENCH_QUERIES, TOOLBENCH_TOOL } from './tool-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-tool-formats-'));
@@ -17,20 +16,6 @@ const write = (name: string, value: unknown): string => {
   writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
   return file;
 };
-
-/** `carg tools import` and `serve tools --toolset` read the file to the same tool set, none rejected. */
-async function bothAgree(file: string) {
-  const db = await memoryCarg();
-  const imported = await importTools(db, [file]);
-  const served = loadToolsetFile(file);
-  const rows = await db.listTools();
-  expect(imported.rejected).toBe(0);
-  expect(served.skipped).toEqual([]);
-  expect(served.tools.map((t) => t.api_name).sort()).toEqual(rows.map((r) => r.name).sort());
-  const byName = new Map(served.tools.map((t) => [t.api_name, t]));
-  for (const r of rows.filter((x) => x.status === 'accepted')) expect(byName.get(r.name)).toEqual(r.template);
-  return { imported, served, rows };
-}
 
 describe('StableToolBench / ToolBench tool JSON and query files', () => {
   it('names every API as ToolBench names its function, the same rule as the /virtual resolver', () => {
