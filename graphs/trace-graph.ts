@@ -7,6 +7,7 @@ import type { DatasetItem } from '../src/schema/item.js';
 import type { ModelCall } from '../src/schema/model-call.js';
 import type { Classification, RejectedTool, RunTool, Step, ToolsFrom } from '../src/schema/trace.js';
 import type { Dialect } from '../src/schema/trace-text.js';
+import type { ToolTemplate } from '../src/schema/tool.js';
 
 /** The agent's conversation, as the agent role builds it (graphs know roles, not the model client's types). */
 type ChatMessage = ReturnType<typeof agentStart>[number];
@@ -22,6 +23,8 @@ export interface TraceDeps {
   maker: MakerOptions;
   agent: AgentOptions;
   actor: ActorOptions;
+  /** `--toolset FILE`'s checked tools: every trace gets them (with the utility tools) instead of ToolMaker's */
+  toolset?: readonly ToolTemplate[];
 }
 
 const append = <T>(a: T[], b: T[]): T[] => a.concat(b);
@@ -33,6 +36,8 @@ export const TraceState = Annotation.Root({
   dialect: Annotation<Dialect | undefined>(),
   /** where the tools come from (default maker); search-r1 never calls ToolMaker */
   toolsFrom: Annotation<ToolsFrom | undefined>(),
+  /** a fixed tool set (`--toolset`) is in deps.toolset */
+  toolset: Annotation<boolean | undefined>(),
   tools: Annotation<RunTool[]>({ reducer: (_, b) => b, default: () => [] }),
   messages: Annotation<ChatMessage[]>({ reducer: append, default: () => [] }),
   steps: Annotation<Step[]>({ reducer: append, default: () => [] }),
@@ -63,6 +68,18 @@ export async function makeToolsNode(state: State, config: LangGraphRunnableConfi
 export async function utilityToolsNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
   const { deps, sink } = context(config);
   const tools: RunTool[] = deps.maker.utilityTools.map((tool) => ({ origin: 'utility', tool }));
+  sink.tools(tools, []);
+  return { tools, messages: agentStart(state.item, tools, deps.agent) };
+}
+
+/** The run's fixed tool set (`--toolset`, origin user) and its utility tools, without a ToolMaker call. */
+export async function toolsetToolsNode(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  const { deps, sink } = context(config);
+  if (!deps.toolset) throw new MtrError('E_INTERNAL', 'trace graph: expected deps.toolset for a run with --toolset, got none');
+  const tools: RunTool[] = [
+    ...deps.toolset.map((tool) => ({ origin: 'user' as const, tool })),
+    ...deps.maker.utilityTools.map((tool) => ({ origin: 'utility' as const, tool })),
+  ];
   sink.tools(tools, []);
   return { tools, messages: agentStart(state.item, tools, deps.agent) };
 }
@@ -99,9 +116,15 @@ export async function unansweredNode(state: State, config: LangGraphRunnableConf
   return { steps: [state.pending!], pending: undefined };
 }
 
-/** At the start: no tools when told so; ToolMaker designs the item's tools, except in Search-R1's dialect or with the utility tools alone. */
-export function routeStart(state: Pick<State, 'dialect'> & { toolsFrom?: ToolsFrom | undefined }): 'make_tools' | 'utility_tools' | 'no_tools' {
+/**
+ * At the start: no tools when told so; a fixed tool set when given; ToolMaker designs the item's tools, except in
+ * Search-R1's dialect or with the utility tools alone. (The config refuses a tool set beside maker, none or search-r1.)
+ */
+export function routeStart(
+  state: Pick<State, 'dialect'> & { toolsFrom?: ToolsFrom | undefined; toolset?: boolean | undefined },
+): 'make_tools' | 'utility_tools' | 'toolset_tools' | 'no_tools' {
   if (state.toolsFrom === 'none') return 'no_tools';
+  if (state.toolset) return 'toolset_tools';
   return state.dialect === 'search-r1' || state.toolsFrom === 'utility' ? 'utility_tools' : 'make_tools';
 }
 
@@ -124,18 +147,20 @@ export function routeAfterActor(state: Pick<State, 'steps' | 'maxTurns'> & { dia
   return state.steps.length >= turnBudget(state) ? END : 'agent';
 }
 
-/** ToolMaker (or the fixed utility tools, or none) → AutoAgent ⇄ ToolActor, ending at a final answer or the turn budget. */
+/** ToolMaker (or a fixed tool set, or the utility tools alone, or none) → AutoAgent ⇄ ToolActor, ending at a final answer or the turn budget. */
 export function buildTraceGraph() {
   return new StateGraph(TraceState)
     .addNode('make_tools', makeToolsNode)
     .addNode('utility_tools', utilityToolsNode)
+    .addNode('toolset_tools', toolsetToolsNode)
     .addNode('no_tools', noToolsNode)
     .addNode('agent', agentNode)
     .addNode('actor', actorNode)
     .addNode('unanswered', unansweredNode)
-    .addConditionalEdges(START, routeStart, ['make_tools', 'utility_tools', 'no_tools'])
+    .addConditionalEdges(START, routeStart, ['make_tools', 'utility_tools', 'toolset_tools', 'no_tools'])
     .addEdge('make_tools', 'agent')
     .addEdge('utility_tools', 'agent')
+    .addEdge('toolset_tools', 'agent')
     .addEdge('no_tools', 'agent')
     .addConditionalEdges('agent', routeAfterAgent, ['actor', 'agent', 'unanswered', END])
     .addConditionalEdges('actor', routeAfterActor, ['agent', END])

@@ -15,7 +15,8 @@ import { UTILITY_TOOL_NAMES, UTILITY_TOOLS } from '../tools/utility.js';
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, modelConfigOf, roleModelFields } from './fields/model.js';
 import { storeDbField } from './fields/store.js';
-import { toolsFromField } from './fields/tools-from.js';
+import { toolsFromBesideToolsetField, toolsFromField } from './fields/tools-from.js';
+import { toolsetField } from './fields/toolset.js';
 
 export const GENERATE_ROLES = ['maker', 'agent', 'actor'] as const satisfies readonly Role[];
 
@@ -66,7 +67,8 @@ export const GenerateJobConfig = z.object({
     description:
       "Agent dialect: hermes (ToolMaker's tools, <tool_call>/<tool_response>), or search-r1 (Search-R1's rollout: its instruction as the one user turn, <search> query </search> answered by <information>Doc i(Title: t) text</information>; ToolMaker is skipped, the one tool is wiki_search, real with --index/--retrieval-url or simulated by ToolActor)",
   }),
-  toolsFrom: toolsFromField('maker'),
+  toolsFrom: toolsFromBesideToolsetField,
+  toolset: toolsetField,
   utilityTools: z
     .string()
     .default('wiki_search')
@@ -121,7 +123,9 @@ export const GenerateConfigSchema = z.object({
   /** the agent's text: Qwen/Hermes tool tags, or Search-R1's `<search>`/`<information>` (one wiki_search tool, no ToolMaker) */
   dialect: flat.dialect,
   /** ToolMaker's tools, the utility tools alone, or none (the tools-on / tools-off ablation) */
-  toolsFrom: flat.toolsFrom,
+  toolsFrom: toolsFromField('maker'),
+  /** a tool file whose tools replace ToolMaker's (its tools' hash is part of the run key) */
+  toolset: flat.toolset,
   utilityTools: z.array(z.string()).default(() => utilityToolList(flat.utilityTools.parse(undefined))),
   maxTools: flat.maxTools,
   maxRepairs: flat.maxRepairs,
@@ -179,7 +183,9 @@ export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigIn
     maxTurns: f.maxTurns,
     format: f.format,
     dialect: f.dialect,
-    toolsFrom: f.toolsFrom,
+    // a tool set replaces ToolMaker's tools: --toolset alone means --tools-from utility
+    toolsFrom: f.toolsFrom ?? (f.toolset ? 'utility' : 'maker'),
+    ...(f.toolset ? { toolset: f.toolset } : {}),
     utilityTools: utilityToolList(f.utilityTools),
     maxTools: f.maxTools,
     maxRepairs: f.maxRepairs,
@@ -212,13 +218,21 @@ export const transportOf = (c: GenerateConfig): Transport => ({
   retrievalUrl: c.retrievalUrl,
 });
 
+/** What a run reads: its dataset file, and with --toolset the hash of the tool set's checked tools. */
+export interface RunSource {
+  name: string;
+  path: string;
+  toolset?: string | undefined;
+}
+
 /**
  * What shapes a trace: the same command maps to the same key, so re-running it resumes the run. Server
  * addresses and keys are transport, not identity: a server restarted on another port resumes the same run.
  * `legacy` gives the key of stores made before that (it held the addresses), so they are found and resumed.
  */
-export function runKey(c: GenerateConfig, dataset: { name: string; path: string }, legacy?: Transport): string {
+export function runKey(c: GenerateConfig, dataset: RunSource, legacy?: Transport): string {
   if (c.run) return c.run;
+  if (c.toolset !== undefined && dataset.toolset === undefined) throw new MtrError('E_INTERNAL', `runKey: --toolset ${c.toolset} given without its hash`);
   const routing = actorRouting(c);
   const shape = {
     // the file, not just the dataset's name: two HotpotQA files are two runs
@@ -233,6 +247,7 @@ export function runKey(c: GenerateConfig, dataset: { name: string; path: string 
     format: c.format,
     ...(c.dialect === DEFAULT_DIALECT ? {} : { dialect: c.dialect }),
     ...(c.toolsFrom === 'maker' ? {} : { toolsFrom: c.toolsFrom }),
+    ...(dataset.toolset === undefined ? {} : { toolset: dataset.toolset }),
     utilityTools: c.utilityTools,
     maxTools: c.maxTools,
     // only when set, so runs made before these options keep their keys
@@ -249,6 +264,12 @@ export const actorRouting = (c: GenerateConfig) => resolveRouting(c.toolRouting,
 export function checkGenerateConfig(c: GenerateConfig): void {
   // a worker that retried every failure would retry its own failures for ever
   if (c.worker && c.retryFailed) throw new MtrError('E_USAGE', '--retry-failed: expected without --worker (run it once without --worker first)');
+  if (c.toolset !== undefined) {
+    // the file's tools replace ToolMaker's; Search-R1's instruction offers search alone
+    if (c.toolsFrom !== 'utility')
+      throw new MtrError('E_USAGE', `--toolset: expected --tools-from utility (the file's tools replace ToolMaker's), got --tools-from ${c.toolsFrom}`);
+    if (c.dialect === 'search-r1') throw new MtrError('E_USAGE', '--toolset: expected --dialect hermes (search-r1 offers only search), got search-r1');
+  }
   if (c.dialect === 'search-r1') {
     // Search-R1's agent has one action, search: no native tool_calls, no other tools
     if (c.format !== 'text')

@@ -21,8 +21,10 @@ import {
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, roleModelFields } from './fields/model.js';
 import { toolsFromField } from './fields/tools-from.js';
+import { toolsetField } from './fields/toolset.js';
 import { generateTraces, nothingGenerated, type Progress } from './generate.js';
 import { defineJob, type JobHooks, parseConfig } from './job.js';
+import { loadRunToolset } from './toolset.js';
 
 const flat = GenerateJobConfig.shape;
 const MODEL_FIELDS = { ...ModelFields, ...roleModelFields(GENERATE_ROLES) };
@@ -47,6 +49,7 @@ export const EvalConfigSchema = z.object({
   index: ActorFields.index,
   retrievalUrl: ActorFields.retrievalUrl,
   toolsFrom: toolsFromField('utility'),
+  toolset: toolsetField,
   dialect: flat.dialect,
   format: flat.format,
   maxTurns: flat.maxTurns,
@@ -124,11 +127,12 @@ export type EvalProgress = Progress & { dataset?: string };
 export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySchema, JobHooks<EvalProgress>>({
   name: 'eval',
   description:
-    "Evaluate an agent: run it over each dataset (generate's runner, resumable, no ToolMaker by default) with simulated or real tools, score each final answer against the gold answers (EM, F1, cover-EM; official normalisation, max over aliases), and write DIR/predictions.jsonl and DIR/metrics.json (per dataset and the macro mean).",
+    "Evaluate an agent: run it over each dataset (generate's runner, resumable, no ToolMaker by default) with simulated or real tools (or a fixed tool set, --toolset), score each final answer against the gold answers (EM, F1, cover-EM; official normalisation, max over aliases), and write DIR/predictions.jsonl and DIR/metrics.json (per dataset and the macro mean).",
   examples: [
     'mtr eval --dataset bamboogle,hotpotqa --base-url http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --out evals/qwen7b',
     'mtr eval --dataset bamboogle --tools real --index corpus.sqlite --agent-base-url http://localhost:8000/v1 --out evals/sft --compare evals/base',
     'mtr eval --dataset bamboogle --tools-from none --base-url http://localhost:8000/v1 --out evals/no-tools',
+    'mtr eval --dataset bamboogle --toolset ../shared/datasets/tools/tooleyes_tool_library.json --tools real --index corpus.sqlite --base-url http://localhost:8000/v1 --out evals/tooleyes',
   ],
   config: EvalConfigSchema,
   summary: EvalSummarySchema,
@@ -137,6 +141,12 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
     checkBackends(c);
     const compare = await Promise.all(commaList(c.compare ?? '').map(async (dir) => ({ dir, metrics: await readMetrics(dir) })));
     const db = c.db ?? join(c.out, 'eval.sqlite');
+    // --toolset is read here and again by each dataset's run: its skipped tools are told once
+    const told = new Set<string>();
+    const onNotice = (line: string) => {
+      if (!told.has(line)) hooks.onNotice?.(line);
+      told.add(line);
+    };
     // every dataset is found and read before the first model call: a typo in the third name fails now
     const datasets: { config: GenerateConfig; name: string; items: DatasetItem[] }[] = [];
     for (const spec of commaList(c.dataset)) {
@@ -157,6 +167,7 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
       });
       datasets.push({ config: g, name: resolved.name, items });
     }
+    if (c.toolset) loadRunToolset(c.toolset, datasets[0]?.config.utilityTools ?? [], onNotice); // a bad file fails before anything is written
     await mkdir(c.out, { recursive: true });
 
     const summary: EvalSummary = { out: c.out, metrics: emptyMetrics(), runs: [], failed: 0, nothing_generated: [], compare, aborted: false };
@@ -166,7 +177,7 @@ export const evalJob = defineJob<typeof EvalConfigSchema, typeof EvalSummarySche
       let last: Progress | undefined;
       const s = await generateTraces(d.config, {
         ...(hooks.signal ? { signal: hooks.signal } : {}),
-        ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
+        onNotice,
         onProgress: (p) => {
           last = p;
           hooks.onProgress?.({ ...p, ...sumProgress(before, p), dataset: d.name });
@@ -223,6 +234,7 @@ function generateInput(c: EvalConfig, dataset: string, db: string): GenerateJobI
     format: c.format,
     dialect: c.dialect,
     toolsFrom: c.toolsFrom,
+    ...(c.toolset ? { toolset: c.toolset } : {}),
     ...(c.index ? { index: c.index } : {}),
     ...(c.retrievalUrl ? { retrievalUrl: c.retrievalUrl } : {}),
     ...(c.tools === 'simulated' ? {} : { toolRouting: `wiki_search=${c.tools === 'real' ? 'real' : `hybrid:${c.warmup}`}` }),

@@ -24,6 +24,7 @@ import {
 import { type RoleModels, type RoleModelSpec, roleModels } from './models.js';
 import { defineJob, type JobHooks } from './job.js';
 import { runItems } from './runner.js';
+import { loadRunToolset } from './toolset.js';
 import { findRun, planItems } from './resume.js';
 import { type ItemWork, ownWork, workerWork } from './worker.js';
 
@@ -138,7 +139,15 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
   [...agentPrompts, 'actor', ...(c.grounding.mode === 'none' ? [] : ['actor-gold', 'actor-noisy'])].forEach((p) => loadPrompt(p));
 
   const routing = actorRouting(c);
-  const key = runKey(c, dataset);
+  const notices: string[] = [];
+  const toolset = c.toolset
+    ? loadRunToolset(c.toolset, c.utilityTools, (line) => {
+        notices.push(line);
+        hooks.onNotice?.(line);
+      })
+    : undefined;
+  const source = { ...dataset, toolset: toolset?.sha256 };
+  const key = runKey(c, source);
   // an existing store is read now; a new one is created only once every dependency answered
   let store: Store | undefined = (await storeExists(c.db)) ? await openStore(c.db) : undefined;
   let realTools: Record<string, RealTool> = {};
@@ -160,7 +169,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     failures: [],
     retried: 0,
     failed_kept: 0,
-    notices: [],
+    notices,
     records_skipped: skipped.length,
     skipped: skipped.slice(0, SKIPPED_SHOWN),
   };
@@ -172,7 +181,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     realTools = openRealTools({ ...(c.index ? { index: c.index } : {}), ...(c.retrievalUrl ? { retrievalUrl: c.retrievalUrl } : {}) });
     await checkRealTools(realTools);
     const runs = store ? await store.runs.list() : [];
-    const found = findRun(runs, c, dataset);
+    const found = findRun(runs, c, source);
     const done =
       store && found.stored
         ? await store.traces.finishedItemIds(
@@ -218,6 +227,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     const deps: TraceDeps = {
       maker: { model: models.roles.maker, utilityTools: c.utilityTools.map((n) => UTILITY_TOOLS[n]!), maxTools: c.maxTools, maxRepairs: c.maxRepairs },
       agent: { model: models.roles.agent, format: c.format, maxTurns: c.maxTurns, dialect: c.dialect },
+      ...(toolset ? { toolset: toolset.tools } : {}),
       actor: {
         model: models.roles.actor,
         grounding: c.grounding,
@@ -254,7 +264,7 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
         };
         // a fatal error leaves the trace 'running': this run's clean-up (or the next run) drops it and redoes the item
         const out = await graph.invoke(
-          { item, maxTurns: c.maxTurns, dialect: c.dialect, toolsFrom: c.toolsFrom },
+          { item, maxTurns: c.maxTurns, dialect: c.dialect, toolsFrom: c.toolsFrom, toolset: toolset !== undefined },
           { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 },
         );
         const end = out.answer !== undefined ? { stopReason: 'answer' as const, answer: out.answer } : { stopReason: 'max_turns' as const };

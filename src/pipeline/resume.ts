@@ -1,7 +1,7 @@
 import type { DatasetItem } from '../schema/item.js';
 import type { RunRecord } from '../schema/run.js';
 import type { Store } from '../store/index.js';
-import { GENERATE_ROLES, type GenerateConfig, GenerateConfigSchema, runKey, type Transport, transportOf } from './config.js';
+import { GENERATE_ROLES, type GenerateConfig, GenerateConfigSchema, type RunSource, runKey, type Transport, transportOf } from './config.js';
 
 /** The stored run a config resumes; `key` is the run's key under the current rules, `stored` the row found. */
 export interface FoundRun {
@@ -21,7 +21,7 @@ const storedTransport = (config: unknown): Transport | undefined => {
  * the same run; a store made when keys held the addresses is found by recomputing its old key with the
  * addresses it stored (the caller renames it to the new key).
  */
-export function findRun(runs: readonly RunRecord[], c: GenerateConfig, dataset: { name: string; path: string }): FoundRun {
+export function findRun(runs: readonly RunRecord[], c: GenerateConfig, dataset: RunSource): FoundRun {
   const key = runKey(c, dataset);
   let row = runs.find((r) => r.key === key);
   if (!row && !c.run) {

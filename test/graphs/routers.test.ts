@@ -21,6 +21,13 @@ describe('trace graph routers', () => {
     expect(routeStart({ dialect: undefined, toolsFrom: 'none' })).toBe('no_tools');
   });
 
+  it('--toolset: the fixed tool set instead of ToolMaker or the utility tools alone; no tools still wins', () => {
+    expect(routeStart({ dialect: 'hermes', toolsFrom: 'utility', toolset: true })).toBe('toolset_tools');
+    expect(routeStart({ dialect: undefined, toolsFrom: undefined, toolset: true })).toBe('toolset_tools');
+    expect(routeStart({ dialect: 'hermes', toolsFrom: 'utility', toolset: false })).toBe('utility_tools');
+    expect(routeStart({ dialect: 'hermes', toolsFrom: 'none', toolset: true })).toBe('no_tools');
+  });
+
   it('after the agent: answer ends, a pending call goes to the actor, a malformed turn retries until the limit', () => {
     expect(routeAfterAgent({ answer: 'Paris', pending: undefined, steps: steps(1), maxTurns: 4 })).toBe(END);
     expect(routeAfterAgent({ answer: '', pending: undefined, steps: steps(1), maxTurns: 4 })).toBe(END);
