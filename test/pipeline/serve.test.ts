@@ -7,6 +7,8 @@ import { serveToolsJob } from '../../src/pipeline/serve-tools.js';
 import { buildIndex } from '../../src/tools/bm25.js';
 import { openStore } from '../../src/store/index.js';
 import { startFakeOpenAI } from '../support/openai-server.js';
+import { serveCli } from '../support/cli.js';
+import { freshPgDatabase, pgExec } from '../support/postgres.js';
 import { closedPort } from '../support/store.js';
 import { SEAL, simulated, WIKI } from '../server/tools-fixture.js';
 
@@ -53,28 +55,61 @@ describe('serve tools setup (called as a library)', () => {
     }
   });
 
-  it('--cache: a store created if missing, whose actor cache replays an identical call after a restart with no model request', async () => {
-    const fake = await startFakeOpenAI({ respond: simulated });
-    const cache = join(tmp, 'cache.sqlite');
-    const once = async () => {
-      const set = await serveToolsJob.run({ baseUrl: fake.url, model: 'fake-model', cache });
+  const caches = { 'a SQLite file': async () => join(tmp, 'cache.sqlite'), 'a PostgreSQL database': () => freshPgDatabase('serve_cache') };
+  it.each(Object.entries(caches))(
+    '--cache on %s: created if missing, its actor cache replays an identical call after a restart with no model request',
+    async (_, made) => {
+      const fake = await startFakeOpenAI({ respond: simulated });
+      const cache = await made();
+      const once = async () => {
+        const set = await serveToolsJob.run({ baseUrl: fake.url, model: 'fake-model', cache });
+        try {
+          const { service, summary } = await set.ready;
+          expect(summary.simulated_by).toBe('fake-model');
+          return await service.call('wiki_search', { query: 'Paris' }, { client: 'test' });
+        } finally {
+          await set.close();
+        }
+      };
       try {
-        const { service, summary } = await set.ready;
-        expect(summary.simulated_by).toBe('fake-model');
-        return await service.call('wiki_search', { query: 'Paris' }, { client: 'test' });
+        const first = await once();
+        const again = await once();
+        expect(first.source).toBe('simulated');
+        expect(again).toMatchObject({ source: 'cache', content: first.content });
+        expect(fake.requests).toHaveLength(1);
+        const store = await openStore(cache);
+        expect(await store.actorCache.stats()).toMatchObject({ entries: 1, hits: 1 });
+        await store.close();
       } finally {
-        await set.close();
+        await fake.close();
+      }
+    },
+  );
+
+  it('mtr serve tools --cache postgres://… (the binary, over HTTP): the cache row lands in PostgreSQL, and the same call to a restarted server is a hit', async () => {
+    const fake = await startFakeOpenAI({ respond: simulated });
+    const db = await freshPgDatabase('serve_cli_cache');
+    const toolset = join(tmp, 'cli-tools.json');
+    writeFileSync(toolset, JSON.stringify([WIKI, SEAL]));
+    const call = async () => {
+      const served = await serveCli('tools', ['--toolset', toolset, '--base-url', fake.url, '--model', 'fake-model', '--retries', '0', '--cache', db]);
+      try {
+        const res = await fetch(`${served.url}/v1/tools/${SEAL.api_name}`, { method: 'POST', body: JSON.stringify({ [SEAL.required[0]!]: 'Lyon' }) });
+        expect(res.status).toBe(200);
+        return (await res.json()) as { source: string; content: unknown };
+      } finally {
+        expect((await served.stop()).code).toBe(0);
       }
     };
+    const rows = () => pgExec(db, 'SELECT tool, hits FROM actor_cache');
     try {
-      const first = await once();
-      const again = await once();
+      const first = await call();
       expect(first.source).toBe('simulated');
+      expect(await rows()).toEqual([{ tool: SEAL.api_name, hits: 0 }]);
+      const again = await call();
       expect(again).toMatchObject({ source: 'cache', content: first.content });
+      expect(await rows()).toEqual([{ tool: SEAL.api_name, hits: 1 }]);
       expect(fake.requests).toHaveLength(1);
-      const store = await openStore(cache);
-      expect(await store.actorCache.stats()).toMatchObject({ entries: 1, hits: 1 });
-      await store.close();
     } finally {
       await fake.close();
     }
