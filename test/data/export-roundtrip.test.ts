@@ -10,6 +10,7 @@ import { openStore } from '../../src/store/index.js';
 import { searchStore } from '../export/stores.js';
 import { runCli } from '../support/cli.js';
 import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
+import { scriptedEvalModel } from '../../fakes/eval-agent.js';
 import { scriptedModel } from '../support/scripted-roles.js';
 import { seededStore } from '../validate/store-fixture.js';
 
@@ -109,5 +110,31 @@ describe('mtr data inspect and mtr generate take an export as --dataset', () => 
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('mtr eval takes an export as --dataset', () => {
+  let server: FakeServer;
+  beforeAll(async () => {
+    const items = stores.hermes.items;
+    // every item answered with its first gold answer
+    server = await startFakeOpenAI({ respond: scriptedEvalModel(items, new Map(items.map((i) => [i.question, i.answers[0]!]))) });
+  });
+  afterAll(() => server.close());
+
+  it.each(['verl', 'trl'] as const)('%s export: one prediction per row, under its id, scored against its gold', async (format) => {
+    const out = await exported(format, 'hermes');
+    const dir = join(tmp, `eval-${format}`);
+    const r = await runCli(['eval', '--dataset', out.parquet ?? out.jsonl, '--tools-from', 'none', '--base-url', server.url, '--out', dir]);
+    expect([r.code, r.stderr.match(/error/i)]).toEqual([0, null]);
+    const predictions = readFileSync(join(dir, 'predictions.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; question: string; golden_answers: string[]; em: number });
+    expect(predictions).toHaveLength(out.rows);
+    expect(predictions.map((p) => ({ id: p.id, question: p.question, answers: p.golden_answers }))).toEqual(
+      predictions.map((p) => seen(storeItem('hermes', p.id)!)),
+    );
+    expect(predictions.map((p) => p.em)).toEqual(predictions.map(() => 1));
   });
 });
