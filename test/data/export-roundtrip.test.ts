@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,30 @@ describe('mtr data inspect and mtr generate take an export as --dataset', () => 
       expect(s).toMatchObject({ layout, items: out.rows, problems: [] });
       expect(s.samples.map(seen)).toEqual(s.samples.map((i) => seen(storeItem('hermes', i.id)!)));
     }
+  });
+
+  it('a verl file whose rows name their benchmark as trainers do exports without --data-source, under canonical names', async () => {
+    const forms = ['searchR1_nq', 'bdsaglam/musique', 'hotpotqa/hotpot_qa', 'RUC-NLPIR/FlashRAG_datasets/2wikimultihopqa'];
+    const items = stores.hermes.items.slice(0, forms.length);
+    const file = join(tmp, 'train.jsonl'); // a neutral name: only the rows say which benchmark
+    const rows = items.map((item, k) => ({
+      data_source: forms[k],
+      prompt: [{ role: 'user', content: `Question: ${item.question}` }],
+      reward_model: { ground_truth: { target: item.answers } },
+      extra_info: { index: k, id: item.id },
+    }));
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const db = join(tmp, 'named-sources.sqlite');
+    const r = await runCli(['generate', '--dataset', file, '--db', db, '--base-url', server.url, '--retries', '1', '--timeout', '10', '--json']);
+    expect(r.code).toBe(0);
+    const out = join(tmp, 'named-sources');
+    const s = await exportJob.run({ db, out, stage: 'grpo', format: 'trl', valRatio: 0 });
+    const exportedRows = readFileSync(join(out, s.files.train!.file), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; data_source: string });
+    const byId = new Map(exportedRows.map((row) => [row.id, row.data_source]));
+    expect(items.map((i) => byId.get(i.id))).toEqual(['nq', 'musique', 'hotpotqa', '2wikimultihopqa']);
   });
 
   it.each([
