@@ -20,6 +20,7 @@ import {
 } from './config.js';
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, roleModelFields } from './fields/model.js';
+import { storeDbField } from './fields/store.js';
 import { toolsFromField } from './fields/tools-from.js';
 import { toolsetField } from './fields/toolset.js';
 import { generateTraces, nothingGenerated, type Progress } from './generate.js';
@@ -56,10 +57,7 @@ export const EvalConfigSchema = z.object({
   limit: flat.limit,
   offset: flat.offset,
   concurrency: flat.concurrency,
-  db: z.string().min(1).optional().meta({
-    placeholder: 'FILE',
-    description: 'Store of the eval runs, a SQLite file or a postgres://… URL (default: DIR/eval.sqlite); re-running the same command resumes',
-  }),
+  db: storeDbField('Store of the eval runs (default: DIR/eval.sqlite); re-running the same command resumes').optional(),
   compare: z
     .string()
     .min(1)

@@ -8,6 +8,7 @@ import type { EvalMetrics } from '../../src/pipeline/eval.js';
 import { runCli } from '../support/cli.js';
 import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
+import { freshPgDatabase, pgExec } from '../support/postgres.js';
 
 const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
 const HOTPOT = join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_qa_500.jsonl');
@@ -116,6 +117,24 @@ describe('mtr eval (CLI)', () => {
     const s = JSON.parse(r.stdout);
     expect(s.metrics).toEqual(metricsOf(out));
     expect(s.runs).toMatchObject([{ dataset: 'bamboogle', items: 2 }]);
+  });
+
+  it('MTR_DB names a PostgreSQL store for the eval runs: the same metrics as on SQLite, nothing in DIR/eval.sqlite, a second run resumes', async () => {
+    const url = await freshPgDatabase('eval');
+    const onSqlite = join(tmp, 'on-sqlite');
+    const out = join(tmp, 'on-postgres');
+    const args = ['eval', '--dataset', BAMBOOGLE, '--limit', '2', '--base-url', server.url, '--out', out, '--json'];
+    expect((await runCli(args.map((a) => (a === out ? onSqlite : a)))).code).toBe(0);
+    const r = await runCli(args, { MTR_DB: url });
+    expect(r.code, r.stderr).toBe(0);
+    expect(metricsOf(out)).toEqual(metricsOf(onSqlite));
+    expect(existsSync(join(out, 'eval.sqlite'))).toBe(false);
+    expect(await pgExec(url, `SELECT status, COUNT(*)::int AS n FROM traces GROUP BY status`)).toEqual([{ status: 'finished', n: 2 }]);
+    const before = server.requests.length;
+    const again = await runCli(args, { MTR_DB: url });
+    expect(again.code).toBe(0);
+    expect(server.requests.length).toBe(before); // resumed: every item already finished
+    expect(metricsOf(out)).toEqual(metricsOf(onSqlite));
   });
 
   it('--tools real without a backend, a backend unused, no tools in the Search-R1 dialect: E_USAGE naming the flags, exit 2, nothing written', async () => {
