@@ -1,6 +1,6 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +71,15 @@ describe('mtr view', () => {
     const viewer = await viewCli(['--db', path]);
     try {
       expect(viewer.out()).toMatch(/over .*store\.sqlite \(1 runs; read only; JSON API under \/api\/\)/);
+      // no --host: bound to 127.0.0.1 exactly, so the machine's other addresses refuse it
+      expect(viewer.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const port = new URL(viewer.url).port;
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a && a.family === 'IPv4' && !a.internal)
+        .map((a) => a!.address);
+      for (const address of outside)
+        await expect(fetch(`http://${address}:${port}/api/runs`, { signal: AbortSignal.timeout(3000) }), address).rejects.toThrow();
       for (const route of [
         '/api/runs',
         '/api/runs/1',

@@ -8,6 +8,7 @@ import { loadItems } from '../../src/data/index.js';
 import { openViewStore, viewService } from '../../src/pipeline/view.js';
 import type { RunningServer } from '../../src/server/listen.js';
 import { startViewServer } from '../../src/server/view-app.js';
+import type { ModelCall } from '../../src/schema/model-call.js';
 import { openStore } from '../../src/store/index.js';
 import { runCli } from '../support/cli.js';
 import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
@@ -23,6 +24,7 @@ import { scriptedModel } from '../support/scripted-roles.js';
 const CHROMIUM = '/usr/bin/chromium';
 const HOTPOT = join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_qa_500.jsonl');
 const N = 12;
+const GARBLED = 'Sure! Here are some tools: lookup (not JSON)';
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-view-browser-'));
 const db = join(tmp, 'run.sqlite');
 const shots = join(tmp, 'shots');
@@ -33,6 +35,9 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 let close: () => Promise<void>;
+/** every URL the page asked for, and the origins of the viewers it was pointed at: nothing else may be asked */
+const requested: string[] = [];
+const origins = new Set<string>();
 let wrongAnswers: number;
 /** validate's report of the run (what the report page shows) */
 let report: { traces: number; passed: { count: number }; by_check: Record<string, { count: number }> };
@@ -54,7 +59,20 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     // every third item's "gold" is wrong for the scripted agent, so validate finds wrong answers to filter by
     const misled = items.map((it, i) => (i % 3 === 0 ? { ...it, answers: ['Nobody In Particular'] } : it));
     wrongItems = new Set(items.filter((_, i) => i % 3 === 0).map((it) => it.id));
-    model = await startFakeOpenAI({ respond: scriptedModel({ items: misled }), latencyMs: 5 });
+    // ToolMaker's first answer carries a broken tool (rejected with its reasons, then repaired), and the first
+    // item's first tool set is not JSON at all: a failed model call whose raw text the trace page shows
+    const script = scriptedModel({ items: misled, needsRepair: true });
+    let garbled = false;
+    model = await startFakeOpenAI({
+      respond: (req) => {
+        if (!garbled && req.response_format?.json_schema?.name === 'tool_set' && req.messages.some((m) => String(m.content).includes(items[0]!.question))) {
+          garbled = true;
+          return { content: GARBLED };
+        }
+        return script(req);
+      },
+      latencyMs: 5,
+    });
     const gen = await runCli([
       'generate',
       '--dataset',
@@ -69,6 +87,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
       '4',
       '--retries',
       '2',
+      '--grounding',
+      'gold',
     ]);
     expect(gen.code, gen.stderr).toBe(0);
     const val = await runCli(['validate', '--db', db, '--json']);
@@ -81,6 +101,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     server = await startViewServer(service, { host: '127.0.0.1', port: 0, webRoot: web });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1240, height: 860 } });
+    page.on('request', (r) => requested.push(r.url()));
+    origins.add(new URL(server.url).origin);
     close = async () => {
       await browser.close();
       await server.close();
@@ -111,6 +133,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     expect(values[facts.finished!]).toBe(String(status.traces_finished));
     expect(values[facts.failed!]).toBe(String(status.traces_failed));
     expect(values[facts.items!]).toBe(String(status.items_total));
+    // per role: calls, tokens and mean latency, as the store counts them
+    const n = (x: number) => x.toLocaleString('en-US');
+    const byRole = await page.locator('#by-role tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(byRole).toEqual(Object.entries(status.by_role).map(([role, x]) => [role, n(x.calls), n(x.tokens_in), n(x.tokens_out), `${x.mean_latency_ms} ms`]));
+    expect(byRole.map((r) => r[0])).toEqual(expect.arrayContaining(['agent', 'actor', 'maker']));
     await shot('run');
 
     await page.locator('.tabs').getByRole('link', { name: 'Traces' }).click();
@@ -147,6 +174,95 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     await page.locator('.steps > li').first().locator('details summary', { hasText: 'raw agent text' }).click();
     expect(await page.locator('.steps > li').first().locator('details pre').first().textContent()).toBe(trace.steps[0]!.raw);
     await shot('trace');
+  });
+
+  it('a trace page whole: rejected tools with reasons, grounding, each model call (prompt hash, tokens, latency, attempt, a failure’s raw text)', async () => {
+    const store = await openStore(db, { readonly: true });
+    const [run] = await store.runs.list();
+    let found: { id: number; calls: ModelCall[] } | undefined;
+    for (const t of await store.traces.list(run!.id)) {
+      const calls = await store.modelCalls.list(t.id);
+      if (calls.some((c) => !c.ok && c.raw === GARBLED)) found = { id: t.id, calls };
+    }
+    const trace = (await store.traces.get(found!.id))!;
+    await store.close();
+    const view = (await (await fetch(`${server.url}/api/traces/${trace.id}`)).json()) as { by_step: { before: number[] } };
+
+    await page.goto(`${server.url}/traces/${trace.id}`);
+    await page.locator('.steps').waitFor();
+    // the broken tool ToolMaker first wrote, rejected with its reasons
+    expect(trace.rejected_tools.length).toBeGreaterThan(0);
+    const rejected = page.locator('.tools li.rejected');
+    expect(await rejected.count()).toBe(trace.rejected_tools.length);
+    for (const [i, t] of trace.rejected_tools.entries()) {
+      expect(await rejected.nth(i).locator('code').first().textContent()).toBe((t.tool as { api_name: string }).api_name);
+      expect(await rejected.nth(i).locator('.reasons').textContent()).toBe(t.reasons.join('; '));
+    }
+    // each simulated observation's grounding (--grounding gold: the useful material)
+    const grounded = trace.steps.filter((s) => s.observation?.grounding);
+    expect(grounded.length).toBeGreaterThan(0);
+    for (const s of grounded)
+      expect(await page.locator(`.steps > li[data-index="${s.index}"] .observation .grounding`).textContent()).toBe(
+        ` grounding ${s.observation!.grounding!.mode}${s.observation!.grounding!.useful ? '' : ' (noisy)'}`,
+      );
+    // ToolMaker's calls before the steps, the garbled one among them: every detail of each, and its raw text
+    const before = page.locator('#calls-before');
+    await before.locator('summary').first().click();
+    const rows = before.locator('table.calls tbody tr');
+    expect(await rows.count()).toBe(view.by_step.before.length);
+    for (const [row, i] of view.by_step.before.entries()) {
+      const c = found!.calls[i]!;
+      const cells = await rows.nth(row).locator(':scope > td').allInnerTexts();
+      expect(cells.slice(0, 6)).toEqual([
+        c.role,
+        c.model,
+        `${c.prompt_file} ${c.prompt_hash.slice(0, 10)}`,
+        `${c.tokens_in} → ${c.tokens_out}`,
+        `${Math.round(c.latency_ms)} ms`,
+        String(c.attempt),
+      ]);
+      if (c.ok) expect(cells[6]).toBe('ok');
+      else {
+        expect(cells[6]!.startsWith(c.error!)).toBe(true);
+        await rows.nth(row).locator('summary', { hasText: 'raw text' }).click();
+        expect(await rows.nth(row).locator('pre').textContent()).toBe(GARBLED);
+      }
+    }
+    expect(found!.calls.filter((c, i) => !c.ok && view.by_step.before.includes(i))).toHaveLength(1);
+  });
+
+  it('the trace list’s status, text and dataset filters: counts equal the store’s', async () => {
+    const store = await openStore(db, { readonly: true });
+    const [run] = await store.runs.list();
+    const traces = await store.traces.list(run!.id);
+    const items = new Map((await store.items.list(run!.id)).map((i) => [i.id, i]));
+    await store.close();
+    const count = async (n: number) => page.locator('#count', { hasText: n ? new RegExp(` of ${n}$`) : 'no traces match' }).waitFor();
+    const filter = () => page.getByRole('button', { name: 'Filter' }).click();
+
+    await page.goto(`${server.url}/traces?run=${run!.id}`);
+    await page.locator('#filters').waitFor();
+    const finished = traces.filter((t) => t.status === 'finished');
+    await page.locator('select[name=status]').selectOption('finished');
+    await page.waitForURL(/status=finished/);
+    await count(finished.length);
+    const word = items
+      .get(finished[0]!.item_id)!
+      .question.split(/\W+/)
+      .find((w) => w.length > 5)!;
+    await page.locator('input[name=q]').fill(word.toUpperCase());
+    await filter();
+    await page.waitForURL(/q=/);
+    const matching = finished.filter((t) => items.get(t.item_id)!.question.toLowerCase().includes(word.toLowerCase()));
+    await count(matching.length);
+    expect(await cellTexts('#traces tbody tr td:nth-child(2)')).toEqual(matching.map((t) => t.item_id));
+    await page.locator('input[name=dataset]').fill('no-such-dataset');
+    await filter();
+    await count(0);
+    await page.locator('input[name=dataset]').fill(run!.dataset);
+    await filter();
+    await page.waitForURL(new RegExp(`dataset=${run!.dataset}`));
+    await count(matching.length);
   });
 
   it('filters by a reason code, opens the report and clicks through, opens the plots', async () => {
@@ -273,6 +389,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     await writer.close();
     const service = viewService(await openViewStore(dbCarg));
     const cargServer = await startViewServer(service, { host: '127.0.0.1', port: 0, webRoot: web });
+    origins.add(new URL(cargServer.url).origin);
     try {
       await page.goto(`${cargServer.url}/carg`);
       await page.locator('.eval-table').waitFor();
@@ -296,5 +413,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
       await cargServer.close();
       await service.close();
     }
+  });
+
+  it('the pages ask nothing outside the local server (no CDN, works offline)', () => {
+    expect(requested.length).toBeGreaterThan(20);
+    expect(requested.filter((url) => !origins.has(new URL(url).origin))).toEqual([]);
+    expect([...origins].every((o) => o.startsWith('http://127.0.0.1:'))).toBe(true);
   });
 });

@@ -67,6 +67,7 @@ export const runPage: Page = async (_params, id) => {
     table(
       ['role', 'calls', 'tokens in', 'tokens out', 'mean latency'],
       Object.entries(s.by_role).map(([role, x]) => [role, n(x.calls), n(x.tokens_in), n(x.tokens_out), `${x.mean_latency_ms} ms`]),
+      { id: 'by-role' },
     ),
     h('h2', {}, 'Models and prompts'),
     table(

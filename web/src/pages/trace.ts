@@ -2,6 +2,7 @@ import { api, type ModelCall, type Step, type TraceView } from '../api.js';
 import { details, h, json, link, pre, query, table } from '../dom.js';
 import type { Page } from '../main.js';
 
+/** The model calls behind one part of the trace (ToolMaker's before the steps, each step's, any after), collapsed. */
 const callRows = (calls: ModelCall[], which: number[]): HTMLElement | null =>
   which.length
     ? details(
@@ -24,6 +25,10 @@ const callRows = (calls: ModelCall[], which: number[]): HTMLElement | null =>
         ),
       )
     : null;
+const withId = (el: HTMLElement | null, id: string): HTMLElement | null => {
+  el?.setAttribute('id', id);
+  return el;
+};
 
 function stepView(s: Step, calls: ModelCall[], which: number[]): HTMLElement {
   const o = s.observation;
@@ -48,6 +53,12 @@ function stepView(s: Step, calls: ModelCall[], which: number[]): HTMLElement {
     callRows(calls, which),
   );
 }
+
+/** A rejected tool's name when it has one (it was rejected for breaking the template, so it may not). */
+const nameOf = (tool: unknown): string => {
+  const name = (tool as { api_name?: unknown } | null)?.api_name;
+  return typeof name === 'string' ? name : '(no name)';
+};
 
 const fixed = (x: number): string => x.toFixed(3).replace(/\.?0+$/, '') || '0';
 
@@ -100,13 +111,20 @@ export const tracePage: Page = async (_params, id) => {
       { class: 'tools' },
       ...trace.tools.map((t) => h('li', {}, details(h('span', {}, h('code', {}, t.tool.api_name), ` ${t.origin} — ${t.tool.api_description ?? ''}`), pre(json(t.tool))))),
       ...trace.rejected_tools.map((t) =>
-        h('li', { class: 'rejected' }, details(h('span', {}, 'rejected (attempt ', String(t.attempt), '): ', t.reasons.join('; ')), pre(json(t.tool)))),
+        h(
+          'li',
+          { class: 'rejected' },
+          details(
+            h('span', {}, h('code', {}, nameOf(t.tool)), ' rejected (attempt ', String(t.attempt), '): ', h('span', { class: 'reasons' }, t.reasons.join('; '))),
+            pre(json(t.tool)),
+          ),
+        ),
       ),
     ),
-    callRows(v.calls, v.by_step.before),
+    withId(callRows(v.calls, v.by_step.before), 'calls-before'),
     h('h2', {}, `Steps (${trace.steps.length})`),
     h('ol', { class: 'steps', start: 0 }, ...trace.steps.map((s, i) => stepView(s, v.calls, v.by_step.steps[i] ?? []))),
-    callRows(v.calls, v.by_step.after),
+    withId(callRows(v.calls, v.by_step.after), 'calls-after'),
   );
   return { title: `Trace #${trace.id}`, crumbs: [link(`/runs/${trace.run_id}`, `run #${trace.run_id}`), link(`/traces${query({ run: trace.run_id })}`, 'traces'), link(`/traces/${trace.id}`, `#${trace.id}`)], body };
 };
