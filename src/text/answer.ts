@@ -88,13 +88,22 @@ function commonTokensCounted(a: readonly string[], b: readonly string[]): number
   return same;
 }
 
+/** Set by sharedTokens: tokensOf(p).length, counted on the walk that compares them (no second pass over p). */
+let walked = 0;
+
 /** commonTokens(tokensOf(p), b) for normalised text p, compared in place rather than split into new strings. */
 function sharedTokens(p: string, b: readonly string[]): number {
+  walked = 0;
   if (p === '') return 0;
-  if (b.length > 31) return commonTokens(tokensOf(p), b);
+  if (b.length > 31) {
+    const a = tokensOf(p);
+    walked = a.length;
+    return commonTokens(a, b);
+  }
   let used = 0;
   let same = 0;
-  for (let s = 0; s <= p.length; ) {
+  let count = 0;
+  for (let s = 0; s <= p.length; count++) {
     let e = p.indexOf(' ', s);
     if (e === -1) e = p.length;
     for (let j = 0; j < b.length; j++) {
@@ -107,14 +116,8 @@ function sharedTokens(p: string, b: readonly string[]): number {
     }
     s = e + 1;
   }
+  walked = count;
   return same;
-}
-
-/** tokensOf(p).length for non-empty normalised text p. */
-function tokenCount(p: string): number {
-  let n = 1;
-  for (let i = p.indexOf(' '); i !== -1; i = p.indexOf(' ', i + 1)) n++;
-  return n;
 }
 
 /** Every correctness score, each the max over the gold aliases (precision/recall from the best-F1 alias). */
@@ -142,7 +145,7 @@ export function answerScores(prediction: string, golds: readonly string[]): Answ
     if (isSpecial(p) || isSpecial(g.text)) continue;
     const same = sharedTokens(p, g.tokens);
     if (same === 0) continue;
-    const pr = same / tokenCount(p);
+    const pr = same / walked;
     const re = same / g.tokens.length;
     const f = (2 * pr * re) / (pr + re);
     if (f > f1) {

@@ -144,6 +144,15 @@ const TRICKY = [
   '\ud800the',
   'the\udc00',
   'a\ud800',
+  // lowercase ASCII, already normal or one step from it (normalizeAnswer's fast path and where it must give up)
+  'paris france 1999',
+  'paris the',
+  'the paris',
+  'paris an france',
+  'paris  france',
+  ' paris',
+  'paris ',
+  'thee an1 a0 9a',
   // special answers
   'Yes',
   'YES.',
