@@ -19,6 +19,8 @@ export interface ToolCandidate {
   format: ToolFormat;
   /** the template-shaped tool; anything that is no object stays as found and is refused by the check */
   raw: unknown;
+  /** the entry as the file writes it, when `raw` is converted from it: a refusal describes this, not the conversion */
+  entry?: unknown;
   field?: string;
   subfield?: string;
 }
@@ -51,7 +53,13 @@ function fromFunction(fn: Obj, field?: string): Obj {
   };
 }
 
-const candidate = (source: string, format: ToolFormat, raw: unknown): ToolCandidate => ({ source, format, raw, ...(isObj(raw) ? splitField(raw.field) : {}) });
+const candidate = (source: string, format: ToolFormat, raw: unknown, entry: unknown = raw): ToolCandidate => ({
+  source,
+  format,
+  raw,
+  ...(entry === raw ? {} : { entry }),
+  ...(isObj(raw) ? splitField(raw.field) : {}),
+});
 
 /** ToolBench's function name for an API of a tool: `/virtual` resolves `{tool_name, api_name}` back to it. */
 export const toolbenchName = (api: string, tool: string): string => toolbenchFunctionName(api, standardize(tool));
@@ -97,7 +105,7 @@ function fromToolbench(value: Obj, source: string, sep: string): ToolCandidate[]
       required: required.map(([n]) => n),
       responses: isObj(tr) ? responseSpec(tr).properties : tr === undefined || tr === null || tr === '' ? {} : { result: responseSpec(tr) },
     };
-    return candidate(at, 'toolbench', raw);
+    return candidate(at, 'toolbench', raw, api);
   });
 }
 
@@ -138,18 +146,20 @@ function entry(value: unknown, source: string, sep = '/'): ToolCandidate[] {
   if (isObj(value) && 'question' in value && (Array.isArray(value.function) || isObj(value.function))) {
     // a BFCL question (`{id, question, function: [...]}`): the functions it offers, each a tool
     const fns: unknown[] = Array.isArray(value.function) ? value.function : [value.function];
-    return fns.map((fn, i) => candidate(`${source}${sep}function${Array.isArray(value.function) ? `/${i}` : ''}`, 'bfcl', isObj(fn) ? fromFunction(fn) : fn));
+    return fns.map((fn, i) =>
+      candidate(`${source}${sep}function${Array.isArray(value.function) ? `/${i}` : ''}`, 'bfcl', isObj(fn) ? fromFunction(fn) : fn, fn),
+    );
   }
   if (isObj(value) && Array.isArray(value.functions)) {
     const field = [value.category, value.tool].filter((s) => typeof s === 'string' && s).join('/') || undefined;
     return value.functions.map((fn: unknown, i: number) =>
-      candidate(`${source}${sep}functions/${i}`, 'tooleyes', isObj(fn) && !('api_name' in fn) ? fromFunction(fn, field) : fn),
+      candidate(`${source}${sep}functions/${i}`, 'tooleyes', isObj(fn) && !('api_name' in fn) ? fromFunction(fn, field) : fn, fn),
     );
   }
   if (!isObj(value) || typeof value.api_name === 'string' || 'api_name' in value) return [candidate(source, 'template', value)];
-  if ('inputSchema' in value) return [candidate(source, 'mcp', fromFunction(value))];
+  if ('inputSchema' in value) return [candidate(source, 'mcp', fromFunction(value), value)];
   // BFCL's function docs write Python's `dict` where OpenAI writes `object`
-  if (isObj(value.function) || 'name' in value) return [candidate(source, isBfclDoc(value) ? 'bfcl' : 'openai', fromFunction(value))];
+  if (isObj(value.function) || 'name' in value) return [candidate(source, isBfclDoc(value) ? 'bfcl' : 'openai', fromFunction(value), value)];
   return [candidate(source, 'template', value)];
 }
 
@@ -189,13 +199,12 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
   const read = parseLayout(text, file);
   // a file in which nothing is a named tool (a field taxonomy, a query set) is the wrong file, not N bad tools
   if (read.candidates.length && !read.candidates.some((c) => isObj(c.raw) && typeof c.raw.api_name === 'string')) {
-    const first = read.candidates[0]!.raw;
     throw inputError(
       'E_INPUT',
       file,
       undefined,
       undefined,
-      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function or function docs, Seal-Tools conversations with api_list), got ${lookalike(first) ?? 'no named tool in it'} (first entry: ${isObj(first) ? `an object with ${Object.keys(first).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(first)?.slice(0, 40)})`,
+      `expected a tool file (unified templates as JSON lines or a list, {tools: [...]}, ToolEyes library, OpenAI function list, OpenAPI 3 document, ToolAlpaca list with Documentation, MCP tools/list, StableToolBench tool or query with api_list, BFCL questions with function or function docs, Seal-Tools conversations with api_list), got ${unnamed(read.candidates[0]!)}`,
     );
   }
   return { format: read.format, candidates: dedupe(read.candidates) };
@@ -266,6 +275,30 @@ function fromOpenApi(doc: Obj, source: string, format: ToolFormat, field?: strin
     raw: { ...raw, ...(field ? { field } : {}) },
     ...splitField(field),
   }));
+}
+
+/** How each layout reads to a user, and where its entries write the tool's name. */
+const LOOKS_LIKE: Partial<Record<ToolFormat, { what: string; name: (entry: Obj) => string }>> = {
+  openai: { what: 'an OpenAI function list', name: (e) => (isObj(e.function) ? 'function.name' : 'name') },
+  toolbench: { what: 'a StableToolBench / ToolBench api_list', name: (e) => ('tool_name' in e || 'api_description' in e ? 'api_name' : 'name') },
+  bfcl: { what: 'BFCL functions', name: () => 'name' },
+  mcp: { what: 'an MCP tools/list answer', name: () => 'name' },
+  tooleyes: { what: 'a ToolEyes library', name: () => 'name' },
+  'seal-tools': { what: 'Seal-Tools prompts (api_list)', name: () => 'api_name' },
+};
+
+/**
+ * The first entry of a file without a single named tool, as the file writes it: what the file is if it is a
+ * known lookalike, else the layout it looked like and the name field its entry lacks, else its keys.
+ */
+function unnamed(first: ToolCandidate): string {
+  const own = 'entry' in first ? first.entry : first.raw;
+  const shown = isObj(own) ? `an object with ${Object.keys(own).slice(0, 5).join(', ') || 'no keys'}` : JSON.stringify(own)?.slice(0, 40);
+  const known = lookalike(own);
+  if (known) return `${known} (first entry: ${shown})`;
+  const layout = LOOKS_LIKE[first.format];
+  if (layout && isObj(own)) return `${layout.what} in which no entry names its tool: ${first.source} has no "${layout.name(own)}" (${shown})`;
+  return `no named tool in it (first entry: ${shown})`;
 }
 
 /**

@@ -25,4 +25,48 @@ describe('a file taken for a tool file says what it is and which file to give', 
   it('a file that looks like nothing known keeps the plain message', () => {
     expect(() => parseToolText('{"a": 1, "b": 2}\n', 'x.jsonl')).toThrow(/got no named tool in it \(first entry: an object with a, b\)$/);
   });
+
+  it('a file in a known layout whose entries have no name says which layout and which name field, where', () => {
+    const params = { type: 'object', properties: { q: { type: 'string' } } };
+    const cases: [string, string, unknown, RegExp][] = [
+      [
+        'OpenAI function list',
+        'fns.json',
+        [{ type: 'function', function: { description: 'Searches.', parameters: params } }],
+        /^fns\.json: expected a tool file .*got an OpenAI function list in which no entry names its tool: fns\.json#\/0 has no "function\.name" \(an object with type, function\)$/,
+      ],
+      [
+        'bare OpenAI functions as JSON lines, the name null',
+        'fns.jsonl',
+        '{"name": null, "parameters": {}}\n',
+        /got an OpenAI function list in which no entry names its tool: fns\.jsonl:1 has no "name" \(an object with name, parameters\)$/,
+      ],
+      [
+        'ToolBench tool JSON',
+        'tool.json',
+        { tool_name: 'Weather', api_list: [{ description: 'Now.', method: 'GET', required_parameters: [] }] },
+        /got a StableToolBench \/ ToolBench api_list in which no entry names its tool: tool\.json#\/api_list\/0 has no "name" \(an object with description, method, required_parameters\)$/,
+      ],
+      [
+        'ToolBench query file',
+        'G1_query.json',
+        [{ query: 'q', api_list: [{ category_name: 'Data', tool_name: 'T', api_description: 'd' }] }],
+        /G1_query\.json#\/0\/api_list\/0 has no "api_name" \(an object with category_name, tool_name, api_description\)$/,
+      ],
+      [
+        'BFCL questions',
+        'BFCL_v3_simple.json',
+        `${JSON.stringify({ id: 'simple_0', question: [[{ role: 'user', content: 'x' }]], function: [{ description: 'd', parameters: { type: 'dict', properties: {} } }] })}\n`,
+        /got BFCL functions in which no entry names its tool: BFCL_v3_simple\.json:1#\/function\/0 has no "name" \(an object with description, parameters\)$/,
+      ],
+      [
+        'MCP tools/list',
+        'mcp.json',
+        { tools: [{ description: 'd', inputSchema: params }] },
+        /got an MCP tools\/list answer in which no entry names its tool: mcp\.json#\/tools\/0 has no "name" \(an object with description, inputSchema\)$/,
+      ],
+    ];
+    for (const [layout, file, value, message] of cases)
+      expect(() => parseToolText(typeof value === 'string' ? value : JSON.stringify(value, null, 2), file), layout).toThrow(message);
+  });
 });
