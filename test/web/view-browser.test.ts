@@ -44,9 +44,10 @@ let report: { traces: number; passed: { count: number }; by_check: Record<string
 /** items whose gold the scripted agent does not answer */
 let wrongItems: Set<string>;
 
-const shot = async (name: string) => {
+/** A screenshot; a whole page (`full`) where its README caption promises more than the first screen holds. */
+const shot = async (name: string, full = false) => {
   const file = join(shots, `view-${name}.png`);
-  await page.screenshot({ path: file, fullPage: false });
+  await page.screenshot({ path: file, fullPage: full });
   expect(existsSync(file)).toBe(true);
   if (process.env.MTR_SCREENSHOTS === '1') copyFileSync(file, join(REPO_ROOT, 'docs/img', `view-${name}.png`));
 };
@@ -173,7 +174,6 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     expect(em).toBe(trace.status === 'finished' ? String(wrongItems.has(trace.item_id) ? 0 : 1) : undefined);
     await page.locator('.steps > li').first().locator('details summary', { hasText: 'raw agent text' }).click();
     expect(await page.locator('.steps > li').first().locator('details pre').first().textContent()).toBe(trace.steps[0]!.raw);
-    await shot('trace');
   });
 
   it('a trace page whole: rejected tools with reasons, grounding, each model call (prompt hash, tokens, latency, attempt, a failure’s raw text)', async () => {
@@ -229,6 +229,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
       }
     }
     expect(found!.calls.filter((c, i) => !c.ok && view.by_step.before.includes(i))).toHaveLength(1);
+    // the screenshot: ToolMaker's calls open (above), and the calls behind the first step, its agent text and ToolActor's
+    await page.locator('.steps > li').first().locator(':scope > details:last-of-type summary').click();
+    await shot('trace', true);
   });
 
   it('the trace list’s status, text and dataset filters: counts equal the store’s', async () => {
@@ -320,7 +323,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     );
     expect(await page.locator('#plot-reward svg').count()).toBeGreaterThan(0);
     expect(await page.locator('#plot-em svg').count()).toBeGreaterThan(0);
-    await shot('plots');
+    await shot('plots', true);
     // the reward's top bar opens the traces rewarded in its range, with their rewards
     const bars = page.locator('#plot-reward svg rect');
     await bars.nth((await bars.count()) - 1).click();
