@@ -4,7 +4,7 @@ import { type GroundingConfig, GroundingConfigSchema } from '../actor/grounding.
 import { observe } from '../actor/index.js';
 import { loadDataset, resolveDataset } from '../data/index.js';
 import { toJsonl, writeAtomic } from '../export/write.js';
-import { callFidelity, CallFidelitySchema, FidelityEntrySchema, aggregateFidelity, fidelityVerdict } from '../reward/fidelity.js';
+import { callFidelity, CallFidelitySchema, FidelityEntrySchema, aggregateFidelity, fidelityGold, fidelityVerdict } from '../reward/fidelity.js';
 import { asMtrError, MtrError } from '../schema/errors.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { ToolTemplate } from '../schema/tool.js';
@@ -118,8 +118,6 @@ interface PendingCall {
   hopAnswers: readonly string[];
 }
 
-const goldTitles = (item: DatasetItem): string[] => (item.context ?? []).filter((p) => p.supporting).map((p) => p.title);
-
 /** The wiki_search calls of a run's finished traces, for the tools that have a real backend. */
 async function callsFromRun(spec: string, real: readonly string[]): Promise<{ source: string; calls: PendingCall[] }> {
   const { store, path, run } = await openRunSpec(spec);
@@ -188,7 +186,7 @@ async function auditCall(
   use: { model: RoleModel; realTools: Record<string, RealTool>; noise: Pick<GroundingConfig, 'noiseStart' | 'noiseEnd' | 'noiseBase'> },
 ): Promise<AuditedCallRow[]> {
   const real = await timed(() => use.realTools[p.tool.api_name]!.call(p.call.arguments));
-  const gold = { answers: [...p.item.answers, ...p.hopAnswers], titles: goldTitles(p.item) };
+  const gold = fidelityGold(p.item, p.hopAnswers);
   return Promise.all(
     modes.map(async (mode): Promise<AuditedCallRow> => {
       const grounding = GroundingConfigSchema.parse({ ...use.noise, mode });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { CallFidelity } from '../schema/fidelity.js';
+import type { DatasetItem } from '../schema/item.js';
 import { validateJson } from '../schema/json-schema.js';
 import { responsesJsonSchema } from '../schema/tool-convert.js';
 import type { ToolTemplate } from '../schema/tool.js';
@@ -20,25 +22,15 @@ export interface FidelityGold {
   titles: readonly string[];
 }
 
+/** An item's gold for judging its calls: its answers (and a sub-question's hop answers) and its supporting passages' titles. */
+export const fidelityGold = (item: DatasetItem, hopAnswers: readonly string[] = []): { answers: string[]; titles: string[] } => ({
+  answers: [...item.answers, ...hopAnswers],
+  titles: (item.context ?? []).filter((p) => p.supporting).map((p) => p.title),
+});
+
 const share01 = z.number().min(0).max(1);
 
-/** One call's figures (a line of calls.jsonl carries them). */
-export const CallFidelitySchema = z.object({
-  /** the simulated observation validates against the tool's responses schema (an error answer or no answer does not) */
-  schema_valid: z.boolean(),
-  support_real: z.boolean(),
-  support_simulated: z.boolean(),
-  /** share of the real observation's titles the simulated one also returns; null when the real one has none */
-  title_overlap: share01.nullable(),
-  /** official token F1 between the two observations' texts */
-  token_f1: share01,
-  agree: z.boolean(),
-  /** the real tool's answer supports the gold and the simulated one does not: the simulation hides or replaces the evidence */
-  contradiction: z.boolean(),
-  /** the simulated answer supports the gold and the real one does not: the simulation hands over what a real search would not */
-  leak: z.boolean(),
-});
-export type CallFidelity = z.infer<typeof CallFidelitySchema>;
+export { type CallFidelity, CallFidelitySchema } from '../schema/fidelity.js';
 
 // Whole normalised tokens: "paris" is in "in paris france", not in "parisian".
 const padded = (s: string): string => ` ${normalizeAnswer(s)} `;

@@ -8,6 +8,7 @@ import type { OpenStoreOptions, Store } from './store.js';
 
 export type {
   ActorCacheRepository,
+  AuditRepository,
   CargRepository,
   ItemRepository,
   ModelCallRepository,

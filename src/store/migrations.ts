@@ -231,4 +231,25 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE items ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX items_unsettled ON items(run_id, ord) WHERE settled = 0;
   `,
+  // 11 — generate --audit-rate: simulated calls also sent to the real backend, one row per audited call, written
+  // with its trace (so a dropped trace takes its audits along)
+  `
+  CREATE TABLE call_audits (
+    id INTEGER PRIMARY KEY,
+    trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    tool TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    source TEXT NOT NULL,
+    arguments TEXT NOT NULL,
+    real TEXT,
+    simulated TEXT,
+    error TEXT,
+    failed INTEGER NOT NULL,
+    latency_ms_real REAL NOT NULL,
+    latency_ms_simulated REAL NOT NULL,
+    metrics TEXT NOT NULL
+  );
+  CREATE INDEX call_audits_by_trace ON call_audits(trace_id);
+  `,
 ];

@@ -1,6 +1,7 @@
 import { asMtrError } from '../schema/errors.js';
 import { ActorCacheStatsSchema } from '../schema/run.js';
 import { ActorCache } from './actor-cache.js';
+import { listAudits } from './audits.js';
 import * as carg from './carg.js';
 import { callMinutes, latestVerdictConfig, traceMinutes, tracePage, traceShapes, verdictConfigs } from './browse.js';
 import type { Db } from './db.js';
@@ -100,6 +101,9 @@ export function sqliteStore(db: Db, location: string): Store {
       fail: (id, traceId, pieces, error) => run(() => workers.failLeased(db, id, traceId, pieces, error)),
       stop: (id) => run(() => workers.stopWorker(db, id)),
       list: (runId) => run(() => workers.listWorkers(db, runId)),
+    },
+    audits: {
+      list: (runId) => run(() => listAudits(db, runId)),
     },
     close: () =>
       run(() => {

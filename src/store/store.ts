@@ -15,6 +15,7 @@ import type {
   SampleRow,
 } from '../schema/carg.js';
 import type { CallMinute, TraceMinute, TracePage, TracePageQuery, TraceShape, VerdictConfig } from '../schema/browse.js';
+import type { CallAudit, CallAuditRecord } from '../schema/fidelity.js';
 import type { DatasetItem } from '../schema/item.js';
 import type { ModelCall } from '../schema/model-call.js';
 import type { ActorCacheStats, FailedAttempts, Provenance, RunRecord, RunToolRow } from '../schema/run.js';
@@ -40,6 +41,7 @@ export interface Store {
   readonly actorCache: ActorCacheRepository;
   readonly carg: CargRepository;
   readonly workers: WorkerRepository;
+  readonly audits: AuditRepository;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,8 @@ export interface TracePieces {
   classification?: Classification | undefined;
   steps: readonly Step[];
   calls: readonly ModelCall[];
+  /** `generate --audit-rate`: the trace's simulated calls also answered by the real backend */
+  audits?: readonly CallAudit[] | undefined;
 }
 
 export type TraceStatus = TraceRecord['status'];
@@ -160,6 +164,12 @@ export interface ModelCallRepository {
   provenance(runId: number): Promise<Provenance[]>;
   /** A run's model calls per minute and role: count, failures, tokens, mean latency. */
   minutes(runId: number): Promise<CallMinute[]>;
+}
+
+/** The audits of simulated calls (`generate --audit-rate`), written by TraceRepository.finish/fail with their trace. */
+export interface AuditRepository {
+  /** Audits of finished traces, of one run (or all), in trace then step order. */
+  list(runId?: number): Promise<CallAuditRecord[]>;
 }
 
 /** The run-level ToolActor cache: the first observation stored under a key wins; a get that finds one counts a hit. */

@@ -1,3 +1,4 @@
+import type { CallAudit } from '../schema/fidelity.js';
 import type { ModelCall } from '../schema/model-call.js';
 import type { Classification, RejectedTool, RunTool, Step } from '../schema/trace.js';
 import type { TracePieces } from './store.js';
@@ -13,6 +14,8 @@ export class TraceDraft implements TracePieces {
   classification: Classification | undefined;
   readonly steps: Step[] = [];
   readonly calls: ModelCall[] = [];
+  /** `generate --audit-rate`: audits of this trace's simulated calls, written with it */
+  readonly audits: CallAudit[] = [];
 
   constructor(readonly id: number) {}
 

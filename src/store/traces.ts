@@ -38,12 +38,17 @@ export const PIECE_INSERTS = {
   steps: 'INSERT INTO steps (trace_id, idx, think, call, observation, answer, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
   calls: `INSERT INTO model_calls (trace_id, role, model, prompt_file, prompt_hash, params, tokens_in, tokens_out, latency_ms, attempt, ok, error, raw, server)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  audits: `INSERT INTO call_audits (trace_id, step, tool, mode, source, arguments, real, simulated, error, failed, latency_ms_real, latency_ms_simulated, metrics)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 } as const;
 
 type Value = string | number | null;
 
 /** A trace's pieces as column values for PIECE_INSERTS, and its classification column: how both backends store them. */
-export function pieceRows(traceId: number, p: TracePieces): { tools: Value[][]; steps: Value[][]; calls: Value[][]; classification: string | null } {
+export function pieceRows(
+  traceId: number,
+  p: TracePieces,
+): { tools: Value[][]; steps: Value[][]; calls: Value[][]; audits: Value[][]; classification: string | null } {
   return {
     tools: [
       ...p.tools.map((t) => [traceId, t.tool.api_name, t.origin, 1, JSON.stringify(t.tool), null, 0]),
@@ -66,6 +71,21 @@ export function pieceRows(traceId: number, p: TracePieces): { tools: Value[][]; 
       c.raw ?? null,
       c.server ?? null,
     ]),
+    audits: (p.audits ?? []).map((a) => [
+      traceId,
+      a.step,
+      a.tool,
+      a.mode,
+      a.source,
+      JSON.stringify(a.arguments),
+      jsonColumn(a.real),
+      jsonColumn(a.simulated),
+      a.error ?? null,
+      a.failed ? 1 : 0,
+      a.latency_ms_real,
+      a.latency_ms_simulated,
+      JSON.stringify(a.metrics),
+    ]),
     classification: p.classification ? JSON.stringify(p.classification) : null,
   };
 }
@@ -79,6 +99,10 @@ function writePieces(db: Db, traceId: number, p: TracePieces): void {
   for (const r of rows.steps) step.run(...r);
   const call = stmt(db, PIECE_INSERTS.calls);
   for (const r of rows.calls) call.run(...r);
+  if (rows.audits.length) {
+    const audit = stmt(db, PIECE_INSERTS.audits);
+    for (const r of rows.audits) audit.run(...r);
+  }
 }
 
 const rejectedName = (r: RejectedTool): string =>

@@ -1,5 +1,6 @@
 import { ActorCacheStatsSchema } from '../../schema/run.js';
 import type { Store } from '../store.js';
+import { listAudits } from './audits.js';
 import * as browse from './browse.js';
 import * as carg from './carg.js';
 import { openPg, type PgDb, pgError } from './db.js';
@@ -97,6 +98,9 @@ export async function pgStore(url: string, opts: { create?: boolean; readonly?: 
       fail: (id, traceId, pieces, error) => run(() => workers.failLeased(db, id, traceId, pieces, error)),
       stop: (id) => run(() => workers.stopWorker(db, id)),
       list: (runId) => run(() => workers.listWorkers(q, runId)),
+    },
+    audits: {
+      list: (runId) => run(() => listAudits(q, runId)),
     },
     close: () =>
       run(async () => {

@@ -27,6 +27,7 @@ async function endTrace(q: Q, traceId: number, pieces: TracePieces, end: () => P
   if (rows.classification) await q.run('UPDATE traces SET classification = ? WHERE id = ?', [rows.classification, traceId]);
   await insertMany(q, PIECE_INSERTS.steps, rows.steps);
   await insertMany(q, PIECE_INSERTS.calls, rows.calls);
+  await insertMany(q, PIECE_INSERTS.audits, rows.audits);
   await end();
 }
 
