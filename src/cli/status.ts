@@ -1,6 +1,9 @@
 import { statusJob } from '../pipeline/status.js';
 import { jobCommand, jsonOption } from './job-command.js';
 
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+const ms = (x: number): number => Math.round(x * 10) / 10;
+
 export default jobCommand(statusJob, {
   faceOptions: jsonOption('the totals (stable keys for scripts)'),
   print(s, io, face) {
@@ -29,6 +32,14 @@ export default jobCommand(statusJob, {
         i ? '' : 'workers',
         `#${w.id} ${w.host} pid ${w.pid}: ${w.items_done} done, ${w.items_failed} failed, ${w.items_lost} lost, ${w.rate_per_s}/s, ` +
           `last heartbeat ${w.last_heartbeat} (${w.heartbeat_age_s} s ago)${w.stopped ? ', stopped' : ''}`,
+      ]),
+      ...s.fidelity.flatMap((e, i): [string, string][] => [
+        [
+          i ? '' : 'fidelity',
+          `${e.tool}/${e.mode}: ${e.calls} calls audited, ${e.failed} failed, agreement ${pct(e.agreement)}, support real ${pct(e.support_real)} vs simulated ${pct(e.support_simulated)}, ` +
+            `contradiction ${pct(e.contradiction)}, leak ${pct(e.leak)}, valid ${pct(e.schema_valid)}, ${ms(e.latency_ms_real)} ms real vs ${ms(e.latency_ms_simulated)} ms simulated`,
+        ],
+        ['', s.fidelity_verdicts[i]!],
       ]),
     ];
     io.out(`${rows.map(([k, v]) => `${k.padEnd(16)} ${v}`).join('\n')}\n`);

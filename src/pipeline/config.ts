@@ -95,6 +95,11 @@ export const GenerateJobConfig = z.object({
     .boolean()
     .default(false)
     .meta({ description: 'Always ask the actor model, instead of replaying identical tool calls from the cache in the database' }),
+  auditRate: z.number().min(0).max(1).default(0).meta({
+    placeholder: 'R',
+    description:
+      'Share of the simulated wiki_search calls also sent to the real backend (--index or --retrieval-url), chosen by a hash of run, item and step; the trace keeps the simulated answer, the run stores the fidelity figures (mtr status shows them)',
+  }),
   ...ModelFields,
   ...roleModelFields(GENERATE_ROLES),
 });
@@ -152,6 +157,8 @@ export const GenerateConfigSchema = z.object({
   coerce: flat.coerce,
   /** replay identical actor calls from the store's actor cache */
   actorCache: z.boolean().default(true),
+  /** share of simulated wiki_search calls also answered by the real backend and stored as audits (not part of the run key: traces are the same) */
+  auditRate: flat.auditRate,
   /** maxQuestionChars, maxRecordBytes, skipBad: the dataset limits (not part of the run key) */
   ...DatasetLimitsSchema.shape,
 });
@@ -199,6 +206,7 @@ export function resolveGenerateConfig(input: GenerateJobInput): GenerateConfigIn
     ...(f.retrievalUrl ? { retrievalUrl: f.retrievalUrl } : {}),
     ...(f.coerce && f.coerce !== 'strict' ? { coerce: f.coerce } : {}),
     actorCache: !f.noActorCache,
+    auditRate: f.auditRate,
     model: modelConfigOf(f),
     roles,
   };
@@ -287,4 +295,9 @@ export function checkGenerateConfig(c: GenerateConfig): void {
       throw new MtrError('E_USAGE', `--utility-tools: unknown tool "${name}": expected some of ${Object.keys(UTILITY_TOOLS).join(', ')} (or "none")`);
   }
   actorRouting(c);
+  if (c.auditRate > 0 && c.index === undefined && c.retrievalUrl === undefined)
+    throw new MtrError(
+      'E_USAGE',
+      `--audit-rate: expected a real backend to compare with (--index FILE or --retrieval-url URL), got --audit-rate ${c.auditRate} without one`,
+    );
 }

@@ -24,6 +24,7 @@ import {
 import { type RoleModels, type RoleModelSpec, roleModels } from './models.js';
 import { defineJob, type JobHooks } from './job.js';
 import { runItems } from './runner.js';
+import { auditingSink, inlineAuditNotice } from './audit-inline.js';
 import { loadRunToolset } from './toolset.js';
 import { findRun, planItems } from './resume.js';
 import { type ItemWork, ownWork, workerWork } from './worker.js';
@@ -197,6 +198,11 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
       summary.notices.push(found.notice);
       hooks.onNotice?.(found.notice);
     }
+    const auditNotice = inlineAuditNotice(c.auditRate, routing);
+    if (auditNotice) {
+      summary.notices.push(auditNotice);
+      hooks.onNotice?.(auditNotice);
+    }
     checkRunDialect(
       runs.find((r) => r.id === found.stored?.id),
       key,
@@ -245,13 +251,14 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
     work = c.worker ? await workerWork(db, run, items, c, hooks.signal) : ownWork(db, pending);
     const w = work;
     const lost = { finished: 0, failed: 0 };
+    const inline = { rate: c.auditRate, runKey: key, realTools };
     if (w.workerId !== undefined) summary.worker = { id: w.workerId, lost: 0 };
     const result = await runItems(
       w.items,
       async (item) => {
         const draft = new TraceDraft(await db.traces.begin(run, item.id)); // a store error here is fatal (E_STORE)
         drafts.set(item.id, draft);
-        const sink = {
+        const counted = {
           ...draft.sink,
           call: (call: ModelCall) => {
             draft.call(call);
@@ -262,11 +269,15 @@ export async function generateTraces(input: GenerateConfigInput, hooks: JobHooks
             progress.tokens += call.tokens_in + call.tokens_out;
           },
         };
+        // --audit-rate: sampled simulated searches also go to the real backend; the audits end with the trace
+        const audits = c.auditRate > 0 ? auditingSink(counted, item, inline, (a) => draft.audits.push(a)) : undefined;
+        const sink = audits?.sink ?? counted;
         // a fatal error leaves the trace 'running': this run's clean-up (or the next run) drops it and redoes the item
         const out = await graph.invoke(
           { item, maxTurns: c.maxTurns, dialect: c.dialect, toolsFrom: c.toolsFrom, toolset: toolset !== undefined },
           { configurable: { deps, sink }, recursionLimit: 4 * c.maxTurns + 10 },
         );
+        await audits?.settled();
         const end = out.answer !== undefined ? { stopReason: 'answer' as const, answer: out.answer } : { stopReason: 'max_turns' as const };
         if (!(await w.finish(draft.id, draft, end))) lost.finished++;
         drafts.delete(item.id);
