@@ -1,6 +1,6 @@
 import { metaSchemaErrors } from './json-schema.js';
 import { normalizeType, parametersJsonSchema, responsesJsonSchema } from './tool-convert.js';
-import { ANY_TYPE_NAME, JSON_TYPES, type ParamSpec, type ToolTemplate, ToolTemplateSchema } from './tool.js';
+import { ANY_TYPE_NAME, type FileTool, FileToolSchema, JSON_TYPES, type ParamSpec, type ToolTemplate } from './tool.js';
 
 /**
  * The one check of a tool read from a file, shared by `serve tools` and `carg tools import`: the same tool
@@ -123,7 +123,7 @@ export interface CheckedTool {
   missing: string[];
   notes: string[];
   /** the template to serve (no refusal): a missing type accepts any value, no responses mean free-form */
-  servable?: ToolTemplate;
+  servable?: FileTool;
 }
 
 const ANY_TYPE = [...JSON_TYPES];
@@ -140,7 +140,7 @@ export function checkToolCandidate(raw: unknown): CheckedTool {
   }
   const { tool, notes, missing } = normalizeCandidate(raw as Record<string, unknown>);
   const name = typeof tool.api_name === 'string' && tool.api_name ? tool.api_name : '?';
-  const parsed = ToolTemplateSchema.safeParse(withPlaceholders(tool, missing, ANY_TYPE));
+  const parsed = FileToolSchema.safeParse(withPlaceholders(tool, missing, ANY_TYPE));
   if (!parsed.success) return { name, tool, refused: parsed.error.issues.map((i) => `${i.path.join('.') || 'tool'}: ${i.message}`), missing, notes };
   const refused = refusals(parsed.data);
   const servable = { ...parsed.data, responses: missing.includes('responses') ? {} : parsed.data.responses };

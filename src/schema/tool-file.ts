@@ -97,8 +97,10 @@ function fromToolbench(value: Obj, source: string, sep: string): ToolCandidate[]
     const required = (Array.isArray(api.required_parameters) ? api.required_parameters : []).filter(isObj).map(toolbenchParam);
     const optional = (Array.isArray(api.optional_parameters) ? api.optional_parameters : []).filter(isObj).map(toolbenchParam);
     const tr = api.template_response;
+    const named = typeof name === 'string' && name.trim() !== '';
     const raw = {
-      api_name: typeof name === 'string' && name.trim() ? toolbenchName(name, tool) : name,
+      api_name: named ? toolbenchName(name, tool) : name,
+      ...(named ? { source_name: name } : {}), // the API's own name: /virtual and users map the function name back
       api_description: api.api_description ?? api.description ?? '',
       field: typeof category === 'string' && category ? `${category}/${tool}` : tool,
       parameters: Object.fromEntries([...required, ...optional]),

@@ -81,6 +81,15 @@ export const ToolTemplateSchema = z.object({
 });
 export type ToolTemplate = z.infer<typeof ToolTemplateSchema>;
 
+/**
+ * A tool read from a file (served, stored by carg): the template, and the name the file gives the tool when
+ * `api_name` is derived from it — ToolBench's API name before `<api>_for_<tool>` (lower snake case, last 64
+ * characters); its tool is in `field` (`Category/Tool`) — so a normalised or cut name maps back. Never asked of
+ * ToolMaker (its schema stays ToolTemplateSchema).
+ */
+export const FileToolSchema = ToolTemplateSchema.extend({ source_name: z.string().min(1).optional() });
+export type FileTool = z.infer<typeof FileToolSchema>;
+
 /** How a tool in a run is answered. */
 export const ToolOriginSchema = z.enum(['maker', 'utility', 'user']);
 export type ToolOrigin = z.infer<typeof ToolOriginSchema>;

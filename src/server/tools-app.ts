@@ -177,7 +177,7 @@ export function createToolsApp(service: ToolService, options: ToolsAppOptions = 
   app.post('/virtual', admitOne(service), async (c) => {
     const req = parseVirtualRequest(await jsonBody(c));
     if (!req.input.ok) return c.json(TOOL_INPUT_PARSE_ERROR);
-    const name = resolveVirtualName(service.names, req.tool_name, req.api_name, (n) => service.find(n)?.field) ?? req.api_name;
+    const name = resolveVirtualName(service.names, req.tool_name, req.api_name, (n) => service.find(n)) ?? req.api_name;
     const tool = service.find(name);
     const args = tool ? undoArgumentRenames(req.input.value, Object.keys(tool.parameters)) : req.input.value;
     try {

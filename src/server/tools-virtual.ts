@@ -1,3 +1,4 @@
+import type { FileTool } from '../schema/tool.js';
 import type { Observation } from '../schema/trace.js';
 import { badField, isObject, MAX_JSON_DEPTH, nestsDeeperThan, shown } from './middleware.js';
 import { changeName, FUNCTION_NAME_MAX, standardize, toolbenchFunctionName } from '../pipeline/tool-service/names.js';
@@ -45,24 +46,33 @@ export function parseVirtualRequest(body: unknown): VirtualRequest {
   return { category: (b.category as string | undefined) ?? '', tool_name: b.tool_name as string, api_name: b.api_name as string, input };
 }
 
+/** The tool a `field` names: ToolBench's reader writes `Category/Tool` (or `Tool` without a category). */
+const toolOfField = (field: string): string => field.slice(field.indexOf('/') + 1);
+
 /**
- * The served tool a ToolBench request means: the exact name, `<api>_for_<tool>`, their standardized forms,
- * ToolBench's `change_name` spelling (`is_id` for `id`), or any of these cut to their last 64 characters as
- * ToolBench cuts function names (`name[-64:]`). A spelling several tools share goes to the one whose `field`
- * is the request's tool; if that does not single one out, none (the caller answers unknown_tool with the
- * closest names).
+ * The served tool a ToolBench request means: the exact name, the tool read from that very API (`source_name`
+ * and the tool in `field`), `<api>_for_<tool>`, their standardized forms, ToolBench's `change_name` spelling
+ * (`is_id` for `id`), or any of these cut to their last 64 characters as ToolBench cuts function names
+ * (`name[-64:]`). A spelling several tools share goes to the one whose `field` names the request's tool; if that
+ * does not single one out, none (the caller answers unknown_tool with the closest names).
  */
 export function resolveVirtualName(
   names: readonly string[],
   toolName: string,
   apiName: string,
-  fieldOf: (name: string) => string | undefined = () => undefined,
+  toolOf: (name: string) => Pick<FileTool, 'field' | 'source_name'> | undefined = () => undefined,
 ): string | undefined {
   const tool = standardize(toolName);
   const bare = changeName(standardize(apiName)).split(`_for_${tool}`)[0]!;
   const exact = new Set(names);
   const found = [apiName, `${apiName}_for_${toolName}`].find((w) => exact.has(w));
   if (found) return found;
+  const isTool = (n: string) => {
+    const field = toolOf(n)?.field ?? '';
+    return standardize(toolOfField(field)) === tool || standardize(field) === tool;
+  };
+  const sourced = names.filter((n) => toolOf(n)?.source_name === apiName && isTool(n));
+  if (sourced.length === 1) return sourced[0];
   const byKey = new Map<string, Set<string>>();
   for (const n of names) {
     for (const key of [standardize(n), changeName(standardize(n)), toolbenchFunctionName(n, tool), standardize(n).slice(-FUNCTION_NAME_MAX)]) {
@@ -73,7 +83,7 @@ export function resolveVirtualName(
   for (const w of [bare, `${bare}_for_${tool}`, standardize(apiName), `${bare}_for_${tool}`.slice(-FUNCTION_NAME_MAX)]) {
     const hits = [...(byKey.get(w) ?? [])];
     if (hits.length === 1) return hits[0];
-    const own = hits.filter((n) => standardize(fieldOf(n) ?? '') === tool);
+    const own = hits.filter(isTool);
     if (own.length === 1) return own[0];
   }
   return undefined;

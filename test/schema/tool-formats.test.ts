@@ -40,6 +40,7 @@ describe('StableToolBench / ToolBench tool JSON and query files', () => {
     ]);
     expect(read.candidates[0]!.raw).toEqual({
       api_name: 'get_current_weather_for_weather_forecast_14',
+      source_name: 'Get Current Weather', // the API's own name, so the function name maps back
       api_description: 'Current conditions in a city.',
       field: 'Weather/Weather Forecast 14',
       parameters: {

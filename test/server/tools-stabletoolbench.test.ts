@@ -1,9 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ToolTemplate } from '../../src/schema/tool.js';
+import type { FileTool, ToolTemplate } from '../../src/schema/tool.js';
 import { createToolsApp } from '../../src/server/tools-app.js';
 import { changeName, closeNames, standardize, toolbenchFunctionName, undoArgumentRenames } from '../../src/pipeline/tool-service/names.js';
 import { startToolsServer } from '../../src/server/tools-server.js';
 import { resolveVirtualName } from '../../src/server/tools-virtual.js';
+import { loadToolsetFile } from '../../src/tools/toolset.js';
+import { TOOLBENCH_TOOL } from '../schema/tool-fixtures.js';
 import { sealTools } from '../support/seal-tools.js';
 import { promptOf, toolsFixture, type ToolsFixture, WIKI } from './tools-fixture.js';
 
@@ -95,9 +100,13 @@ describe('ToolBench names (StableToolBench server/utils.py, rapidapi.py)', () =>
     const shared = toolbenchFunctionName('a_fare_calendar_for_every_route', 'x_'.repeat(30)); // only the common tail survives the cut
     const twins = ['one_fare_calendar_for_every_route', 'two_fare_calendar_for_every_route'];
     expect(resolveVirtualName(twins, 'x_'.repeat(30), shared)).toBeUndefined();
-    expect(resolveVirtualName(twins, 'x_'.repeat(30), shared, (n) => (n.startsWith('two') ? 'X '.repeat(30) : 'other'))).toBe(
+    expect(resolveVirtualName(twins, 'x_'.repeat(30), shared, (n) => ({ field: n.startsWith('two') ? 'X '.repeat(30) : 'other' }))).toBe(
       'two_fare_calendar_for_every_route',
     );
+    // the ToolBench reader writes `Category/Tool`: the tool after the category is what the request names
+    const qualified = (n: string) => ({ field: n.startsWith('two') ? `Travel/${'X '.repeat(30)}` : `Data/${'Y '.repeat(30)}` });
+    expect(resolveVirtualName(twins, 'x_'.repeat(30), shared, qualified)).toBe('two_fare_calendar_for_every_route');
+    expect(resolveVirtualName(twins, 'Y '.repeat(30), shared, qualified)).toBe('one_fare_calendar_for_every_route');
   });
 
   it('closeNames picks at most 10 names, nearest first', () => {
@@ -105,6 +114,30 @@ describe('ToolBench names (StableToolBench server/utils.py, rapidapi.py)', () =>
     const close = closeNames('getWeatherForVinyard', names);
     expect(close).toHaveLength(10);
     expect(close[0]).toBe('getWeatherForVineyard');
+  });
+});
+
+describe('ToolBench tools read from their tool JSON keep their own names', () => {
+  it('the served tool carries the API name and Category/Tool, and /virtual finds it by them before a look-alike name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtr-stb-'));
+    writeFileSync(join(dir, 'weather.json'), JSON.stringify(TOOLBENCH_TOOL, null, 2));
+    const read = loadToolsetFile(join(dir, 'weather.json')).tools;
+    expect(read.map((t) => [t.api_name, (t as FileTool).source_name, t.field])).toEqual([
+      ['get_current_weather_for_weather_forecast_14', 'Get Current Weather', 'Weather/Weather Forecast 14'],
+      ['get_5_day_forecast_for_weather_forecast_14', '5 day forecast', 'Weather/Weather Forecast 14'],
+    ]);
+    // another tool whose name standardizes to the same spelling as the bare API name
+    const lookalike: ToolTemplate = { ...FLIGHTS, api_name: 'Get_Current_Weather', field: 'Weather/Other Weather' };
+    const observation = { location: { name: 'Paris', lat: 48.9, lon: 2.4 }, temp: 21, alerts: [], note: null };
+    const weather = await toolsFixture({ tools: [lookalike, ...read], fake: { respond: () => ({ content: JSON.stringify(observation) }) } });
+    try {
+      const res = await post(createToolsApp(weather.service).app, '/virtual', payload('Get Current Weather', 'Weather Forecast 14', { city: 'Paris' }));
+      expect(((await res.json()) as { error: string }).error).toBe('');
+      expect(promptOf(weather.fake.requests[0]!)).toContain('get_current_weather_for_weather_forecast_14');
+      expect(promptOf(weather.fake.requests[0]!)).not.toContain('Get_Current_Weather');
+    } finally {
+      await weather.close();
+    }
   });
 });
 
