@@ -3,7 +3,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { answerScores } from '../src/text/answer.js';
 
 const DATASETS = resolve(process.cwd(), '../shared/datasets');
 const PAIRS = 100_000;
@@ -69,72 +68,97 @@ function hasPython(): boolean {
   }
 }
 
-/** Wall and CPU milliseconds of one call (CPU: the whole process, so JIT compiler and GC threads count). */
-function timed<T>(run: () => T): { value: T; ms: number; cpuMs: number } {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const value = run();
-  const ms = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { value, ms, cpuMs: (used.user + used.system) / 1000 };
+/** Rounds of (TypeScript in a fresh process, Python), alternating which goes first; every figure is a median. */
+const ROUNDS = 5;
+/** Warm passes after the cold one in each TypeScript process (their median is the round's warm figure). */
+const WARM_PASSES = 4;
+const PASSES = resolve(process.cwd(), 'bench/reward-passes.ts');
+
+interface Timing {
+  ms: number;
+  cpu_ms: number;
+}
+interface Round {
+  cold: Timing;
+  warm: Timing;
+  python: Timing;
 }
 
-const ratio = (python: number, ts: number): number => Number((python / ts).toFixed(1));
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const medianOf = (rounds: readonly Round[], f: (r: Round) => number): number => median(rounds.map(f));
+const ratio = (x: number): number => Number(x.toFixed(1));
+
+/** One line of scores ("em f1") per pair, as numbers. */
+const readScores = (file: string): number[][] =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ').map(Number));
+
+function tsRound(dir: string, r: number): { cold: Timing; warm: Timing; scores: number[][] } {
+  const out = join(dir, `ts-${r}.txt`);
+  const report = JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', PASSES, join(dir, 'pairs.jsonl'), out, String(WARM_PASSES)], { encoding: 'utf8' }),
+  ) as { cold: Timing; warm: Timing[]; warm_identical: boolean };
+  if (!report.warm_identical) throw new Error('reward bench: a warm pass scored differently from the cold one');
+  const warm = { ms: median(report.warm.map((w) => w.ms)), cpu_ms: median(report.warm.map((w) => w.cpu_ms)) };
+  return { cold: report.cold, warm, scores: readScores(out) };
+}
+
+function pythonRound(dir: string, r: number): { python: Timing; scores: number[][] } {
+  const out = join(dir, `py-${r}.txt`);
+  const report = JSON.parse(execFileSync('python3', [OFFICIAL, join(dir, 'pairs.jsonl'), out], { encoding: 'utf8' })) as {
+    seconds: number;
+    cpu_seconds: number;
+  };
+  return { python: { ms: report.seconds * 1000, cpu_ms: report.cpu_seconds * 1000 }, scores: readScores(out) };
+}
 
 /**
- * Score the pairs in TypeScript twice — cold (a fresh process: JIT warm-up included) and warm (the same pairs
- * again: the steady state of a long scoring run) — and once with the official Python, and compare every EM
- * and F1: any disagreement fails the bench. Wall and CPU time of the scoring loops only.
+ * ROUNDS rounds on the same pairs, interleaved so that a busy machine slows both sides alike: the TypeScript
+ * scorer in a fresh process — its first pass cold (JIT warm-up included), then WARM_PASSES warm ones (the steady
+ * state of a long scoring run) — and the official Python scorer. Wall and CPU time of the scoring loops only;
+ * each ratio is the median of the rounds' own ratios. Every EM and F1 of every round is compared with Python's:
+ * any disagreement fails the bench.
  */
 export async function benchReward(): Promise<Record<string, number | string>> {
   const pairs = buildPairs(golds());
-  // keep the scores Python keeps (EM and F1 per pair), as numbers: a scoring run consumes each result object
-  const score = () => {
-    const em = new Float64Array(pairs.length);
-    const f1 = new Float64Array(pairs.length);
-    pairs.forEach(([p, g], i) => {
-      const s = answerScores(p, [g]);
-      em[i] = s.em;
-      f1[i] = s.f1;
-    });
-    return { em, f1 };
-  };
-  const cold = timed(score);
-  const warm = timed(score);
-  const js = cold.value;
-  const result: Record<string, number | string> = {
-    pairs: pairs.length,
-    ts_cold_ms: Math.round(cold.ms),
-    ts_cold_cpu_ms: Math.round(cold.cpuMs),
-    ts_warm_ms: Math.round(warm.ms),
-    ts_warm_cpu_ms: Math.round(warm.cpuMs),
-  };
-  if (!hasPython()) return { ...result, python: 'python3 not found; skipped' };
+  if (!hasPython()) return { pairs: pairs.length, python: 'python3 not found; skipped' };
   const dir = mkdtempSync(join(tmpdir(), 'mtr-bench-reward-'));
   try {
     writeFileSync(join(dir, 'pairs.jsonl'), `${pairs.map((p) => JSON.stringify(p)).join('\n')}\n`);
-    const report = JSON.parse(execFileSync('python3', [OFFICIAL, join(dir, 'pairs.jsonl'), join(dir, 'out.txt')], { encoding: 'utf8' })) as {
-      seconds: number;
-      cpu_seconds: number;
-    };
-    const py = readFileSync(join(dir, 'out.txt'), 'utf8').trim().split('\n');
-    if (py.length !== pairs.length) throw new Error(`reward bench: Python scored ${py.length} of ${pairs.length} pairs`);
-    const disagreements = py.filter((line, i) => {
-      const [em, f1] = line.split(' ');
-      return Number(em) !== js.em[i] || Number(f1) !== js.f1[i] || warm.value.em[i] !== js.em[i] || warm.value.f1[i] !== js.f1[i];
-    });
-    if (disagreements.length > 0) throw new Error(`reward bench: ${disagreements.length} EM/F1 disagreements with the official Python scorer`);
-    const pyMs = report.seconds * 1000;
-    const pyCpuMs = report.cpu_seconds * 1000;
+    const rounds: Round[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      // alternate which side goes first, so neither always meets the same moment of a changing load
+      const py = r % 2 === 1 ? pythonRound(dir, r) : undefined;
+      const ts = tsRound(dir, r);
+      const { python, scores } = py ?? pythonRound(dir, r);
+      if (scores.length !== pairs.length) throw new Error(`reward bench: Python scored ${scores.length} of ${pairs.length} pairs`);
+      const disagreements = scores.filter(([em, f1], i) => em !== ts.scores[i]?.[0] || f1 !== ts.scores[i]?.[1]).length;
+      if (disagreements > 0) throw new Error(`reward bench: ${disagreements} EM/F1 disagreements with the official Python scorer`);
+      rounds.push({ cold: ts.cold, warm: ts.warm, python });
+    }
+    const over = (ts: (r: Round) => Timing, cpu: boolean) => ratio(medianOf(rounds, (r) => (cpu ? r.python.cpu_ms / ts(r).cpu_ms : r.python.ms / ts(r).ms)));
+    const coldRatio = over((r) => r.cold, false);
+    const warmRatio = over((r) => r.warm, false);
     return {
-      ...result,
-      python_ms: Math.round(pyMs),
-      python_cpu_ms: Math.round(pyCpuMs),
-      python_over_ts_cold: ratio(pyMs, cold.ms),
-      python_over_ts_warm: ratio(pyMs, warm.ms),
-      python_over_ts_cold_cpu: ratio(pyCpuMs, cold.cpuMs),
-      python_over_ts_warm_cpu: ratio(pyCpuMs, warm.cpuMs),
-      goal: `>= ${GOAL_RATIO}x wall: cold ${pyMs / cold.ms >= GOAL_RATIO ? 'met' : 'not met'}, warm ${pyMs / warm.ms >= GOAL_RATIO ? 'met' : 'not met'}`,
+      pairs: pairs.length,
+      rounds: ROUNDS,
+      ts_cold_ms: Math.round(medianOf(rounds, (r) => r.cold.ms)),
+      ts_cold_cpu_ms: Math.round(medianOf(rounds, (r) => r.cold.cpu_ms)),
+      ts_warm_ms: Math.round(medianOf(rounds, (r) => r.warm.ms)),
+      ts_warm_cpu_ms: Math.round(medianOf(rounds, (r) => r.warm.cpu_ms)),
+      python_ms: Math.round(medianOf(rounds, (r) => r.python.ms)),
+      python_cpu_ms: Math.round(medianOf(rounds, (r) => r.python.cpu_ms)),
+      python_over_ts_cold: coldRatio,
+      python_over_ts_warm: warmRatio,
+      python_over_ts_cold_cpu: over((r) => r.cold, true),
+      python_over_ts_warm_cpu: over((r) => r.warm, true),
+      goal: `>= ${GOAL_RATIO}x wall: cold ${coldRatio >= GOAL_RATIO ? 'met' : 'not met'}, warm ${warmRatio >= GOAL_RATIO ? 'met' : 'not met'}`,
       disagreements: 0,
     };
   } finally {
@@ -144,7 +168,7 @@ export async function benchReward(): Promise<Record<string, number | string>> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = await benchReward();
-  console.log(`reward bench: ${r.pairs} (prediction, gold) pairs`);
+  console.log(`reward bench: ${r.pairs} (prediction, gold) pairs, medians of ${r.rounds} interleaved rounds`);
   console.log(`  TypeScript cold: ${r.ts_cold_ms} ms wall, ${r.ts_cold_cpu_ms} ms CPU; warm: ${r.ts_warm_ms} ms wall, ${r.ts_warm_cpu_ms} ms CPU`);
   if (r.python_ms !== undefined)
     console.log(
