@@ -3,7 +3,7 @@ import type { StopReason } from '../schema/trace.js';
 import { type LeaseRules, type WorkerRecord, WorkerRecordSchema } from '../schema/worker.js';
 import type { Db } from './db.js';
 import { recordOf } from './rows.js';
-import { type ItemRow, itemFromRow } from './runs.js';
+import { type ItemRow, itemFromRow, NOW_MS, pidAlive, plainHoldsRun } from './runs.js';
 import type { TracePieces, WorkerEnd } from './store.js';
 import { failTrace, finishTrace } from './traces.js';
 
@@ -12,7 +12,6 @@ import { failTrace, finishTrace } from './traces.js';
  * IMMEDIATE transaction stands in for SKIP LOCKED (SQLite has one writer at a time). Times are the database's
  * clock in ms since the epoch.
  */
-const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
 
 /**
  * An item `i` a lease may take, apart from its lease: no finished trace, no failure outside the transient codes
@@ -62,10 +61,14 @@ export const SETTLE_FINISHED = `UPDATE items SET settled = 1 WHERE run_id = ? AN
 
 export function registerWorker(db: Db, runId: number, host: string, pid: number): number {
   const sql = `INSERT INTO workers (run_id, host, pid, started_ms, heartbeat_ms) VALUES (?, ?, ?, ${NOW_MS}, ${NOW_MS})`;
-  return db.transaction(() => {
-    db.prepare(SETTLE_FINISHED).run(runId);
-    return Number(db.prepare(sql).run(runId, host, pid).lastInsertRowid);
-  })();
+  return db
+    .transaction(() => {
+      const owner = (db.prepare('SELECT owner_pid FROM runs WHERE id = ?').get(runId) as { owner_pid: number | null } | undefined)?.owner_pid;
+      if (owner && owner !== pid && pidAlive(owner)) throw plainHoldsRun(runId, `process ${owner}`);
+      db.prepare(SETTLE_FINISHED).run(runId);
+      return Number(db.prepare(sql).run(runId, host, pid).lastInsertRowid);
+    })
+    .immediate();
 }
 
 export function leaseItems(db: Db, workerId: number, n: number, ttlMs: number, rules: LeaseRules): DatasetItem[] {

@@ -5,6 +5,7 @@ import { type ItemRow, itemFromRow } from '../runs.js';
 import type { TracePieces, WorkerEnd } from '../store.js';
 import { leasableSql, SETTLE_FINISHED, type WorkerRow, workerOf } from '../workers.js';
 import type { PgDb, Q } from './db.js';
+import { NOW_MS, refuseHeldRun } from './runs.js';
 import { failTraceIn, finishTraceIn } from './traces.js';
 
 /**
@@ -14,9 +15,9 @@ import { failTraceIn, finishTraceIn } from './traces.js';
  * Here the lease is a column of the item, freed in the transaction that stores the trace. Locks are always taken
  * items first, then traces, then the worker's row, so leases, finishes and heartbeats never deadlock. Times are the server's clock (ms since the epoch).
  */
-const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 export async function registerWorker(q: Q, runId: number, host: string, pid: number): Promise<number> {
+  await refuseHeldRun(q, runId, pid);
   await q.run(SETTLE_FINISHED, [runId]); // one statement: racing workers settle the same rows twice, harmlessly
   const sql = `INSERT INTO workers (run_id, host, pid, started_ms, heartbeat_ms) VALUES (?, ?, ?, ${NOW_MS}, ${NOW_MS}) RETURNING id`;
   return (await q.one<{ id: number }>(sql, [runId, host, pid]))!.id;
