@@ -44,6 +44,9 @@ export interface RunView {
   progress: { finished: number; failed: number; running: number; pending: number; per_minute: number | null; eta_minutes: number | null };
 }
 
+/** A run as a run select names it: read from the runs table alone (no counts: those read the whole run). */
+export type RunName = Pick<RunView, 'id' | 'key' | 'dataset'>;
+
 export interface TraceQuery {
   run?: number;
   dataset?: string;
@@ -113,6 +116,8 @@ export const SAMPLES_SHOWN = 3;
 export interface ViewService {
   readonly location: string;
   runs(): Promise<RunView[]>;
+  /** every run's id, key and dataset, cheap at any size (the trace list's run select asks it on every load) */
+  runNames(): Promise<RunName[]>;
   run(id: number): Promise<RunView | undefined>;
   /** a page, the check config its reasons come from, and every reason code it can filter by */
   traces(
@@ -211,6 +216,7 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
   return {
     location: store.location,
     runs: async () => Promise.all((await store.runs.list()).map(runView)),
+    runNames: async () => (await store.runs.list()).map(({ id, key, dataset }) => ({ id, key, dataset })),
     run: async (id) => {
       const r = await findRun(id);
       return r && runView(r);

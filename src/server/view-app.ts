@@ -135,7 +135,8 @@ export function createViewApp(service: ViewService, options: ViewAppOptions = {}
     return Number(v);
   };
 
-  app.get('/api/runs', async (c) => c.json({ runs: await service.runs() }));
+  // ?brief=1: ids, keys and datasets only, for a run select (the counts read every trace of every run)
+  app.get('/api/runs', async (c) => c.json({ runs: oneOf(c, 'brief', ['1']) ? await service.runNames() : await service.runs() }));
   app.get('/api/runs/:id', async (c) => {
     const run = await service.run(idParam(c));
     return run ? c.json(run) : notFound(c, 'run');

@@ -47,6 +47,9 @@ describe('view app (app.request)', () => {
     expect(body.runs[0].progress).toMatchObject({ finished: 6, failed: 1, running: 0, pending: 0, eta_minutes: null });
     expect(body.runs[0].progress.per_minute).toBeGreaterThan(0);
     expect((await get('/api/runs/1')).body).toEqual(body.runs[0]);
+    // brief, for the trace list's run select: the same runs, named only
+    expect((await get('/api/runs?brief=1')).body).toEqual({ runs: [{ id: 1, key: 'bamboogle-test', dataset: 'bamboogle' }] });
+    expect(await get('/api/runs?brief=yes')).toMatchObject({ status: 400, body: { error: 'brief: expected one of 1, got "yes"' } });
     expect(await get('/api/runs/9')).toMatchObject({ status: 404, body: { error: 'expected an existing run, got "9"' } });
     expect(await get('/api/runs/x')).toMatchObject({ status: 400, body: { error: 'id: expected a whole number, got "x"' } });
   });

@@ -343,8 +343,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('mtr view in Chromium'
     await store.close();
     expect(runs).toHaveLength(2);
 
+    const from = requested.length;
     await page.goto(`${server.url}/traces`);
     await page.locator('#traces').waitFor();
+    // the select asks for the runs' names only (their counts read every trace: seconds at 100k)
+    const asked = requested.slice(from).map((u) => new URL(u));
+    expect(asked.filter((u) => u.pathname === '/api/runs').map((u) => u.search)).toEqual(['?brief=1']);
     expect(await page.locator('#count').textContent()).toBe(`1–${sizes[0]! + sizes[1]!} of ${sizes[0]! + sizes[1]!}`);
     expect(await page.locator('select[name=run] option').allInnerTexts()).toEqual(['any run', ...runs.map((r) => `${r.key} (#${r.id})`)]);
     expect(await page.locator('input[name=reward_min]').count()).toBe(0);

@@ -33,6 +33,9 @@ export interface RunView {
   progress: { finished: number; failed: number; running: number; pending: number; per_minute: number | null; eta_minutes: number | null };
 }
 
+/** GET /api/runs?brief=1: a run as a run select names it. */
+export type RunName = Pick<RunView, 'id' | 'key' | 'dataset'>;
+
 export interface TraceRow {
   trace_id: number;
   run_id: number;

@@ -1,4 +1,4 @@
-import { api, type RewardsState, type RunView, type TraceRow } from '../api.js';
+import { api, type RewardsState, type RunName, type TraceRow } from '../api.js';
 import { h, link, query, table } from '../dom.js';
 import { go, type Page } from '../main.js';
 
@@ -21,7 +21,7 @@ export const tracesPage: Page = async (params) => {
     api<{ total: number; items: (TraceRow & { reward?: number })[]; config_hash: string | null; reason_codes: string[]; rewards?: RewardsState }>(
       `/api/traces${query({ ...f, offset, limit: PAGE })}`,
     ),
-    api<{ runs: RunView[] }>('/api/runs'),
+    api<{ runs: RunName[] }>('/api/runs?brief=1'),
   ]);
   const select = (name: string, options: (string | [value: string, label: string])[], value: string | undefined) =>
     h(
