@@ -1,5 +1,6 @@
-// `mtr view`'s trace list on a 100k-trace store: time per page of what GET /api/traces answers (the view job's
-// query), with and without filters, first and deep pages. Goal: under 200 ms a page.
+// `mtr view` on a 100k-trace store: time per page of what the API answers (the view job's queries) — the run
+// list, a run, a trace, the report, the plots and the trace list with and without filters, first and deep pages.
+// Goal: under 200 ms a page, judged on the first (cold) request of each as well as on the median once warm.
 // The store is made once through the store interface (items, traces with steps and calls, verdicts) and kept in
 // the temp folder for later runs. Run alone: node --import tsx bench/view.ts [traces, default 100000]
 import { existsSync, rmSync } from 'node:fs';
@@ -51,6 +52,50 @@ async function makeStore(path: string, n: number): Promise<void> {
 }
 
 const quantile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const GOAL_MS = 200;
+const r = (x: number) => Math.round(x * 10) / 10;
+const met = (ms: number) => (ms < GOAL_MS ? 'yes' : 'NO');
+type Row = Record<string, string | number>;
+
+/**
+ * A page asked 12 times: the first is cold (its rows and the viewer's caches not read yet), the next two warm the
+ * page cache, the median and max are of the rest; CPU time is what a page costs when the machine is not shared.
+ */
+async function timed(what: string, ask: () => Promise<number>): Promise<Row> {
+  const ms: number[] = [];
+  const cpu: number[] = [];
+  let total = 0;
+  for (let i = 0; i < 12; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    total = await ask();
+    ms.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  const p50 = quantile(ms.slice(2), 0.5);
+  return {
+    what,
+    total,
+    first_ms: r(ms[0]!),
+    p50_ms: r(p50),
+    max_ms: r(Math.max(...ms.slice(2))),
+    cpu_p50_ms: r(quantile(cpu.slice(2), 0.5)),
+    first_under_200ms: met(ms[0]!),
+    p50_under_200ms: met(p50),
+  };
+}
+
+/** The verdict on the goal, cold and warm: every page that misses it named, never averaged away. */
+export function viewVerdict(rows: readonly Row[]): string[] {
+  const misses = (key: string, ms: string) => rows.filter((x) => x[key] === 'NO').map((x) => `${x.what} (${x[ms]} ms)`);
+  const [cold, warm] = [misses('first_under_200ms', 'first_ms'), misses('p50_under_200ms', 'p50_ms')];
+  const line = (when: string, missed: string[]) =>
+    missed.length
+      ? `${when}: ${missed.length} of ${rows.length} pages miss ${GOAL_MS} ms — ${missed.join('; ')}`
+      : `${when}: all ${rows.length} pages under ${GOAL_MS} ms`;
+  return [line('first (cold) request', cold), line('median once warm', warm)];
+}
 
 export async function benchView(n = 100_000): Promise<Record<string, string | number>[]> {
   const path = join(tmpdir(), `mtr-bench-view-${n}.sqlite`);
@@ -79,9 +124,15 @@ export async function benchView(n = 100_000): Promise<Record<string, string | nu
     ['q + reason + status', { run: 1, q: 'the', reason: 'wrong_answer', status: 'finished', offset: 0 }],
     ['dataset=hotpotqa, last page', { run: 1, dataset: 'hotpotqa', offset: deep }],
   ];
-  const rows: Record<string, string | number>[] = [];
-  const r = (x: number) => Math.round(x * 10) / 10;
+  const rows: Row[] = [];
   try {
+    // the pages besides the list, on the fresh viewer (the report's first read is of every verdict of the run)
+    rows.push(
+      await timed('runs (GET /api/runs; the trace list asks it too)', async () => (await service.runs()).length),
+      await timed('a run (GET /api/runs/1)', async () => ((await service.run(1)) ? 1 : 0)),
+      await timed(`a trace (GET /api/traces/${Math.floor(n / 2)})`, async () => (await service.trace(Math.floor(n / 2)))!.calls.length),
+      await timed('report (GET /api/report)', async () => (await service.report(1))!.report.traces),
+    );
     // rewards are computed from the traces (none are stored): in the background from the first ask, so pages
     // answer while it runs; timed here, pages with a reward range after it
     const t0 = performance.now();
@@ -97,12 +148,14 @@ export async function benchView(n = 100_000): Promise<Record<string, string | nu
     }
     const done = performance.now() - t0;
     rows.push({
-      what: `rewards of every finished trace (background, ${r(done / 1000)} s)`,
+      what: `a reward-filtered page while the rewards are computed (background, ${r(done / 1000)} s)`,
       total: (await service.plots(1))!.rewards.scored,
+      first_ms: r(during[0]!),
       p50_ms: r(quantile(during, 0.5)),
       max_ms: r(Math.max(...during)),
       cpu_p50_ms: '',
-      under_200ms: quantile(during, 0.5) < 200 ? 'yes' : 'NO',
+      first_under_200ms: met(during[0]!),
+      p50_under_200ms: met(quantile(during, 0.5)),
     });
     const t1 = performance.now();
     await service.plots(1);
@@ -112,37 +165,13 @@ export async function benchView(n = 100_000): Promise<Record<string, string | nu
       ['plots, the first (starts the rewards)', first],
       ['plots, rewards done', later],
     ] as const)
-      rows.push({ what, total: 1, first_ms: r(ms), p50_ms: r(ms), max_ms: r(ms), cpu_p50_ms: '', under_200ms: ms < 200 ? 'yes' : 'NO' });
+      rows.push({ what, total: 1, first_ms: r(ms), p50_ms: r(ms), max_ms: r(ms), cpu_p50_ms: '', first_under_200ms: met(ms), p50_under_200ms: met(ms) });
     cases.push(
       ['reward 0.5–1', { run: 1, reward: { min: 0.5, max: 1 }, offset: 0 }],
       ['reward 0.5–1, last page', { run: 1, reward: { min: 0.5, max: 1 }, offset: Math.floor(n * 0.9) }],
       ['reward 0–0.5 + reason=wrong_answer', { run: 1, reward: { min: 0, max: 0.5 }, reason: 'wrong_answer', offset: 0 }],
     );
-    for (const [what, q] of cases) {
-      const ms: number[] = [];
-      const cpu: number[] = [];
-      let total = 0;
-      for (let i = 0; i < 12; i++) {
-        const c = process.cpuUsage();
-        const t = performance.now();
-        const page = await service.traces({ ...q, limit: 50 });
-        ms.push(performance.now() - t);
-        const used = process.cpuUsage(c);
-        cpu.push((used.user + used.system) / 1000);
-        total = page.total;
-      }
-      // the first two warm the page cache; CPU time is what a page costs when the machine is not shared
-      const [p50, cpu50] = [quantile(ms.slice(2), 0.5), quantile(cpu.slice(2), 0.5)];
-      rows.push({
-        what,
-        total,
-        first_ms: r(ms[0]!),
-        p50_ms: r(p50),
-        max_ms: r(Math.max(...ms.slice(2))),
-        cpu_p50_ms: r(cpu50),
-        under_200ms: p50 < 200 ? 'yes' : 'NO',
-      });
-    }
+    for (const [what, q] of cases) rows.push(await timed(`traces: ${what}`, async () => (await service.traces({ ...q, limit: 50 })).total));
   } finally {
     await service.close();
   }
@@ -151,6 +180,7 @@ export async function benchView(n = 100_000): Promise<Record<string, string | nu
       .map((x) => x.toFixed(1))
       .join(' ')} on ${cpus().length} cores: wall time counts waiting for a core, CPU time does not`,
   );
+  for (const line of viewVerdict(rows)) console.log(`   goal, ${line}`);
   return rows;
 }
 
