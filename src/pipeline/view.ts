@@ -180,7 +180,24 @@ const WALK = 5000;
 
 export function viewService(store: Store, rewardOptions: ViewRewardOptions = { config: DEFAULT_REWARD_CONFIG, name: 'default' }): ViewService {
   const latestConfig = async (run?: number): Promise<string | null> => (await store.verdicts.latestConfig(run)) ?? null;
+  // a run's counts by status (index-only, milliseconds at 100k): what the whole-run aggregates below are kept by,
+  // since a trace's steps, calls and tools are written when it ends or fails, and it counts as running from its start
+  const statusStamp = async (run: number): Promise<string> => {
+    const count = (status: TraceStatus) => store.traces.page({ runId: run, status, offset: 0, limit: 0 }).then((p) => p.total);
+    return (await Promise.all([count('finished'), count('failed'), count('running')])).join('/');
+  };
+  // a run's status, models and pace read every trace and call of it (seconds at 100k): kept while its stamp holds
+  // (items added with no trace begun yet show once one begins, as a resumed generate begins at once)
+  const runViews = new Map<number, { stamp: string; view: RunView }>();
   const runView = async (r: RunRecord): Promise<RunView> => {
+    const stamp = await statusStamp(r.id);
+    const kept = runViews.get(r.id);
+    if (kept?.stamp === stamp) return { ...kept.view, key: r.key, config: r.config };
+    const view = await freshRunView(r);
+    runViews.set(r.id, { stamp, view });
+    return view;
+  };
+  const freshRunView = async (r: RunRecord): Promise<RunView> => {
     const [status, models, minutes] = await Promise.all([store.runs.status(r.id), store.modelCalls.provenance(r.id), store.traces.minutes(r.id)]);
     const pending = status.items_total - status.traces_finished - status.traces_failed - status.traces_running;
     return {
@@ -254,8 +271,7 @@ export function viewService(store: Store, rewardOptions: ViewRewardOptions = { c
       if (!r) return undefined;
       // the series are whole-run aggregates (over a second at 100k traces) that change only when a trace ends (its
       // steps and calls are written then) or begins: kept while the run's counts by status are the same
-      const count = (status: TraceStatus) => store.traces.page({ runId: run, status, offset: 0, limit: 0 }).then((p) => p.total);
-      const stamp = (await Promise.all([count('finished'), count('failed'), count('running')])).join('/');
+      const stamp = await statusStamp(run);
       let series = plotSeries.get(run);
       if (series?.stamp !== stamp) {
         const [shapes, trace_minutes, call_minutes, status] = await Promise.all([

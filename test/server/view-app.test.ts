@@ -357,10 +357,14 @@ describe('view app over a store being written', () => {
     const writer = await openStore(live);
     try {
       expect((await get('/api/traces?run=1', a)).body.total).toBe(7);
+      // the run's counts (kept while its counts by status hold) follow each trace that begins or ends
+      const progress = async () => ((await get('/api/runs', a)).body.runs[0] as { progress: Record<string, number> }).progress;
+      expect(await progress()).toMatchObject({ finished: 6, failed: 1, running: 0, pending: 0 });
       const shapes = async () => ((await get('/api/plots?run=1', a)).body.shapes as any[]).map((x) => `${x.status}:${x.steps}:${x.traces}`).sort();
       const before0 = await shapes();
       await writer.items.add(1, [{ ...items[0]!, id: 'late', question: 'A question added while the viewer is open?' }]);
       const id = await writer.traces.begin(1, 'late');
+      expect(await progress()).toMatchObject({ finished: 6, failed: 1, running: 1, pending: 0 });
       expect((await get('/api/traces?run=1&status=running', a)).body.items.map((r: any) => r.trace_id)).toEqual([id]);
       expect(await shapes()).toEqual([...before0, 'running:0:1'].sort());
       await writer.traces.finish(id, { tools: [], rejected: [], steps: [], calls: [] }, { stopReason: 'answer', answer: 'late' });
@@ -373,6 +377,9 @@ describe('view app over a store being written', () => {
       const after = await get('/api/traces?run=1&q=while the viewer', a);
       expect(after.body).toMatchObject({ total: 1, items: [{ trace_id: id, status: 'finished', answer: 'late' }] });
       expect((await get('/api/runs/1', a)).body.progress.finished).toBe(8);
+      const fresh = await openStore(live, { readonly: true });
+      expect((await get('/api/runs/1', a)).body.status).toEqual(await fresh.runs.status(1));
+      await fresh.close();
       // the plots' series (kept per run while its counts by status stay) follow the trace that ended
       expect(await shapes()).toEqual([...before0, 'finished:0:2'].sort());
       // the report follows verdicts written after it was first read
