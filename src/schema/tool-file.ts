@@ -64,14 +64,19 @@ const candidate = (source: string, format: ToolFormat, raw: unknown, entry: unkn
 /** ToolBench's function name for an API of a tool: `/virtual` resolves `{tool_name, api_name}` back to it. */
 export const toolbenchName = (api: string, tool: string): string => toolbenchFunctionName(api, standardize(tool));
 
-/** A ToolBench `template_response` (`{"data": [{"id": "str"}]}`: Python type names as values) as response specs. */
+/**
+ * A ToolBench `template_response` (`{"data": [{"id": "str"}]}`: Python type names as values) as response specs.
+ * `_list_length` is ToolBench's note of how long a list it cut was (`[{"id": "str", "_list_length": 2}]`), no field.
+ */
+const LIST_LENGTH = '_list_length';
 function responseSpec(v: unknown): Obj {
   if (typeof v === 'string') {
     const type = normalizeType(v);
     return type ? { type } : {}; // an unknown name leaves the type open (reported missing), never guessed
   }
   if (Array.isArray(v)) return v.length ? { type: 'array', items: responseSpec(v[0]) } : { type: 'array' };
-  if (isObj(v)) return { type: 'object', properties: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, responseSpec(x)])) };
+  if (isObj(v))
+    return { type: 'object', properties: Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (k === LIST_LENGTH ? [] : [[k, responseSpec(x)]]))) };
   return { type: v === null ? 'null' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string' };
 }
 
@@ -316,6 +321,8 @@ function lookalike(entry: unknown): string | undefined {
   const values = Object.values(entry);
   if (values.length === 1 && Array.isArray(values[0]) && values[0].every((v) => typeof v === 'string'))
     return 'a field taxonomy ({"Field": ["subfield", …]} per line): give it to carg tools expand --seed-fields, and import the tool file';
+  if ('question' in entry && Array.isArray(entry.involved_classes))
+    return "BFCL multi-turn questions (they name classes in involved_classes, not functions): import the classes' function docs, multi_turn_func_doc/*.json";
   if ('question' in entry && ('answer' in entry || 'golden_answers' in entry || 'answers' in entry))
     return 'a QA dataset (question and answer), not tools: it is --dataset for mtr generate';
   return undefined;

@@ -74,6 +74,7 @@ export const TOOLBENCH_TOOL = {
         alerts: [
           {
             title: 'str',
+            _list_length: 2, // ToolBench's note of the cut list's length, no field
           },
         ],
         note: 'NoneType',

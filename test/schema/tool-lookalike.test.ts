@@ -22,6 +22,19 @@ describe('a file taken for a tool file says what it is and which file to give', 
     expect(read(rel)).toThrow(message);
   });
 
+  it('BFCL multi-turn questions (classes, no functions) point to the function docs', () => {
+    const line = {
+      id: 'multi_turn_base_0',
+      question: [[{ role: 'user', content: 'Move a.txt to temp.' }]],
+      initial_config: {},
+      path: [],
+      involved_classes: ['GorillaFileSystem'],
+    };
+    expect(() => parseToolText(`${JSON.stringify(line)}\n${JSON.stringify({ ...line, id: 'multi_turn_base_1' })}\n`, 'BFCL_v4_multi_turn_base.json')).toThrow(
+      /got BFCL multi-turn questions \(they name classes in involved_classes, not functions\): import the classes' function docs, multi_turn_func_doc\/\*\.json \(first entry: an object with id, question, initial_config, path, involved_classes\)$/,
+    );
+  });
+
   it('a file that looks like nothing known keeps the plain message', () => {
     expect(() => parseToolText('{"a": 1, "b": 2}\n', 'x.jsonl')).toThrow(/got no named tool in it \(first entry: an object with a, b\)$/);
   });
