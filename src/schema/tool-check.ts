@@ -39,6 +39,8 @@ export interface Normalized {
 function normalizeSpec(spec: unknown, path: string, missing: string[], described: boolean): unknown {
   if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return spec;
   const out: Obj = { ...(spec as Obj) };
+  if (typeof out.type === 'string' && !out.type.trim()) delete out.type; // BFCL writes `"type": ""`: no type given, a gap
+  if (Array.isArray(out.items)) out.items = tupleItems(out.items);
   const isAny = (t: unknown) => typeof t === 'string' && t.trim().toLowerCase() === ANY_TYPE_NAME;
   if (isAny(out.type) || (Array.isArray(out.type) && out.type.some(isAny))) out.type = [...JSON_TYPES];
   else if (typeof out.type === 'string') out.type = normalizeType(out.type) ?? out.type;
@@ -48,6 +50,18 @@ function normalizeSpec(spec: unknown, path: string, missing: string[], described
   if (out.items !== undefined) out.items = normalizeSpec(out.items, `${path}.items`, missing, false);
   if (out.properties && typeof out.properties === 'object') out.properties = normalizeSpecs(out.properties, path, missing, false);
   return out;
+}
+
+/**
+ * A tuple's `items: [{type: 'float'}, {type: 'string'}]` (BFCL's response docs) as the one element spec the template
+ * holds: any of the element types, so every tuple the file describes passes; positions are not kept.
+ */
+function tupleItems(items: unknown[]): unknown {
+  const specs = items.filter((i): i is Obj => !!i && typeof i === 'object' && !Array.isArray(i));
+  if (!specs.length || specs.length !== items.length) return items; // left for the check to refuse
+  if (specs.every((i) => JSON.stringify(i) === JSON.stringify(specs[0]))) return specs[0]; // [T, T]: each element a T
+  const types = [...new Set(specs.flatMap((i) => [i.type].flat()))];
+  return types.length && types.every((t) => typeof t === 'string') ? { type: types } : {};
 }
 
 function normalizeSpecs(specs: unknown, path: string, missing: string[], described: boolean): unknown {

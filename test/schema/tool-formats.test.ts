@@ -188,3 +188,51 @@ describe('BFCL function docs', () => {
     expect(precheckCall(tool('cd'), {})).toMatchObject({ type: 'missing_required', parameter: 'folder' });
   });
 });
+
+describe('BFCL quirks seen in the public files', () => {
+  it('a tuple response (`items: [{float}, {string}]`, memory_kv.json) and an empty type (`"type": ""`, simple_javascript_23) are read, not rejected', async () => {
+    const search = {
+      name: 'kv_search',
+      description: 'Ranks keys by BM25+.',
+      parameters: { type: 'dict', properties: { query: { type: 'string', description: 'Text.' } }, required: ['query'] },
+      response: {
+        type: 'dict',
+        properties: {
+          ranked: { type: 'array', description: 'Score and key pairs.', items: { type: 'array', items: [{ type: 'float' }, { type: 'string' }] } },
+          keys: { type: 'array', description: 'Keys.', items: { type: 'array', items: [{ type: 'string' }, { type: 'string' }] } },
+        },
+      },
+    };
+    const token = {
+      id: 'simple_javascript_23',
+      question: [[{ role: 'user', content: 'Token for johndoe.' }]],
+      function: [
+        {
+          name: 'createAuthToken',
+          description: 'Makes a token.',
+          parameters: {
+            type: 'dict',
+            properties: {
+              username: { type: 'String', description: 'User.' },
+              options: {
+                type: 'dict',
+                description: 'Options.',
+                properties: { issuer: { type: '', description: 'Issuer.' }, role: { type: 'String', description: 'Role.' } },
+              },
+            },
+            required: ['username', 'options'],
+          },
+        },
+      ],
+    };
+    const docs = await bothAgree(write('memory_kv.json', JSON.stringify(search)));
+    const kv = docs.served.tools[0]!;
+    expect(kv.responses.ranked!.items).toEqual({ type: 'array', items: { type: ['number', 'string'] } });
+    expect(kv.responses.keys!.items).toEqual({ type: 'array', items: { type: 'string' } });
+    const questions = await bothAgree(write('BFCL_v4_simple_javascript.json', JSON.stringify(token)));
+    expect(questions.rows.map((r) => [r.name, r.status])).toEqual([['createAuthToken', 'incomplete']]);
+    const tool = questions.served.tools[0]!;
+    expect(precheckCall(tool, { username: 'johndoe', options: { issuer: 'myapp.net', role: 'admin' } })).toBeUndefined();
+    expect(precheckCall(tool, { username: 'johndoe', options: { issuer: 7, role: 'admin' } })).toBeUndefined(); // no type given: any value
+  });
+});
