@@ -217,15 +217,20 @@ export function parseToolText(text: string, file: string): { format: ToolFormat;
   return { format: read.format, candidates: dedupe(read.candidates) };
 }
 
-/** Formats that repeat a tool in every entry that uses it (ToolBench queries, BFCL questions, Seal-Tools prompts): the first copy of a name is the tool. */
+/**
+ * Formats that repeat a tool in every entry that uses it (ToolBench queries, BFCL questions, Seal-Tools prompts):
+ * a repeated copy is the same tool, read once. A different definition under a taken name stays a candidate, so
+ * serve reports it skipped and carg stores it as a duplicate rather than losing it unseen (BFCL live files
+ * define `get_current_weather` several ways).
+ */
 const REPEATING: readonly ToolFormat[] = ['toolbench', 'bfcl', 'seal-tools'];
 function dedupe(candidates: readonly ToolCandidate[]): ToolCandidate[] {
   const seen = new Set<string>();
   return candidates.filter((c) => {
-    const name = isObj(c.raw) && typeof c.raw.api_name === 'string' ? c.raw.api_name : undefined;
-    if (!REPEATING.includes(c.format) || name === undefined) return true;
-    if (seen.has(name)) return false;
-    seen.add(name);
+    if (!REPEATING.includes(c.format) || !isObj(c.raw) || typeof c.raw.api_name !== 'string') return true;
+    const copy = JSON.stringify(c.raw);
+    if (seen.has(copy)) return false;
+    seen.add(copy);
     return true;
   });
 }

@@ -7,6 +7,8 @@ import { parseToolText, toolbenchName } from '../../src/schema/tool-file.js';
 import { resolveVirtualName } from '../../src/server/tools-virtual.js';
 import { loadToolsetFile } from '../../src/tools/toolset.js';
 import { precheckCall } from '../../src/validate/precheck.js';
+import { importTools } from '../../src/carg/repository.js';
+import { memoryCarg } from '../carg/helpers.js';
 import { bothAgree } from './tool-agree.js';
 import { BFCL_FUNC_DOCS, BFCL_QUESTIONS, TOOLBENCH_QUERIES, TOOLBENCH_TOOL } from './tool-fixtures.js';
 
@@ -234,5 +236,29 @@ describe('BFCL quirks seen in the public files', () => {
     const tool = questions.served.tools[0]!;
     expect(precheckCall(tool, { username: 'johndoe', options: { issuer: 'myapp.net', role: 'admin' } })).toBeUndefined();
     expect(precheckCall(tool, { username: 'johndoe', options: { issuer: 7, role: 'admin' } })).toBeUndefined(); // no type given: any value
+  });
+
+  it('a name a later question defines differently is not lost unseen: serve reports it skipped, carg stores it as a duplicate', async () => {
+    const weather = (properties: Record<string, unknown>) => ({
+      name: 'get_current_weather',
+      description: 'Weather now.',
+      parameters: { type: 'dict', properties, required: ['location'] },
+    });
+    const plain = weather({ location: { type: 'string', description: 'City.' } });
+    const withUrl = weather({ location: { type: 'string', description: 'City.' }, url: { type: 'string', description: 'Endpoint.' } });
+    const lines = [plain, plain, withUrl].map((fn, i) => JSON.stringify({ id: `live_simple_${i}`, question: [[]], function: [fn] })).join('\n');
+    const read = parseToolText(lines, 'BFCL_v4_live_simple.json');
+    expect(read.candidates.map((c) => c.source)).toEqual(['BFCL_v4_live_simple.json:1#/function/0', 'BFCL_v4_live_simple.json:3#/function/0']);
+    const file = write('BFCL_v4_live_simple.json', lines);
+    const served = loadToolsetFile(file);
+    expect(served.tools.map((t) => Object.keys(t.parameters))).toEqual([['location']]);
+    expect(served.skipped).toEqual([{ where: `${file}:3#/function/0`, reasons: [expect.stringMatching(/already taken by a different tool/)] }]);
+    const db = await memoryCarg();
+    const imported = await importTools(db, [file]);
+    expect(imported).toMatchObject({ rejected: 0, duplicates: 1 });
+    expect((await db.listTools()).map((r) => [r.name, r.status])).toEqual([
+      ['get_current_weather', 'incomplete'],
+      ['get_current_weather', 'duplicate'],
+    ]);
   });
 });
