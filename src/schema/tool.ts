@@ -39,6 +39,7 @@ export const TYPE_ALIASES: Record<string, JsonType> = {
   geopoint: 'string',
   credentials: 'string',
   file: 'string',
+  binary: 'string', // an upload's content (StableToolBench G1_category: `imageData`)
   // BFCL's Java and JavaScript categories (`String`, `HashMap`, `ArrayList`, `char`…); its `any` is ANY_TYPE_NAME
   hashmap: 'object',
   arraylist: 'array',

@@ -106,6 +106,24 @@ describe('StableToolBench / ToolBench tool JSON and query files', () => {
   });
 });
 
+describe('StableToolBench RapidAPI types seen in the public files', () => {
+  it('BINARY (an upload, as in G1_category.json) is a string in import and serve, not an unknown type', async () => {
+    const api = {
+      category_name: 'Visual_Recognition',
+      tool_name: 'Face Finder',
+      api_name: 'Detect faces',
+      api_description: 'Finds faces in an image.',
+      required_parameters: [{ name: 'imageData', type: 'BINARY', description: 'The image', default: '' }],
+      optional_parameters: [],
+      method: 'POST',
+      template_response: { faces: 'int' },
+    };
+    const { served, rows } = await bothAgree(write('G1_category.json', [{ query: 'Faces?', query_id: 1, api_list: [api] }]));
+    expect(rows.map((r) => [r.name, r.status])).toEqual([['detect_faces_for_face_finder', 'accepted']]);
+    expect(served.tools[0]!.parameters.imageData).toEqual({ type: 'string', description: 'The image' });
+  });
+});
+
 describe('BFCL question files', () => {
   const lines = BFCL_QUESTIONS.map((q) => JSON.stringify(q)).join('\n');
 
