@@ -69,10 +69,66 @@ function isPlainNormal(l: string): boolean {
   return runLen > 0 ? !isArticle(runLen, runCode) : l.length === 0;
 }
 
+/**
+ * normalizeAnswer of lowercased ASCII text without control characters; undefined for any other text. Such text
+ * has only words, punctuation and spaces: a token is a space-separated run without its punctuation, one whole
+ * word, dropped when it is then a, an or the. Most answers that are not already normal are like this.
+ */
+function normalizeAscii(l: string): string | undefined {
+  const n = l.length;
+  let text = ''; // normalised text so far
+  let ra = -1; // l[ra, rb) is normal text not yet in `text`: whole tokens, one U+0020 between them
+  let rb = -1;
+  for (let i = 0; i < n; ) {
+    const c = l.charCodeAt(i);
+    if (c < 0x80 && ASCII[c] === SPACE) {
+      i++;
+      continue;
+    }
+    let head = ''; // the token's word characters before l[a, b), its last unbroken stretch
+    let a = -1;
+    let b = -1;
+    let runLen = 0;
+    let runCode = 0;
+    for (; i < n; i++) {
+      const c = l.charCodeAt(i);
+      const k = c < 0x80 ? ASCII[c]! : OTHER;
+      if (k === WORD) {
+        if (runLen < 3) runCode = (runCode << 7) | c;
+        runLen++;
+        if (i !== b) {
+          if (a !== -1) head += l.slice(a, b);
+          a = i;
+        }
+        b = i + 1;
+      } else if (k === SPACE) break;
+      else if (k === OTHER) return undefined;
+    }
+    if (runLen === 0 || isArticle(runLen, runCode)) continue;
+    if (head === '' && ra !== -1 && rb + 1 === a && l.charCodeAt(rb) === 0x20) {
+      rb = b;
+      continue;
+    }
+    if (ra !== -1) text = text === '' ? l.slice(ra, rb) : `${text} ${l.slice(ra, rb)}`;
+    if (head === '') {
+      ra = a;
+      rb = b;
+    } else {
+      ra = -1;
+      const t = head + l.slice(a, b);
+      text = text === '' ? t : `${text} ${t}`;
+    }
+  }
+  if (ra !== -1) text = text === '' ? l.slice(ra, rb) : `${text} ${l.slice(ra, rb)}`;
+  return text;
+}
+
 /** The normalised text: lowercase, no ASCII punctuation, no articles, tokens joined by one space. */
 export function normalizeAnswer(s: string): string {
   const l = s.toLowerCase();
   if (isPlainNormal(l)) return l;
+  const ascii = normalizeAscii(l);
+  if (ascii !== undefined) return ascii;
   const n = l.length;
   let text = ''; // normalised text so far
   let ra = -1; // l[ra, rb) is normal text not yet in `text`: whole tokens, one U+0020 between them
