@@ -5,6 +5,8 @@
  * so word characters and whitespace are spelled out here rather than using JS's ASCII `\b` and `\s`.
  *
  * One pass over the lowercased text instead of a regex pass per step: rewards score millions of rollouts.
+ * Two cheaper passes go first (text already normal; ASCII text token by token) and the general one, with
+ * Unicode classes per character, takes what they give up on.
  * After punctuation is dropped, `\b(a|an|the)\b` replaces a maximal run of word characters that is exactly
  * a, an or the; a run may span dropped punctuation ("t.h.e" is an article, "the-end" is not).
  * Python's `\w` is a letter, a number or `_` (and `_` is punctuation, so gone); lower() and JS toLowerCase()
