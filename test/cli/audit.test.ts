@@ -13,6 +13,7 @@ import { runCli } from '../support/cli.js';
 import { type FakeRequest, type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 import { scriptedModel } from '../support/scripted-roles.js';
+import { supportsByHand } from '../support/support-check.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-audit-'));
 const DATASET = join(SHARED_DATASETS, 'musique/musique_train_100_with_paragraphs.json');
@@ -38,17 +39,6 @@ function scriptedActor(req: FakeRequest) {
   return { content: JSON.stringify({ results: [passage] }) };
 }
 
-// An independent reading of "support" for the check: lowercase words, punctuation dropped, whole words.
-const words = (s: string) =>
-  ` ${s
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s]/gu, '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .join(' ')} `;
-const textOf = (r: { results: { title: string; text: string }[] }) => words(r.results.map((p) => `${p.title} ${p.text}`).join(' '));
-const supportsByHand = (r: { results: { title: string; text: string }[] }, gold: string[]) =>
-  gold.some((g) => words(g).trim() !== '' && textOf(r).includes(words(g)));
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 type Row = {

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/data/index.js';
 import { evalJob, type Prediction } from '../../src/pipeline/eval.js';
 import type { DatasetItem } from '../../src/schema/item.js';
-import { openStore } from '../../src/store/index.js';
 import { loadToolsetFile } from '../../src/tools/toolset.js';
 import { type FakeRequest, type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { scriptedModel, TASK_TOOL } from '../support/scripted-roles.js';
 import { officialDisagreements } from '../support/official-qa.js';
 import { SHARED_DATASETS } from '../support/paths.js';
+import { tracesOfRun } from '../support/store.js';
 
 const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
 const TOOLALPACA = join(SHARED_DATASETS, 'tools/toolalpaca/eval_simulated.json');
@@ -24,15 +24,6 @@ const toolFile = (name: string, tool: object = TASK_TOOL): string => {
   return file;
 };
 
-const tracesOf = async (db: string, runKey: string) => {
-  const store = await openStore(db);
-  try {
-    const run = (await store.runs.list()).find((r) => r.key === runKey)!;
-    return await store.traces.list(run.id);
-  } finally {
-    await store.close();
-  }
-};
 const readPredictions = (dir: string): Prediction[] =>
   readFileSync(join(dir, 'predictions.jsonl'), 'utf8')
     .trim()
@@ -61,7 +52,7 @@ describe('mtr eval --toolset (a fixed tool set instead of ToolMaker)', () => {
     expect(notices[0]).toBe(`--toolset: skipped ${file}#/1: api_name: Invalid input: expected string, received undefined`);
     expect(notices[1]).toBe(`--toolset: skipped ${file}: wiki_search: api_name: "wiki_search" is a utility tool of the run (--utility-tools)`);
 
-    const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+    const traces = await tracesOfRun(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
     expect(traces).toHaveLength(3);
     for (const t of traces) {
       expect(t.tools.map((x) => [x.origin, x.tool.api_name])).toEqual([
@@ -132,7 +123,7 @@ describe('mtr eval --toolset (a fixed tool set instead of ToolMaker)', () => {
       expect(s.runs[0]).toMatchObject({ finished: 2, failed: 0 });
       const offered = alpaca.requests.find((r) => !r.response_format)!.tools!.map((t) => t.function?.name);
       expect(offered).toEqual([...tools.map((t) => t.api_name), 'wiki_search']);
-      const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+      const traces = await tracesOfRun(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
       for (const [i, t] of traces.entries()) {
         expect(t.tools).toHaveLength(tools.length + 1);
         expect(t.steps[0]!.call).toMatchObject({ name: 'getAxolotlFacts', arguments: { category: 'habits', limit: i + 1 } });

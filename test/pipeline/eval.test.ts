@@ -8,11 +8,11 @@ import { evalJob, type EvalProgress, type Prediction } from '../../src/pipeline/
 import type { DatasetItem } from '../../src/schema/item.js';
 import { Bm25Index, buildIndex } from '../../src/tools/bm25.js';
 import { readCorpus } from '../../src/tools/corpus.js';
-import { openStore } from '../../src/store/index.js';
 import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { scriptedModel } from '../support/scripted-roles.js';
 import { officialDisagreements } from '../support/official-qa.js';
 import { SHARED_DATASETS } from '../support/paths.js';
+import { tracesOfRun } from '../support/store.js';
 
 const BAMBOOGLE = join(SHARED_DATASETS, 'bamboogle/bamboogle.jsonl');
 const HOTPOT = join(SHARED_DATASETS, 'hotpotqa/hotpot_dev_qa_500.jsonl');
@@ -39,15 +39,6 @@ const readPredictions = (dir: string): Prediction[] =>
     .map((l) => JSON.parse(l));
 const readMetrics = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
 const agentRequests = () => server.requests.filter((r) => !r.response_format);
-const tracesOf = async (db: string, runKey: string) => {
-  const store = await openStore(db);
-  try {
-    const run = (await store.runs.list()).find((r) => r.key === runKey)!;
-    return await store.traces.list(run.id);
-  } finally {
-    await store.close();
-  }
-};
 
 beforeAll(async () => {
   bamboogle = await loadItems(BAMBOOGLE, { limit: 6 });
@@ -92,7 +83,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
 
     // utility tools by default: no ToolMaker call; every search answered by ToolActor
     expect(server.requests.some((r) => r.response_format?.json_schema?.name === 'tool_set')).toBe(false);
-    const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+    const traces = await tracesOfRun(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
     for (const t of traces) {
       expect(t.tools.map((x) => [x.origin, x.tool.api_name])).toEqual([['utility', 'wiki_search']]);
       expect(t.steps[0]!.observation!.source).toBe('simulated');
@@ -118,7 +109,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
     expect(server.requests.filter((r) => r.response_format).length).toBe(actorBefore);
     const bm25 = new Bm25Index(index);
     try {
-      const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+      const traces = await tracesOfRun(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
       expect(traces.map((t) => t.item_id)).toEqual(bamboogle.map((i) => i.id));
       for (const [i, t] of traces.entries()) {
         const obs = t.steps[0]!.observation!;
@@ -151,7 +142,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
   it('hybrid tools: the first --warmup items are answered by ToolActor, the rest by the index', async () => {
     const index = await wikiIndex();
     const s = await evalJob.run({ dataset: BAMBOOGLE, out: join(tmp, 'hybrid'), limit: 6, tools: 'hybrid', warmup: 2, index, ...model });
-    const traces = await tracesOf(join(tmp, 'hybrid', 'eval.sqlite'), s.runs[0]!.run_key);
+    const traces = await tracesOfRun(join(tmp, 'hybrid', 'eval.sqlite'), s.runs[0]!.run_key);
     expect(traces.map((t) => t.steps[0]!.observation!.source)).toEqual(['simulated', 'simulated', 'real', 'real', 'real', 'real']);
   });
 
@@ -176,7 +167,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
       const s = await evalJob.run({ dataset: BAMBOOGLE, out, limit: 6, dialect: 'search-r1', maxTurns: 4, tools: 'real', index, baseUrl: sr1.url });
       expect(readPredictions(out).map((r) => r.prediction)).toEqual(bamboogle.map((i) => i.answers[0]));
       expect(s.metrics.datasets.bamboogle).toMatchObject({ em: 1, f1: 1, cover_em: 1, turns: 3, calls: 2, n: 6 });
-      const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+      const traces = await tracesOfRun(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
       for (const t of traces) expect(t.steps.slice(0, 2).map((x) => x.observation!.source)).toEqual(['real', 'real']);
       expect(officialDisagreements(out)).toEqual([]);
     } finally {
@@ -191,7 +182,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
     const asked = agentRequests().slice(seen);
     expect(asked).toHaveLength(6); // one turn each
     for (const r of asked) expect(r.messages[0].content).not.toContain('wiki_search');
-    const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+    const traces = await tracesOfRun(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
     for (const t of traces) {
       expect(t.tools).toEqual([]);
       expect(t.steps.map((x) => x.call)).toEqual([undefined]);
@@ -205,7 +196,7 @@ describe('mtr eval (scripted agent on a local OpenAI-compatible server)', () => 
     const makerBefore = server.requests.filter((r) => r.response_format?.json_schema?.name === 'tool_set').length;
     const s = await evalJob.run({ dataset: BAMBOOGLE, out, limit: 3, toolsFrom: 'maker', ...model });
     expect(server.requests.filter((r) => r.response_format?.json_schema?.name === 'tool_set').length - makerBefore).toBe(3);
-    const traces = await tracesOf(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
+    const traces = await tracesOfRun(join(out, 'eval.sqlite'), s.runs[0]!.run_key);
     for (const t of traces) expect(t.tools.map((x) => x.origin)).toEqual(['maker', 'utility']);
     expect(s.metrics.datasets.bamboogle).toMatchObject({ em: 1 / 3, n: 3 });
   });

@@ -19,6 +19,7 @@ import { type FakeServer, startFakeOpenAI } from '../support/openai-server.js';
 import { SHARED_DATASETS } from '../support/paths.js';
 import { freshPgDatabase } from '../support/postgres.js';
 import { scriptedModel } from '../support/scripted-roles.js';
+import { type Passages, supportsByHand } from '../support/support-check.js';
 
 /**
  * `mtr generate --audit-rate R` end to end: the scripted model plays every role in Search-R1's dialect (two
@@ -72,17 +73,6 @@ async function stored(db: string): Promise<{ traces: TraceRecord[]; audits: Call
 
 const searchSteps = (traces: TraceRecord[]) =>
   traces.flatMap((t) => t.steps.filter((s) => s.call?.name === 'wiki_search' && s.observation).map((s) => ({ trace: t, step: s })));
-// An independent reading of "support": lowercase words, punctuation dropped, whole words.
-const words = (s: string) =>
-  ` ${s
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s]/gu, '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .join(' ')} `;
-type Passages = { results: { title: string; text: string }[] };
-const supportsByHand = (r: Passages, gold: string[]) =>
-  gold.some((g) => words(g).trim() !== '' && words(r.results.map((p) => `${p.title} ${p.text}`).join(' ')).includes(words(g)));
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** The sampling rule written out: the first 4 bytes of sha256(["audit", run key, item, step]) over 2^32, below the rate. */
 const sampledByHand = (rate: number, key: string, item: string, step: number) =>

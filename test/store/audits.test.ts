@@ -6,38 +6,12 @@ import { describe, expect, it } from 'vitest';
 import type { CallAudit } from '../../src/schema/fidelity.js';
 import type { DatasetItem } from '../../src/schema/item.js';
 import type { Step } from '../../src/schema/trace.js';
-import { openStore, type Store, TraceDraft } from '../../src/store/index.js';
-import { freshPgDatabase, pgExec } from '../support/postgres.js';
+import { openStore, TraceDraft } from '../../src/store/index.js';
+import { storeBackends } from '../support/store.js';
 
 /** The audits of `generate --audit-rate` through the store interface, on both backends: written with their trace, read back parsed. */
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-store-audits-'));
-let n = 0;
-const BACKENDS: { name: string; fresh(): Promise<{ store: Store; sql(statement: string): Promise<void> }> }[] = [
-  {
-    name: 'sqlite',
-    fresh: async () => {
-      const path = join(tmp, `s${n++}.sqlite`);
-      return {
-        store: await openStore(path, { create: true }),
-        sql: async (statement) => {
-          const raw = new Database(path);
-          try {
-            raw.exec(statement);
-          } finally {
-            raw.close();
-          }
-        },
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    fresh: async () => {
-      const url = await freshPgDatabase('audits');
-      return { store: await openStore(url, { create: true }), sql: async (statement) => void (await pgExec(url, statement)) };
-    },
-  },
-];
+const BACKENDS = storeBackends('audits');
 
 const items: DatasetItem[] = ['a', 'b', 'c'].map((id) => ({ id, dataset: 'toy', question: `Where is ${id}?`, answers: [`place ${id}`] }));
 const step: Step = {

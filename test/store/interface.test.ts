@@ -1,58 +1,25 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { NewCargTool } from '../../src/schema/carg.js';
 import type { DatasetItem } from '../../src/schema/item.js';
 import type { ModelCall } from '../../src/schema/model-call.js';
 import type { ActorCacheEntry, RunTool, Step } from '../../src/schema/trace.js';
 import type { Verdict } from '../../src/schema/verdict.js';
-import { openStore, type Store, storeExists, TraceDraft } from '../../src/store/index.js';
+import { openStore, storeExists, TraceDraft } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { freshPgDatabase, pgExec } from '../support/postgres.js';
-import { closedPort } from '../support/store.js';
+import { closedPort, type StoreBackend, storeBackends } from '../support/store.js';
 
 /**
  * The Store interface, written once and run against every backend in BACKENDS: SQLite, and PostgreSQL on the
  * suite's throwaway server (a fresh database per store). A backend gives a fresh store and a raw-SQL hook,
  * used only to corrupt a row on purpose.
  */
-interface Backend {
-  name: string;
-  fresh(): Promise<{ store: Store; sql(statement: string): Promise<void> }>;
-}
-
 const tmp = mkdtempSync(join(tmpdir(), 'mtr-store-if-'));
-let n = 0;
-const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    fresh: async () => {
-      const path = join(tmp, `s${n++}.sqlite`);
-      const store = await openStore(path, { create: true });
-      return {
-        store,
-        sql: async (statement) => {
-          const raw = new Database(path);
-          try {
-            raw.exec(statement);
-          } finally {
-            raw.close();
-          }
-        },
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    fresh: async () => {
-      const url = await freshPgDatabase('iface');
-      return { store: await openStore(url, { create: true }), sql: async (statement) => void (await pgExec(url, statement)) };
-    },
-  },
-];
+const BACKENDS = storeBackends('iface');
 
 const items: DatasetItem[] = ['a', 'b', 'c'].map((id) => ({
   id,
@@ -106,7 +73,7 @@ function draft(id: number): TraceDraft {
   return d;
 }
 
-async function seeded(b: Backend) {
+async function seeded(b: StoreBackend) {
   const { store, sql } = await b.fresh();
   const runId = await store.runs.upsert('run-1', 'toy', { k: 1 });
   await store.items.add(runId, items);
