@@ -7,9 +7,10 @@ import type { ChatModel } from '../llm/types.js';
 import { loadPrompt } from '../prompts/index.js';
 import { MtrError } from '../schema/errors.js';
 import type { ToolTemplate } from '../schema/tool.js';
+import { TOOL_FILE_LAYOUTS } from '../schema/tool-file.js';
 import { openStore } from '../store/index.js';
 import { checkRealTools, openRealTools, type RealTool } from '../tools/real.js';
-import { loadToolsetFile, loadToolsetFromRun, type Toolset } from '../tools/toolset.js';
+import { loadToolsetFile, loadToolsetFromRun, reportSkipped, type Toolset } from '../tools/toolset.js';
 import { UTILITY_TOOLS } from '../tools/utility.js';
 import { ActorFields } from './fields/actor.js';
 import { ModelFields, modelConfigOf, roleModelFields } from './fields/model.js';
@@ -19,11 +20,14 @@ import { ToolService } from './tool-service/service.js';
 
 export const ServeToolsConfigSchema = z.object({
   ...serverFields(DEFAULT_TOOLS_PORT, 'every route but /health'),
-  toolset: z.string().min(1).optional().meta({
-    placeholder: 'FILE',
-    description:
-      'tool file in any layout carg tools import reads (unified templates, OpenAI function lists, ToolEyes, MCP tools/list, OpenAPI 3 / ToolAlpaca, StableToolBench / ToolBench, BFCL); with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)',
-  }),
+  toolset: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      placeholder: 'FILE',
+      description: `tool file in any layout carg tools import reads (${TOOL_FILE_LAYOUTS}); with neither this nor --from-run, only the utility wiki_search (a Search-R1 retrieval server at POST /retrieve)`,
+    }),
   fromRun: z.string().min(1).optional().meta({
     placeholder: 'DB[:RUN]',
     description: "serve the tools a run's ToolMaker made (DB: a SQLite file or a postgres://… URL; RUN: key or id; optional with one run)",
@@ -93,8 +97,7 @@ async function loadToolset(c: { toolset?: string | undefined; fromRun?: string |
   if (c.toolset && c.fromRun) throw new MtrError('E_USAGE', 'expected at most one of --toolset FILE or --from-run DB[:RUN], got both');
   if (!c.toolset && !c.fromRun) return RETRIEVAL_ONLY;
   const set = c.toolset ? loadToolsetFile(c.toolset) : await loadToolsetFromRun(c.fromRun!);
-  for (const s of set.skipped.slice(0, 5)) notice(`skipped ${s.where}: ${s.reasons.join('; ')}`);
-  if (set.skipped.length > 5) notice(`… and ${set.skipped.length - 5} more tools skipped`);
+  reportSkipped(set.skipped, notice);
   if (!set.tools.length) throw new MtrError('E_USAGE', `expected at least one servable tool in ${set.source}, got none (${set.skipped.length} skipped)`);
   return set;
 }

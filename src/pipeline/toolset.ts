@@ -1,7 +1,7 @@
 import { MtrError } from '../schema/errors.js';
 import type { ToolTemplate } from '../schema/tool.js';
 import { sha256Hex } from '../text/hash.js';
-import { loadToolsetFile } from '../tools/toolset.js';
+import { loadToolsetFile, reportSkipped } from '../tools/toolset.js';
 
 /** A run's fixed tool set (`--toolset FILE`): the usable tools, and their hash for the run key. */
 export interface RunToolset {
@@ -10,9 +10,6 @@ export interface RunToolset {
   /** of the checked tools, not the file's bytes: a reformatted file with the same tools is the same run */
   sha256: string;
 }
-
-/** Skipped tools shown one by one (the rest counted), as `serve tools` shows them. */
-const SKIPPED_SHOWN = 5;
 
 /**
  * Reads `--toolset FILE` with serve tools' reader; tools failing the tool check, or named like one of the
@@ -27,8 +24,7 @@ export function loadRunToolset(file: string, utilityTools: readonly string[], no
     skipped.push({ where: `${file}: ${t.api_name}`, reasons: [`api_name: "${t.api_name}" is a utility tool of the run (--utility-tools)`] });
     return false;
   });
-  for (const s of skipped.slice(0, SKIPPED_SHOWN)) notice(`--toolset: skipped ${s.where}: ${s.reasons.join('; ')}`);
-  if (skipped.length > SKIPPED_SHOWN) notice(`--toolset: … and ${skipped.length - SKIPPED_SHOWN} more tools skipped`);
+  reportSkipped(skipped, notice, '--toolset: ');
   if (!tools.length)
     throw new MtrError('E_USAGE', `--toolset: expected at least one usable tool in ${file}, got none (${skipped.length} skipped)`, { field: 'toolset' });
   return { file, tools, sha256: sha256Hex(JSON.stringify(tools)) };

@@ -11,6 +11,9 @@ import { standardize, toolbenchFunctionName } from './toolbench-name.js';
  */
 export const TOOL_FORMATS = ['template', 'tooleyes', 'openai', 'openapi', 'toolalpaca', 'mcp', 'toolbench', 'bfcl', 'seal-tools', 'mtr-run'] as const;
 export type ToolFormat = (typeof TOOL_FORMATS)[number];
+/** The layouts a tool file may have, as the flags that take one say them (carg tools import, serve tools, --toolset). */
+export const TOOL_FILE_LAYOUTS =
+  'unified templates (JSON, JSONL), ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list, StableToolBench / ToolBench tools and queries, BFCL questions and function docs, Seal-Tools fine-tuning files';
 
 /** A tool as found in a file, shaped like the unified template but not normalised or checked yet. */
 export interface ToolCandidate {

@@ -22,6 +22,15 @@ export interface Toolset {
   items?: DatasetItem[];
 }
 
+/** Skipped tools shown one by one (the rest counted): enough to see why without flooding the terminal. */
+const SKIPPED_SHOWN = 5;
+
+/** Tells `notice` which tools were skipped and why, each line after `prefix` (e.g. the flag). */
+export function reportSkipped(skipped: Toolset['skipped'], notice: (line: string) => void, prefix = ''): void {
+  for (const s of skipped.slice(0, SKIPPED_SHOWN)) notice(`${prefix}skipped ${s.where}: ${s.reasons.join('; ')}`);
+  if (skipped.length > SKIPPED_SHOWN) notice(`${prefix}… and ${skipped.length - SKIPPED_SHOWN} more tools skipped`);
+}
+
 /** A tool as found in a file (or a run), before it is checked. */
 export interface ToolCandidate {
   /** `file:line` or `file#/tools/3/functions/1` */

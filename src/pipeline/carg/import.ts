@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { importTools, readToolFiles } from '../../carg/repository.js';
 import { MtrError } from '../../schema/errors.js';
-import { TOOL_FORMATS } from '../../schema/tool-file.js';
+import { TOOL_FILE_LAYOUTS, TOOL_FORMATS } from '../../schema/tool-file.js';
 import { CARG_TOOL_STATUSES } from '../../schema/carg.js';
 import { defineJob, type JobHooks, parseConfig } from '../job.js';
 import { CargModelFields, cargModels, CargStoreFields, EmbedFields, embedderOf } from './fields.js';
@@ -11,8 +11,7 @@ export const CargImportConfigSchema = z.object({
   files: z.array(z.string().min(1)).meta({
     positional: true,
     placeholder: 'FILE…',
-    description:
-      'Tool files: unified templates (JSON, JSONL), ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list, StableToolBench / ToolBench tools and queries, BFCL questions and function docs, mtr run stores',
+    description: `Tool files: ${TOOL_FILE_LAYOUTS}, mtr run stores`,
   }),
   ...CargStoreFields,
   ...EmbedFields,
@@ -58,8 +57,7 @@ export const importFailure = (s: CargImportSummary): MtrError | undefined =>
  */
 export const cargImportJob = defineJob({
   name: 'carg tools import',
-  description:
-    'Import tool files (Seal-Tools JSONL, ToolEyes, OpenAI function lists, OpenAPI 3 / ToolAlpaca, MCP tools/list, StableToolBench / ToolBench, BFCL) into the repository: normalise, check, dedup',
+  description: `Import tool files (${TOOL_FILE_LAYOUTS}) into the repository: normalise, check, dedup`,
   examples: [
     'mtr carg tools import ../shared/datasets/tools/seal-tools/tool.jsonl ../shared/datasets/tools/tooleyes_tool_library.json --db carg.sqlite --json',
     'mtr carg tools import tools.json --complete --db carg.sqlite --base-url http://localhost:8000/v1',
