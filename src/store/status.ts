@@ -9,21 +9,18 @@ export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
   const p = runId === undefined ? {} : { runId };
   const one = <T>(sql: string): T => db.prepare(sql).get(p) as T;
 
+  // per item from its traces (traces_by_item, in order); an item without traces counts in the total only. Every
+  // trace has its item (a foreign key), so this equals reading the item rows and looking up their traces.
   const items = one<{ total: number; finished: number; failed: number; running: number; dup: number }>(`
-    SELECT COUNT(*) AS total,
+    SELECT (SELECT COUNT(*) FROM items i WHERE ${of('i.run_id')}) AS total,
       COALESCE(SUM(fin >= 1), 0) AS finished,
       COALESCE(SUM(fin = 0 AND failed > 0 AND running = 0), 0) AS failed,
       COALESCE(SUM(fin = 0 AND running > 0), 0) AS running,
       COALESCE(SUM(fin > 1), 0) AS dup
-    FROM (SELECT i.run_id, i.item_id,
-        (SELECT COUNT(*) FROM traces t WHERE t.run_id = i.run_id AND t.item_id = i.item_id AND t.status = 'finished') AS fin,
-        (SELECT COUNT(*) FROM traces t WHERE t.run_id = i.run_id AND t.item_id = i.item_id AND t.status = 'failed') AS failed,
-        (SELECT COUNT(*) FROM traces t WHERE t.run_id = i.run_id AND t.item_id = i.item_id AND t.status = 'running') AS running
-      FROM items i WHERE ${of('i.run_id')})`);
+    FROM (SELECT SUM(t.status = 'finished') AS fin, SUM(t.status = 'failed') AS failed, SUM(t.status = 'running') AS running
+      FROM traces t WHERE ${tw} GROUP BY t.run_id, t.item_id)`);
   const finishedTraces = `SELECT id FROM traces t WHERE ${tw} AND t.status = 'finished'`;
-  const steps = one<{ steps: number; calls: number }>(
-    `SELECT COUNT(*) AS steps, COALESCE(SUM(call IS NOT NULL), 0) AS calls FROM steps WHERE trace_id IN (${finishedTraces})`,
-  );
+  const steps = one<{ steps: number; calls: number }>(stepsSql(finishedTraces));
   const stops = one<{ answers: number; max_turns: number }>(
     `SELECT COALESCE(SUM(stop_reason = 'answer'), 0) AS answers, COALESCE(SUM(stop_reason = 'max_turns'), 0) AS max_turns FROM traces t WHERE ${tw} AND t.status = 'finished'`,
   );
@@ -31,14 +28,11 @@ export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
     `SELECT COALESCE(SUM(accepted = 1), 0) AS accepted, COALESCE(SUM(accepted = 0), 0) AS rejected FROM tools WHERE trace_id IN (${finishedTraces})`,
   );
   const callWhere = `trace_id IN (SELECT id FROM traces t WHERE ${tw})`;
-  const calls = one<{ n: number; failed: number; tin: number; tout: number }>(
-    `SELECT COUNT(*) AS n, COALESCE(SUM(ok = 0), 0) AS failed, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_out), 0) AS tout FROM model_calls WHERE ${callWhere}`,
-  );
   const roles = db
     .prepare(
-      `SELECT role, COUNT(*) AS calls, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout, AVG(latency_ms) AS lat FROM model_calls WHERE ${callWhere} GROUP BY role ORDER BY role`,
+      `SELECT role, COUNT(*) AS calls, SUM(ok = 0) AS failed, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout, AVG(latency_ms) AS lat FROM model_calls WHERE ${callWhere} GROUP BY role ORDER BY role`,
     )
-    .all(p) as { role: string; calls: number; tin: number; tout: number; lat: number }[];
+    .all(p) as StatusCounts['roles'][number][];
   // a store read without migrating (view, read only) may predate the column: no per-server figures then
   const hasServer = db.prepare(`SELECT 1 FROM pragma_table_info('model_calls') WHERE name = 'server'`).get() !== undefined;
   const servers = hasServer ? (db.prepare(serversSql(callWhere)).all(p) as StatusCounts['servers']) : [];
@@ -55,8 +49,16 @@ export function runStatus(db: Db, runId?: number): RunStatusWithFailures {
   const retried = one<{ n: number }>(`SELECT COUNT(*) AS n FROM traces t WHERE ${tw} AND t.status = 'finished'
     AND EXISTS (SELECT 1 FROM traces f WHERE f.run_id = t.run_id AND f.item_id = t.item_id AND f.status = 'failed')`);
 
-  return statusOf({ items, steps, stops, tools, calls, roles, servers, runs, failedItems, retried });
+  return statusOf({ items, steps, stops, tools, roles, servers, runs, failedItems, retried });
 }
+
+/**
+ * Steps and tool calls of the traces `traces` selects (SQL both backends run), as two counts so that each reads an
+ * index alone: the steps' primary key, and the calls' partial index (migration 12; without it, the step rows).
+ */
+export const stepsSql = (traces: string): string => `
+  SELECT (SELECT COUNT(*) FROM steps WHERE trace_id IN (${traces})) AS steps,
+    (SELECT COUNT(*) FROM steps WHERE call IS NOT NULL AND trace_id IN (${traces})) AS calls`;
 
 /**
  * Calls, errors, mean and p95 latency per server, of the calls `where` selects (SQL both SQLite and PostgreSQL
@@ -78,8 +80,8 @@ export interface StatusCounts {
   steps: { steps: number; calls: number };
   stops: { answers: number; max_turns: number };
   tools: { accepted: number; rejected: number };
-  calls: { n: number; failed: number; tin: number; tout: number };
-  roles: readonly { role: string; calls: number; tin: number; tout: number; lat: number }[];
+  /** per role; the model-call totals are their sums (role is never NULL), read in the same pass */
+  roles: readonly { role: string; calls: number; failed: number; tin: number; tout: number; lat: number }[];
   /** per server (serversSql) */
   servers: readonly { server: string; calls: number; errors: number; lat: number; p95: number }[];
   runs: { n: number };
@@ -88,7 +90,8 @@ export interface StatusCounts {
 }
 
 /** The status record from the counts (both backends). */
-export function statusOf({ items, steps, stops, tools, calls, roles, servers, runs, failedItems, retried }: StatusCounts): RunStatusWithFailures {
+export function statusOf({ items, steps, stops, tools, roles, servers, runs, failedItems, retried }: StatusCounts): RunStatusWithFailures {
+  const sum = (key: 'calls' | 'failed' | 'tin' | 'tout'): number => roles.reduce((n, r) => n + Number(r[key]), 0);
   return RunStatusWithFailuresSchema.parse({
     runs: runs.n,
     items_total: items.total,
@@ -101,10 +104,10 @@ export function statusOf({ items, steps, stops, tools, calls, roles, servers, ru
     tool_calls: steps.calls,
     answers: stops.answers,
     stopped_at_max_turns: stops.max_turns,
-    model_calls: calls.n,
-    model_calls_failed: calls.failed,
-    tokens_in: calls.tin,
-    tokens_out: calls.tout,
+    model_calls: sum('calls'),
+    model_calls_failed: sum('failed'),
+    tokens_in: sum('tin'),
+    tokens_out: sum('tout'),
     tools_accepted: tools.accepted,
     tools_rejected: tools.rejected,
     failures_by_code: Object.fromEntries(failedItems.map((f) => [f.code, { items: f.items, attempts: f.attempts }])),

@@ -63,7 +63,8 @@ describe('status per model server, older stores', () => {
   it('a store from before the server column, read without migrating, has no per-server figures', async () => {
     const path = await storeWith(join(tmp, 'old.sqlite'), [call(5, true)]);
     const db = openDb(path);
-    db.exec('ALTER TABLE model_calls DROP COLUMN server');
+    // migration 12's index names the column: the store as it was, with the index by trace it replaced
+    db.exec('DROP INDEX model_calls_by_trace_totals; CREATE INDEX model_calls_by_trace ON model_calls(trace_id); ALTER TABLE model_calls DROP COLUMN server');
     db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
     db.close();
     const store = await openStore(path, { readonly: true });

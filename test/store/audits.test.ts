@@ -7,6 +7,7 @@ import type { CallAudit } from '../../src/schema/fidelity.js';
 import type { DatasetItem } from '../../src/schema/item.js';
 import type { Step } from '../../src/schema/trace.js';
 import { openStore, TraceDraft } from '../../src/store/index.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { storeBackends } from '../support/store.js';
 
 /** The audits of `generate --audit-rate` through the store interface, on both backends: written with their trace, read back parsed. */
@@ -100,7 +101,7 @@ describe('call audits in a store from before them', () => {
     await made.close();
     const raw = new Database(path);
     raw.exec('DROP TABLE call_audits');
-    raw.pragma(`user_version = ${(raw.pragma('user_version', { simple: true }) as number) - 1}`);
+    raw.pragma(`user_version = ${MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE call_audits'))}`); // the version before them
     raw.close();
     const old = await openStore(path, { readonly: true });
     expect(await old.audits.list()).toEqual([]);

@@ -257,4 +257,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX call_audits_by_trace ON call_audits(trace_id);
   `,
+  // 12 — a run's status read from indexes: the steps that call a tool, the indexes by trace widened to cover the
+  // columns counted, replacing the narrower ones
+  `
+  CREATE INDEX IF NOT EXISTS steps_with_call ON steps(trace_id) WHERE call IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS tools_by_trace_accepted ON tools(trace_id, accepted);
+  DROP INDEX IF EXISTS tools_by_trace;
+  CREATE INDEX IF NOT EXISTS model_calls_by_trace_totals ON model_calls(trace_id, role, ok, tokens_in, tokens_out, latency_ms, server);
+  DROP INDEX IF EXISTS model_calls_by_trace;
+  `,
 ];
