@@ -38,12 +38,14 @@ export function writeVerdicts(db: Db, configHash: string, verdicts: readonly Ver
 /** The verdicts of a run's traces under one check config, by trace then check name. */
 export function readVerdicts(db: Db, runId: number, configHash: string): Verdict[] {
   const rows = db
-    .prepare(`SELECT v.* FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? AND v.config_hash = ?
+    .prepare(`SELECT ${VERDICT_COLUMNS} FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? AND v.config_hash = ?
       ORDER BY v.trace_id, v.check_name`)
     .all(runId, configHash) as VerdictRow[];
   return rows.map(verdictOf);
 }
 
+/** What a verdict is read back from: a run's verdicts can be 400k rows, so not its config hash and time (v.*). */
+export const VERDICT_COLUMNS = 'v.trace_id, v.check_name, v.pass, v.reason, v.details';
 export type VerdictRow = { trace_id: number; check_name: string; pass: number; reason: string | null; details: string | null };
 export const verdictOf = (r: VerdictRow): Verdict => {
   const where = `${r.trace_id}/${r.check_name}`;

@@ -1,7 +1,7 @@
 import type { ActorCacheEntry, Observation } from '../../schema/trace.js';
 import type { Verdict } from '../../schema/verdict.js';
 import { observationOf } from '../actor-cache.js';
-import { type VerdictRow, verdictOf, verdictParams } from '../verdicts.js';
+import { VERDICT_COLUMNS, type VerdictRow, verdictOf, verdictParams } from '../verdicts.js';
 import type { PgDb, Q } from './db.js';
 
 /** Verdicts and the actor cache on PostgreSQL: the SQL of src/store/verdicts.ts and actor-cache.ts. */
@@ -29,7 +29,7 @@ export async function writeVerdicts(db: PgDb, configHash: string, verdicts: read
 
 export async function readVerdicts(q: Q, runId: number, configHash: string): Promise<Verdict[]> {
   const rows = await q.all<VerdictRow>(
-    `SELECT v.* FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? AND v.config_hash = ?
+    `SELECT ${VERDICT_COLUMNS} FROM verdicts v JOIN traces t ON t.id = v.trace_id WHERE t.run_id = ? AND v.config_hash = ?
       ORDER BY v.trace_id, v.check_name COLLATE "C"`,
     [runId, configHash],
   );
