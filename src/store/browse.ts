@@ -65,24 +65,37 @@ export function tracePage(db: Db, q: TracePageQuery): TracePage {
   const rows = db
     .prepare(`SELECT t.id, t.run_id, t.item_id, i.dataset, i.question, i.answers, t.status, t.answer, t.error_code
       FROM traces t JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id WHERE t.id IN (${marks}) ORDER BY t.id`)
-    .all(...ids) as {
-    id: number;
-    run_id: number;
-    item_id: string;
-    dataset: string;
-    question: string;
-    answers: string;
-    status: string;
-    answer: string | null;
-    error_code: string | null;
-  }[];
+    .all(...ids) as TracePageRow[];
+  const failed =
+    q.configHash === undefined
+      ? []
+      : (db
+          .prepare(`SELECT trace_id, reason FROM verdicts WHERE config_hash = ? AND pass = 0 AND trace_id IN (${marks})`)
+          .all(q.configHash, ...ids) as FailedReason[]);
+  return tracePageOf(total, rows, failed);
+}
+
+/** A trace-list row as both backends select it (traces joined with their items). */
+export interface TracePageRow {
+  id: number;
+  run_id: number;
+  item_id: string;
+  dataset: string;
+  question: string;
+  answers: string;
+  status: string;
+  answer: string | null;
+  error_code: string | null;
+}
+export interface FailedReason {
+  trace_id: number;
+  reason: string;
+}
+
+/** The page from its rows and their failed verdicts' reasons (both backends). */
+export function tracePageOf(total: number, rows: readonly TracePageRow[], failed: readonly FailedReason[]): TracePage {
   const reasons = new Map<number, Set<string>>();
-  if (q.configHash !== undefined) {
-    const failed = db
-      .prepare(`SELECT trace_id, reason FROM verdicts WHERE config_hash = ? AND pass = 0 AND trace_id IN (${marks})`)
-      .all(q.configHash, ...ids) as { trace_id: number; reason: string }[];
-    for (const f of failed) reasons.set(f.trace_id, (reasons.get(f.trace_id) ?? new Set()).add(f.reason));
-  }
+  for (const f of failed) reasons.set(f.trace_id, (reasons.get(f.trace_id) ?? new Set()).add(f.reason));
   return {
     total,
     items: rows.map((r) =>

@@ -5,13 +5,13 @@ import {
   TraceMinuteSchema,
   type TracePage,
   type TracePageQuery,
-  TraceRowSchema,
   type TraceShape,
   TraceShapeSchema,
   type VerdictConfig,
   VerdictConfigSchema,
 } from '../../schema/browse.js';
-import { jsonOf, recordOf } from '../rows.js';
+import { type FailedReason, type TracePageRow, tracePageOf } from '../browse.js';
+import { recordOf } from '../rows.js';
 import type { Q } from './db.js';
 
 /** `mtr view`'s queries on PostgreSQL: the SQL of src/store/browse.ts (ILIKE for SQLite's ASCII-case-insensitive LIKE). */
@@ -47,46 +47,19 @@ export async function tracePage(db: Q, q: TracePageQuery): Promise<TracePage> {
   const total = (await db.one<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from}`, params))!.n;
   const ids = (await db.all<{ id: number }>(`SELECT t.id FROM ${from} ORDER BY t.id LIMIT ? OFFSET ?`, [...params, q.limit, q.offset])).map((r) => r.id);
   if (!ids.length) return { total, items: [] };
-  const rows = await db.all<{
-    id: number;
-    run_id: number;
-    item_id: string;
-    dataset: string;
-    question: string;
-    answers: string;
-    status: string;
-    answer: string | null;
-    error_code: string | null;
-  }>(
+  const rows = await db.all<TracePageRow>(
     `SELECT t.id, t.run_id, t.item_id, i.dataset, i.question, i.answers, t.status, t.answer, t.error_code
       FROM traces t JOIN items i ON i.run_id = t.run_id AND i.item_id = t.item_id WHERE t.id = ANY(?::bigint[]) ORDER BY t.id`,
     [ids],
   );
-  const reasons = new Map<number, Set<string>>();
-  if (q.configHash !== undefined) {
-    const failed = await db.all<{ trace_id: number; reason: string }>(
-      'SELECT trace_id, reason FROM verdicts WHERE config_hash = ? AND pass = 0 AND trace_id = ANY(?::bigint[])',
-      [q.configHash, ids],
-    );
-    for (const f of failed) reasons.set(f.trace_id, (reasons.get(f.trace_id) ?? new Set()).add(f.reason));
-  }
-  return {
-    total,
-    items: rows.map((r) =>
-      recordOf(TraceRowSchema, 'traces', r.id, {
-        trace_id: r.id,
-        run_id: r.run_id,
-        item_id: r.item_id,
-        dataset: r.dataset,
-        question: r.question,
-        gold: jsonOf('items', `${r.run_id}/${r.item_id}`, 'answers', r.answers),
-        status: r.status,
-        answer: r.answer,
-        error_code: r.error_code,
-        reasons: [...(reasons.get(r.id) ?? [])].sort(),
-      }),
-    ),
-  };
+  const reasons =
+    q.configHash === undefined
+      ? []
+      : await db.all<FailedReason>('SELECT trace_id, reason FROM verdicts WHERE config_hash = ? AND pass = 0 AND trace_id = ANY(?::bigint[])', [
+          q.configHash,
+          ids,
+        ]);
+  return tracePageOf(total, rows, reasons);
 }
 
 export async function traceShapes(db: Q, runId: number): Promise<TraceShape[]> {
